@@ -1,0 +1,53 @@
+"""The ``ingest`` Prefect flow: veille's pipeline with one task per source.
+
+The work itself is plain Python in :mod:`veille.pipeline`; this module only adds orchestration.
+One task per source (never one per article: each task run costs 10–30 ms and the temporary API
+server's CPU, performance.md §B7), all sources running concurrently on the flow's event loop;
+article pages are extracted by a shared pool of worker processes inside those tasks.
+
+Flow graph::
+
+    ingest ─┬─ ingest-source[centre-inffo] ─┐
+            ├─ ingest-source[cafe-pedago]  ─┼─> run summary
+            └─ ingest-source[...]          ─┘
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from veille import pipeline
+from veille.config import Config
+from veille.store import Store
+
+# The task's inputs are live objects (HTTP client, process pool, store): nothing to cache or
+# persist; a failed source is recorded by ingest_source itself, so Prefect never retries it.
+ingest_source_task = task(
+    pipeline.ingest_source,
+    name="ingest-source",
+    task_run_name="ingest-source[{source.id}]",
+    cache_policy=NO_CACHE,
+    persist_result=False,
+    log_prints=False,
+)
+
+
+@flow(name="ingest", log_prints=False, persist_result=False, validate_parameters=False)
+async def ingest_flow(
+    config: Config,
+    db_path: str,
+    only: Sequence[str] = (),
+    observer: Any = None,
+) -> pipeline.RunSummary:
+    """Fetch every enabled source (or ``only`` these), extract new articles, store them."""
+    return await pipeline.ingest(
+        config,
+        Store(db_path),
+        only=only,
+        observer=observer,
+        run_source=ingest_source_task,
+    )

@@ -1,0 +1,106 @@
+"""The real `veille` command in a subprocess: the Prefect flow, JSON outputs, clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_veille
+from veille.localserver import LocalServer
+
+REPO = Path(__file__).parent.parent
+
+
+def _write_demo_sources(tmp_path: Path, base_url: str) -> Path:
+    text = (REPO / "veille" / "demo_data" / "sources.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "sources.yaml"
+    path.write_text(text.replace("__BASE__", base_url), encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_run_twice_articles_and_sources_check(demo_server: LocalServer, tmp_path: Path) -> None:
+    _write_demo_sources(tmp_path, demo_server.base_url)
+    first = run_veille("run", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "1 failed" in first.stdout and "new articles" in first.stdout
+    assert (tmp_path / "veille.duckdb").exists()
+
+    second = run_veille("run", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert " 0 new articles" in second.stdout
+    assert "5 unchanged" in second.stdout
+    conditional = [h for h in demo_server.hits if h.conditional]
+    assert len(conditional) == 5 and all(h.status == 304 for h in conditional)
+    assert all(h.user_agent.startswith("veille/") for h in demo_server.hits)
+
+    listed = run_veille("articles", "--json", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert len(rows) > 20
+    required = {"id", "url", "title", "source", "published_at", "lang", "text", "tags",
+                "relevant", "score", "cluster", "also_in"}
+    for row in rows:
+        assert required <= row.keys()
+        assert isinstance(row["tags"], list) and isinstance(row["also_in"], list)
+    dated = [r for r in rows if r["published_at"]]
+    assert dated and all("T" in r["published_at"] for r in dated)
+
+    only_demo = json.loads(
+        run_veille("articles", "--json", "--source", "actualites-demo", cwd=tmp_path).stdout
+    )
+    assert len(only_demo) == 6 and {r["source"] for r in only_demo} == {"actualites-demo"}
+
+    check = run_veille("sources", "check", "--json", cwd=tmp_path)
+    assert check.returncode == 0, check.stderr
+    health = {h["id"]: h for h in json.loads(check.stdout)}
+    for item in health.values():
+        assert {"id", "url", "kind", "ok", "error_count", "last_error", "last_success_at",
+                "entries"} <= item.keys()
+    assert health["flux-disparu"]["ok"] is False
+    assert health["flux-disparu"]["error_count"] == 2
+    assert "404" in health["flux-disparu"]["last_error"]
+    assert health["actualites-demo"]["ok"] is True
+    assert health["actualites-demo"]["entries"] == 6
+
+
+def test_bad_config_is_one_line_exit_1_and_nothing_fetched(
+    demo_server: LocalServer, tmp_path: Path
+) -> None:
+    (tmp_path / "sources.yaml").write_text(
+        f"sources:\n  - id: ok\n    url: {demo_server.url('feeds/rue89.xml')}\n"
+        "  - id: broken\n    url: https://example.org/feed\n    kind: rss\n",
+        encoding="utf-8",
+    )
+    result = run_veille("run", cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "sources.yaml" in lines[0] and "'broken'" in lines[0] and "'rss'" in lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+    assert demo_server.hits == []
+
+
+def test_unknown_source_and_bad_week_are_clear_errors(tmp_path: Path) -> None:
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - id: a\n    url: https://example.org/feed\n", encoding="utf-8"
+    )
+    result = run_veille("run", "--source", "nope", cwd=tmp_path)
+    assert result.returncode == 1 and "no source with id 'nope'" in result.stderr
+    result = run_veille("articles", "--week", "2026-46", cwd=tmp_path)
+    assert result.returncode == 1 and "2026-W46" in result.stderr
+    result = run_veille("articles", "--nope", cwd=tmp_path)
+    assert result.returncode == 1 and "--nope" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_demo_runs_offline_and_prints_what_it_found(tmp_path: Path) -> None:
+    result = run_veille("demo", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Articles found" in result.stdout
+    assert "Sample site served at http://127.0.0.1:" in result.stdout
+    assert "flux-disparu" in result.stdout  # the expected failing source is reported
+    assert (tmp_path / "veille-demo.duckdb").exists()

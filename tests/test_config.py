@@ -1,0 +1,118 @@
+"""sources.yaml validation: one clear message naming file, source, key, value and a hint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from veille.config import load_config, parse_config
+from veille.errors import ConfigError
+
+REPO = Path(__file__).parent.parent
+
+GOOD = """
+settings:
+  timezone: Europe/Paris
+  fetch: {deadline: 20}
+sources:
+  - id: centre-inffo
+    url: https://www.centre-inffo.fr/feed
+    kind: feed
+    name: Centre Inffo
+    tags: [reglementaire]
+  - id: france-competences
+    url: https://www.francecompetences.fr/actualites/
+    kind: page
+    link_pattern: /fiche/
+"""
+
+
+def test_good_file_gives_typed_config() -> None:
+    config = parse_config(GOOD)
+    assert [s.id for s in config.sources] == ["centre-inffo", "france-competences"]
+    assert config.sources[1].kind == "page"
+    assert config.settings.fetch.deadline == 20
+    assert config.fetch_limits().deadline == 20
+    assert config.fetch_limits().allow_private_networks is False
+
+
+def test_shipped_sources_file_is_valid() -> None:
+    config = load_config(REPO / "sources.yaml")
+    enabled = config.enabled_sources()
+    assert len(enabled) >= 10
+    assert all(s.url.startswith(("http://", "https://")) for s in config.sources)
+    assert any(not s.enabled for s in config.sources)  # doubtful ones ship disabled
+
+
+def _error(text: str) -> str:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, name="sources.yaml")
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith("sources.yaml: ")
+    return message
+
+
+def test_bad_kind_names_source_key_value_and_hint() -> None:
+    message = _error("sources:\n  - id: centre-inffo\n    url: https://x.fr/feed\n    kind: rss\n")
+    assert "source 'centre-inffo' (sources[0])" in message
+    assert "'kind'" in message and "'rss'" in message
+    assert "feed, page" in message
+    assert "Hint:" in message
+
+
+def test_unknown_key_is_an_error_listing_allowed_keys() -> None:
+    message = _error("sources:\n  - id: a\n    url: https://x.fr/feed\n    adress: x\n")
+    assert "unknown key 'adress'" in message
+    assert "url" in message and "kind" in message
+
+
+def test_unknown_settings_key() -> None:
+    message = _error("settings:\n  timezon: Europe/Paris\nsources: []\n")
+    assert "settings" in message and "'timezon'" in message and "timezone" in message
+
+
+def test_bad_url_and_missing_url() -> None:
+    message = _error("sources:\n  - id: a\n    url: ftp://x.fr/feed\n")
+    assert "'url'" in message and "ftp://x.fr/feed" in message and "https://" in message
+    message = _error("sources:\n  - id: a\n")
+    assert "'url' is missing" in message
+
+
+def test_bad_id_and_duplicate_ids() -> None:
+    message = _error("sources:\n  - id: Centre Inffo\n    url: https://x.fr/\n")
+    assert "'id'" in message and "Centre Inffo" in message and "lowercase" in message
+    message = _error(
+        "sources:\n  - id: a\n    url: https://x.fr/\n  - id: a\n    url: https://y.fr/\n"
+    )
+    assert "duplicate source id 'a'" in message
+
+
+def test_bad_timezone_regex_and_yaml() -> None:
+    assert "Europe/Paris" in _error("settings:\n  timezone: Paris\n")
+    assert "regular expression" in _error(
+        "sources:\n  - id: a\n    url: https://x.fr/\n    kind: page\n    link_pattern: '(['\n"
+    )
+    message = _error("sources:\n  - id: a\n   url: x\n")
+    assert "line" in message and "YAML" in message
+
+
+def test_missing_file() -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config("/nonexistent/sources.yaml")
+
+
+def test_unknown_source_id_for_run() -> None:
+    config = parse_config(GOOD)
+    with pytest.raises(ConfigError, match="no source with id 'nope'"):
+        config.enabled_sources(["nope"])
+
+
+def test_private_networks_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = parse_config(GOOD)
+    monkeypatch.setenv("VEILLE_ALLOW_PRIVATE_NETWORKS", "1")
+    assert config.fetch_limits().allow_private_networks is True
+    monkeypatch.setenv("VEILLE_ALLOW_PRIVATE_NETWORKS", "maybe")
+    with pytest.raises(ConfigError, match="VEILLE_ALLOW_PRIVATE_NETWORKS"):
+        config.fetch_limits()

@@ -1,0 +1,45 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from veille.identity import article_id_for_url, canonical_url, content_hash, entry_id
+
+
+def test_tracking_parameters_fragment_and_default_port_are_removed() -> None:
+    url = "HTTPS://www.Centre-Inffo.fr:443/article?id=3&utm_source=rss&utm_medium=feed&fbclid=x#top"
+    assert canonical_url(url) == "https://www.centre-inffo.fr/article?id=3"
+
+
+def test_meaningful_query_and_port_are_kept() -> None:
+    url = "http://example.org:8080/spip.php?article8532&xtor=RSS-1"
+    assert canonical_url(url) == "http://example.org:8080/spip.php?article8532"
+
+
+def test_same_story_same_article_id() -> None:
+    a = article_id_for_url("https://www.centre-inffo.fr/x?utm_campaign=lettre")
+    b = article_id_for_url("https://www.centre-inffo.fr/x")
+    assert a == b
+    assert a != article_id_for_url("https://www.centre-inffo.fr/y")
+
+
+def test_entry_ids_depend_on_source_and_key() -> None:
+    assert entry_id("a", "guid:1") == entry_id("a", "guid:1")
+    assert entry_id("a", "guid:1") != entry_id("b", "guid:1")
+
+
+def test_content_hash_ignores_case_and_spacing() -> None:
+    assert content_hash("Le  décret\nest paru") == content_hash("le décret est paru ")
+
+
+urls = st.builds(
+    lambda host, path, q: f"https://{host}.fr/{path}?{q}",
+    st.from_regex(r"[a-z]{1,10}", fullmatch=True),
+    st.from_regex(r"[a-z0-9/-]{0,20}", fullmatch=True),
+    st.from_regex(r"(utm_source=[a-z]{1,5}&)?(id=[0-9]{1,3})?", fullmatch=True),
+)
+
+
+@given(urls)
+def test_canonical_url_is_idempotent(url: str) -> None:
+    once = canonical_url(url)
+    assert canonical_url(once) == once
+    assert "utm_" not in once

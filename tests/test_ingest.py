@@ -1,0 +1,154 @@
+"""A whole ingest pass against real files served on 127.0.0.1, into a real DuckDB file.
+
+These call :func:`veille.pipeline.ingest` directly (the Prefect flow runs the same function with a
+task per source; ``test_cli.py`` covers the flow through the real command).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from veille.config import Config, parse_config
+from veille.demo import demo_config
+from veille.localserver import LocalServer
+from veille.pipeline import RunSummary, ingest
+from veille.store import Store
+
+DATA = Path(__file__).parent / "data"
+
+
+def _run(config: Config, db: Path, only: tuple[str, ...] = ()) -> RunSummary:
+    return asyncio.run(ingest(config, Store(db), only=only))
+
+
+def test_demo_site_end_to_end(demo_server: LocalServer, db_path: Path) -> None:
+    config = demo_config(demo_server.base_url)
+    summary = _run(config, db_path)
+    outcomes = {o.source_id: o for o in summary.outcomes}
+
+    # One failing source is recorded and the run goes on.
+    assert outcomes["flux-disparu"].status == "error"
+    assert "404" in (outcomes["flux-disparu"].error or "")
+    assert all(o.ok for sid, o in outcomes.items() if sid != "flux-disparu")
+
+    store = Store(db_path)
+    feed_articles = store.articles(source="actualites-demo")
+    assert len(feed_articles) == 6
+    assert all(a["extraction"] == "page" for a in feed_articles)
+    assert all(a["word_count"] > 100 for a in feed_articles)
+    assert all(a["lang"] == "fr" for a in feed_articles)
+    # Tracking parameters are gone from the stored URL.
+    psl = next(a for a in feed_articles if "psl" in a["url"])
+    assert "utm_" not in psl["url"]
+    assert "grandes écoles" in psl["text"]
+
+    # The page source found its six article links (and not the nav/footer links).
+    page_articles = store.articles(source="revue-de-presse-demo")
+    assert len(page_articles) == 6
+    assert all("/articles/" in a["url"] for a in page_articles)
+    assert all(a["title"] for a in page_articles)
+
+    # Feed-only sources keep the feed's text, decoded from ISO-8859-1 without a declaration.
+    psy = store.articles(source="le-cercle-psy")
+    assert psy and all(a["extraction"] == "feed" for a in psy)
+    assert any("é" in a["title"] + a["text"] for a in psy)
+
+    health = {h["id"]: h for h in store.source_health()}
+    assert health["flux-disparu"]["error_count"] == 1
+    assert health["actualites-demo"]["error_count"] == 0
+    assert health["actualites-demo"]["last_success_at"]
+
+
+def test_second_run_is_conditional_and_fetches_no_page_again(
+    demo_server: LocalServer, db_path: Path
+) -> None:
+    config = demo_config(demo_server.base_url)
+    first = _run(config, db_path)
+    assert first.new_articles > 20
+    pages_first = len(demo_server.hits_for("/articles/"))
+    assert pages_first == 12
+    n_hits = len(demo_server.hits)
+
+    second = _run(config, db_path)
+    assert second.new_articles == 0
+    assert Store(db_path).counts()["articles"] == first.new_articles
+    new_hits = demo_server.hits[n_hits:]
+    # Only the six source documents were asked for, each conditionally; the five that exist
+    # answered 304 and no article page was fetched again.
+    assert len(new_hits) == len(config.sources)
+    assert all(h.conditional for h in new_hits if h.status != 404)
+    assert sorted(h.status for h in new_hits) == [304] * 5 + [404]
+    assert len(demo_server.hits_for("/articles/")) == pages_first
+    assert second.sources_not_modified == 5
+
+
+def test_missing_or_empty_article_page_falls_back_to_feed_text(
+    data_server: LocalServer, db_path: Path
+) -> None:
+    config = parse_config(
+        "settings: {allow_private_networks: true}\n"
+        "sources:\n"
+        f"  - id: liens\n    url: {data_server.url('site/feeds/broken-links.xml')}\n"
+    )
+    summary = _run(config, db_path)
+    assert summary.outcomes[0].ok and summary.new_articles == 2
+    rows = {r["title"]: r for r in Store(db_path).articles()}
+    decret = rows["Décret relatif à la formation professionnelle"]
+    assert decret["extraction"] == "feed"
+    assert "compte personnel de formation" in decret["text"]
+    assert "404" in decret["extraction_error"]
+    assert decret["published_at"] == "2026-11-16T08:00:00+00:00"  # +0100 converted to UTC
+    assert rows["Une page vide"]["extraction"] == "feed"
+
+
+def test_private_addresses_are_refused_without_the_setting(
+    demo_server: LocalServer, db_path: Path
+) -> None:
+    text = f"sources:\n  - id: local\n    url: {demo_server.url('feeds/actualites.xml')}\n"
+    summary = _run(parse_config(text), db_path)
+    outcome = summary.outcomes[0]
+    assert outcome.status == "error" and outcome.error_kind == "blocked-address"
+    assert "VEILLE_ALLOW_PRIVATE_NETWORKS" in (outcome.error or "")
+    assert demo_server.hits == []  # refused before any connection
+
+
+def test_only_selected_sources_run(demo_server: LocalServer, db_path: Path) -> None:
+    config = demo_config(demo_server.base_url)
+    summary = _run(config, db_path, only=("rue89",))
+    assert [o.source_id for o in summary.outcomes] == ["rue89"]
+    assert {h.path for h in demo_server.hits} == {"/feeds/rue89.xml"}
+
+
+def _copied_feeds() -> list[Path]:
+    root = DATA / "feeds"
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.name != "README.md")
+
+
+@pytest.mark.skipif(not (DATA / "feeds").exists(), reason="feed fixtures not copied")
+def test_every_copied_real_feed_goes_through_a_run(data_server: LocalServer, db_path: Path) -> None:
+    """Each real feed yields entries or a clear per-source error; nothing crashes the run."""
+    files = _copied_feeds()
+    assert len(files) > 50
+    lines = ["settings: {allow_private_networks: true}", "sources:"]
+    for i, path in enumerate(files):
+        rel = path.relative_to(DATA).as_posix()
+        if rel.endswith(".gz"):
+            rel = rel[: -len(".gz")]  # served with Content-Encoding: gzip
+        lines += [
+            f"  - id: feed-{i:03d}",
+            f"    url: {data_server.url(rel)}",
+            "    fetch_pages: false",
+        ]
+    config = parse_config("\n".join(lines) + "\n")
+    summary = _run(config, db_path)
+    assert len(summary.outcomes) == len(files)
+    failed = [o for o in summary.outcomes if not o.ok]
+    for o in failed:
+        assert o.error and "\n" not in o.error and o.error_kind == "parse"
+    ok = [o for o in summary.outcomes if o.ok]
+    assert len(ok) >= 0.9 * len(files)
+    assert sum(o.entries for o in ok) > 500
+    assert Store(db_path).counts()["articles"] > 400

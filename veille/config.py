@@ -1,0 +1,313 @@
+"""sources.yaml and settings: read once at the entry point, validated, with messages that help.
+
+The file has two keys::
+
+    settings: {...}     # optional: fetch limits, timezone, paths (table below)
+    sources:
+      - id: centre-inffo
+        url: https://www.centre-inffo.fr/feed
+        kind: feed        # feed | page
+
+Any mistake becomes one :class:`~veille.errors.ConfigError` whose message names the file, the
+source, the key, the bad value and a hint, e.g.::
+
+    sources.yaml: source 'centre-inffo' (sources[0]), key 'kind': 'rss' is not one of feed, page.
+    Hint: use kind: feed for RSS/Atom/JSON feeds, kind: page for an HTML page listing articles.
+
+Unknown keys are errors (a typo must not be silently ignored). Environment variables override the
+file where it makes sense (``VEILLE_ALLOW_PRIVATE_NETWORKS``, ``VEILLE_DB``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from veille.errors import ConfigError
+from veille.fetch import FetchLimits
+
+SOURCE_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+TRUE_WORDS = {"1", "true", "yes", "on", "oui"}
+FALSE_WORDS = {"0", "false", "no", "off", "non", ""}
+
+# Hints keyed by the last element of the error location: what a user should write instead.
+HINTS: dict[str, str] = {
+    "id": "use lowercase letters, digits and dashes, e.g. centre-inffo",
+    "url": "give the full address, starting with https:// or http://",
+    "kind": "use kind: feed for RSS/Atom/JSON feeds, kind: page for an HTML page listing articles",
+    "lang": "use a language code such as fr or en",
+    "enabled": "use true or false",
+    "official": "use true or false",
+    "fetch_pages": "use true (fetch each article page) or false (keep the feed's own text)",
+    "tags": "give a list, e.g. tags: [reglementaire, handicap]",
+    "timezone": "use an IANA time zone name such as Europe/Paris",
+    "link_pattern": "give a Python regular expression matched against article URLs",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FetchSettings(_Strict):
+    """Limits of the HTTP client; defaults follow Miniflux/trafilatura (see reliability.md §2)."""
+
+    connect_timeout: Annotated[float, Field(gt=0, le=120)] = 10.0
+    read_timeout: Annotated[float, Field(gt=0, le=300)] = 20.0
+    deadline: Annotated[float, Field(gt=0, le=600)] = 30.0
+    max_bytes: Annotated[int, Field(ge=1024, le=200 * 1024 * 1024)] = 15 * 1024 * 1024
+    max_redirects: Annotated[int, Field(ge=0, le=20)] = 5
+    per_host: Annotated[int, Field(ge=1, le=16)] = 2
+    concurrency: Annotated[int, Field(ge=1, le=64)] = 16
+    user_agent: str | None = None
+
+
+class Settings(_Strict):
+    """Everything under ``settings:``; every key is optional."""
+
+    database: str = "veille.duckdb"
+    timezone: str = "Europe/Paris"
+    allow_private_networks: bool = False
+    fetch: FetchSettings = FetchSettings()
+    # Pages fetched per source and run at most: a new feed with 500 old items must not stall a run.
+    max_new_per_source: Annotated[int, Field(ge=1, le=10_000)] = 100
+    extract_workers: Annotated[int, Field(ge=1, le=32)] = 2
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class Source(_Strict):
+    """One entry of ``sources:``."""
+
+    id: str
+    url: str
+    kind: Literal["feed", "page"] = "feed"
+    name: str | None = None
+    lang: str | None = None
+    tags: tuple[str, ...] = ()
+    enabled: bool = True
+    official: bool = False  # an official publisher (ministry, France compétences): preferred as "the original"
+    fetch_pages: bool = True  # feed sources: fetch and extract each article page (else keep the feed text)
+    link_pattern: str | None = None  # page sources: regex the article URLs match
+    link_selector: str | None = None  # page sources: CSS selector of the article links
+    deadline: Annotated[float | None, Field(gt=0, le=600)] = None  # per-source override
+    max_bytes: Annotated[int | None, Field(ge=1024, le=200 * 1024 * 1024)] = None
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SOURCE_ID_RE.match(value):
+            raise ValueError(f"{value!r} is not a valid id")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip()
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("lang")
+    @classmethod
+    def _lang(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[a-zA-Z]{2,3}(?:[-_][a-zA-Z0-9]{2,8})*", value):
+            raise ValueError(f"{value!r} is not a language code")
+        return value.split("-")[0].split("_")[0].lower() if value else None
+
+    @field_validator("link_pattern")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"{value!r} is not a valid regular expression ({exc})") from None
+        return value
+
+    @model_validator(mode="after")
+    def _page_options(self) -> Source:
+        if self.kind == "feed" and (self.link_pattern or self.link_selector):
+            raise ValueError("link_pattern and link_selector only apply to kind: page sources")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+class Config(_Strict):
+    """The validated content of sources.yaml, plus where it came from."""
+
+    settings: Settings = Settings()
+    sources: tuple[Source, ...] = ()
+    path: str = "sources.yaml"
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Config:
+        seen: set[str] = set()
+        for source in self.sources:
+            if source.id in seen:
+                raise ValueError(f"duplicate source id {source.id!r}")
+            seen.add(source.id)
+        return self
+
+    def enabled_sources(self, only: tuple[str, ...] | list[str] = ()) -> list[Source]:
+        """Enabled sources, or exactly the ``only`` ids (enabled or not); unknown ids are an error."""
+        if only:
+            known = {s.id: s for s in self.sources}
+            unknown = [i for i in only if i not in known]
+            if unknown:
+                raise ConfigError(
+                    f"{self.path}: no source with id {', '.join(map(repr, unknown))}. "
+                    f"Hint: `veille sources check` lists the ids."
+                )
+            return [known[i] for i in only]
+        return [s for s in self.sources if s.enabled]
+
+    def fetch_limits(self) -> FetchLimits:
+        """The fetcher's limits, with the private-network switch from settings or environment."""
+        f = self.settings.fetch
+        allow = self.settings.allow_private_networks or env_flag("VEILLE_ALLOW_PRIVATE_NETWORKS")
+        limits = FetchLimits(
+            connect_timeout=f.connect_timeout,
+            read_timeout=f.read_timeout,
+            deadline=f.deadline,
+            max_bytes=f.max_bytes,
+            max_redirects=f.max_redirects,
+            per_host=f.per_host,
+            concurrency=f.concurrency,
+            allow_private_networks=allow,
+        )
+        if f.user_agent:
+            limits = FetchLimits(**{**_limits_dict(limits), "user_agent": f.user_agent})
+        return limits
+
+
+def _limits_dict(limits: FetchLimits) -> dict[str, Any]:
+    return {name: getattr(limits, name) for name in limits.__dataclass_fields__}
+
+
+def env_flag(name: str) -> bool:
+    """Read a yes/no environment variable; anything unrecognised is a ConfigError."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return False
+    value = raw.strip().lower()
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ConfigError(f"environment variable {name}={raw!r} is not a yes/no value. Hint: use 1 or 0.")
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a sources.yaml file; raise ConfigError with a helpful message."""
+    path = Path(path)
+    name = str(path)
+    try:
+        raw_text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{name}: file not found. Hint: create it (see the README) or pass --config PATH."
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{name}: not UTF-8 text. Hint: save the file as UTF-8.") from None
+    except OSError as exc:
+        raise ConfigError(f"{name}: cannot be read ({exc.strerror}).") from None
+    return parse_config(raw_text, name=name)
+
+
+def parse_config(text: str, *, name: str = "sources.yaml") -> Config:
+    """Validate the YAML text of a sources file."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = ""
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            where = f" at line {mark.line + 1}, column {mark.column + 1}"
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(
+            f"{name}: YAML syntax error{where}: {problem}. "
+            "Hint: check indentation and quote values that contain ':' or '#'."
+        ) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{name}: expected a mapping with 'settings' and 'sources' at the top, "
+            f"found {type(data).__name__}."
+        )
+    sources = data.get("sources")
+    if sources is not None and not isinstance(sources, list):
+        raise ConfigError(
+            f"{name}: key 'sources' must be a list of sources (lines starting with '- id: ...')."
+        )
+    try:
+        return Config.model_validate({**data, "path": name})
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, data, name)) from None
+
+
+def _describe(exc: ValidationError, data: dict[str, Any], name: str) -> str:
+    """Turn pydantic's first error into one sentence naming file, source, key, value and a hint."""
+    err = exc.errors()[0]
+    loc = list(err["loc"])
+    where = ""
+    if loc and loc[0] == "sources" and len(loc) > 1 and isinstance(loc[1], int):
+        index = loc[1]
+        entry = data.get("sources", [])[index]
+        sid = entry.get("id") if isinstance(entry, dict) else None
+        where = f"source {sid!r} (sources[{index}])" if sid else f"sources[{index}]"
+        loc = loc[2:]
+    elif loc and loc[0] == "settings":
+        where = "settings"
+        loc = loc[1:]
+    key = ".".join(str(p) for p in loc if not isinstance(p, int))
+    kind = err["type"]
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(where, loc)
+        detail = f"unknown key {key!r}"
+        hint = f"allowed keys are: {', '.join(allowed)}" if allowed else "remove it"
+    elif kind == "missing":
+        detail = f"key {key!r} is missing"
+        hint = HINTS.get(key.rsplit(".", 1)[-1], "add it")
+    else:
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        detail = f"key {key!r}: {value!r} is invalid ({msg})" if key else msg
+        if kind == "literal_error":
+            detail = f"key {key!r}: {value!r} is not one of {_literal_choices(str(err['msg']))}"
+        hint = HINTS.get(key.rsplit(".", 1)[-1], "see the README's sources.yaml section")
+    prefix = f"{name}: {where}, " if where else f"{name}: "
+    return f"{prefix}{detail}. Hint: {hint}."
+
+
+def _literal_choices(msg: str) -> str:
+    return ", ".join(re.findall(r"'([^']*)'", msg)) or msg
+
+
+def _allowed_keys(where: str, loc: list[Any]) -> list[str]:
+    if where.startswith("source") or where.startswith("sources["):
+        return sorted(Source.model_fields)
+    if where == "settings":
+        if len(loc) > 1 and loc[0] == "fetch":
+            return sorted(FetchSettings.model_fields)
+        return sorted(Settings.model_fields)
+    return ["settings", "sources"]

@@ -1,0 +1,110 @@
+"""Every failure veille raises on purpose, as one tree (the way httpx documents its exceptions).
+
+::
+
+    VeilleError
+    ├── ConfigError              sources.yaml / settings are invalid (nothing is fetched)
+    ├── FetchError               one URL could not be fetched; the source is marked failed, the run goes on
+    │   ├── UnsupportedURLError      not http(s), no host, or malformed
+    │   ├── BlockedAddressError      resolves to a private/loopback/link-local/... address
+    │   ├── NetworkError             DNS, connect or read failure / timeout
+    │   ├── DeadlineExceededError    the total deadline for one request passed
+    │   ├── ResponseTooLargeError    body larger than the size cap (counted after decompression)
+    │   ├── TooManyRedirectsError    redirect loop or more hops than allowed
+    │   ├── UnsupportedEncodingError Content-Encoding we cannot decode within bounds (br, zstd...)
+    │   ├── BotChallengeError        the server answered a bot challenge (Cloudflare...) instead of content
+    │   └── HTTPStatusError          a 4xx/5xx answer
+    │       └── RateLimitedError         429/503, with the server's Retry-After when it gave one
+    ├── ParseError               the bytes are not a feed / listing page we can read
+    ├── ExtractionError          no text could be extracted from an article page
+    └── StoreError               the database cannot be opened or written
+        └── DatabaseLockedError      another process holds the DuckDB file
+
+Each error carries a message meant for a person: what went wrong and, where it helps, what to do.
+"""
+
+from __future__ import annotations
+
+
+class VeilleError(Exception):
+    """Base class of every error veille raises on purpose."""
+
+
+class ConfigError(VeilleError):
+    """The configuration (sources.yaml, environment) is invalid."""
+
+
+class FetchError(VeilleError):
+    """A URL could not be fetched."""
+
+    def __init__(self, message: str, *, url: str | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class UnsupportedURLError(FetchError):
+    """The URL is not an http(s) URL with a host."""
+
+
+class BlockedAddressError(FetchError):
+    """The target address is private, loopback, link-local or otherwise not public."""
+
+
+class NetworkError(FetchError):
+    """DNS, connection or read failure, including connect/read timeouts."""
+
+
+class DeadlineExceededError(FetchError):
+    """The total deadline for one request passed (slow or trickling server)."""
+
+
+class ResponseTooLargeError(FetchError):
+    """The body is larger than the size cap, counted after decompression."""
+
+
+class TooManyRedirectsError(FetchError):
+    """Redirect loop, or more redirects than allowed."""
+
+
+class UnsupportedEncodingError(FetchError):
+    """The server used a Content-Encoding we do not decode (we can only bound gzip and deflate)."""
+
+
+class BotChallengeError(FetchError):
+    """The server answered with a bot-protection challenge instead of the content."""
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with an error status (4xx/5xx)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str | None = None,
+        status: int,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, url=url)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class RateLimitedError(HTTPStatusError):
+    """429 Too Many Requests or 503 Service Unavailable; ``retry_after`` is in seconds when known."""
+
+
+class ParseError(VeilleError):
+    """The bytes are not a feed or page we can read."""
+
+
+class ExtractionError(VeilleError):
+    """No article text could be extracted from a page."""
+
+
+class StoreError(VeilleError):
+    """The database cannot be opened or written."""
+
+
+class DatabaseLockedError(StoreError):
+    """Another process holds the DuckDB file read-write."""

@@ -1,0 +1,114 @@
+"""The records that travel between stages: small frozen dataclasses, nothing library-specific.
+
+feedparser, trafilatura and httpx objects never cross a module boundary: each stage turns them
+into one of these right away (miniflux's "normalise at the edge").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """One HTTP answer, already bounded in size and time. ``status`` is 200-299 or 304."""
+
+    url: str  # the URL asked for
+    final_url: str  # after redirects
+    status: int
+    body: bytes
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    elapsed: float = 0.0
+    redirects: tuple[str, ...] = ()
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One item of a feed (or one link found on a listing page), normalised.
+
+    ``key`` is the entry's identity inside its source, decided once in ``feeds.entry_key``.
+    Dates are timezone-aware (UTC) or ``None``; text fields are plain text, ``content_html`` is
+    the feed's own HTML (untrusted: sanitise before showing it anywhere).
+    """
+
+    key: str
+    url: str | None
+    title: str = ""
+    guid: str | None = None
+    summary: str = ""  # plain text
+    content_html: str = ""  # full content from the feed, when the feed carries it
+    author: str | None = None
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+    lang: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A feed document turned into entries."""
+
+    format: str  # "rss20", "atom10", "rss10", "json", ...
+    title: str | None
+    link: str | None
+    lang: str | None
+    entries: tuple[Entry, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """What extraction found in an article page."""
+
+    text: str
+    title: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+    lang: str | None = None
+    sitename: str | None = None
+    canonical_url: str | None = None  # from <link rel="canonical"> when the page gives one
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """An article as stored: one per story URL, whatever the number of feeds that listed it."""
+
+    id: str
+    url: str  # canonical URL (or the entry key for link-less entries)
+    source_id: str  # the source it was first seen in
+    title: str
+    text: str
+    fetched_at: datetime
+    published_at: datetime | None = None
+    author: str | None = None
+    lang: str | None = None
+    sitename: str | None = None
+    summary: str = ""
+    extraction: str = "page"  # "page": extracted from the article page; "feed": from the feed content
+    extraction_error: str | None = None
+    word_count: int = 0
+    content_hash: str | None = None
+    tags: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """One entry of one source pointing at one article (an article may have several)."""
+
+    entry_id: str
+    source_id: str
+    article_id: str
+    entry_key: str
+    url: str | None
+    guid: str | None
+    title: str
+    published_at: datetime | None
+    seen_at: datetime

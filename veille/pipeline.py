@@ -1,0 +1,452 @@
+"""One ingest pass as plain Python: sources -> fetch -> entries -> pages -> extraction -> store.
+
+Nothing here imports Prefect: ``flows/ingest.py`` wraps :func:`ingest_source` as a task (one task
+per source, never one per article: performance.md §B7) and the tests call these functions
+directly. The shape of a pass:
+
+* every source is handled concurrently; the one :class:`~veille.fetch.Fetcher` bounds the
+  requests in flight, overall and per host;
+* entries already stored are skipped *before* anything else is fetched, so a re-run with nothing
+  new fetches only the feeds (with conditional GET: mostly 304s) and no article page;
+* article pages go to a pool of worker processes for extraction (trafilatura is CPU-bound and
+  holds the GIL: threads would not use the second core);
+* each source is committed in one transaction (articles, sightings, validators), so a crash
+  loses at most the source in progress and never saves an ETag without its articles;
+* a failing source is recorded on the source (count, message) and the pass goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import multiprocessing
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from veille import extract, feeds, pages
+from veille.config import Config, Source
+from veille.errors import FetchError, ParseError, StoreError
+from veille.fetch import Fetcher, looks_like_bot_challenge
+from veille.identity import (
+    article_id_for_entry,
+    article_id_for_url,
+    canonical_url,
+    content_hash,
+    entry_id,
+)
+from veille.models import Article, Entry, Extracted, FetchResult, Sighting
+from veille.store import Store, now_utc
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+
+
+@dataclass(slots=True)
+class SourceOutcome:
+    """What happened to one source during a pass."""
+
+    source_id: str
+    status: str  # "ok" | "not-modified" | "error"
+    entries: int = 0
+    new_articles: int = 0
+    pages_fetched: int = 0
+    page_errors: int = 0
+    error: str | None = None
+    error_kind: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "error"
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """Totals of one pass, printed at the end of ``veille run``."""
+
+    run_id: str
+    outcomes: list[SourceOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def sources_ok(self) -> int:
+        return sum(1 for o in self.outcomes if o.ok)
+
+    @property
+    def sources_failed(self) -> int:
+        return sum(1 for o in self.outcomes if not o.ok)
+
+    @property
+    def sources_not_modified(self) -> int:
+        return sum(1 for o in self.outcomes if o.status == "not-modified")
+
+    @property
+    def entries_seen(self) -> int:
+        return sum(o.entries for o in self.outcomes)
+
+    @property
+    def new_articles(self) -> int:
+        return sum(o.new_articles for o in self.outcomes)
+
+    @property
+    def pages_fetched(self) -> int:
+        return sum(o.pages_fetched for o in self.outcomes)
+
+    @property
+    def page_errors(self) -> int:
+        return sum(o.page_errors for o in self.outcomes)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "run_id": self.run_id,
+            "sources_ok": self.sources_ok,
+            "sources_failed": self.sources_failed,
+            "sources_not_modified": self.sources_not_modified,
+            "entries_seen": self.entries_seen,
+            "new_articles": self.new_articles,
+            "pages_fetched": self.pages_fetched,
+            "page_errors": self.page_errors,
+            "seconds": round(self.seconds, 3),
+            "failed": {o.source_id: o.error for o in self.outcomes if not o.ok},
+        }
+
+
+class Observer(Protocol):
+    """Receives progress events (the CLI draws a progress bar from them)."""
+
+    def pages_queued(self, source_id: str, count: int) -> None: ...
+    def page_done(self, source_id: str) -> None: ...
+    def source_done(self, outcome: SourceOutcome) -> None: ...
+
+
+class NullObserver:
+    def pages_queued(self, source_id: str, count: int) -> None:
+        pass
+
+    def page_done(self, source_id: str) -> None:
+        pass
+
+    def source_done(self, outcome: SourceOutcome) -> None:
+        pass
+
+
+class ExtractionPool:
+    """Worker processes running trafilatura, with a per-page time limit that is really enforced.
+
+    ``concurrent.futures`` cannot cancel a running call, so a page that overruns its time limit
+    gets its workers killed and the pool restarted (trafilatura can run away on huge pages:
+    adbar/trafilatura#704). Workers start from a forkserver with ``veille.extract`` preloaded:
+    forking a process that already runs Prefect's threads is unsafe.
+    """
+
+    def __init__(self, workers: int = 2, *, timeout: float = 60.0) -> None:
+        self.workers = max(1, workers)
+        self.timeout = timeout
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(["veille.extract"])
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=self._context
+            )
+        return self._pool
+
+    async def extract(self, url: str, html: bytes) -> Extracted | str:
+        """Extract one page in a worker; an error message instead of an exception."""
+        loop = asyncio.get_running_loop()
+        try:
+            future = loop.run_in_executor(self._executor(), extract.extract_article_safe, url, html)
+            return await asyncio.wait_for(future, self.timeout)
+        except TimeoutError:
+            self._restart()
+            return f"extraction took longer than {self.timeout:.0f} s and was stopped"
+        except BrokenProcessPool:
+            self._restart()
+            return "the extraction worker crashed on this page (out of memory?)"
+
+    def _restart(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        # Private attribute, but the only way to stop a stuck worker; shutdown() alone waits.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def new_run_id() -> str:
+    return f"{now_utc():%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+async def ingest_source(
+    source: Source,
+    *,
+    config: Config,
+    fetcher: Fetcher,
+    pool: ExtractionPool,
+    store: Store,
+    observer: Observer | None = None,
+) -> SourceOutcome:
+    """Fetch one source, extract its new articles and commit them; never raises for the source."""
+    observer = observer or NullObserver()
+    started = time.monotonic()
+    outcome = SourceOutcome(source.id, "ok")
+    try:
+        await _ingest(source, config, fetcher, pool, store, observer, outcome)
+    except (FetchError, ParseError) as exc:
+        outcome.status, outcome.error = "error", str(exc)
+        outcome.error_kind = _error_kind(exc)
+        store.record_source_error(source.id, outcome.error_kind, outcome.error)
+    outcome.seconds = time.monotonic() - started
+    observer.source_done(outcome)
+    return outcome
+
+
+async def _ingest(
+    source: Source,
+    config: Config,
+    fetcher: Fetcher,
+    pool: ExtractionPool,
+    store: Store,
+    observer: Observer,
+    outcome: SourceOutcome,
+) -> None:
+    state = store.source_state(source.id)
+    response = await fetcher.fetch(
+        source.url,
+        etag=state.etag,
+        last_modified=state.last_modified,
+        accept=FEED_ACCEPT if source.kind == "feed" else PAGE_ACCEPT,
+        deadline=source.deadline,
+        max_bytes=source.max_bytes,
+    )
+    if response.not_modified:
+        outcome.status = "not-modified"
+        store.commit_source(
+            source.id,
+            articles=(),
+            sightings=(),
+            entries_seen=None,
+            etag=response.etag or state.etag,
+            last_modified=response.last_modified or state.last_modified,
+        )
+        return
+    entries = _entries_of(source, response)
+    outcome.entries = len(entries)
+    fetched_at = now_utc()
+
+    ids = {e.key: entry_id(source.id, e.key) for e in entries}
+    known = store.known_entries(source.id, list(ids.values()))
+    fresh = [e for e in entries if ids[e.key] not in known]
+    article_ids = {e.key: _article_id(source, e) for e in fresh}
+    already_stored = store.known_articles(list(article_ids.values()))
+    # Newest first, so a cap on pages per run keeps the most recent stories.
+    to_build = sorted(
+        (e for e in fresh if article_ids[e.key] not in already_stored),
+        key=lambda e: e.published_at or fetched_at,
+        reverse=True,
+    )
+    deferred = to_build[config.settings.max_new_per_source :]
+    to_build = to_build[: config.settings.max_new_per_source]
+
+    observer.pages_queued(source.id, len(to_build) if _wants_pages(source) else 0)
+    results = await asyncio.gather(
+        *(_build_article(source, e, article_ids[e.key], fetcher, pool, observer, fetched_at)
+          for e in to_build)
+    )
+    articles = [a for a, _ in results if a is not None]
+    failed_keys = {e.key for e, (a, _) in zip(to_build, results, strict=True) if a is None}
+    outcome.pages_fetched = sum(1 for _, fetched in results if fetched)
+    outcome.page_errors = sum(1 for a, _ in results if a is None or a.extraction_error)
+    deferred_keys = {e.key for e in deferred} | failed_keys
+    sightings = [
+        Sighting(
+            entry_id=ids[e.key],
+            source_id=source.id,
+            article_id=article_ids[e.key],
+            entry_key=e.key,
+            url=e.url,
+            guid=e.guid,
+            title=e.title,
+            published_at=e.published_at,
+            seen_at=fetched_at,
+        )
+        for e in fresh
+        if e.key not in deferred_keys
+    ]
+    outcome.new_articles = store.commit_source(
+        source.id,
+        articles=articles,
+        sightings=sightings,
+        entries_seen=len(entries),
+        etag=response.etag,
+        last_modified=response.last_modified,
+        # Entries left for later (cap reached, or a listed page that could not be fetched) must
+        # be seen again next time: keep the old validators so the next run is not a 304.
+        keep_validators=bool(deferred_keys),
+    )
+
+
+def _entries_of(source: Source, response: FetchResult) -> list[Entry]:
+    """Turn the fetched document of a source into entries."""
+    if looks_like_bot_challenge(200, {}, response.body[:65536]):
+        raise ParseError(
+            f"{source.url} answered a bot-protection challenge page instead of the content. "
+            "Hint: ask the publisher for access or use another URL."
+        )
+    if source.kind == "feed":
+        parsed = feeds.parse_feed(
+            response.body, url=response.final_url, content_type=response.content_type
+        )
+        return list(parsed.entries)
+    links = pages.find_article_links(
+        response.body,
+        base_url=response.final_url,
+        pattern=source.link_pattern,
+        selector=source.link_selector,
+    )
+    if not links:
+        raise ParseError(
+            f"no article link found on the page {source.url}. "
+            "Hint: set link_pattern or link_selector for this source."
+        )
+    return [Entry(key=feeds.entry_key(None, link, "", ""), url=link) for link in links]
+
+
+def _article_id(source: Source, entry: Entry) -> str:
+    if entry.url:
+        return article_id_for_url(entry.url)
+    return article_id_for_entry(source.id, entry.key)
+
+
+def _wants_pages(source: Source) -> bool:
+    return source.kind == "page" or source.fetch_pages
+
+
+async def _build_article(
+    source: Source,
+    entry: Entry,
+    article_id: str,
+    fetcher: Fetcher,
+    pool: ExtractionPool,
+    observer: Observer,
+    fetched_at: datetime,
+) -> tuple[Article | None, bool]:
+    """Fetch and extract one entry's page (feed text as fallback). Returns (article, fetched)."""
+    extracted: Extracted | None = None
+    error: str | None = None
+    fetched = False
+    if entry.url and _wants_pages(source):
+        try:
+            page = await fetcher.fetch(entry.url, accept=PAGE_ACCEPT, max_bytes=source.max_bytes)
+            fetched = True
+            result = await pool.extract(page.final_url, page.body)
+            if isinstance(result, str):
+                error = result
+            else:
+                extracted = result
+        except FetchError as exc:
+            error = str(exc)
+        observer.page_done(source.id)
+    feed_text = extract.text_of_html(entry.content_html) if entry.content_html else ""
+    feed_text = feed_text or entry.summary
+    if extracted is None and not feed_text and source.kind == "page":
+        return None, fetched  # nothing to keep: the link will be tried again next run
+    return _article(source, entry, article_id, extracted, feed_text, error, fetched_at), fetched
+
+
+def _article(
+    source: Source,
+    entry: Entry,
+    article_id: str,
+    extracted: Extracted | None,
+    feed_text: str,
+    error: str | None,
+    fetched_at: datetime,
+) -> Article:
+    text = extracted.text if extracted else feed_text
+    published = entry.published_at or (extracted.published_at if extracted else None)
+    if published is not None and published > fetched_at:
+        published = fetched_at  # a future date would pin the article at the top of every list
+    title = entry.title or (extracted.title if extracted and extracted.title else "") or ""
+    return Article(
+        id=article_id,
+        url=canonical_url(entry.url) if entry.url else f"urn:veille:{source.id}:{entry.key}",
+        source_id=source.id,
+        title=title or (entry.url or "(sans titre)"),
+        text=text,
+        fetched_at=fetched_at,
+        published_at=published,
+        author=entry.author or (extracted.author if extracted else None),
+        lang=(extracted.lang if extracted and extracted.lang else None) or entry.lang or source.lang,
+        sitename=extracted.sitename if extracted else None,
+        summary=entry.summary or (extracted.description or "" if extracted else ""),
+        extraction="page" if extracted else ("feed" if text else "none"),
+        extraction_error=error if not extracted and _wants_pages(source) else None,
+        word_count=len(text.split()),
+        content_hash=content_hash(text) if text else None,
+    )
+
+
+def _error_kind(exc: Exception) -> str:
+    """A short machine-readable name for an error class: BlockedAddressError -> blocked-address."""
+    name = type(exc).__name__.removesuffix("Error")
+    out = []
+    for i, ch in enumerate(name):
+        if ch.isupper() and i:
+            out.append("-")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+SourceRunner = Callable[..., Awaitable[SourceOutcome]]
+
+
+async def ingest(
+    config: Config,
+    store: Store,
+    *,
+    only: Sequence[str] = (),
+    observer: Observer | None = None,
+    run_source: SourceRunner = ingest_source,
+) -> RunSummary:
+    """One whole pass over the enabled sources (or ``only`` these ids), all sources at once.
+
+    ``run_source`` is :func:`ingest_source` itself, or the Prefect task that wraps it
+    (``flows/ingest.py``): the pass is the same with or without orchestration.
+    """
+    sources = config.enabled_sources(list(only))
+    summary = RunSummary(new_run_id())
+    started = time.monotonic()
+    store.sync_sources(config.sources)
+    store.start_run(summary.run_id)
+    pool = ExtractionPool(config.settings.extract_workers)
+    try:
+        async with Fetcher(config.fetch_limits()) as fetcher:
+            runs = [
+                run_source(
+                    s, config=config, fetcher=fetcher, pool=pool, store=store, observer=observer
+                )
+                for s in sources
+            ]
+            summary.outcomes = list(await asyncio.gather(*runs))
+    finally:
+        pool.close()
+    summary.seconds = time.monotonic() - started
+    store.finish_run(summary.run_id, "completed", summary.as_dict())
+    return summary

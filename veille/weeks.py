@@ -1,0 +1,45 @@
+"""ISO weeks in the organisation's time zone: ``2026-W46`` <-> a half-open UTC interval.
+
+Weeks are named with ``%G-W%V`` (ISO year), never ``%Y-W%V``: 2024-12-31 belongs to 2025-W01.
+A week is ``[Monday 00:00 local, next Monday 00:00 local)``, each bound converted to UTC on its
+own, so the DST weeks last 167 or 169 hours as they really do (reliability.md §1.17).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from veille.errors import ConfigError
+
+WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def parse_week(name: str) -> tuple[int, int]:
+    """``"2026-W46"`` -> ``(2026, 46)``; a clear error for anything else."""
+    match = WEEK_RE.match(name.strip())
+    if not match:
+        raise ConfigError(f"week {name!r} is not an ISO week. Hint: write it like 2026-W46.")
+    year, week = int(match.group(1)), int(match.group(2))
+    try:
+        date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise ConfigError(f"week {name!r} does not exist: {year} has no week {week}.") from None
+    return year, week
+
+
+def week_bounds(name: str, tz: str = "Europe/Paris") -> tuple[datetime, datetime]:
+    """The UTC instants where week ``name`` starts and ends in time zone ``tz``."""
+    year, week = parse_week(name)
+    zone = ZoneInfo(tz)
+    monday = date.fromisocalendar(year, week, 1)
+    start = datetime.combine(monday, time(0), tzinfo=zone)
+    end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def week_name(moment: datetime, tz: str = "Europe/Paris") -> str:
+    """The ISO week that contains ``moment`` in time zone ``tz``."""
+    local = moment.astimezone(ZoneInfo(tz)) if moment.tzinfo else moment
+    return local.strftime("%G-W%V")
