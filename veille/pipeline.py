@@ -313,7 +313,8 @@ def _entries_of(source: Source, response: FetchResult) -> list[Entry]:
         parsed = feeds.parse_feed(
             response.body, url=response.final_url, content_type=response.content_type
         )
-        return list(parsed.entries)
+        # An item with neither link, title nor text carries nothing a reader could use.
+        return [e for e in parsed.entries if e.url or e.title or e.summary or e.content_html]
     links = pages.find_article_links(
         response.body,
         base_url=response.final_url,

@@ -212,7 +212,10 @@ class Store:
             except duckdb.IOException as exc:
                 message = str(exc)
                 if not any(marker in message for marker in LOCK_MARKERS):
-                    raise StoreError(f"database {self.path}: {_first_line(exc)}") from exc
+                    raise StoreError(
+                        f"database {self.path} cannot be opened: {_first_line(exc)}. "
+                        "Hint: check the path and its permissions, or restore a backup."
+                    ) from exc
                 if time.monotonic() >= deadline:
                     raise DatabaseLockedError(
                         f"database {self.path} is in use by another process "
