@@ -27,13 +27,12 @@ from veille.store import Store
 # The task's inputs are live objects (HTTP client, process pool, store): nothing to cache or
 # persist; a failed source is recorded by ingest_source itself, so Prefect never retries it.
 ingest_source_task = task(
-    pipeline.ingest_source,
     name="ingest-source",
     task_run_name="ingest-source[{source.id}]",
     cache_policy=NO_CACHE,
     persist_result=False,
     log_prints=False,
-)
+)(pipeline.ingest_source)
 
 
 @flow(name="ingest", log_prints=False, persist_result=False, validate_parameters=False)

@@ -40,8 +40,20 @@ def test_run_twice_articles_and_sources_check(demo_server: LocalServer, tmp_path
     assert listed.returncode == 0, listed.stderr
     rows = json.loads(listed.stdout)
     assert len(rows) > 20
-    required = {"id", "url", "title", "source", "published_at", "lang", "text", "tags",
-                "relevant", "score", "cluster", "also_in"}
+    required = {
+        "id",
+        "url",
+        "title",
+        "source",
+        "published_at",
+        "lang",
+        "text",
+        "tags",
+        "relevant",
+        "score",
+        "cluster",
+        "also_in",
+    }
     for row in rows:
         assert required <= row.keys()
         assert isinstance(row["tags"], list) and isinstance(row["also_in"], list)
@@ -57,8 +69,16 @@ def test_run_twice_articles_and_sources_check(demo_server: LocalServer, tmp_path
     assert check.returncode == 0, check.stderr
     health = {h["id"]: h for h in json.loads(check.stdout)}
     for item in health.values():
-        assert {"id", "url", "kind", "ok", "error_count", "last_error", "last_success_at",
-                "entries"} <= item.keys()
+        assert {
+            "id",
+            "url",
+            "kind",
+            "ok",
+            "error_count",
+            "last_error",
+            "last_success_at",
+            "entries",
+        } <= item.keys()
     assert health["flux-disparu"]["ok"] is False
     assert health["flux-disparu"]["error_count"] == 2
     assert "404" in health["flux-disparu"]["last_error"]

@@ -86,11 +86,22 @@ def test_commit_is_idempotent_and_round_trips(store: Store) -> None:
 
 def test_second_source_of_the_same_article_is_listed_in_also_in(store: Store) -> None:
     url = "https://a.example/decret"
-    store.commit_source("a", articles=[_article(url)], sightings=[_sighting(url)],
-                        entries_seen=1, etag=None, last_modified=None)
-    store.commit_source("b", articles=[_article(url, source="b")],
-                        sightings=[_sighting(url, source="b")],
-                        entries_seen=1, etag=None, last_modified=None)
+    store.commit_source(
+        "a",
+        articles=[_article(url)],
+        sightings=[_sighting(url)],
+        entries_seen=1,
+        etag=None,
+        last_modified=None,
+    )
+    store.commit_source(
+        "b",
+        articles=[_article(url, source="b")],
+        sightings=[_sighting(url, source="b")],
+        entries_seen=1,
+        etag=None,
+        last_modified=None,
+    )
     rows = store.articles()
     assert len(rows) == 1
     assert rows[0]["source"] == "a"
@@ -99,10 +110,23 @@ def test_second_source_of_the_same_article_is_listed_in_also_in(store: Store) ->
 
 
 def test_keep_validators_leaves_the_old_etag(store: Store) -> None:
-    store.commit_source("a", articles=[], sightings=[], entries_seen=0, etag='"v1"',
-                        last_modified="Mon, 16 Nov 2026 08:00:00 GMT")
-    store.commit_source("a", articles=[], sightings=[], entries_seen=0, etag='"v2"',
-                        last_modified=None, keep_validators=True)
+    store.commit_source(
+        "a",
+        articles=[],
+        sightings=[],
+        entries_seen=0,
+        etag='"v1"',
+        last_modified="Mon, 16 Nov 2026 08:00:00 GMT",
+    )
+    store.commit_source(
+        "a",
+        articles=[],
+        sightings=[],
+        entries_seen=0,
+        etag='"v2"',
+        last_modified=None,
+        keep_validators=True,
+    )
     state = store.source_state("a")
     assert state.etag == '"v1"' and state.last_modified == "Mon, 16 Nov 2026 08:00:00 GMT"
 
@@ -112,16 +136,18 @@ def test_errors_are_counted_and_reset_by_success(store: Store) -> None:
     store.record_source_error("a", "network", "connection refused")
     health = {h["id"]: h for h in store.source_health()}
     assert health["a"]["error_count"] == 2 and health["a"]["last_error"] == "connection refused"
-    store.commit_source("a", articles=[], sightings=[], entries_seen=3, etag=None,
-                        last_modified=None)
+    store.commit_source(
+        "a", articles=[], sightings=[], entries_seen=3, etag=None, last_modified=None
+    )
     health = {h["id"]: h for h in store.source_health()}
     assert health["a"]["error_count"] == 0 and health["a"]["last_error"] is None
     assert health["a"]["total_errors"] == 2 and health["a"]["last_success_at"]
 
 
 def test_changing_a_source_url_forgets_its_validators(store: Store) -> None:
-    store.commit_source("a", articles=[], sightings=[], entries_seen=0, etag='"v1"',
-                        last_modified=None)
+    store.commit_source(
+        "a", articles=[], sightings=[], entries_seen=0, etag='"v1"', last_modified=None
+    )
     moved = parse_config("sources:\n  - id: a\n    url: https://a.example/new-feed\n")
     store.sync_sources(moved.sources)
     assert store.source_state("a").etag is None
@@ -129,10 +155,15 @@ def test_changing_a_source_url_forgets_its_validators(store: Store) -> None:
 
 def test_a_locked_file_waits_then_says_who_holds_it(store: Store) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('ok', flush=True);"
-         " time.sleep(30)", str(store.path)],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('ok', flush=True);"
+            " time.sleep(30)",
+            str(store.path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"

@@ -110,9 +110,9 @@ def run_ingest(
 ) -> RunSummary:
     """Run the ``ingest`` flow with a live progress display."""
     _quiet_prefect()
-    from flows.ingest import ingest_flow  # imported late: importing Prefect takes seconds
-
     from prefect.events.worker import EventsWorker
+
+    from flows.ingest import ingest_flow  # imported late: importing Prefect takes seconds
 
     sources = config.enabled_sources(list(only))
     with ProgressObserver(len(sources), enabled=progress) as observer:
@@ -205,9 +205,7 @@ def articles(
     week: Annotated[str | None, typer.Option(help="ISO week, e.g. 2026-W46.")] = None,
     tag: Annotated[str | None, typer.Option(help="Only articles with this tag.")] = None,
     source: Annotated[str | None, typer.Option(help="Only articles from this source id.")] = None,
-    all_: Annotated[
-        bool, typer.Option("--all", help="Include articles marked off-topic.")
-    ] = False,
+    all_: Annotated[bool, typer.Option("--all", help="Include articles marked off-topic.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
     limit: Annotated[int | None, typer.Option(help="At most this many articles.")] = None,
 ) -> None:
@@ -326,25 +324,32 @@ def demo(
     run_demo(db, out=out, serve=serve)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning every veille error into one line and exit code 1."""
     try:
-        app(standalone_mode=False)
+        app(args=argv, standalone_mode=False)
     except VeilleError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
-        sys.exit(1)
-    except click.exceptions.Abort:
-        err.print("aborted")
-        sys.exit(130)
-    except click.exceptions.ClickException as exc:
-        hint = ""
-        if isinstance(exc, click.UsageError) and exc.ctx is not None:
-            hint = f" Hint: see `{exc.ctx.command_path} --help`."
-        err.print(f"[bold red]error:[/] {exc.format_message()}{hint}", highlight=False)
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+    except Exception as exc:
+        # Usage errors come from click, or from the copy of click that recent Typer vendors:
+        # recognise them by shape rather than by class.
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            app(args=["--help"], standalone_mode=False)
+            sys.exit(0)
+        if isinstance(exc, click.exceptions.Abort) or type(exc).__name__ == "Abort":
+            err.print("aborted")
+            sys.exit(130)
+        format_message = getattr(exc, "format_message", None)
+        if not callable(format_message):
+            raise
+        ctx = getattr(exc, "ctx", None)
+        hint = f" Hint: see `{ctx.command_path} --help`." if ctx is not None else ""
+        err.print(f"[bold red]error:[/] {format_message()}{hint}", highlight=False)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -100,8 +100,12 @@ class Source(_Strict):
     lang: str | None = None
     tags: tuple[str, ...] = ()
     enabled: bool = True
-    official: bool = False  # an official publisher (ministry, France compétences): preferred as "the original"
-    fetch_pages: bool = True  # feed sources: fetch and extract each article page (else keep the feed text)
+    official: bool = (
+        False  # an official publisher (ministry, France compétences): preferred as "the original"
+    )
+    fetch_pages: bool = (
+        True  # feed sources: fetch and extract each article page (else keep the feed text)
+    )
     link_pattern: str | None = None  # page sources: regex the article URLs match
     link_selector: str | None = None  # page sources: CSS selector of the article links
     deadline: Annotated[float | None, Field(gt=0, le=600)] = None  # per-source override
@@ -168,7 +172,7 @@ class Config(_Strict):
         return self
 
     def enabled_sources(self, only: tuple[str, ...] | list[str] = ()) -> list[Source]:
-        """Enabled sources, or exactly the ``only`` ids (enabled or not); unknown ids are an error."""
+        """Enabled sources, or exactly the ``only`` ids (enabled or not); unknown ids: error."""
         if only:
             known = {s.id: s for s in self.sources}
             unknown = [i for i in only if i not in known]
@@ -213,7 +217,9 @@ def env_flag(name: str) -> bool:
         return True
     if value in FALSE_WORDS:
         return False
-    raise ConfigError(f"environment variable {name}={raw!r} is not a yes/no value. Hint: use 1 or 0.")
+    raise ConfigError(
+        f"environment variable {name}={raw!r} is not a yes/no value. Hint: use 1 or 0."
+    )
 
 
 def load_config(path: str | Path) -> Config:

@@ -4,7 +4,7 @@
 
     VeilleError
     ├── ConfigError              sources.yaml / settings are invalid (nothing is fetched)
-    ├── FetchError               one URL could not be fetched; the source is marked failed, the run goes on
+    ├── FetchError               one URL could not be fetched; the source is marked failed
     │   ├── UnsupportedURLError      not http(s), no host, or malformed
     │   ├── BlockedAddressError      resolves to a private/loopback/link-local/... address
     │   ├── NetworkError             DNS, connect or read failure / timeout
@@ -12,7 +12,7 @@
     │   ├── ResponseTooLargeError    body larger than the size cap (counted after decompression)
     │   ├── TooManyRedirectsError    redirect loop or more hops than allowed
     │   ├── UnsupportedEncodingError Content-Encoding we cannot decode within bounds (br, zstd...)
-    │   ├── BotChallengeError        the server answered a bot challenge (Cloudflare...) instead of content
+    │   ├── BotChallengeError        a bot challenge (Cloudflare...) instead of content
     │   └── HTTPStatusError          a 4xx/5xx answer
     │       └── RateLimitedError         429/503, with the server's Retry-After when it gave one
     ├── ParseError               the bytes are not a feed / listing page we can read
@@ -91,7 +91,7 @@ class HTTPStatusError(FetchError):
 
 
 class RateLimitedError(HTTPStatusError):
-    """429 Too Many Requests or 503 Service Unavailable; ``retry_after`` is in seconds when known."""
+    """429 Too Many Requests or 503 Service Unavailable; ``retry_after`` in seconds if known."""
 
 
 class ParseError(VeilleError):

@@ -30,8 +30,9 @@ from veille.pages import discover_feeds
 DOCTYPE_RE = re.compile(rb"<!DOCTYPE[^>\[]*(?:\[.*?\]\s*)?>", re.DOTALL | re.IGNORECASE)
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SPACES_RE = re.compile(r"\s+")
-HTML_START_RE = re.compile(rb"^\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html|<head|<body)",
-                           re.IGNORECASE | re.DOTALL)
+HTML_START_RE = re.compile(
+    rb"^\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html|<head|<body)", re.IGNORECASE | re.DOTALL
+)
 
 
 def entry_key(
@@ -136,9 +137,7 @@ def _xml_entry(raw: Any, base: str, feed_lang: str | None, duplicated: frozenset
             content_html = _clean(content["value"])
             break
     summary = _plain(raw.get("summary"))
-    published = _struct_time(raw.get("published_parsed")) or _struct_time(
-        raw.get("updated_parsed")
-    )
+    published = _struct_time(raw.get("published_parsed")) or _struct_time(raw.get("updated_parsed"))
     return Entry(
         key=entry_key(guid, link, title, content_html or summary, duplicated_guids=duplicated),
         url=link,
@@ -178,8 +177,9 @@ def _parse_json(body: bytes, url: str) -> ParsedFeed:
         )
         entries.append(
             Entry(
-                key=entry_key(guid, link, title, content_html or summary,
-                              duplicated_guids=duplicated),
+                key=entry_key(
+                    guid, link, title, content_html or summary, duplicated_guids=duplicated
+                ),
                 url=link,
                 title=title,
                 guid=guid,
@@ -316,7 +316,9 @@ def _json_author(item: dict[str, Any]) -> str | None:
         return _plain(author["name"]) or None
     authors = item.get("authors")
     if isinstance(authors, list):
-        names = [a["name"] for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)]
+        names = [
+            a["name"] for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)
+        ]
         return ", ".join(names) or None
     return None
 

@@ -138,7 +138,7 @@ async def _system_resolver(host: str, port: int) -> list[str]:
 
 
 class _GuardedBackend(httpcore.AsyncNetworkBackend):
-    """httpcore backend that refuses non-public addresses after DNS resolution, before connecting."""
+    """httpcore backend refusing non-public addresses after DNS resolution, before connecting."""
 
     def __init__(self, policy: AddressPolicy, resolver: Resolver) -> None:
         self._inner = httpcore.AnyIOBackend()
@@ -197,10 +197,7 @@ class Fetcher:
     ) -> None:
         self.limits = limits or FetchLimits()
         if address_policy is None:
-            if self.limits.allow_private_networks:
-                address_policy = _allow_all
-            else:
-                address_policy = _public_only
+            address_policy = _allow_all if self.limits.allow_private_networks else _public_only
         self.backend = _GuardedBackend(address_policy, resolver or _system_resolver)
         transport = httpx.AsyncHTTPTransport()
         transport._pool = httpcore.AsyncConnectionPool(  # private: see the module docstring
@@ -255,9 +252,7 @@ class Fetcher:
             headers["Accept"] = accept
         try:
             async with asyncio.timeout(limit):
-                return await self._follow(
-                    url, headers, max_bytes or self.limits.max_bytes, started
-                )
+                return await self._follow(url, headers, max_bytes or self.limits.max_bytes, started)
         except TimeoutError:
             raise DeadlineExceededError(
                 f"{_host(url)} did not answer completely within {limit:.0f} s", url=url

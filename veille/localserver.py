@@ -170,7 +170,7 @@ def _make_handler(server: LocalServer) -> type[BaseHTTPRequestHandler]:
             if status != 304:
                 self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # the hit log replaces stderr noise
 
     return Handler

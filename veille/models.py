@@ -92,7 +92,9 @@ class Article:
     lang: str | None = None
     sitename: str | None = None
     summary: str = ""
-    extraction: str = "page"  # "page": extracted from the article page; "feed": from the feed content
+    extraction: str = (
+        "page"  # "page": extracted from the article page; "feed": from the feed content
+    )
     extraction_error: str | None = None
     word_count: int = 0
     content_hash: str | None = None

@@ -26,8 +26,9 @@ NOT_ARTICLE_RE = re.compile(
     r"login|connexion|account|compte|contact|a-propos|about|mentions-legales|feed|rss)(?:/|$|\.)",
     re.IGNORECASE,
 )
-FILE_RE = re.compile(r"\.(?:pdf|jpe?g|png|gif|svg|webp|zip|docx?|xlsx?|pptx?|mp[34]|xml|css|js)$",
-                     re.IGNORECASE)
+FILE_RE = re.compile(
+    r"\.(?:pdf|jpe?g|png|gif|svg|webp|zip|docx?|xlsx?|pptx?|mp[34]|xml|css|js)$", re.IGNORECASE
+)
 BOILERPLATE_TAGS = {"nav", "header", "footer", "aside"}
 
 
@@ -43,7 +44,7 @@ def _parse(html: bytes) -> lxml.html.HtmlElement | None:
 def _base(doc: lxml.html.HtmlElement, base_url: str) -> str:
     for base in doc.iter("base"):
         href = base.get("href")
-        if href:
+        if isinstance(href, str) and href.strip():
             return urljoin(base_url, href.strip())
     return base_url
 

@@ -30,7 +30,7 @@ from typing import Protocol
 
 from veille import extract, feeds, pages
 from veille.config import Config, Source
-from veille.errors import FetchError, ParseError, StoreError
+from veille.errors import FetchError, ParseError
 from veille.fetch import Fetcher, looks_like_bot_challenge
 from veille.identity import (
     article_id_for_entry,
@@ -266,8 +266,10 @@ async def _ingest(
 
     observer.pages_queued(source.id, len(to_build) if _wants_pages(source) else 0)
     results = await asyncio.gather(
-        *(_build_article(source, e, article_ids[e.key], fetcher, pool, observer, fetched_at)
-          for e in to_build)
+        *(
+            _build_article(source, e, article_ids[e.key], fetcher, pool, observer, fetched_at)
+            for e in to_build
+        )
     )
     articles = [a for a, _ in results if a is not None]
     failed_keys = {e.key for e, (a, _) in zip(to_build, results, strict=True) if a is None}
@@ -394,7 +396,9 @@ def _article(
         fetched_at=fetched_at,
         published_at=published,
         author=entry.author or (extracted.author if extracted else None),
-        lang=(extracted.lang if extracted and extracted.lang else None) or entry.lang or source.lang,
+        lang=(extracted.lang if extracted and extracted.lang else None)
+        or entry.lang
+        or source.lang,
         sitename=extracted.sitename if extracted else None,
         summary=entry.summary or (extracted.description or "" if extracted else ""),
         extraction="page" if extracted else ("feed" if text else "none"),

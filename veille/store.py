@@ -227,7 +227,7 @@ class Store:
             except duckdb.Error as exc:
                 raise StoreError(
                     f"database {self.path} cannot be opened: {_first_line(exc)}. "
-                    "Hint: is it a DuckDB file written by veille? Restore a backup if it is damaged."
+                    "Hint: is it a DuckDB file written by veille? Restore a backup if damaged."
                 ) from exc
 
     def _migrate(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -286,7 +286,8 @@ class Store:
     def source_state(self, source_id: str) -> SourceState:
         with self.connect() as con:
             row = con.execute(
-                "SELECT etag, last_modified, error_count, last_success_at FROM sources WHERE id = ?",
+                "SELECT etag, last_modified, error_count, last_success_at "
+                "FROM sources WHERE id = ?",
                 [source_id],
             ).fetchone()
         if row is None:
@@ -346,9 +347,7 @@ class Store:
                     )
                     con.unregister("new_entries")
                 validators = (
-                    ""
-                    if keep_validators
-                    else ", etag = $etag, last_modified = $last_modified"
+                    "" if keep_validators else ", etag = $etag, last_modified = $last_modified"
                 )
                 con.execute(
                     f"""
@@ -501,7 +500,7 @@ class Store:
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608 - fixed names
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
     return int(row[0]) if row else 0
 
 
