@@ -1,0 +1,182 @@
+"""Feed parsing on real feeds (tests/data/feeds) and on hostile documents."""
+
+from __future__ import annotations
+
+import gzip
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from veille.errors import ParseError
+from veille.feeds import entry_key, parse_feed
+from veille.models import ParsedFeed
+
+FEEDS = Path(__file__).parent / "data" / "feeds"
+ALL = sorted(p for p in FEEDS.rglob("*") if p.is_file() and p.name != "README.md")
+
+
+def _read(rel: str) -> bytes:
+    data = (FEEDS / rel).read_bytes()
+    return gzip.decompress(data) if rel.endswith(".gz") else data
+
+
+def parse(rel: str) -> ParsedFeed:
+    return parse_feed(_read(rel), url=f"http://feeds.example/{rel}")
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.relative_to(FEEDS).as_posix())
+def test_every_real_feed_parses_or_gives_a_clear_error(path: Path) -> None:
+    rel = path.relative_to(FEEDS).as_posix()
+    try:
+        feed = parse(rel)
+    except ParseError as exc:
+        assert "\n" not in str(exc) and rel in str(exc)
+        return
+    keys = [e.key for e in feed.entries]
+    assert len(keys) == len(set(keys))
+    for entry in feed.entries:
+        assert entry.url is None or entry.url.startswith(("http://", "https://"))
+        assert entry.published_at is None or entry.published_at.tzinfo is not None
+        assert "\x00" not in entry.title + entry.summary
+
+
+def test_same_items_in_rss_and_atom_give_the_same_links_and_titles() -> None:
+    rss = parse("laminas/wordpress-norm2782-rss2.xml").entries
+    atom = parse("laminas/wordpress-norm2782-atom10.xml").entries
+    assert rss and {e.url for e in rss} == {e.url for e in atom}
+    assert {e.title for e in rss} == {e.title for e in atom}
+
+
+def test_keys_are_stable_across_parses() -> None:
+    first = [e.key for e in parse("picofeed/rue89_single-quoted-decl.xml").entries]
+    assert first == [e.key for e in parse("picofeed/rue89_single-quoted-decl.xml").entries]
+    assert len(first) == 25
+
+
+def test_duplicate_guids_lose_no_entry() -> None:
+    items = "".join(
+        f"<item><guid>same</guid><title>n{i}</title><link>http://x.example/{i}</link></item>"
+        for i in range(3)
+    )
+    body = f"<?xml version='1.0'?><rss version='2.0'><channel>{items}</channel></rss>".encode()
+    feed = parse_feed(body, url="http://x.example/feed")
+    assert len(feed.entries) == 3
+    assert all(e.key.startswith("guid+link:") for e in feed.entries)
+    # The real feed that repeats its guid inside one item still gives its one entry.
+    assert len(parse("node-feedparser/braingle_guid-dupes.xml").entries) == 1
+
+
+def test_relative_links_resolved_against_feed_and_xml_base() -> None:
+    feed = parse("feed-rs/rss_2.0_relurl_1.xml")
+    assert feed.entries and all(e.url and e.url.startswith("http") for e in feed.entries)
+    base = parse("feed-rs/atom_xml_base.xml")
+    assert base.entries and all(e.url and "://" in e.url for e in base.entries)
+
+
+def test_latin1_without_declaration_decodes_french() -> None:
+    feed = parse("miniflux/le-cercle-psy_rss2_no-xml-decl_iso-8859-1.xml")
+    assert any("é" in e.title for e in feed.entries)
+    freebox = parse("picofeed/universfreebox_iso-8859-1.xml")
+    assert any("é" in e.title or "è" in e.title for e in freebox.entries)
+
+
+def test_html_in_titles_is_stripped_and_lang_normalised() -> None:
+    feed = parse("feedjira/google_alerts_atom.xml")
+    assert feed.entries and all("<b>" not in e.title for e in feed.entries)
+    rue89 = parse("picofeed/rue89_single-quoted-decl.xml")
+    assert rue89.lang == "fr" and all(e.lang == "fr" for e in rue89.entries)
+
+
+def test_json_feed_and_rss_in_json() -> None:
+    feed = parse("trafilatura/npr-technology.json")
+    assert feed.format == "json" and len(feed.entries) == 25
+    assert all(e.published_at for e in feed.entries)
+    scripting = parse("netnewswire/ScriptingNews.json")
+    assert scripting.format == "rss-json" and scripting.entries
+
+
+def test_html_page_is_not_a_feed() -> None:
+    with pytest.raises(ParseError, match="HTML page, not a feed"):
+        parse("rss-parser/marketwatch_NOT-A-FEED_document-moved.html")
+
+
+def test_html_page_with_a_feed_link_names_it() -> None:
+    page = b'<html><head><link rel="alternate" type="application/rss+xml" href="/rss.xml"></head>'
+    with pytest.raises(ParseError, match=r"http://site\.example/rss\.xml"):
+        parse_feed(page, url="http://site.example/")
+
+
+def test_empty_channel_is_zero_entries_and_empty_body_an_error() -> None:
+    feed = parse_feed(
+        b"<?xml version='1.0'?><rss version='2.0'><channel><title>x</title></channel></rss>",
+        url="http://x.example/feed",
+    )
+    assert feed.entries == ()
+    with pytest.raises(ParseError, match="empty"):
+        parse_feed(b"  \n", url="http://x.example/feed")
+
+
+def _rss(doctype: str, title: str) -> bytes:
+    return (
+        f"<?xml version='1.0'?>{doctype}<rss version='2.0'><channel><title>{title}</title>"
+        "<item><title>a</title><link>http://x.example/a</link></item></channel></rss>"
+    ).encode()
+
+
+def test_quadratic_blowup_is_bounded() -> None:
+    doctype = "<!DOCTYPE rss [<!ENTITY a '" + "x" * 20_000 + "'>]>"
+    body = _rss(doctype, "&a;" * 20_000)
+    started = time.monotonic()
+    try:
+        feed = parse_feed(body, url="http://x.example/feed")
+        assert len(feed.title or "") < 1_000_000
+    except ParseError:
+        pass
+    assert time.monotonic() - started < 2
+
+
+def test_billion_laughs_and_external_entities_do_nothing() -> None:
+    laughs = (
+        "<!DOCTYPE rss [<!ENTITY l0 'lol'>"
+        + "".join(f"<!ENTITY l{i} '{('&l' + str(i - 1) + ';') * 10}'>" for i in range(1, 10))
+        + "]>"
+    )
+    try:
+        feed = parse_feed(_rss(laughs, "&l9;"), url="http://x.example/feed")
+        assert len(feed.title or "") < 1000
+    except ParseError:
+        pass
+    xxe = "<!DOCTYPE rss [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>"
+    try:
+        feed = parse_feed(_rss(xxe, "&x;"), url="http://x.example/feed")
+        assert "root:" not in (feed.title or "")
+    except ParseError:
+        pass
+
+
+def test_javascript_links_are_dropped() -> None:
+    body = _rss("", "t").replace(b"http://x.example/a", b"javascript:alert(1)")
+    feed = parse_feed(body, url="http://x.example/feed")
+    assert feed.entries[0].url is None
+
+
+def test_entry_key_rules() -> None:
+    assert entry_key("g1", "http://x/a", "t", "c") == "guid:g1"
+    assert entry_key("g1", "http://x/a", "t", "c", duplicated_guids=frozenset({"g1"})) == (
+        "guid+link:g1|http://x/a"
+    )
+    assert entry_key(None, "http://x/a", "t", "c") == "link:http://x/a"
+    assert entry_key(None, None, "t", "c").startswith("hash:")
+    assert entry_key(None, None, "t", "c") != entry_key(None, None, "t", "d")
+
+
+@settings(max_examples=200, deadline=2000)
+@given(st.binary(max_size=2000))
+def test_arbitrary_bytes_give_a_feed_or_a_parse_error(data: bytes) -> None:
+    try:
+        parse_feed(data, url="http://x.example/feed")
+    except ParseError:
+        pass
