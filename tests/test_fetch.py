@@ -48,7 +48,7 @@ def internal() -> Iterator[Hostile]:
 
 
 def _policy_for(server: Hostile) -> Any:
-    """Test policy: exactly the 'public' test server counts as public; everything else is refused."""
+    """Test policy: the 'public' test server counts as public; everything else is refused."""
     port = server.server_address[1]
 
     def allowed(ip: Any, p: int) -> bool:
