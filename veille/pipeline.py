@@ -157,7 +157,9 @@ class ExtractionPool:
     def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
         if self._pool is None:
             self._pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=self._context
+                max_workers=self.workers,
+                mp_context=self._context,
+                initializer=extract.warm_up,  # date-parser compilation, once per worker
             )
         return self._pool
 
