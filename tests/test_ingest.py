@@ -32,6 +32,7 @@ def test_demo_site_end_to_end(demo_server: LocalServer, db_path: Path) -> None:
     # One failing source is recorded and the run goes on.
     assert outcomes["flux-disparu"].status == "error"
     assert "404" in (outcomes["flux-disparu"].error or "")
+    assert outcomes["flux-disparu"].error_kind == "http-status"
     assert all(o.ok for sid, o in outcomes.items() if sid != "flux-disparu")
 
     store = Store(db_path)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import multiprocessing
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -411,14 +412,9 @@ def _article(
 
 
 def _error_kind(exc: Exception) -> str:
-    """A short machine-readable name for an error class: BlockedAddressError -> blocked-address."""
+    """A short name for an error class: HTTPStatusError -> http-status."""
     name = type(exc).__name__.removesuffix("Error")
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i:
-            out.append("-")
-        out.append(ch.lower())
-    return "".join(out)
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", name).lower()
 
 
 SourceRunner = Callable[..., Awaitable[SourceOutcome]]
