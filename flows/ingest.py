@@ -8,7 +8,7 @@ article pages are extracted by a shared pool of worker processes inside those ta
 Flow graph::
 
     ingest ─┬─ ingest-source[centre-inffo] ─┐
-            ├─ ingest-source[cafe-pedago]  ─┼─> run summary
+            ├─ ingest-source[cafe-pedago]  ─┼─> deduplicate ─> run summary
             └─ ingest-source[...]          ─┘
 """
 
@@ -35,6 +35,11 @@ ingest_source_task = task(
 )(pipeline.ingest_source)
 
 
+dedup_task = task(name="deduplicate", cache_policy=NO_CACHE, persist_result=False)(
+    pipeline.deduplicate
+)
+
+
 @flow(name="ingest", log_prints=False, persist_result=False, validate_parameters=False)
 async def ingest_flow(
     config: Config,
@@ -49,4 +54,5 @@ async def ingest_flow(
         only=only,
         observer=observer,
         run_source=ingest_source_task,
+        run_dedup=dedup_task,
     )

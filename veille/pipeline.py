@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from veille import extract, feeds, pages
+from veille import dedup, extract, feeds, pages
 from veille.config import Config, Source
 from veille.errors import FetchError, ParseError
 from veille.fetch import Fetcher, looks_like_bot_challenge
@@ -75,6 +75,7 @@ class RunSummary:
 
     run_id: str
     outcomes: list[SourceOutcome] = field(default_factory=list)
+    dedup: DedupSummary | None = None
     seconds: float = 0.0
 
     @property
@@ -115,6 +116,7 @@ class RunSummary:
             "new_articles": self.new_articles,
             "pages_fetched": self.pages_fetched,
             "page_errors": self.page_errors,
+            "duplicates": self.dedup.duplicates if self.dedup else 0,
             "seconds": round(self.seconds, 3),
             "failed": {o.source_id: o.error for o in self.outcomes if not o.ok},
         }
@@ -417,6 +419,46 @@ def _error_kind(exc: Exception) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", name).lower()
 
 
+@dataclass(slots=True)
+class DedupSummary:
+    """What the duplicate stage did to the new articles of a pass."""
+
+    articles: int = 0
+    duplicates: int = 0  # new articles that joined an existing story
+    seconds: float = 0.0
+
+
+def deduplicate(store: Store, *, batch: int = 5000) -> DedupSummary:
+    """Match every article not yet matched against the batch and the store; record clusters."""
+    started = time.monotonic()
+    summary = DedupSummary()
+    while rows := store.articles_to_sketch(limit=batch):
+        sigs = {aid: dedup.signature(text) for aid, text, _ in rows}
+        keys = [
+            (aid, band, key)
+            for aid, sig in sigs.items()
+            if sig is not None
+            for band, key in enumerate(dedup.band_keys(sig))
+        ]
+        hashes = [(aid, digest) for aid, _, digest in rows if digest]
+        candidates, matches = store.duplicate_candidates(keys, hashes)
+        assigned, merged = dedup.cluster_batch(
+            {aid: (digest, sigs[aid]) for aid, _, digest in rows},
+            [(n, s, c, dedup.from_blob(m) if m else None) for n, s, c, m in candidates],
+            matches,
+        )
+        store.save_clusters(
+            [(aid, dedup.to_blob(sig) if sig is not None else None) for aid, sig in sigs.items()],
+            keys,
+            assigned,
+            merged,
+        )
+        summary.articles += len(rows)
+        summary.duplicates += sum(1 for aid, cluster in assigned.items() if cluster != aid)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
 SourceRunner = Callable[..., Awaitable[SourceOutcome]]
 
 
@@ -427,11 +469,13 @@ async def ingest(
     only: Sequence[str] = (),
     observer: Observer | None = None,
     run_source: SourceRunner = ingest_source,
+    run_dedup: Callable[[Store], DedupSummary] = deduplicate,
 ) -> RunSummary:
     """One whole pass over the enabled sources (or ``only`` these ids), all sources at once.
 
-    ``run_source`` is :func:`ingest_source` itself, or the Prefect task that wraps it
-    (``flows/ingest.py``): the pass is the same with or without orchestration.
+    ``run_source`` is :func:`ingest_source` itself and ``run_dedup`` :func:`deduplicate`, or
+    the Prefect tasks that wrap them (``flows/ingest.py``): the pass is the same with or
+    without orchestration.
     """
     sources = config.enabled_sources(list(only))
     summary = RunSummary(new_run_id())
@@ -450,6 +494,7 @@ async def ingest(
             summary.outcomes = list(await asyncio.gather(*runs))
     finally:
         pool.close()
+    summary.dedup = run_dedup(store)
     summary.seconds = time.monotonic() - started
     store.finish_run(summary.run_id, "completed", summary.as_dict())
     return summary

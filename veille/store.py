@@ -101,6 +101,24 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
         """,
     ),
+    (
+        2,
+        "near-duplicate sketches and LSH bands; official sources",
+        """
+        ALTER TABLE sources ADD COLUMN official BOOLEAN DEFAULT FALSE;
+        CREATE TABLE sketches (
+            article_id TEXT PRIMARY KEY,
+            minhash BLOB,            -- NULL: text too short for near-duplicate matching
+            processed_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE lsh_bands (
+            band SMALLINT NOT NULL,
+            key BIGINT NOT NULL,
+            article_id TEXT NOT NULL
+        );
+        CREATE INDEX articles_content_hash ON articles (content_hash);
+        """,
+    ),
 )
 
 LOCK_MARKERS = ("Could not set lock", "Conflicting lock")
@@ -260,26 +278,26 @@ class Store:
 
     def sync_sources(self, sources: Iterable[Any]) -> None:
         """Insert or update the source rows from configuration (url, kind, name, enabled)."""
-        rows = [(s.id, s.url, s.kind, s.name, s.enabled) for s in sources]
+        rows = [(s.id, s.url, s.kind, s.name, s.enabled, s.official) for s in sources]
         if not rows:
             return
         now = utc_naive(now_utc())
         with self.connect() as con:
             con.execute("BEGIN TRANSACTION")
-            for sid, url, kind, name, enabled in rows:
+            for sid, url, kind, name, enabled, official in rows:
                 con.execute(
                     """
-                    INSERT INTO sources (id, url, kind, name, enabled, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO sources (id, url, kind, name, enabled, official, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (id) DO UPDATE SET
                         -- a new URL means new validators: the old ETag belongs to the old URL
                         etag = CASE WHEN sources.url = excluded.url THEN sources.etag END,
                         last_modified = CASE WHEN sources.url = excluded.url
                                              THEN sources.last_modified END,
                         url = excluded.url, kind = excluded.kind, name = excluded.name,
-                        enabled = excluded.enabled
+                        enabled = excluded.enabled, official = excluded.official
                     """,
-                    [sid, url, kind, name, enabled, now],
+                    [sid, url, kind, name, enabled, official, now],
                 )
             con.execute("COMMIT")
 
@@ -398,6 +416,114 @@ class Store:
             ).fetchall()
         return {r[0] for r in rows}
 
+    # -- deduplication -------------------------------------------------------------------------
+
+    def articles_to_sketch(self, limit: int = 50_000) -> list[tuple[str, str, str | None]]:
+        """(id, text, content hash) of articles not yet matched for duplicates, oldest first."""
+        with self.connect() as con:
+            rows = con.execute(
+                """
+                SELECT a.id, a.title || '\n' || a.text, a.content_hash FROM articles a
+                 WHERE NOT EXISTS (SELECT 1 FROM sketches k WHERE k.article_id = a.id)
+                 ORDER BY a.fetched_at, a.id LIMIT ?
+                """,
+                [limit],
+            ).fetchall()
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def duplicate_candidates(
+        self, keys: Sequence[tuple[str, int, int]], hashes: Sequence[tuple[str, str]]
+    ) -> tuple[list[tuple[str, str, str, bytes | None]], list[tuple[str, str, str]]]:
+        """Stored articles sharing an LSH band key or a content hash with new ones.
+
+        ``keys``: (new id, band, key); ``hashes``: (new id, content hash). Returns
+        ``(band candidates (new id, stored id, stored cluster, stored minhash),
+        hash matches (new id, stored id, stored cluster))``.
+        """
+        band_table = pa.table(
+            {
+                "new_id": [k[0] for k in keys],
+                "band": pa.array([k[1] for k in keys], pa.int16()),
+                "key": pa.array([k[2] for k in keys], pa.int64()),
+            }
+        )
+        hash_table = pa.table({"new_id": [h[0] for h in hashes], "hash": [h[1] for h in hashes]})
+        with self.connect() as con:
+            con.register("new_keys", band_table)
+            con.register("new_hashes", hash_table)
+            candidates = con.execute(
+                """
+                SELECT DISTINCT n.new_id, b.article_id, coalesce(a.cluster_id, a.id), k.minhash
+                  FROM new_keys n
+                  JOIN lsh_bands b ON b.band = n.band AND b.key = n.key
+                  JOIN articles a ON a.id = b.article_id
+                  JOIN sketches k ON k.article_id = b.article_id
+                 WHERE b.article_id <> n.new_id
+                """
+            ).fetchall()
+            matches = con.execute(
+                """
+                SELECT DISTINCT n.new_id, a.id, coalesce(a.cluster_id, a.id)
+                  FROM new_hashes n JOIN articles a ON a.content_hash = n.hash
+                 WHERE a.id <> n.new_id
+                   AND EXISTS (SELECT 1 FROM sketches k WHERE k.article_id = a.id)
+                """
+            ).fetchall()
+        return (
+            [(r[0], r[1], r[2], r[3]) for r in candidates],
+            [(r[0], r[1], r[2]) for r in matches],
+        )
+
+    def save_clusters(
+        self,
+        sketches: Sequence[tuple[str, bytes | None]],
+        keys: Sequence[tuple[str, int, int]],
+        assigned: dict[str, str],
+        merged: dict[str, str],
+    ) -> None:
+        """Record sketches, band keys and cluster ids of a batch, in one transaction."""
+        now = utc_naive(now_utc())
+        sketch_table = pa.table(
+            {
+                "article_id": [s[0] for s in sketches],
+                "minhash": pa.array([s[1] for s in sketches], pa.binary()),
+                "processed_at": pa.array([now] * len(sketches), pa.timestamp("us")),
+            }
+        )
+        band_table = pa.table(
+            {
+                "band": pa.array([k[1] for k in keys], pa.int16()),
+                "key": pa.array([k[2] for k in keys], pa.int64()),
+                "article_id": [k[0] for k in keys],
+            }
+        )
+        updates = pa.table({"id": list(assigned), "cluster_id": [assigned[i] for i in assigned]})
+        merges = pa.table({"old": list(merged), "new": [merged[o] for o in merged]})
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for name, table in (
+                    ("s", sketch_table),
+                    ("b", band_table),
+                    ("u", updates),
+                    ("m", merges),
+                ):
+                    con.register(f"batch_{name}", table)
+                con.execute("INSERT OR IGNORE INTO sketches SELECT * FROM batch_s")
+                con.execute("INSERT INTO lsh_bands SELECT * FROM batch_b")
+                con.execute(
+                    "UPDATE articles SET cluster_id = m.new FROM batch_m m "
+                    "WHERE articles.cluster_id = m.old"
+                )
+                con.execute(
+                    "UPDATE articles SET cluster_id = u.cluster_id FROM batch_u u "
+                    "WHERE articles.id = u.id"
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
     # -- runs ----------------------------------------------------------------------------------
 
     def start_run(self, run_id: str) -> None:
@@ -429,7 +555,9 @@ class Store:
         """Stored articles, newest first, as plain dicts ready for JSON.
 
         The window applies to the publication date, or the fetch date when the feed gave none.
-        Without ``include_all`` articles marked off-topic (``relevant = false``) are left out.
+        Without ``include_all`` only the representative of each story is listed (the original:
+        an official source first, then the earliest) and off-topic articles are left out.
+        ``also_in`` lists every other source and URL of the story.
         ``source`` matches the first source and every other source that listed the article.
         """
         where = ["TRUE"]
@@ -450,15 +578,26 @@ class Store:
             )
             params["source"] = source
         if not include_all:
-            where.append("a.relevant IS DISTINCT FROM FALSE")
+            where.append("a.relevant IS DISTINCT FROM FALSE AND a.rank = 1")
         sql = f"""
-            SELECT a.id, a.url, a.title, a.source_id, s.name AS source_name, a.published_at,
+            WITH ranked AS (
+                SELECT a.*, s.name AS source_name,
+                       row_number() OVER (
+                           PARTITION BY coalesce(a.cluster_id, a.id)
+                           ORDER BY coalesce(s.official, FALSE) DESC,
+                                    coalesce(a.published_at, a.fetched_at), a.id
+                       ) AS rank
+                  FROM articles a LEFT JOIN sources s ON s.id = a.source_id
+            )
+            SELECT a.id, a.url, a.title, a.source_id, a.source_name, a.published_at,
                    a.fetched_at, a.lang, a.author, a.sitename, a.summary, a.text, a.word_count,
                    a.extraction, a.extraction_error, a.tags, a.relevant, a.score, a.cluster_id,
-                   (SELECT list({{'source': e.source_id, 'url': e.url}} ORDER BY e.first_seen_at)
-                      FROM entries e
-                     WHERE e.article_id = a.id AND e.source_id <> a.source_id) AS also_in
-              FROM articles a LEFT JOIN sources s ON s.id = a.source_id
+                   a.rank = 1 AS representative,
+                   (SELECT list(DISTINCT {{'source': e.source_id, 'url': e.url}})
+                      FROM entries e JOIN articles b ON b.id = e.article_id
+                     WHERE coalesce(b.cluster_id, b.id) = coalesce(a.cluster_id, a.id)
+                       AND NOT (e.source_id = a.source_id AND e.article_id = a.id)) AS also_in
+              FROM ranked a
              WHERE {" AND ".join(where)}
              ORDER BY coalesce(a.published_at, a.fetched_at) DESC, a.id
         """
@@ -602,7 +741,8 @@ def _article_dict(row: dict[str, Any]) -> dict[str, Any]:
         "relevant": row["relevant"],
         "score": row["score"],
         "cluster": row["cluster_id"],
-        "also_in": list(row["also_in"] or []),
+        "representative": row["representative"],
+        "also_in": sorted(row["also_in"] or [], key=lambda x: (x["source"], x["url"] or "")),
     }
 
 

@@ -1,0 +1,133 @@
+"""Duplicates: exact copies, near-duplicates across sources, incremental clustering, provenance."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+
+from veille import dedup
+from veille.config import parse_config
+from veille.localserver import LocalServer
+from veille.pipeline import ingest
+from veille.store import Store
+
+TEXT = (
+    "Le décret publié ce matin précise les modalités de financement des actions de formation "
+    "par le compte personnel de formation. Les organismes certifiés Qualiopi devront informer "
+    "les stagiaires du reste à charge avant l'inscription. France compétences publiera une "
+    "note d'application dans les prochaines semaines, après consultation des OPCO."
+)
+
+
+def test_french_normalisation_splits_elisions() -> None:
+    assert dedup.normalise("L’État et l'apprentissage d’aujourd’hui") == [
+        "l",
+        "état",
+        "et",
+        "l",
+        "apprentissage",
+        "d",
+        "aujourd",
+        "hui",
+    ]
+    assert dedup.shingles("l’apprentissage en CFA ici") == dedup.shingles(
+        "L'apprentissage en cfa ici"
+    )
+
+
+def test_edited_repost_is_similar_and_another_story_is_not() -> None:
+    repost = "Info relayée par notre réseau. " + TEXT.replace(" après consultation des OPCO", "")
+    other = (
+        "Le ministère lance un appel à projets pour l'inclusion numérique des demandeurs "
+        "d'emploi. Les régions pourront financer des ateliers Pix et des formations courtes "
+        "aux outils en ligne, en lien avec les conseillers numériques des territoires."
+    )
+    a, b, c = (dedup.signature(t) for t in (TEXT, repost, other))
+    assert a is not None and b is not None and c is not None
+    assert dedup.similarity(a, b) >= dedup.NEAR_DUPLICATE
+    assert dedup.similarity(a, c) < 0.2
+    assert set(dedup.band_keys(a)) & set(dedup.band_keys(b))
+
+
+def test_short_text_has_no_signature_and_blob_round_trips() -> None:
+    assert dedup.signature("Trop court pour juger") is None
+    sig = dedup.signature(TEXT)
+    assert sig is not None
+    assert np.array_equal(dedup.from_blob(dedup.to_blob(sig)), sig)
+
+
+def test_cluster_batch_keeps_stored_cluster_ids() -> None:
+    sig = dedup.signature(TEXT)
+    assert sig is not None
+    # "aaa" is new and sorts before the stored cluster "zzz": the stored id must still win.
+    assigned, merged = dedup.cluster_batch(
+        {"aaa": (None, sig), "bbb": ("h1", None), "ccc": ("h1", None)},
+        [("aaa", "zzz-member", "zzz", sig)],
+        [],
+    )
+    assert assigned == {"aaa": "zzz", "bbb": "bbb", "ccc": "bbb"}
+    assert merged == {}
+
+
+def test_cluster_batch_merges_two_stored_clusters() -> None:
+    sig = dedup.signature(TEXT)
+    assert sig is not None
+    assigned, merged = dedup.cluster_batch(
+        {"new": (None, sig)}, [("new", "m1", "c1", sig), ("new", "m2", "c2", sig)], []
+    )
+    assert assigned == {"new": "c1"} and merged == {"c2": "c1"}
+
+
+def _config(server: LocalServer, *sources: str) -> str:
+    lines = ["settings: {allow_private_networks: true}", "sources:"]
+    for name in sources:
+        lines += [f"  - id: {name}", f"    url: {server.url(f'site/feeds/{name}.xml')}"]
+        if name == "officiel":
+            lines.append("    official: true")
+    return "\n".join(lines) + "\n"
+
+
+def test_one_story_across_sources_incrementally(data_server: LocalServer, db_path: Path) -> None:
+    store = Store(db_path)
+    # First the official source alone, then the aggregator in a later run.
+    asyncio.run(ingest(parse_config(_config(data_server, "officiel")), store))
+    first = store.articles()
+    assert len(first) == 1
+    story = first[0]["cluster"]
+    assert story == first[0]["id"]
+
+    summary = asyncio.run(
+        ingest(parse_config(_config(data_server, "officiel", "agregateur")), store)
+    )
+    assert summary.dedup is not None and summary.dedup.duplicates == 1  # the repost
+
+    everything = {a["url"].rsplit("/", 1)[-1]: a for a in store.articles(include_all=True)}
+    assert everything["psl-repost.html"]["cluster"] == story  # the stored cluster keeps its id
+    assert everything["vide.html"]["cluster"] != story
+
+    shown = store.articles()
+    assert len(shown) == 2  # the story once, and the unrelated page
+    original = next(a for a in shown if a["cluster"] == story)
+    assert original["source"] == "officiel" and original["representative"] is True
+    assert "utm_source" not in original["url"]
+    assert {
+        (x["source"], x["url"].rsplit("/", 1)[-1].split("?")[0]) for x in original["also_in"]
+    } == {
+        ("agregateur", "psl-original.html"),
+        ("agregateur", "psl-repost.html"),
+    }
+    # The same page listed with another tracking parameter is the same article, not a copy.
+    assert store.counts()["articles"] == 3
+
+
+def test_running_again_changes_nothing(data_server: LocalServer, db_path: Path) -> None:
+    config = parse_config(_config(data_server, "officiel", "agregateur"))
+    store = Store(db_path)
+    asyncio.run(ingest(config, store))
+    before = store.articles(include_all=True)
+    summary = asyncio.run(ingest(config, store))
+    assert summary.new_articles == 0 and summary.dedup is not None
+    assert summary.dedup.articles == 0
+    assert store.articles(include_all=True) == before
