@@ -131,3 +131,61 @@ def test_running_again_changes_nothing(data_server: LocalServer, db_path: Path) 
     assert summary.new_articles == 0 and summary.dedup is not None
     assert summary.dedup.articles == 0
     assert store.articles(include_all=True) == before
+
+
+def test_rejected_story_stays_rejected_when_relisted(
+    data_server: LocalServer, db_path: Path
+) -> None:
+    config = parse_config(_config(data_server, "officiel"))
+    store = Store(db_path)
+    asyncio.run(ingest(config, store))
+    story = store.articles()[0]
+    assert store.set_rejected([story["id"]]) == 1
+    assert store.articles() == []
+    # The aggregator re-lists the same page and a repost of it: the story stays out.
+    asyncio.run(ingest(parse_config(_config(data_server, "officiel", "agregateur")), store))
+    shown = store.articles()
+    assert [a["url"].rsplit("/", 1)[-1] for a in shown] == ["vide.html"]
+    rejected = [a for a in store.articles(include_all=True) if a["rejected"]]
+    assert [a["id"] for a in rejected] == [story["id"]]
+
+
+def test_page_canonical_link_names_the_article(data_server: LocalServer, db_path: Path) -> None:
+    # psl-original.html declares https://www.psl.eu/... as its canonical URL.
+    store = Store(db_path)
+    asyncio.run(ingest(parse_config(_config(data_server, "officiel")), store))
+    (article,) = store.articles()
+    assert article["url"].startswith("https://www.psl.eu/")
+
+
+def _feed(items: list[tuple[str, str, str]]) -> str:
+    body = "".join(
+        f"<item><guid isPermaLink='false'>{g}</guid><title>{t}</title><link>{link}</link>"
+        f"<description>{TEXT}</description></item>"
+        for g, t, link in items
+    )
+    return (
+        f"<?xml version='1.0'?><rss version='2.0'><channel><title>x</title>{body}</channel></rss>"
+    )
+
+
+def test_story_edited_in_place_is_an_update(tmp_path: Path, db_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    feed = site / "feed.xml"
+    feed.write_text(_feed([("g1", "Décret : premier titre", "http://x.example/decret")]))
+    with LocalServer(site) as server:
+        config = parse_config(
+            "settings: {allow_private_networks: true}\nsources:\n"
+            f"  - id: s\n    url: {server.url('feed.xml')}\n    fetch_pages: false\n"
+        )
+        store = Store(db_path)
+        asyncio.run(ingest(config, store))
+        # The feed retitles the item, then gives it a new GUID with the same link.
+        feed.write_text(_feed([("g1", "Décret : titre corrigé", "http://x.example/decret")]))
+        asyncio.run(ingest(config, store))
+        feed.write_text(_feed([("g2", "Décret : titre corrigé", "http://x.example/decret")]))
+        summary = asyncio.run(ingest(config, store))
+    assert summary.new_articles == 0
+    (article,) = store.articles(include_all=True)
+    assert article["title"] == "Décret : titre corrigé"

@@ -230,6 +230,24 @@ def articles(
     out.print(f"{len(rows)} article{'s' if len(rows) != 1 else ''}", highlight=False)
 
 
+@app.command()
+def reject(
+    ctx: typer.Context,
+    article_ids: Annotated[list[str], typer.Argument(help="Article ids (see `articles --json`).")],
+    undo: Annotated[bool, typer.Option("--undo", help="Restore them instead.")] = False,
+) -> None:
+    """Reject articles: they (and reposts of them) no longer appear, even when re-listed."""
+    context: Context = ctx.obj
+    store = context.store(_config_if_present(context))
+    found = store.set_rejected(article_ids, rejected=not undo)
+    if found < len(set(article_ids)):
+        raise VeilleError(
+            f"{len(set(article_ids)) - found} of these ids match no article. "
+            "Hint: ids are in `veille articles --all --json`."
+        )
+    out.print(f"{found} article{'s' if found != 1 else ''} {'restored' if undo else 'rejected'}")
+
+
 def _config_if_present(context: Context) -> Config | None:
     """The config when the file exists (reading commands work with --db alone)."""
     if context.config_path.exists():

@@ -28,6 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from veille import dedup, extract, feeds, pages
 from veille.config import Config, Source
@@ -258,6 +259,12 @@ async def _ingest(
     ids = {e.key: entry_id(source.id, e.key) for e in entries}
     known = store.known_entries(source.id, list(ids.values()))
     fresh = [e for e in entries if ids[e.key] not in known]
+    # A known entry whose title changed was edited in place: an update, not a new article.
+    retitled = [
+        (ids[e.key], e.title)
+        for e in entries
+        if ids[e.key] in known and e.title and known[ids[e.key]] != e.title
+    ]
     article_ids = {e.key: _article_id(source, e) for e in fresh}
     already_stored = store.known_articles(list(article_ids.values()))
     # Newest first, so a cap on pages per run keeps the most recent stories.
@@ -277,6 +284,10 @@ async def _ingest(
         )
     )
     articles = [a for a, _ in results if a is not None]
+    # The page's <link rel="canonical"> may name another URL than the feed's link.
+    for entry, (article, _) in zip(to_build, results, strict=True):
+        if article is not None:
+            article_ids[entry.key] = article.id
     failed_keys = {e.key for e, (a, _) in zip(to_build, results, strict=True) if a is None}
     outcome.pages_fetched = sum(1 for _, fetched in results if fetched)
     outcome.page_errors = sum(1 for a, _ in results if a is None or a.extraction_error)
@@ -301,6 +312,7 @@ async def _ingest(
         articles=articles,
         sightings=sightings,
         entries_seen=len(entries),
+        retitled=retitled,
         etag=response.etag,
         last_modified=response.last_modified,
         # Entries left for later (cap reached, or a listed page that could not be fetched) must
@@ -388,13 +400,17 @@ def _article(
     fetched_at: datetime,
 ) -> Article:
     text = extracted.text if extracted else feed_text
+    url = canonical_url(entry.url) if entry.url else f"urn:veille:{source.id}:{entry.key}"
+    declared = _declared_canonical(extracted, url)
+    if declared is not None:
+        url, article_id = declared, article_id_for_url(declared)
     published = entry.published_at or (extracted.published_at if extracted else None)
     if published is not None and published > fetched_at:
         published = fetched_at  # a future date would pin the article at the top of every list
     title = entry.title or (extracted.title if extracted and extracted.title else "") or ""
     return Article(
         id=article_id,
-        url=canonical_url(entry.url) if entry.url else f"urn:veille:{source.id}:{entry.key}",
+        url=url,
         source_id=source.id,
         title=title or (entry.url or "(sans titre)"),
         text=text,
@@ -411,6 +427,20 @@ def _article(
         word_count=len(text.split()),
         content_hash=content_hash(text) if text else None,
     )
+
+
+def _declared_canonical(extracted: Extracted | None, url: str) -> str | None:
+    """The page's own canonical URL when it is usable, else None.
+
+    Some sites point every page's canonical link at their home page or at a section: such a
+    link would merge unrelated stories, so a canonical URL with an empty path is ignored.
+    """
+    if extracted is None or not extracted.canonical_url:
+        return None
+    declared = canonical_url(extracted.canonical_url)
+    if declared == url or urlsplit(declared).path in ("", "/"):
+        return None
+    return declared
 
 
 def _error_kind(exc: Exception) -> str:

@@ -119,6 +119,11 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         CREATE INDEX articles_content_hash ON articles (content_hash);
         """,
     ),
+    (
+        3,
+        "curators can reject an article",
+        "ALTER TABLE articles ADD COLUMN rejected_at TIMESTAMP;",
+    ),
 )
 
 LOCK_MARKERS = ("Could not set lock", "Conflicting lock")
@@ -335,12 +340,15 @@ class Store:
         etag: str | None,
         last_modified: str | None,
         keep_validators: bool = False,
+        retitled: Sequence[tuple[str, str]] = (),
     ) -> int:
         """Store a source's new articles and sightings and mark it healthy, in one transaction.
 
         Returns the number of articles actually inserted (already-known ones are ignored).
         ``keep_validators`` leaves the stored ETag/Last-Modified untouched (used when some
         article of the source could not be fetched, so the next run sees the listing again).
+        ``retitled``: (entry id, new title) of entries edited in place by their feed; the
+        article takes the new title when that source is the article's own.
         """
         now = utc_naive(now_utc())
         article_table = _articles_table(articles)
@@ -364,6 +372,14 @@ class Store:
                         f"SELECT {', '.join(ENTRY_COLUMNS)} FROM new_entries"
                     )
                     con.unregister("new_entries")
+                for eid, title in retitled:
+                    con.execute("UPDATE entries SET title = ? WHERE id = ?", [title, eid])
+                    con.execute(
+                        "UPDATE articles SET title = ? FROM entries e "
+                        "WHERE e.id = ? AND articles.id = e.article_id "
+                        "AND articles.source_id = e.source_id",
+                        [title, eid],
+                    )
                 validators = (
                     "" if keep_validators else ", etag = $etag, last_modified = $last_modified"
                 )
@@ -395,16 +411,16 @@ class Store:
                 raise
         return inserted
 
-    def known_entries(self, source_id: str, entry_ids: Sequence[str]) -> set[str]:
-        """Which of these entry ids of a source are already stored."""
+    def known_entries(self, source_id: str, entry_ids: Sequence[str]) -> dict[str, str]:
+        """Which of these entry ids of a source are already stored, with their stored title."""
         if not entry_ids:
-            return set()
+            return {}
         with self.connect() as con:
             rows = con.execute(
-                "SELECT id FROM entries WHERE source_id = ? AND list_contains(?, id)",
+                "SELECT id, title FROM entries WHERE source_id = ? AND list_contains(?, id)",
                 [source_id, list(entry_ids)],
             ).fetchall()
-        return {r[0] for r in rows}
+        return {r[0]: r[1] for r in rows}
 
     def known_articles(self, article_ids: Sequence[str]) -> set[str]:
         """Which of these article ids are already stored (by any source)."""
@@ -415,6 +431,18 @@ class Store:
                 "SELECT id FROM articles WHERE list_contains(?, id)", [list(article_ids)]
             ).fetchall()
         return {r[0] for r in rows}
+
+    def set_rejected(self, article_ids: Sequence[str], rejected: bool = True) -> int:
+        """Mark articles as rejected by a curator (or restore them); returns how many exist."""
+        with self.connect() as con:
+            con.execute(
+                "UPDATE articles SET rejected_at = ? WHERE list_contains(?, id)",
+                [utc_naive(now_utc()) if rejected else None, list(article_ids)],
+            )
+            row = con.execute(
+                "SELECT count(*) FROM articles WHERE list_contains(?, id)", [list(article_ids)]
+            ).fetchone()
+        return int(row[0]) if row else 0
 
     # -- deduplication -------------------------------------------------------------------------
 
@@ -578,7 +606,12 @@ class Store:
             )
             params["source"] = source
         if not include_all:
-            where.append("a.relevant IS DISTINCT FROM FALSE AND a.rank = 1")
+            # A rejected story stays rejected: reposts of it (same cluster) are hidden too.
+            where.append(
+                "a.relevant IS DISTINCT FROM FALSE AND a.rank = 1 AND NOT EXISTS ("
+                "SELECT 1 FROM articles r WHERE r.rejected_at IS NOT NULL "
+                "AND coalesce(r.cluster_id, r.id) = coalesce(a.cluster_id, a.id))"
+            )
         sql = f"""
             WITH ranked AS (
                 SELECT a.*, s.name AS source_name,
@@ -592,7 +625,7 @@ class Store:
             SELECT a.id, a.url, a.title, a.source_id, a.source_name, a.published_at,
                    a.fetched_at, a.lang, a.author, a.sitename, a.summary, a.text, a.word_count,
                    a.extraction, a.extraction_error, a.tags, a.relevant, a.score, a.cluster_id,
-                   a.rank = 1 AS representative,
+                   a.rank = 1 AS representative, a.rejected_at,
                    (SELECT list(DISTINCT {{'source': e.source_id, 'url': e.url}})
                       FROM entries e JOIN articles b ON b.id = e.article_id
                      WHERE coalesce(b.cluster_id, b.id) = coalesce(a.cluster_id, a.id)
@@ -742,6 +775,7 @@ def _article_dict(row: dict[str, Any]) -> dict[str, Any]:
         "score": row["score"],
         "cluster": row["cluster_id"],
         "representative": row["representative"],
+        "rejected": row["rejected_at"] is not None,
         "also_in": sorted(row["also_in"] or [], key=lambda x: (x["source"], x["url"] or "")),
     }
 
