@@ -267,12 +267,17 @@ async def _ingest(
     ]
     article_ids = {e.key: _article_id(source, e) for e in fresh}
     already_stored = store.known_articles(list(article_ids.values()))
-    # Newest first, so a cap on pages per run keeps the most recent stories.
-    to_build = sorted(
-        (e for e in fresh if article_ids[e.key] not in already_stored),
-        key=lambda e: e.published_at or fetched_at,
-        reverse=True,
-    )
+    # Newest first, so a cap on pages per run keeps the most recent stories; one page per
+    # article even when the feed lists it twice (the other entry is only a sighting).
+    to_build = list(
+        {
+            article_ids[e.key]: e
+            for e in sorted(
+                (e for e in fresh if article_ids[e.key] not in already_stored),
+                key=lambda e: e.published_at or fetched_at,
+            )
+        }.values()
+    )[::-1]
     deferred = to_build[config.settings.max_new_per_source :]
     to_build = to_build[: config.settings.max_new_per_source]
 
