@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 import numpy as np
+from datasketch import MinHash
 
 from veille import dedup
 from veille.config import parse_config
@@ -32,8 +33,27 @@ def test_french_normalisation_splits_elisions() -> None:
         "aujourd",
         "hui",
     ]
-    assert dedup.shingles("l’apprentissage en CFA ici") == dedup.shingles(
-        "L'apprentissage en cfa ici"
+    assert np.array_equal(
+        dedup.shingle_hashes("l’apprentissage en CFA ici"),
+        dedup.shingle_hashes("L'apprentissage en cfa ici"),
+    )
+
+
+def test_signature_is_the_datasketch_minhash_of_the_shingle_hashes() -> None:
+    grams = dedup.shingle_hashes(TEXT)
+    sketch = MinHash(num_perm=dedup.NUM_PERM, seed=1, hashfunc=int)
+    sketch.update_batch(list(grams))
+    sig = dedup.signature(TEXT)
+    assert sig is not None
+    assert np.array_equal(sig, sketch.hashvalues)
+    words = dedup.normalise(TEXT)
+    assert len(grams) == len({tuple(words[i : i + 3]) for i in range(len(words) - 2)})
+
+
+def test_word_order_matters_in_shingles() -> None:
+    assert not np.array_equal(
+        dedup.shingle_hashes("le décret sur la formation"),
+        dedup.shingle_hashes("la formation sur le décret"),
     )
 
 
@@ -189,3 +209,38 @@ def test_story_edited_in_place_is_an_update(tmp_path: Path, db_path: Path) -> No
     assert summary.new_articles == 0
     (article,) = store.articles(include_all=True)
     assert article["title"] == "Décret : titre corrigé"
+
+
+def test_same_short_text_is_not_a_copy_but_same_long_text_is(db_path: Path) -> None:
+    from dataclasses import replace
+
+    from tests.test_store import CONFIG, _article
+    from veille.identity import content_hash
+    from veille.pipeline import deduplicate
+
+    store = Store(db_path)
+    store.sync_sources(CONFIG.sources)
+    teaser = "Lire la suite sur notre site."  # the whole text of two unrelated feed items
+    arts = [
+        replace(
+            _article(f"https://a.example/{i}", title=title),
+            text=text,
+            word_count=len(text.split()),
+            content_hash=content_hash(text),
+        )
+        for i, (title, text) in enumerate(
+            [
+                ("Alerte juin", teaser),
+                ("Réforme CPF", teaser),
+                ("Décret A", TEXT),
+                ("Décret B", TEXT),
+            ]
+        )
+    ]
+    store.commit_source(
+        "a", articles=arts, sightings=[], entries_seen=4, etag=None, last_modified=None
+    )
+    deduplicate(store)
+    cluster = {a["title"]: a["cluster"] for a in store.articles(include_all=True)}
+    assert cluster["Alerte juin"] != cluster["Réforme CPF"]
+    assert cluster["Décret A"] == cluster["Décret B"]
