@@ -1,0 +1,318 @@
+"""Sending the digest by e-mail: settings, one message per subscriber, one SMTP connection.
+
+Sending is idempotent per recipient: ``send_all`` asks ``already_sent(recipient)`` before each
+message and calls ``mark_sent(recipient)`` as soon as the server has accepted it, so a run that
+stops half-way (crash, lost connection) can simply be started again: nobody gets the digest
+twice and nobody is left out. (A connection lost after the server took the message but before
+it answered is the one window where a message may go twice; SMTP cannot tell us more.)
+
+Usage::
+
+    settings = SmtpSettings.from_env()
+    token = unsubscribe_token(secret, "ana@example.org", "veille")
+    msg = build_message(digest, to="ana@example.org", unsubscribe_url=link, archive_url=None,
+                        sender=settings.sender)
+    report = send_all([("ana@example.org", msg)], settings,
+                      already_sent=store.was_sent, mark_sent=store.mark_sent)
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import smtplib
+import ssl
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from urllib.parse import urlencode, urlsplit
+
+from veille.errors import VeilleError
+from veille.render import Digest, email_subject, render_email_html, render_email_text
+
+__all__ = [
+    "MailError",
+    "SendReport",
+    "SmtpSettings",
+    "build_message",
+    "send_all",
+    "unsubscribe_link",
+    "unsubscribe_token",
+    "verify_unsubscribe_token",
+]
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+_LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+class MailError(VeilleError):
+    """The digest cannot be sent: settings missing or wrong, SMTP server refusing us."""
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    """Where and how to send. Read from the environment by :meth:`from_env`."""
+
+    host: str
+    sender: str  # the From address, "Veille formation <veille@of-exemple.fr>"
+    port: int = 587
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    starttls: bool = True
+    timeout: float = 30.0  # seconds, for the connection and each SMTP command
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> SmtpSettings:
+        """Settings from ``VEILLE_SMTP_*`` and ``VEILLE_MAIL_FROM``; a clear MailError if wrong."""
+        env = os.environ if environ is None else environ
+        host = _required(env, "VEILLE_SMTP_HOST", "the SMTP server, e.g. smtp.example.org")
+        sender = _required(env, "VEILLE_MAIL_FROM", "e.g. 'Veille formation <veille@of.fr>'")
+        if "@" not in parseaddr(sender)[1]:
+            raise MailError(
+                f"VEILLE_MAIL_FROM={sender!r} is not an e-mail address. "
+                "Hint: write it like 'Veille formation <veille@example.org>'."
+            )
+        user = env.get("VEILLE_SMTP_USER") or None
+        password = env.get("VEILLE_SMTP_PASSWORD") or None
+        if user and not password:
+            raise MailError(
+                "VEILLE_SMTP_USER is set but VEILLE_SMTP_PASSWORD is not. "
+                "Hint: set both, or neither for a relay that needs no login."
+            )
+        return cls(
+            host=host,
+            sender=sender,
+            port=_port(env.get("VEILLE_SMTP_PORT", "587")),
+            user=user,
+            password=password,
+            starttls=_flag(env.get("VEILLE_SMTP_STARTTLS", "true"), "VEILLE_SMTP_STARTTLS"),
+        )
+
+
+def _required(env: Mapping[str, str], name: str, what: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise MailError(f"{name} is not set. Hint: export {name} ({what}).")
+    return value
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        port = 0
+    if not 0 < port < 65536:
+        raise MailError(
+            f"VEILLE_SMTP_PORT={value!r} is not a port number. Hint: 587 (STARTTLS) or 25."
+        )
+    return port
+
+
+def _flag(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in _TRUE | _FALSE:
+        return lowered in _TRUE
+    raise MailError(f"{name}={value!r} is not a yes/no value. Hint: write true or false.")
+
+
+# --- unsubscribe links ---------------------------------------------------------------------
+
+
+def unsubscribe_token(secret: bytes, email: str, week_or_list: str) -> str:
+    """HMAC-SHA256 of the address and list (or week), URL-safe base64 without padding."""
+    if len(secret) < 16:
+        raise MailError(
+            "the unsubscribe secret is shorter than 16 bytes. "
+            "Hint: generate one with `python -c 'import secrets; print(secrets.token_hex(32))'`."
+        )
+    message = f"{email.strip().lower()}\n{week_or_list}".encode()
+    digest = hmac.new(secret, message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def verify_unsubscribe_token(secret: bytes, email: str, week_or_list: str, token: str) -> bool:
+    """True when ``token`` was made by :func:`unsubscribe_token` for this address and list."""
+    expected = unsubscribe_token(secret, email, week_or_list)
+    return hmac.compare_digest(expected.encode("ascii"), token.encode("ascii", "replace"))
+
+
+def unsubscribe_link(base_url: str, secret: bytes, email: str, week_or_list: str) -> str:
+    """``https://…/unsubscribe?email=…&list=…&token=…`` for one subscriber."""
+    query = urlencode(
+        {
+            "email": email.strip(),
+            "list": week_or_list,
+            "token": unsubscribe_token(secret, email, week_or_list),
+        }
+    )
+    return f"{base_url}{'&' if '?' in base_url else '?'}{query}"
+
+
+# --- messages ------------------------------------------------------------------------------
+
+
+def build_message(
+    d: Digest,
+    *,
+    to: str,
+    unsubscribe_url: str,
+    archive_url: str | None,
+    sender: str,
+    date: datetime | None = None,
+) -> EmailMessage:
+    """The digest for one subscriber: text/plain then text/html, with one-click unsubscribe."""
+    if urlsplit(unsubscribe_url).scheme != "https":
+        # RFC 8058: one-click unsubscribe (List-Unsubscribe-Post) requires an HTTPS URI.
+        raise MailError(
+            f"unsubscribe URL {unsubscribe_url!r} is not https. "
+            "Hint: the public address of the unsubscribe page, https://…"
+        )
+    recipient = _address(to, "recipient")
+    domain = _address(sender, "sender").split("@", 1)[1]
+    msg = EmailMessage()
+    msg["Subject"] = email_subject(d)
+    msg["From"] = sender
+    msg["To"] = recipient
+    msg["Date"] = format_datetime(date or datetime.now(UTC))
+    msg["Message-ID"] = make_msgid(idstring=d.week, domain=domain)
+    msg["List-Id"] = f"<veille.{domain}>"
+    msg["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg["Precedence"] = "bulk"  # a newsletter: auto-responders should stay quiet
+    text = render_email_text(d, unsubscribe_url=unsubscribe_url, archive_url=archive_url)
+    html = render_email_html(d, unsubscribe_url=unsubscribe_url, archive_url=archive_url)
+    # quoted-printable keeps both parts 7-bit: no server needs 8BITMIME, lines stay short.
+    msg.set_content(text, cte="quoted-printable")
+    msg.add_alternative(html, subtype="html", cte="quoted-printable")
+    return msg
+
+
+def _address(value: str, role: str) -> str:
+    """The bare address in ``value``; MailError if it is not one (or tries to add a header)."""
+    address = parseaddr(value)[1]
+    if "\r" in value or "\n" in value or "@" not in address:
+        raise MailError(f"{role} {value!r} is not an e-mail address.")
+    try:
+        Address(addr_spec=address)
+    except (ValueError, IndexError) as exc:
+        raise MailError(f"{role} {value!r} is not an e-mail address: {exc}") from None
+    return address
+
+
+# --- sending -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SendReport:
+    """What one ``send_all`` run did, recipient by recipient."""
+
+    sent: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()  # already sent by an earlier run
+    failed: tuple[tuple[str, str], ...] = ()  # (recipient, reason): not marked, retried next run
+
+    def __str__(self) -> str:
+        return f"{len(self.sent)} sent, {len(self.skipped)} skipped, {len(self.failed)} failed"
+
+
+def send_all(
+    messages: Iterable[tuple[str, EmailMessage]],
+    settings: SmtpSettings,
+    *,
+    already_sent: Callable[[str], bool],
+    mark_sent: Callable[[str], None],
+) -> SendReport:
+    """Send each message to its recipient over one SMTP connection, skipping those already sent.
+
+    A recipient the server refuses is reported in ``failed`` and the others go on. If the
+    connection is lost, the rest are reported as failed (not marked: the next run sends them).
+    An exception from ``mark_sent`` stops the run: going on without a record could mail twice.
+    """
+    sent: list[str] = []
+    skipped: list[str] = []
+    failed: list[tuple[str, str]] = []
+    pending: list[tuple[str, EmailMessage]] = []
+    for recipient, message in messages:
+        if already_sent(recipient):
+            skipped.append(recipient)
+        else:
+            pending.append((recipient, message))
+    if not pending:
+        return SendReport(tuple(sent), tuple(skipped), tuple(failed))
+    envelope_from = _address(settings.sender, "sender")
+    with _connect(settings) as smtp:
+        for index, (recipient, message) in enumerate(pending):
+            try:
+                smtp.send_message(message, from_addr=envelope_from, to_addrs=[recipient])
+            except smtplib.SMTPRecipientsRefused as exc:
+                failed.append((recipient, _refusal(exc.recipients.get(recipient))))
+                continue
+            except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+                failed.append((recipient, _refusal((exc.smtp_code, exc.smtp_error))))
+                continue
+            except smtplib.SMTPNotSupportedError as exc:  # e.g. a non-ASCII address
+                failed.append((recipient, f"not supported by the server: {exc}"))
+                continue
+            except (smtplib.SMTPServerDisconnected, OSError) as exc:
+                reason = f"connection lost: {exc}"
+                failed.extend((r, reason) for r, _ in pending[index:])
+                break
+            mark_sent(recipient)  # right away: a crash after this line never mails them twice
+            sent.append(recipient)
+    return SendReport(tuple(sent), tuple(skipped), tuple(failed))
+
+
+def _refusal(answer: tuple[int, bytes | str] | None) -> str:
+    if answer is None:
+        return "refused by the server"
+    code, text = answer
+    text = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return f"refused by the server: {code} {text}"
+
+
+def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+    """An SMTP session ready to send: STARTTLS with certificate checks, then login if asked."""
+    if settings.user and not settings.starttls and settings.host not in _LOOPBACK_HOSTS:
+        raise MailError(
+            f"refusing to send the SMTP password to {settings.host} unencrypted. "
+            "Hint: set VEILLE_SMTP_STARTTLS=true."
+        )
+    where = f"{settings.host}:{settings.port}"
+    try:
+        smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    except OSError as exc:
+        raise MailError(
+            f"cannot connect to the SMTP server {where}: {exc}. "
+            "Hint: check VEILLE_SMTP_HOST and VEILLE_SMTP_PORT."
+        ) from None
+    try:
+        smtp.ehlo()
+        if settings.starttls:
+            smtp.starttls(context=ssl.create_default_context())
+            smtp.ehlo()
+        if settings.user:
+            smtp.login(settings.user, settings.password or "")
+    except smtplib.SMTPNotSupportedError:
+        smtp.close()
+        raise MailError(
+            f"{where} does not offer STARTTLS. Hint: use the submission port 587, or set "
+            "VEILLE_SMTP_STARTTLS=false only for a relay on this machine."
+        ) from None
+    except ssl.SSLError as exc:
+        smtp.close()
+        raise MailError(f"TLS with {where} failed: {exc}. Hint: check the host name.") from None
+    except smtplib.SMTPAuthenticationError as exc:
+        smtp.close()
+        raise MailError(
+            f"{where} refused the login of {settings.user!r}: {exc.smtp_code}. "
+            "Hint: check VEILLE_SMTP_USER and VEILLE_SMTP_PASSWORD."
+        ) from None
+    except (smtplib.SMTPException, OSError) as exc:
+        smtp.close()
+        raise MailError(f"the SMTP server {where} failed before sending: {exc}") from None
+    return smtp
