@@ -1,0 +1,201 @@
+"""Relevance and tags: the seed model's quality gate, explanations, safe model files, learning
+from curators, and `veille run` scoring every new article."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import skops.io as sio
+
+from veille import classify
+from veille.config import DEFAULT_TAXONOMY, parse_config
+from veille.pipeline import train, training_examples
+from veille.store import Store
+
+FLOORS = json.loads((Path(__file__).parent / "data" / "classifier_floors.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def seed_split() -> tuple[list[classify.Example], list[classify.Example]]:
+    return classify.split(classify.load_seed())
+
+
+@pytest.fixture(scope="module")
+def seed_model(
+    seed_split: tuple[list[classify.Example], list[classify.Example]],
+) -> classify.Classifier:
+    return classify.Classifier(DEFAULT_TAXONOMY).fit(seed_split[0])
+
+
+def test_seed_labels_are_well_formed() -> None:
+    examples = classify.load_seed()
+    known = {t.id for t in DEFAULT_TAXONOMY}
+    assert len({e.id for e in examples}) == len(examples)
+    for e in examples:
+        assert set(e.tags) <= known, e.id
+        assert bool(e.tags) == e.relevant, e.id  # relevant <=> at least one tag
+    assert sum(e.relevant for e in examples) >= 50
+    assert sum(not e.relevant for e in examples) >= 50
+
+
+def test_held_out_quality_stays_above_the_pinned_floors(
+    seed_split: tuple[list[classify.Example], list[classify.Example]],
+    seed_model: classify.Classifier,
+) -> None:
+    # Floors live in tests/data/classifier_floors.json; they only ever move up.
+    report = classify.evaluate(seed_model, seed_split[1])
+    assert report.examples == len(seed_split[1]) > 0
+    assert report.relevance_accuracy >= FLOORS["relevance_accuracy"], report
+    assert report.macro_f1 >= FLOORS["macro_f1"], report
+
+
+def test_held_out_examples_are_never_trained_on(
+    seed_split: tuple[list[classify.Example], list[classify.Example]],
+) -> None:
+    training, held = seed_split
+    assert not {e.id for e in training} & {e.id for e in held}
+    assert all(classify.is_held_out(e.id) for e in held)
+    assert 0.1 < len(held) / (len(held) + len(training)) < 0.3
+
+
+def test_french_preparation_splits_elisions_and_drops_stop_words() -> None:
+    assert classify.prepare("L’apprentissage et l'AFEST dans l'entreprise") == (
+        "apprentissage afest entreprise"
+    )
+
+
+def test_why_names_words_of_the_article(seed_model: classify.Classifier) -> None:
+    text = (
+        "Un décret publié au Journal officiel modifie le reste à charge du compte personnel de "
+        "formation (CPF) et les règles de prise en charge par les OPCO."
+    )
+    (verdict,) = seed_model.predict([text])
+    assert verdict.relevant and "reglementaire" in verdict.tags
+    words = verdict.why["reglementaire"]
+    assert words and all(w.split()[0] in classify.prepare(text) for w in words)
+
+
+def test_sport_result_is_off_topic(seed_model: classify.Classifier) -> None:
+    (verdict,) = seed_model.predict(
+        ["Ligue 1 : le PSG s'impose 3-0 face à Lyon, doublé de son attaquant en seconde période."]
+    )
+    assert not verdict.relevant and verdict.tags == [] and verdict.score < 0.5
+
+
+def test_a_model_file_with_a_foreign_type_is_refused(tmp_path: Path) -> None:
+    models = classify.ModelStore(tmp_path)
+    path = tmp_path / "evil.skops"
+    sio.dump({"words": Path("/etc/passwd")}, path)  # a type outside sklearn/numpy/scipy
+    with pytest.raises(classify.ModelError, match="refused"):
+        models.load(path)
+    (tmp_path / "garbage.skops").write_bytes(b"not a zip file")
+    with pytest.raises(classify.ModelError, match="not a readable model"):
+        models.load(tmp_path / "garbage.skops")
+
+
+CONFIG = "settings: {database: %s}\nsources:\n  - id: s\n    url: https://s.example/feed\n"
+
+
+def _store_with(
+    tmp_path: Path, texts: list[tuple[str, str]], urls: list[str] | None = None
+) -> tuple[Store, object]:
+    from datetime import UTC, datetime
+
+    from veille.identity import article_id_for_url, content_hash
+    from veille.models import Article
+
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    urls = urls or [f"https://s.example/{i}" for i in range(len(texts))]
+    config = parse_config(CONFIG % (tmp_path / "v.duckdb"))
+    store = Store(tmp_path / "v.duckdb")
+    store.sync_sources(config.sources)
+    now = datetime(2026, 11, 16, tzinfo=UTC)
+    arts = [
+        Article(
+            id=article_id_for_url(urls[i]),
+            url=urls[i],
+            source_id="s",
+            title=title,
+            text=text,
+            fetched_at=now,
+            word_count=len(text.split()),
+            content_hash=content_hash(text),
+        )
+        for i, (title, text) in enumerate(texts)
+    ]
+    store.commit_source(
+        "s", articles=arts, sightings=[], entries_seen=len(arts), etag=None, last_modified=None
+    )
+    return store, config
+
+
+def test_curator_decisions_become_training_examples_and_swap_is_guarded(tmp_path: Path) -> None:
+    from veille.pipeline import classify_new
+
+    store, config = _store_with(
+        tmp_path,
+        [
+            ("Décret CPF", "Le décret modifie le compte personnel de formation et les OPCO."),
+            ("Match nul", "Le match de football s'est terminé sur un score nul au stade."),
+        ],
+    )
+    summary = classify_new(config, store)  # type: ignore[arg-type]
+    assert summary.trained and summary.articles == 2
+    articles = store.articles(include_all=True)
+    assert all(a["score"] is not None for a in articles)
+    first = classify.ModelStore(config.models_path(store.path)).current_meta()  # type: ignore[attr-defined]
+    assert first is not None and first["training_data"]["decisions"] == 0
+
+    ids = [a["id"] for a in articles]
+    assert store.record_decision(ids[:1], "tags", relevant=True, tags=["handicap"]) == 1
+    examples, provenance = training_examples(config, store)  # type: ignore[arg-type]
+    assert provenance["decisions"] == 1
+    decided = next(e for e in examples if e.id == ids[0])
+    assert decided.origin == "decision" and decided.tags == ("handicap",)
+    # The curator's tags win over the model's when classifying again.
+    store.forget_classification()
+    classify_new(config, store)  # type: ignore[arg-type]
+    assert next(a for a in store.articles(include_all=True) if a["id"] == ids[0])["tags"] == [
+        "handicap"
+    ]
+    # Retraining on the same data is "not worse": swapped, and the files record their data.
+    result = train(config, store)  # type: ignore[arg-type]
+    assert result.swapped and result.provenance["decisions"] == 1
+    meta = json.loads((config.models_path(store.path) / f"{result.name}.json").read_text())  # type: ignore[attr-defined]
+    assert meta["training_data"]["seed_sha256"] == classify.seed_digest()
+
+
+def test_a_worse_model_is_not_swapped_in(tmp_path: Path) -> None:
+    from veille.identity import article_id_for_url
+
+    held = [e for e in classify.load_seed() if classify.is_held_out(e.id)]
+    # The held-out texts again, as articles whose own ids fall in the training part.
+    urls = []
+    for n, _ in enumerate(held):
+        k = 0
+        while classify.is_held_out(article_id_for_url(f"https://s.example/{n}-{k}")):
+            k += 1
+        urls.append(f"https://s.example/{n}-{k}")
+    store, config = _store_with(tmp_path, [(e.text[:60], e.text) for e in held], urls)
+    first = train(config, store, force=True)  # type: ignore[arg-type]
+    models = classify.ModelStore(config.models_path(store.path))  # type: ignore[attr-defined]
+    assert models.current_meta()["name"] == first.name  # type: ignore[index]
+    # Curators who decide every one of these backwards: the retrained model gets worse on
+    # the held-out examples, so it is saved but not made current.
+    by_url = {url: e for url, e in zip(urls, held, strict=True)}
+    for article in store.articles(include_all=True):
+        flipped = not by_url[article["url"]].relevant
+        store.record_decision(
+            [article["id"]],
+            "tags" if flipped else "reject",
+            relevant=flipped,
+            tags=["handicap"] if flipped else None,
+        )
+    worse = train(config, store)  # type: ignore[arg-type]
+    assert not worse.swapped, worse.reason
+    assert worse.current_held_out is not None
+    assert worse.held_out.relevance_accuracy < worse.current_held_out.relevance_accuracy
+    assert models.current_meta()["name"] == first.name  # type: ignore[index]
+    assert (config.models_path(store.path) / f"{worse.name}.skops").exists()  # type: ignore[attr-defined]
