@@ -8,7 +8,7 @@ article pages are extracted by a shared pool of worker processes inside those ta
 Flow graph::
 
     ingest ─┬─ ingest-source[centre-inffo] ─┐
-            ├─ ingest-source[cafe-pedago]  ─┼─> deduplicate ─> run summary
+            ├─ ingest-source[cafe-pedago]  ─┼─> deduplicate ─> classify ─> run summary
             └─ ingest-source[...]          ─┘
 """
 
@@ -40,6 +40,11 @@ dedup_task = task(name="deduplicate", cache_policy=NO_CACHE, persist_result=Fals
 )
 
 
+classify_task = task(name="classify", cache_policy=NO_CACHE, persist_result=False)(
+    pipeline.classify_new
+)
+
+
 @flow(name="ingest", log_prints=False, persist_result=False, validate_parameters=False)
 async def ingest_flow(
     config: Config,
@@ -55,4 +60,5 @@ async def ingest_flow(
         observer=observer,
         run_source=ingest_source_task,
         run_dedup=dedup_task,
+        run_classify=classify_task,
     )

@@ -31,12 +31,12 @@ def test_run_twice_articles_and_sources_check(demo_server: LocalServer, tmp_path
     second = run_veille("run", cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert " 0 new articles" in second.stdout
-    assert "5 unchanged" in second.stdout
+    assert "7 unchanged" in second.stdout
     conditional = [h for h in demo_server.hits if h.conditional]
-    assert len(conditional) == 5 and all(h.status == 304 for h in conditional)
+    assert len(conditional) == 7 and all(h.status == 304 for h in conditional)
     assert all(h.user_agent.startswith("veille/") for h in demo_server.hits)
 
-    listed = run_veille("articles", "--json", cwd=tmp_path)
+    listed = run_veille("articles", "--json", "--all", cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
     rows = json.loads(listed.stdout)
     assert len(rows) > 20
@@ -57,11 +57,19 @@ def test_run_twice_articles_and_sources_check(demo_server: LocalServer, tmp_path
     for row in rows:
         assert required <= row.keys()
         assert isinstance(row["tags"], list) and isinstance(row["also_in"], list)
+        # Every new article is scored and tagged by the run; off-topic ones are kept, marked.
+        assert isinstance(row["relevant"], bool) and 0.0 <= row["score"] <= 1.0
+        assert bool(row["tags"]) == row["relevant"]
+    shown = json.loads(run_veille("articles", "--json", cwd=tmp_path).stdout)
+    assert shown and all(r["relevant"] for r in shown)
+    assert len(shown) < len(rows)
     dated = [r for r in rows if r["published_at"]]
     assert dated and all("T" in r["published_at"] for r in dated)
 
     only_demo = json.loads(
-        run_veille("articles", "--json", "--source", "actualites-demo", cwd=tmp_path).stdout
+        run_veille(
+            "articles", "--json", "--all", "--source", "actualites-demo", cwd=tmp_path
+        ).stdout
     )
     assert len(only_demo) == 6 and {r["source"] for r in only_demo} == {"actualites-demo"}
 
@@ -124,3 +132,16 @@ def test_demo_runs_offline_and_prints_what_it_found(tmp_path: Path) -> None:
     assert "Sample site served at http://127.0.0.1:" in result.stdout
     assert "flux-disparu" in result.stdout  # the expected failing source is reported
     assert (tmp_path / "veille-demo.duckdb").exists()
+    # It ends with a published digest of the demo's training news.
+    assert "Digest 2026-W47:" in result.stdout
+    week = tmp_path / "digests" / "2026-W47"
+    assert {p.name for p in week.iterdir()} == {
+        "digest.md",
+        "digest.html",
+        "digest.txt",
+        "index.html",
+    }
+    markdown = (week / "digest.md").read_text(encoding="utf-8")
+    assert markdown.count("\n## ") >= 4  # several sections, by tag
+    assert "Aussi relayé par" in markdown  # a story two sources carried, shown once
+    assert (tmp_path / "digests" / "feed.xml").exists()

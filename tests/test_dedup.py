@@ -113,7 +113,7 @@ def test_one_story_across_sources_incrementally(data_server: LocalServer, db_pat
     store = Store(db_path)
     # First the official source alone, then the aggregator in a later run.
     asyncio.run(ingest(parse_config(_config(data_server, "officiel")), store))
-    first = store.articles()
+    first = store.articles(off_topic=True)
     assert len(first) == 1
     story = first[0]["cluster"]
     assert story == first[0]["id"]
@@ -127,7 +127,7 @@ def test_one_story_across_sources_incrementally(data_server: LocalServer, db_pat
     assert everything["psl-repost.html"]["cluster"] == story  # the stored cluster keeps its id
     assert everything["vide.html"]["cluster"] != story
 
-    shown = store.articles()
+    shown = store.articles(off_topic=True)
     assert len(shown) == 2  # the story once, and the unrelated page
     original = next(a for a in shown if a["cluster"] == story)
     assert original["source"] == "officiel" and original["representative"] is True
@@ -159,12 +159,12 @@ def test_rejected_story_stays_rejected_when_relisted(
     config = parse_config(_config(data_server, "officiel"))
     store = Store(db_path)
     asyncio.run(ingest(config, store))
-    story = store.articles()[0]
+    story = store.articles(off_topic=True)[0]
     assert store.set_rejected([story["id"]]) == 1
-    assert store.articles() == []
+    assert store.articles(off_topic=True) == []
     # The aggregator re-lists the same page and a repost of it: the story stays out.
     asyncio.run(ingest(parse_config(_config(data_server, "officiel", "agregateur")), store))
-    shown = store.articles()
+    shown = store.articles(off_topic=True)
     assert [a["url"].rsplit("/", 1)[-1] for a in shown] == ["vide.html"]
     rejected = [a for a in store.articles(include_all=True) if a["rejected"]]
     assert [a["id"] for a in rejected] == [story["id"]]
@@ -174,7 +174,7 @@ def test_page_canonical_link_names_the_article(data_server: LocalServer, db_path
     # psl-original.html declares https://www.psl.eu/... as its canonical URL.
     store = Store(db_path)
     asyncio.run(ingest(parse_config(_config(data_server, "officiel")), store))
-    (article,) = store.articles()
+    (article,) = store.articles(off_topic=True)
     assert article["url"].startswith("https://www.psl.eu/")
 
 

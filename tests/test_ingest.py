@@ -36,7 +36,7 @@ def test_demo_site_end_to_end(demo_server: LocalServer, db_path: Path) -> None:
     assert all(o.ok for sid, o in outcomes.items() if sid != "flux-disparu")
 
     store = Store(db_path)
-    feed_articles = store.articles(source="actualites-demo")
+    feed_articles = store.articles(source="actualites-demo", off_topic=True)
     assert len(feed_articles) == 6
     assert all(a["extraction"] == "page" for a in feed_articles)
     assert all(a["word_count"] > 50 for a in feed_articles)
@@ -47,7 +47,7 @@ def test_demo_site_end_to_end(demo_server: LocalServer, db_path: Path) -> None:
     assert "grandes écoles" in psl["text"]
 
     # The page source found its six article links (and not the nav/footer links).
-    page_articles = store.articles(source="revue-de-presse-demo")
+    page_articles = store.articles(source="revue-de-presse-demo", off_topic=True)
     assert len(page_articles) == 6
     # The pages declare their publisher's URL as canonical: that is the article's URL now.
     assert any(a["url"].startswith("https://www.lemonde.fr/") for a in page_articles)
@@ -55,7 +55,7 @@ def test_demo_site_end_to_end(demo_server: LocalServer, db_path: Path) -> None:
     assert all(a["title"] for a in page_articles)
 
     # Feed-only sources keep the feed's text, decoded from ISO-8859-1 without a declaration.
-    psy = store.articles(source="le-cercle-psy")
+    psy = store.articles(source="le-cercle-psy", off_topic=True)
     assert psy and all(a["extraction"] == "feed" for a in psy)
     assert any("é" in a["title"] + a["text"] for a in psy)
 
@@ -98,7 +98,7 @@ def test_missing_or_empty_article_page_falls_back_to_feed_text(
     )
     summary = _run(config, db_path)
     assert summary.outcomes[0].ok and summary.new_articles == 2
-    rows = {r["title"]: r for r in Store(db_path).articles()}
+    rows = {r["title"]: r for r in Store(db_path).articles(off_topic=True)}
     decret = rows["Décret relatif à la formation professionnelle"]
     assert decret["extraction"] == "feed"
     assert "compte personnel de formation" in decret["text"]

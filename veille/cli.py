@@ -12,18 +12,18 @@ import asyncio
 import json
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import click
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from veille import __version__
-from veille.config import Config, load_config
+from veille.cli_common import Context, err, out
+from veille.cli_digest import digest_app, export_app, serve, subscribers_app
+from veille.config import Config
 from veille.errors import VeilleError
 from veille.pipeline import RunSummary, SourceOutcome
 from veille.store import Store
@@ -40,30 +40,6 @@ sources_app = typer.Typer(help="Sources: health and checks.", no_args_is_help=Tr
 config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 app.add_typer(config_app, name="config")
-
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    config_path: Path
-    db_path: Path | None
-
-    def config(self) -> Config:
-        return load_config(self.config_path)
-
-    def store(self, config: Config | None = None) -> Store:
-        if self.db_path is not None:
-            return Store(self.db_path)
-        if config is not None:
-            return Store(_relative_to_config(self.config_path, config.settings.database))
-        return Store("veille.duckdb")
-
-
-def _relative_to_config(config_path: Path, database: str) -> Path:
-    path = Path(database)
-    return path if path.is_absolute() else config_path.parent / path
 
 
 @app.callback()
@@ -197,6 +173,14 @@ def print_summary(summary: RunSummary) -> None:
         f"{summary.seconds:.1f} s",
         highlight=False,
     )
+    if summary.dedup is not None and summary.classify is not None:
+        trained = " (first model, trained from the seed labels)" if summary.classify.trained else ""
+        out.print(
+            f"{summary.dedup.duplicates} duplicates merged · {summary.classify.articles} "
+            f"classified, {summary.classify.off_topic} off-topic · model "
+            f"{summary.classify.model}{trained}",
+            highlight=False,
+        )
 
 
 @app.command()
@@ -221,11 +205,14 @@ def articles(
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
     table = Table(show_lines=False)
-    for column in ("published", "source", "title", "words", "via"):
+    for column in ("published", "source", "title", "tags", "score"):
         table.add_column(column, overflow="fold")
     for row in rows:
         date = (row["published_at"] or row["fetched_at"] or "")[:10]
-        table.add_row(date, row["source"], row["title"], str(row["word_count"]), row["extraction"])
+        score = "" if row["score"] is None else f"{row['score']:.2f}"
+        if row["relevant"] is False:
+            score += " hors sujet"
+        table.add_row(date, row["source"], row["title"], ", ".join(row["tags"]), score)
     out.print(table)
     out.print(f"{len(rows)} article{'s' if len(rows) != 1 else ''}", highlight=False)
 
@@ -245,7 +232,103 @@ def reject(
             f"{len(set(article_ids)) - found} of these ids match no article. "
             "Hint: ids are in `veille articles --all --json`."
         )
+    # A rejection is also a label for the classifier (`veille train`).
+    if undo:
+        store.withdraw_decisions(article_ids, "reject")
+    else:
+        store.record_decision(article_ids, "reject", relevant=False, tags=None)
     out.print(f"{found} article{'s' if found != 1 else ''} {'restored' if undo else 'rejected'}")
+
+
+@app.command()
+def tag(
+    ctx: typer.Context,
+    article_ids: Annotated[list[str], typer.Argument(help="Article ids (see `articles --json`).")],
+    set_: Annotated[
+        str, typer.Option("--set", help="Comma-separated tag ids, e.g. reglementaire,handicap.")
+    ],
+) -> None:
+    """Set the tags of articles (a curator's decision: the classifier learns from it)."""
+    context: Context = ctx.obj
+    config = context.config()
+    tags = [t.strip() for t in set_.split(",") if t.strip()]
+    unknown = [t for t in tags if t not in config.tag_ids()]
+    if unknown or not tags:
+        problem = f"unknown tag {unknown[0]!r}" if unknown else "no tag given"
+        raise VeilleError(f"{problem}. Hint: tags are {', '.join(config.tag_ids())}.")
+    found = context.store(config).record_decision(article_ids, "tags", relevant=True, tags=tags)
+    if found < len(set(article_ids)):
+        raise VeilleError(
+            f"{len(set(article_ids)) - found} of these ids match no article. "
+            "Hint: ids are in `veille articles --all --json`."
+        )
+    out.print(f"{found} article{'s' if found != 1 else ''} tagged {', '.join(tags)}")
+
+
+@app.command()
+def train(
+    ctx: typer.Context,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also cross-validate and print the figures.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Make the new model current even if it is worse.")
+    ] = False,
+) -> None:
+    """Retrain the classifier from the seed labels and the curators' decisions.
+
+    The new model replaces the current one only if it is not worse on the held-out examples.
+    """
+    from veille.pipeline import train as train_model
+
+    context: Context = ctx.obj
+    config = context.config()
+    result = train_model(config, context.store(config), report=report or as_json, force=force)
+    if as_json:
+        sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    data = result.provenance
+    out.print(
+        f"trained {result.name} from {data['seed_examples']} seed examples and "
+        f"{data['decisions']} curator decisions ({result.held_out.examples} held out)",
+        highlight=False,
+    )
+    if result.cross_validation is not None:
+        _print_report("cross-validation (5 folds, training examples)", result.cross_validation)
+    _print_report("held-out examples (never trained on)", result.held_out)
+    if result.current_held_out is not None:
+        cur = result.current_held_out
+        out.print(
+            f"current model on the same held-out examples: macro F1 {cur.macro_f1:.3f}, "
+            f"relevance accuracy {cur.relevance_accuracy:.3f}",
+            highlight=False,
+        )
+    verdict = "now current" if result.swapped else "kept aside, current model unchanged"
+    out.print(f"{result.name}: {verdict} ({result.reason})", highlight=False)
+
+
+def _print_report(title: str, report: Any) -> None:
+    table = Table(title=f"{title}: {report.examples} examples", title_justify="left")
+    for column in ("tag", "precision", "recall", "F1", "support"):
+        table.add_column(column, justify="right" if column != "tag" else "left")
+    for tag_id, m in report.per_tag.items():
+        table.add_row(
+            tag_id,
+            f"{m['precision']:.3f}",
+            f"{m['recall']:.3f}",
+            f"{m['f1']:.3f}",
+            str(m["support"]),
+        )
+    out.print(table)
+    out.print(
+        f"macro F1 {report.macro_f1:.3f} · relevance accuracy {report.relevance_accuracy:.3f} "
+        f"(precision {report.relevance_precision:.3f}, recall {report.relevance_recall:.3f})",
+        highlight=False,
+    )
+    if report.confusion:
+        mixed = ", ".join(f"{a} → {b} ×{n}" for a, b, n in report.confusion)
+        out.print(f"mixed up (expected → given): {mixed}", highlight=False)
 
 
 def _config_if_present(context: Context) -> Config | None:
@@ -333,13 +416,23 @@ def demo(
     serve: Annotated[
         bool, typer.Option(help="Keep serving the sample site after the run (Ctrl-C to stop).")
     ] = False,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Where the demo's digest is published.")
+    ] = Path("digests"),
 ) -> None:
-    """Serve a bundled sample of real feeds and pages on 127.0.0.1 and run the whole pipeline."""
+    """Serve a bundled sample of feeds and pages on 127.0.0.1, run the whole pipeline and
+    publish the week's digest."""
     from veille.demo import run_demo
 
     context: Context = ctx.obj
     db = context.db_path or Path("veille-demo.duckdb")
-    run_demo(db, out=out, serve=serve)
+    run_demo(db, out=out, serve=serve, digests_dir=out_dir)
+
+
+app.add_typer(digest_app, name="digest")
+app.add_typer(subscribers_app, name="subscribers")
+app.add_typer(export_app, name="export")
+app.command("serve")(serve)
 
 
 def main(argv: list[str] | None = None) -> None:

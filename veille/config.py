@@ -49,6 +49,13 @@ HINTS: dict[str, str] = {
     "tags": "give a list, e.g. tags: [reglementaire, handicap]",
     "timezone": "use an IANA time zone name such as Europe/Paris",
     "link_pattern": "give a Python regular expression matched against article URLs",
+    "indicator": "use a Qualiopi indicator such as I23, or leave it out",
+    "keywords": "give a list of words or phrases, e.g. keywords: [CPF, OPCO]",
+    "relevance_threshold": "give a number between 0 and 1, e.g. 0.5",
+    "site_url": "give the public address of the archive, e.g. https://veille.example.org/",
+    "max_items": "give a whole number, e.g. 15",
+    "max_per_section": "give a whole number, e.g. 5",
+    "max_per_source": "give a whole number, e.g. 3",
 }
 
 
@@ -69,6 +76,31 @@ class FetchSettings(_Strict):
     user_agent: str | None = None
 
 
+class DigestSettings(_Strict):
+    """The weekly digest: its name, language, size and public address."""
+
+    title: str = "Veille formation"
+    lang: Literal["fr", "en"] = "fr"
+    # Public address of the published archive (digests/), e.g. https://veille.example.org/.
+    # The feed's links and the e-mail's "read online" and unsubscribe links start with it.
+    site_url: str | None = None
+    out_dir: str = "digests"  # relative paths are next to sources.yaml
+    max_items: Annotated[int, Field(ge=1, le=200)] = 15
+    max_per_section: Annotated[int, Field(ge=1, le=100)] = 5
+    max_per_source: Annotated[int, Field(ge=1, le=100)] = 5
+    reading_wpm: Annotated[int, Field(ge=50, le=1000)] = 230  # for "reading time saved"
+
+    @field_validator("site_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError(f"{value!r} is not an http(s) address")
+        return value if value.endswith("/") else value + "/"
+
+
 class Settings(_Strict):
     """Everything under ``settings:``; every key is optional."""
 
@@ -79,6 +111,11 @@ class Settings(_Strict):
     # Pages fetched per source and run at most: a new feed with 500 old items must not stall a run.
     max_new_per_source: Annotated[int, Field(ge=1, le=10_000)] = 100
     extract_workers: Annotated[int, Field(ge=1, le=32)] = 2
+    # Where trained classifier models are kept; relative paths are next to the database.
+    models_dir: str = "models"
+    # An article whose relevance score is below this is kept but marked off-topic.
+    relevance_threshold: Annotated[float, Field(gt=0, lt=1)] = 0.5
+    digest: DigestSettings = DigestSettings()
 
     @field_validator("timezone")
     @classmethod
@@ -155,12 +192,135 @@ class Source(_Strict):
         return self.name or self.id
 
 
+class Tag(_Strict):
+    """One tag of the taxonomy (``taxonomy:`` in sources.yaml)."""
+
+    id: str
+    label: str
+    label_en: str | None = None
+    description: str = ""
+    indicator: str | None = None  # Qualiopi indicator, e.g. I23
+    keywords: tuple[str, ...] = ()  # seed keywords: weak evidence for the classifier
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SOURCE_ID_RE.match(value):
+            raise ValueError(f"{value!r} is not a valid tag id")
+        return value
+
+    @field_validator("indicator")
+    @classmethod
+    def _indicator(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"I\d{1,2}", value):
+            raise ValueError(f"{value!r} is not a Qualiopi indicator")
+        return value
+
+
+def _tag(id: str, label: str, en: str, indicator: str, description: str, kw: str) -> Tag:
+    return Tag(
+        id=id,
+        label=label,
+        label_en=en,
+        indicator=indicator,
+        description=description,
+        keywords=tuple(k.strip() for k in kw.split(",")),
+    )
+
+
+# The default taxonomy (DOMAIN.md, aligned on the Qualiopi watch indicators 23-26). An
+# organisation replaces it with its own ``taxonomy:`` list in sources.yaml.
+DEFAULT_TAXONOMY: tuple[Tag, ...] = (
+    _tag(
+        "reglementaire",
+        "Réglementaire et financement",
+        "Regulation and funding",
+        "I23",
+        "Lois, décrets, financements (CPF, OPCO, France compétences), répertoires de "
+        "certification, Qualiopi, règles de l'apprentissage.",
+        "décret, arrêté, loi, ordonnance, Journal officiel, CPF, compte personnel de formation, "
+        "OPCO, France compétences, Qualiopi, RNCP, répertoire spécifique, certification, "
+        "apprentissage, contrat d'apprentissage, financement, prise en charge, reste à charge, "
+        "Pro-A, transition professionnelle, réforme, Caisse des dépôts",
+    ),
+    _tag(
+        "competences-metiers",
+        "Compétences et métiers",
+        "Jobs and skills",
+        "I24",
+        "Métiers, compétences, emploi, études sectorielles, reconversion, données du marché "
+        "du travail.",
+        "métier, métiers, compétences, emploi, recrutement, reconversion, marché du travail, "
+        "France Travail, chômage, tensions, observatoire, branche professionnelle, GPEC, "
+        "étude sectorielle, insertion professionnelle, qualification, salariés",
+    ),
+    _tag(
+        "innovation-pedagogique",
+        "Innovation pédagogique",
+        "Teaching innovation",
+        "I25",
+        "Pédagogie, AFEST, formation mixte ou à distance, ingénierie de formation, évaluation.",
+        "pédagogie, pédagogique, AFEST, formation en situation de travail, blended learning, "
+        "formation à distance, FOAD, classe inversée, ingénierie de formation, évaluation, "
+        "apprenants, formateurs, andragogie, ludification, multimodal",
+    ),
+    _tag(
+        "numerique-ia",
+        "Numérique et IA",
+        "Digital and AI",
+        "I25",
+        "Outils numériques de formation, LMS, IA et IA générative, learning analytics, "
+        "transformation numérique des organismes de formation.",
+        "intelligence artificielle, IA, IA générative, ChatGPT, LMS, plateforme, digital "
+        "learning, e-learning, numérique, learning analytics, outils numériques, MOOC, "
+        "réalité virtuelle",
+    ),
+    _tag(
+        "inclusion-numerique",
+        "Inclusion numérique",
+        "Digital inclusion",
+        "I25",
+        "Compétences numériques du public, illectronisme, Pix, fracture numérique.",
+        "inclusion numérique, illectronisme, Pix, fracture numérique, compétences numériques, "
+        "conseillers numériques, médiation numérique, France services, exclusion numérique",
+    ),
+    _tag(
+        "handicap",
+        "Handicap et accessibilité",
+        "Disability and accessibility",
+        "I26",
+        "Handicap, accessibilité, Agefiph, référent handicap.",
+        "handicap, handicapées, accessibilité, Agefiph, référent handicap, RQTH, FIPHFP, "
+        "compensation, aménagement, inclusion des personnes handicapées, MDPH",
+    ),
+)
+
+
 class Config(_Strict):
     """The validated content of sources.yaml, plus where it came from."""
 
     settings: Settings = Settings()
     sources: tuple[Source, ...] = ()
+    taxonomy: tuple[Tag, ...] = DEFAULT_TAXONOMY
     path: str = "sources.yaml"
+
+    @model_validator(mode="after")
+    def _unique_tags(self) -> Config:
+        ids = [t.id for t in self.taxonomy]
+        if not ids:
+            raise ValueError("the taxonomy is empty: give at least one tag, or remove 'taxonomy'")
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate tag id {duplicates[0]!r} in taxonomy")
+        return self
+
+    def models_path(self, database: str | Path) -> Path:
+        """The folder of trained models (settings.models_dir, relative to the database)."""
+        folder = Path(self.settings.models_dir)
+        return folder if folder.is_absolute() else Path(database).parent / folder
+
+    def tag_ids(self) -> list[str]:
+        return [t.id for t in self.taxonomy]
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Config:
@@ -282,6 +442,12 @@ def _describe(exc: ValidationError, data: dict[str, Any], name: str) -> str:
         sid = entry.get("id") if isinstance(entry, dict) else None
         where = f"source {sid!r} (sources[{index}])" if sid else f"sources[{index}]"
         loc = loc[2:]
+    elif loc and loc[0] == "taxonomy" and len(loc) > 1 and isinstance(loc[1], int):
+        index = loc[1]
+        entry = (data.get("taxonomy") or [None] * (index + 1))[index]
+        tid = entry.get("id") if isinstance(entry, dict) else None
+        where = f"tag {tid!r} (taxonomy[{index}])" if tid else f"taxonomy[{index}]"
+        loc = loc[2:]
     elif loc and loc[0] == "settings":
         where = "settings"
         loc = loc[1:]
@@ -312,8 +478,10 @@ def _literal_choices(msg: str) -> str:
 def _allowed_keys(where: str, loc: list[Any]) -> list[str]:
     if where.startswith("source") or where.startswith("sources["):
         return sorted(Source.model_fields)
+    if where.startswith("tag ") or where.startswith("taxonomy["):
+        return sorted(Tag.model_fields)
     if where == "settings":
         if len(loc) > 1 and loc[0] == "fetch":
             return sorted(FetchSettings.model_fields)
         return sorted(Settings.model_fields)
-    return ["settings", "sources"]
+    return ["settings", "sources", "taxonomy"]

@@ -1,22 +1,28 @@
-"""``veille demo``: the whole pipeline on a bundled sample of real feeds and pages, offline.
+"""``veille demo``: the whole pipeline on a bundled sample of feeds and pages, offline.
 
-A :class:`~veille.localserver.LocalServer` serves ``demo_data/site`` on 127.0.0.1; the demo's
-sources file points at it; the ``ingest`` flow runs into a local DuckDB file; the articles found
-and the health of each source are printed. Running it twice shows conditional GET at work.
+A :class:`~veille.localserver.LocalServer` serves ``demo_data/site`` on 127.0.0.1 (real French
+press pages and feeds, plus training news written for the demo); the demo's sources file points
+at it; the ``ingest`` flow runs into a local DuckDB file; the articles found and the health of
+each source are printed; then the week with the most relevant news is drafted and published into
+``digests/``. Running it twice shows conditional GET at work.
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from veille import digest as digests
 from veille.config import Config, parse_config
 from veille.localserver import LocalServer
 from veille.store import Store
+from veille.weeks import week_name
 
 DEMO_DATA = Path(str(resources.files("veille") / "demo_data"))
 
@@ -27,8 +33,10 @@ def demo_config(base_url: str) -> Config:
     return parse_config(text.replace("__BASE__", base_url), name="demo sources.yaml")
 
 
-def run_demo(db_path: Path, *, out: Console, serve: bool = False) -> None:
-    """Serve the sample site, run the ingest flow on it, print what was found."""
+def run_demo(
+    db_path: Path, *, out: Console, serve: bool = False, digests_dir: Path = Path("digests")
+) -> None:
+    """Serve the sample site, run the ingest flow on it, print what was found, publish."""
     from veille.cli import print_summary, run_ingest
 
     with LocalServer(DEMO_DATA / "site") as server:
@@ -42,6 +50,7 @@ def run_demo(db_path: Path, *, out: Console, serve: bool = False) -> None:
         summary = run_ingest(config, store)
         print_summary(summary)
         _print_articles(store, out)
+        _publish(config, store, digests_dir, out)
         if serve:
             out.print(f"Serving {server.base_url} — Ctrl-C to stop.")
             try:
@@ -51,7 +60,34 @@ def run_demo(db_path: Path, *, out: Console, serve: bool = False) -> None:
                 pass
     out.print(
         f"\nNext: `veille --db {db_path} articles` lists them, "
-        f"`veille --db {db_path} articles --json` gives every field.",
+        f"`veille --db {db_path} articles --json` gives every field; "
+        f"`veille --db {db_path} serve --out {digests_dir}` serves the archive.",
+        highlight=False,
+    )
+
+
+def _publish(config: Config, store: Store, digests_dir: Path, out: Console) -> None:
+    """Draft and publish the week with the most relevant stories (the sample is not this week)."""
+    weeks = Counter(
+        week_name(datetime.fromisoformat(row["published_at"] or row["fetched_at"]))
+        for row in store.articles()
+        if row["relevant"] is True
+    )
+    if not weeks:
+        out.print("No relevant article: no digest to publish.", highlight=False)
+        return
+    week = max(weeks, key=lambda w: (weeks[w], w))
+    view = digests.draft(config, store, week)
+    result = digests.publish(config, store, week, digests_dir)
+    out.print(
+        f"\nDigest {week}: {result.items} of {len(view.items)} candidates, in "
+        f"{len({i.section for i in view.included})} sections → {digests_dir / week}/digest.html",
+        highlight=False,
+    )
+    for item in view.included:
+        out.print(f"  {item.section}: {item.title} — {item.source_name}", markup=False)
+    out.print(
+        "Its links lead to the sample site, which lives as long as the demo (--serve keeps it).",
         highlight=False,
     )
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import hashlib
+import json
 import multiprocessing
 import re
 import time
@@ -26,13 +28,13 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 from urllib.parse import urlsplit
 
 import numpy as np
 
-from veille import dedup, extract, feeds, pages
+from veille import classify, dedup, extract, feeds, pages
 from veille.config import Config, Source
 from veille.errors import FetchError, ParseError
 from veille.fetch import Fetcher, looks_like_bot_challenge
@@ -79,6 +81,7 @@ class RunSummary:
     run_id: str
     outcomes: list[SourceOutcome] = field(default_factory=list)
     dedup: DedupSummary | None = None
+    classify: ClassifySummary | None = None
     seconds: float = 0.0
 
     @property
@@ -120,6 +123,9 @@ class RunSummary:
             "pages_fetched": self.pages_fetched,
             "page_errors": self.page_errors,
             "duplicates": self.dedup.duplicates if self.dedup else 0,
+            "classified": self.classify.articles if self.classify else 0,
+            "off_topic": self.classify.off_topic if self.classify else 0,
+            "model": self.classify.model if self.classify else None,
             "seconds": round(self.seconds, 3),
             "failed": {o.source_id: o.error for o in self.outcomes if not o.ok},
         }
@@ -541,12 +547,13 @@ async def ingest(
     observer: Observer | None = None,
     run_source: SourceRunner = ingest_source,
     run_dedup: Callable[[Store], DedupSummary] = deduplicate,
+    run_classify: Callable[[Config, Store], ClassifySummary] | None = None,
 ) -> RunSummary:
     """One whole pass over the enabled sources (or ``only`` these ids), all sources at once.
 
-    ``run_source`` is :func:`ingest_source` itself and ``run_dedup`` :func:`deduplicate`, or
-    the Prefect tasks that wrap them (``flows/ingest.py``): the pass is the same with or
-    without orchestration.
+    ``run_source`` is :func:`ingest_source` itself, ``run_dedup`` :func:`deduplicate` and
+    ``run_classify`` :func:`classify_new`, or the Prefect tasks that wrap them
+    (``flows/ingest.py``): the pass is the same with or without orchestration.
     """
     sources = config.enabled_sources(list(only))
     summary = RunSummary(new_run_id())
@@ -566,6 +573,157 @@ async def ingest(
     finally:
         pool.close()
     summary.dedup = run_dedup(store)
+    summary.classify = (run_classify or classify_new)(config, store)
     summary.seconds = time.monotonic() - started
     store.finish_run(summary.run_id, "completed", summary.as_dict())
     return summary
+
+
+# -- relevance and tags ------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ClassifySummary:
+    articles: int = 0
+    off_topic: int = 0
+    model: str = ""
+    trained: bool = False  # a first model was trained from the seed during this pass
+    seconds: float = 0.0
+
+
+def current_model(config: Config, store: Store) -> tuple[classify.Classifier, str, bool]:
+    """The current model, or one trained now from seed and decisions (first run, new taxonomy).
+
+    Returns (model, its name, whether it was trained now).
+    """
+    models = classify.ModelStore(config.models_path(store.path))
+    loaded = models.load_current()
+    if loaded is not None and loaded[1].get("taxonomy") == taxonomy_fingerprint(config):
+        return loaded[0], loaded[1]["name"], False
+    result = train(config, store, force=True)
+    loaded = models.load_current()
+    assert loaded is not None, result
+    return loaded[0], loaded[1]["name"], True
+
+
+def classify_new(config: Config, store: Store, *, batch: int = 2000) -> ClassifySummary:
+    """Score and tag every article no model has seen yet."""
+    started = time.monotonic()
+    summary = ClassifySummary()
+    model, name, summary.trained = current_model(config, store)
+    summary.model = name
+    hints = {s.id: [t for t in s.tags if t in config.tag_ids()] for s in config.sources}
+    threshold = config.settings.relevance_threshold
+    while rows := store.articles_to_classify(limit=batch):
+        verdicts = model.predict(
+            [classify.article_text(title, summ, text) for _, _, title, summ, text in rows],
+            threshold,
+        )
+        out = []
+        for (aid, source_id, *_), v in zip(rows, verdicts, strict=True):
+            tags = v.tags
+            if v.relevant:  # a source's tags are hints: its relevant articles carry them
+                tags = [t for t in config.tag_ids() if t in tags or t in hints.get(source_id, [])]
+            out.append((aid, v.relevant, v.score, tags, json.dumps(v.why, ensure_ascii=False)))
+            summary.off_topic += not v.relevant
+        store.save_classification(name, out)
+        summary.articles += len(rows)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def taxonomy_fingerprint(config: Config) -> str:
+    data = json.dumps([t.model_dump() for t in config.taxonomy], sort_keys=True, default=list)
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+def training_examples(
+    config: Config, store: Store
+) -> tuple[list[classify.Example], dict[str, object]]:
+    """Seed examples (tags outside the taxonomy dropped) + one example per curator decision."""
+    known = set(config.tag_ids())
+    examples = {
+        e.id: classify.Example(e.id, e.text, e.relevant, tuple(t for t in e.tags if t in known))
+        for e in classify.load_seed()
+    }
+    decisions = store.decisions()
+    for d in decisions:
+        text = classify.article_text(d["title"], d["summary"], d["text"])
+        tags = tuple(t for t in (d["tags"] or ()) if t in known) if d["relevant"] else ()
+        examples[d["article_id"]] = classify.Example(
+            d["article_id"], text, bool(d["relevant"]), tags, "decision"
+        )
+    provenance: dict[str, object] = {
+        "seed_sha256": classify.seed_digest(),
+        "seed_examples": sum(1 for e in examples.values() if e.origin == "seed"),
+        "decisions": len(decisions),
+        "last_decision": max((d["decision"] for d in decisions), default=None),
+    }
+    return list(examples.values()), provenance
+
+
+@dataclass(slots=True)
+class TrainResult:
+    name: str
+    swapped: bool
+    reason: str
+    held_out: classify.Report
+    current_held_out: classify.Report | None
+    cross_validation: classify.Report | None
+    provenance: dict[str, object]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "model": self.name,
+            "swapped": self.swapped,
+            "reason": self.reason,
+            "held_out": self.held_out.as_dict(),
+            "current_held_out": self.current_held_out.as_dict() if self.current_held_out else None,
+            "cross_validation": (
+                self.cross_validation.as_dict() if self.cross_validation else None
+            ),
+            "training_data": self.provenance,
+        }
+
+
+def train(
+    config: Config, store: Store, *, report: bool = False, force: bool = False
+) -> TrainResult:
+    """Train from seed + decisions; make it current only if it is not worse on the held-out set.
+
+    The held-out fifth (by a hash of each example id) is never trained on. The current model
+    is measured on the same held-out examples, so the comparison is like for like.
+    """
+    examples, provenance = training_examples(config, store)
+    training, held_out = classify.split(examples)
+    threshold = config.settings.relevance_threshold
+    model = classify.Classifier(config.taxonomy).fit(training)
+    new_report = classify.evaluate(model, held_out, threshold)
+    models = classify.ModelStore(config.models_path(store.path))
+    current = models.load_current()
+    current_report = None
+    fingerprint = taxonomy_fingerprint(config)
+    if current is not None and current[1].get("taxonomy") == fingerprint:
+        current_report = classify.evaluate(current[0], held_out, threshold)
+    if force or current_report is None:
+        swapped, reason = True, "no current model for this taxonomy" if not force else "forced"
+    elif (
+        new_report.macro_f1 >= current_report.macro_f1
+        and new_report.relevance_accuracy >= current_report.relevance_accuracy
+    ):
+        swapped, reason = True, "not worse than the current model on the held-out examples"
+    else:
+        swapped, reason = False, "worse than the current model on the held-out examples"
+    cv = classify.cross_validate(config.taxonomy, training, 5, threshold) if report else None
+    meta = {
+        "created_at": now_utc().isoformat(),
+        "taxonomy": fingerprint,
+        "training_examples": len(training),
+        "held_out_examples": len(held_out),
+        "held_out": new_report.as_dict(),
+        "training_data": provenance,
+    }
+    name = models.save(model, meta, make_current=swapped)
+    if swapped and current is not None:
+        store.forget_classification(since=now_utc() - timedelta(days=90))
+    return TrainResult(name, swapped, reason, new_report, current_report, cv, provenance)

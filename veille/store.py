@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -138,6 +139,71 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             minhash BLOB,            -- NULL: text too short for near-duplicate matching
             processed_at TIMESTAMP NOT NULL
         );
+        """,
+    ),
+    (
+        5,
+        "classification: reasons and model version per article; curators' decisions",
+        """
+        ALTER TABLE articles ADD COLUMN why JSON;
+        ALTER TABLE articles ADD COLUMN classified_by TEXT;
+        CREATE SEQUENCE decision_ids;
+        CREATE TABLE decisions (
+            id BIGINT PRIMARY KEY DEFAULT nextval('decision_ids'),
+            article_id TEXT NOT NULL,
+            kind TEXT NOT NULL,        -- reject | keep | tags
+            relevant BOOLEAN NOT NULL, -- the label this decision gives
+            tags TEXT[],               -- NULL: the decision says nothing about tags
+            decided_at TIMESTAMP NOT NULL,
+            active BOOLEAN NOT NULL DEFAULT TRUE
+        );
+        """,
+    ),
+    (
+        6,
+        "weekly digests (drafts, curation, published snapshots), subscribers, sends, secrets",
+        # No primary keys on tables whose rows are updated in place with list columns: DuckDB
+        # turns such updates into delete + insert, which an index can refuse inside one
+        # transaction. Uniqueness is kept by the methods below, which own every write.
+        """
+        CREATE TABLE digests (
+            week TEXT NOT NULL,             -- ISO week, 2026-W46
+            title TEXT,                     -- NULL: the configured title
+            editorial TEXT,
+            top_article TEXT,               -- NULL: the best-ranked item
+            drafted_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL,
+            published_at TIMESTAMP,
+            snapshot JSON                   -- the digest as published (archive and feed)
+        );
+        CREATE TABLE digest_items (
+            week TEXT NOT NULL,
+            article_id TEXT NOT NULL,       -- the story's representative
+            included BOOLEAN NOT NULL,
+            section TEXT NOT NULL,          -- tag id
+            position INTEGER NOT NULL,      -- order in its section
+            rank_score DOUBLE NOT NULL,
+            summary TEXT NOT NULL,          -- extractive summary (draft)
+            summary_edited TEXT,            -- the curator's summary, when edited
+            note TEXT,                      -- curator's note: what this changes for us
+            edited BOOLEAN NOT NULL DEFAULT FALSE,  -- touched by a curator: re-drafts keep it
+            edited_at TIMESTAMP
+        );
+        CREATE TABLE subscribers (
+            email TEXT PRIMARY KEY,
+            name TEXT,
+            tags TEXT[],                    -- NULL or empty: every section
+            lang TEXT,
+            added_at TIMESTAMP NOT NULL,
+            unsubscribed_at TIMESTAMP
+        );
+        CREATE TABLE sends (
+            week TEXT NOT NULL,
+            email TEXT NOT NULL,
+            sent_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (week, email)
+        );
+        CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
         """,
     ),
 )
@@ -606,6 +672,130 @@ class Store:
                 con.execute("ROLLBACK")
                 raise
 
+    # -- classification ----------------------------------------------------------------------
+
+    def articles_to_classify(self, limit: int = 2000) -> list[tuple[str, str, str, str, str]]:
+        """(id, source id, title, summary, start of text) of articles no model has seen."""
+        with self.connect() as con:
+            rows = con.execute(
+                "SELECT id, source_id, title, summary, left(text, 4000) FROM articles "
+                "WHERE classified_by IS NULL ORDER BY fetched_at, id LIMIT ?",
+                [limit],
+            ).fetchall()
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    def save_classification(
+        self, model: str, rows: Sequence[tuple[str, bool, float, list[str], str]]
+    ) -> None:
+        """(id, relevant, score, tags, why JSON) per article. A curator's decision wins:
+        the tags and relevance of a decided article are left as the curator set them."""
+        table = pa.table(
+            {
+                "id": [r[0] for r in rows],
+                "relevant": pa.array([r[1] for r in rows], pa.bool_()),
+                "score": pa.array([r[2] for r in rows], pa.float64()),
+                "tags": pa.array([r[3] for r in rows], pa.list_(pa.string())),
+                "why": [r[4] for r in rows],
+            }
+        )
+        with self.connect() as con:
+            con.register("verdicts", table)
+            con.execute(
+                """
+                UPDATE articles SET
+                    score = v.score, why = v.why, classified_by = $model,
+                    relevant = CASE WHEN d.article_id IS NULL THEN v.relevant
+                                    ELSE articles.relevant END,
+                    tags = CASE WHEN d.article_id IS NULL THEN v.tags ELSE articles.tags END
+                  FROM verdicts v
+                  LEFT JOIN (SELECT DISTINCT article_id FROM decisions WHERE active) d
+                    ON d.article_id = v.id
+                 WHERE articles.id = v.id
+                """,
+                {"model": model},
+            )
+            con.unregister("verdicts")
+
+    def forget_classification(self, since: datetime | None = None) -> int:
+        """Have the next pass classify again (after a better model was swapped in)."""
+        with self.connect() as con:
+            row = con.execute(
+                "UPDATE articles SET classified_by = NULL "
+                "WHERE $since IS NULL OR fetched_at >= $since RETURNING 1",
+                {"since": utc_naive(since)},
+            ).fetchall()
+        return len(row)
+
+    def record_decision(
+        self, article_ids: Sequence[str], kind: str, relevant: bool, tags: Sequence[str] | None
+    ) -> int:
+        """A curator's decision on articles, applied to them and kept as a training label.
+
+        A new decision of an article replaces its earlier ones. Returns how many articles exist.
+        """
+        now = utc_naive(now_utc())
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                known = [
+                    r[0]
+                    for r in con.execute(
+                        "SELECT id FROM articles WHERE list_contains(?, id)", [list(article_ids)]
+                    ).fetchall()
+                ]
+                con.execute(
+                    "UPDATE decisions SET active = FALSE WHERE list_contains(?, article_id)",
+                    [known],
+                )
+                for aid in known:
+                    con.execute(
+                        "INSERT INTO decisions (article_id, kind, relevant, tags, decided_at) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        [aid, kind, relevant, list(tags) if tags is not None else None, now],
+                    )
+                con.execute(
+                    "UPDATE articles SET relevant = $relevant, "
+                    "tags = coalesce($tags, tags) WHERE list_contains($ids, id)",
+                    {
+                        "relevant": relevant,
+                        "tags": list(tags) if tags is not None else None,
+                        "ids": known,
+                    },
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return len(known)
+
+    def withdraw_decisions(self, article_ids: Sequence[str], kind: str) -> None:
+        with self.connect() as con:
+            con.execute(
+                "UPDATE decisions SET active = FALSE "
+                "WHERE kind = ? AND list_contains(?, article_id)",
+                [kind, list(article_ids)],
+            )
+            con.execute(
+                "UPDATE articles SET classified_by = NULL, relevant = NULL "
+                "WHERE list_contains(?, id)",
+                [list(article_ids)],
+            )
+
+    def decisions(self) -> list[dict[str, Any]]:
+        """The active decision of each decided article, with the text the model reads."""
+        with self.connect() as con:
+            cursor = con.execute(
+                """
+                SELECT d.id AS decision, d.article_id, d.kind, d.relevant,
+                       coalesce(d.tags, a.tags) AS tags, d.decided_at,
+                       a.title, a.summary, left(a.text, 4000) AS text
+                  FROM decisions d JOIN articles a ON a.id = d.article_id
+                 WHERE d.active ORDER BY d.id
+                """
+            )
+            names = [c[0] for c in cursor.description or ()]
+            return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
     # -- runs ----------------------------------------------------------------------------------
 
     def start_run(self, run_id: str) -> None:
@@ -632,13 +822,15 @@ class Store:
         tag: str | None = None,
         source: str | None = None,
         include_all: bool = False,
+        off_topic: bool = False,
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
         """Stored articles, newest first, as plain dicts ready for JSON.
 
         The window applies to the publication date, or the fetch date when the feed gave none.
         Without ``include_all`` only the representative of each story is listed (the original:
-        an official source first, then the earliest) and off-topic articles are left out.
+        an official source first, then the earliest) and off-topic articles are left out
+        (``off_topic`` keeps them, still one per story).
         ``also_in`` lists every other source and URL of the story.
         ``source`` matches the first source and every other source that listed the article.
         """
@@ -661,8 +853,10 @@ class Store:
             params["source"] = source
         if not include_all:
             # A rejected story stays rejected: reposts of it (same cluster) are hidden too.
+            if not off_topic:
+                where.append("a.relevant IS DISTINCT FROM FALSE")
             where.append(
-                "a.relevant IS DISTINCT FROM FALSE AND a.rank = 1 AND NOT EXISTS ("
+                "a.rank = 1 AND NOT EXISTS ("
                 "SELECT 1 FROM articles r WHERE r.rejected_at IS NOT NULL "
                 "AND coalesce(r.cluster_id, r.id) = coalesce(a.cluster_id, a.id))"
             )
@@ -678,8 +872,8 @@ class Store:
             )
             SELECT a.id, a.url, a.title, a.source_id, a.source_name, a.published_at,
                    a.fetched_at, a.lang, a.author, a.sitename, a.summary, a.text, a.word_count,
-                   a.extraction, a.extraction_error, a.tags, a.relevant, a.score, a.cluster_id,
-                   a.rank = 1 AS representative, a.rejected_at,
+                   a.extraction, a.extraction_error, a.tags, a.relevant, a.score, a.why,
+                   a.cluster_id, a.rank = 1 AS representative, a.rejected_at,
                    (SELECT list(DISTINCT {{'source': e.source_id, 'url': e.url}})
                       FROM entries e JOIN articles b ON b.id = e.article_id
                      WHERE coalesce(b.cluster_id, b.id) = coalesce(a.cluster_id, a.id)
@@ -720,9 +914,333 @@ class Store:
             result.append(item)
         return result
 
+    # -- digests -----------------------------------------------------------------------------
+
+    def resolve_ids(self, prefixes: Sequence[str]) -> list[str]:
+        """Full article ids from ids or unique prefixes (6+ characters); StoreError otherwise."""
+        resolved = []
+        with self.connect() as con:
+            for prefix in prefixes:
+                p = prefix.strip().lower()
+                rows = (
+                    con.execute(
+                        "SELECT id FROM articles WHERE starts_with(id, ?) ORDER BY id LIMIT 2", [p]
+                    ).fetchall()
+                    if len(p) >= 6
+                    else []
+                )
+                if len(rows) != 1:
+                    problem = "matches several articles" if rows else "matches no article"
+                    raise StoreError(
+                        f"id {prefix!r} {problem}. Hint: copy a longer id from "
+                        "`veille digest show --json` or `veille articles --all --json`."
+                    )
+                resolved.append(str(rows[0][0]))
+        return resolved
+
+    def digest(self, week: str) -> dict[str, Any] | None:
+        """The digest row of ``week`` (title, editorial, top_article, dates, snapshot)."""
+        with self.connect() as con:
+            return _one(con, "SELECT * FROM digests WHERE week = ?", [week])
+
+    def digest_items(self, week: str) -> list[dict[str, Any]]:
+        """The draft's items with their article, by section and position."""
+        with self.connect() as con:
+            return _all(
+                con,
+                """
+                SELECT i.*, a.url, a.title, a.source_id, s.name AS source_name,
+                       a.published_at, a.fetched_at, a.word_count, a.tags, a.relevant, a.score,
+                       a.why, a.summary AS feed_summary, coalesce(a.cluster_id, a.id) AS story
+                  FROM digest_items i
+                  JOIN articles a ON a.id = i.article_id
+                  LEFT JOIN sources s ON s.id = a.source_id
+                 WHERE i.week = ?
+                 ORDER BY i.section, i.position, i.article_id
+                """,
+                [week],
+            )
+
+    def story_sources(self, article_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+        """Per article: every (source id, source name) that carried its story, first seen first."""
+        with self.connect() as con:
+            rows = con.execute(
+                """
+                SELECT x.id, e.source_id, coalesce(s.name, e.source_id) AS name,
+                       min(e.first_seen_at) AS seen
+                  FROM articles x
+                  JOIN articles b ON coalesce(b.cluster_id, b.id) = coalesce(x.cluster_id, x.id)
+                  JOIN entries e ON e.article_id = b.id
+                  LEFT JOIN sources s ON s.id = e.source_id
+                 WHERE list_contains($ids, x.id)
+                 GROUP BY ALL ORDER BY x.id, seen, e.source_id
+                """,
+                {"ids": list(article_ids)},
+            ).fetchall()
+        result: dict[str, list[tuple[str, str]]] = {}
+        for aid, source_id, name, _ in rows:
+            result.setdefault(aid, []).append((source_id, name))
+        return result
+
+    def save_draft(self, week: str, items: Sequence[dict[str, Any]]) -> dict[str, int]:
+        """Store a fresh draft of ``week``, keeping everything a curator touched.
+
+        ``items``: dicts with article_id, included, section, position, rank_score, summary.
+        Items a curator edited are kept as they are; the others are replaced by ``items``.
+        Returns counts: kept (edited), added, dropped (unedited items no longer candidates).
+        """
+        now = utc_naive(now_utc())
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                if con.execute("SELECT 1 FROM digests WHERE week = ?", [week]).fetchone():
+                    con.execute("UPDATE digests SET updated_at = ? WHERE week = ?", [now, week])
+                else:
+                    con.execute(
+                        "INSERT INTO digests (week, drafted_at, updated_at) VALUES (?, ?, ?)",
+                        [week, now, now],
+                    )
+                edited = {
+                    r[0]
+                    for r in con.execute(
+                        "SELECT article_id FROM digest_items WHERE week = ? AND edited", [week]
+                    ).fetchall()
+                }
+                before = {
+                    r[0]
+                    for r in con.execute(
+                        "SELECT article_id FROM digest_items WHERE week = ? AND NOT edited", [week]
+                    ).fetchall()
+                }
+                con.execute("DELETE FROM digest_items WHERE week = ? AND NOT edited", [week])
+                fresh = [i for i in items if i["article_id"] not in edited]
+                for item in fresh:
+                    con.execute(
+                        "INSERT INTO digest_items (week, article_id, included, section, position, "
+                        "rank_score, summary) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [
+                            week,
+                            item["article_id"],
+                            item["included"],
+                            item["section"],
+                            item["position"],
+                            item["rank_score"],
+                            item["summary"],
+                        ],
+                    )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        ids = {i["article_id"] for i in fresh}
+        return {
+            "kept": len(edited),
+            "added": len(ids - before),
+            "dropped": len(before - ids),
+        }
+
+    def edit_digest(self, week: str, **fields: Any) -> None:
+        """Set ``title``, ``editorial`` or ``top_article`` of a stored draft."""
+        allowed = {"title", "editorial", "top_article"}
+        if not fields or set(fields) - allowed:
+            raise ValueError(f"edit_digest takes {sorted(allowed)}, not {sorted(fields)}")
+        assignments = ", ".join(f"{name} = ${name}" for name in sorted(fields))
+        with self.connect() as con:
+            found = con.execute(
+                f"UPDATE digests SET {assignments}, updated_at = $now WHERE week = $week "
+                "RETURNING week",
+                {**fields, "now": utc_naive(now_utc()), "week": week},
+            ).fetchall()
+        if not found:
+            raise StoreError(f"there is no draft for {week}. Hint: run `veille digest draft`.")
+
+    def edit_items(self, week: str, article_ids: Sequence[str], **fields: Any) -> int:
+        """Set ``included``, ``section``, ``position``, ``summary_edited`` or ``note`` of items;
+        marks them edited (a re-draft keeps them). Returns how many items matched."""
+        allowed = {"included", "section", "position", "summary_edited", "note"}
+        if not fields or set(fields) - allowed:
+            raise ValueError(f"edit_items takes {sorted(allowed)}, not {sorted(fields)}")
+        assignments = ", ".join(f"{name} = ${name}" for name in sorted(fields))
+        now = utc_naive(now_utc())
+        with self.connect() as con:
+            rows = con.execute(
+                f"UPDATE digest_items SET {assignments}, edited = TRUE, edited_at = $now "
+                "WHERE week = $week AND list_contains($ids, article_id) RETURNING article_id",
+                {**fields, "now": now, "week": week, "ids": list(article_ids)},
+            ).fetchall()
+            if rows:
+                con.execute("UPDATE digests SET updated_at = ? WHERE week = ?", [now, week])
+        return len(rows)
+
+    def publish_digest(self, week: str, snapshot: dict[str, Any], published_at: datetime) -> None:
+        """Record the digest of ``week`` as published, with the snapshot the archive shows."""
+        with self.connect() as con:
+            con.execute(
+                "UPDATE digests SET published_at = ?, snapshot = ? WHERE week = ?",
+                [utc_naive(published_at), json.dumps(snapshot, ensure_ascii=False), week],
+            )
+
+    def published_digests(self) -> list[dict[str, Any]]:
+        """Every published digest's snapshot, oldest week first."""
+        with self.connect() as con:
+            rows = con.execute(
+                "SELECT snapshot FROM digests WHERE snapshot IS NOT NULL ORDER BY week"
+            ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def week_figures(self, since: datetime, until: datetime) -> dict[str, int]:
+        """What the watch gathered in a window: items seen (one per source that listed an
+        article), duplicates merged (items beyond the first of each story), off-topic stories,
+        and the words of the distinct articles."""
+        with self.connect() as con:
+            row = con.execute(
+                """
+                WITH w AS (
+                    SELECT a.id, coalesce(a.cluster_id, a.id) AS story, a.relevant, a.word_count,
+                           greatest((SELECT count(*) FROM entries e WHERE e.article_id = a.id), 1)
+                               AS seen
+                      FROM articles a
+                     WHERE coalesce(a.published_at, a.fetched_at) >= $since
+                       AND coalesce(a.published_at, a.fetched_at) < $until
+                )
+                SELECT coalesce(sum(seen), 0),
+                       count(DISTINCT story),
+                       count(DISTINCT story) FILTER (WHERE relevant IS FALSE),
+                       coalesce(sum(word_count), 0)
+                  FROM w
+                """,
+                {"since": utc_naive(since), "until": utc_naive(until)},
+            ).fetchone()
+        gathered, stories, off_topic, words = row or (0, 0, 0, 0)
+        return {
+            "gathered": int(gathered),
+            "duplicates": int(gathered) - int(stories),
+            "off_topic": int(off_topic),
+            "words": int(words),
+        }
+
+    def selections(self, since: datetime, until: datetime) -> list[dict[str, Any]]:
+        """Items kept in digests published in a window, with tags and curators' notes
+        (the Qualiopi evidence of what was selected and what was done about it)."""
+        with self.connect() as con:
+            return _all(
+                con,
+                """
+                SELECT d.week, d.published_at, i.section, i.note, a.id AS article_id, a.url,
+                       a.title, a.source_id, s.name AS source_name, a.published_at AS article_at,
+                       a.tags
+                  FROM digests d
+                  JOIN digest_items i ON i.week = d.week AND i.included
+                  JOIN articles a ON a.id = i.article_id
+                  LEFT JOIN sources s ON s.id = a.source_id
+                 WHERE d.published_at >= $since AND d.published_at < $until
+                 ORDER BY d.week, i.section, i.position
+                """,
+                {"since": utc_naive(since), "until": utc_naive(until)},
+            )
+
+    # -- subscribers and sends -------------------------------------------------------------------
+
+    def add_subscribers(self, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+        """Add or update subscribers (email, name, tags, lang) in one transaction; a
+        subscriber who had unsubscribed is subscribed again. Returns added/updated counts."""
+        now = utc_naive(now_utc())
+        added = updated = 0
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for row in rows:
+                    exists = con.execute(
+                        "SELECT 1 FROM subscribers WHERE email = ?", [row["email"]]
+                    ).fetchone()
+                    if exists:
+                        con.execute("DELETE FROM subscribers WHERE email = ?", [row["email"]])
+                        updated += 1
+                    else:
+                        added += 1
+                    con.execute(
+                        "INSERT INTO subscribers (email, name, tags, lang, added_at) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        [
+                            row["email"],
+                            row.get("name"),
+                            row.get("tags") or None,
+                            row.get("lang"),
+                            now,
+                        ],
+                    )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return {"added": added, "updated": updated}
+
+    def remove_subscriber(self, email: str) -> bool:
+        with self.connect() as con:
+            rows = con.execute(
+                "DELETE FROM subscribers WHERE email = ? RETURNING email", [email]
+            ).fetchall()
+        return bool(rows)
+
+    def unsubscribe(self, email: str) -> bool:
+        """Mark a subscriber as unsubscribed (the link in the e-mail); True if one was active."""
+        with self.connect() as con:
+            rows = con.execute(
+                "UPDATE subscribers SET unsubscribed_at = ? "
+                "WHERE email = ? AND unsubscribed_at IS NULL RETURNING email",
+                [utc_naive(now_utc()), email],
+            ).fetchall()
+        return bool(rows)
+
+    def subscribers(self, *, active_only: bool = True) -> list[dict[str, Any]]:
+        where = "WHERE unsubscribed_at IS NULL" if active_only else ""
+        with self.connect() as con:
+            rows = _all(con, f"SELECT * FROM subscribers {where} ORDER BY email", [])
+        for row in rows:
+            row["tags"] = list(row["tags"] or [])
+            row["active"] = row["unsubscribed_at"] is None
+            row["added_at"] = _iso(row["added_at"])
+            row["unsubscribed_at"] = _iso(row["unsubscribed_at"])
+        return rows
+
+    def was_sent(self, week: str, email: str) -> bool:
+        with self.connect() as con:
+            row = con.execute(
+                "SELECT 1 FROM sends WHERE week = ? AND email = ?", [week, email]
+            ).fetchone()
+        return row is not None
+
+    def mark_sent(self, week: str, email: str) -> None:
+        """Record one delivery at once (its own transaction): a crash later never resends it."""
+        with self.connect() as con:
+            con.execute(
+                "INSERT OR IGNORE INTO sends VALUES (?, ?, ?)", [week, email, utc_naive(now_utc())]
+            )
+
+    def secret(self, name: str) -> str:
+        """A random secret kept in the database, made on first use (e.g. unsubscribe links)."""
+        with self.connect() as con:
+            con.execute(
+                "INSERT OR IGNORE INTO secrets VALUES (?, ?)", [name, secrets.token_hex(32)]
+            )
+            row = con.execute("SELECT value FROM secrets WHERE name = ?", [name]).fetchone()
+        assert row is not None
+        return str(row[0])
+
     def counts(self) -> dict[str, int]:
         with self.connect() as con:
             return {t: _count(con, t) for t in ("sources", "articles", "entries")}
+
+
+def _all(con: duckdb.DuckDBPyConnection, sql: str, params: Any) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, params)
+    names = [d[0] for d in cursor.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Any) -> dict[str, Any] | None:
+    rows = _all(con, sql, params)
+    return rows[0] if rows else None
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -827,6 +1345,7 @@ def _article_dict(row: dict[str, Any]) -> dict[str, Any]:
         "tags": list(row["tags"] or []),
         "relevant": row["relevant"],
         "score": row["score"],
+        "why": json.loads(row["why"]) if row.get("why") else {},
         "cluster": row["cluster_id"],
         "representative": row["representative"],
         "rejected": row["rejected_at"] is not None,

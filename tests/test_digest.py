@@ -1,0 +1,472 @@
+"""The weekly digest end to end: draft, curation, publication, e-mail, unsubscribe, Qualiopi.
+
+The articles come from a real pass over the demo site (served on 127.0.0.1), classified by the
+real seed model, stored in a real DuckDB file; mail goes to aiosmtpd on 127.0.0.1; the
+unsubscribe link is followed on the real web app served by uvicorn on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import feedparser
+import httpx
+import lxml.html
+import pytest
+import uvicorn
+from markdown_it import MarkdownIt
+
+from tests.conftest import run_veille
+from tests.test_mail import Collector, _free_port, _server
+from veille import digest as digests
+from veille.config import Config, DigestSettings
+from veille.demo import demo_config
+from veille.localserver import LocalServer
+from veille.mail import SmtpSettings
+from veille.pipeline import ingest
+from veille.qualiopi import evidence, render_csv, render_html
+from veille.store import Store
+from veille.web import create_app
+
+WEEK = "2026-W47"  # the week of the demo site's training news
+SITE = "https://veille.of-exemple.fr/"
+
+
+def _with_site(config: Config, **digest: Any) -> Config:
+    settings = config.settings.model_copy(
+        update={"digest": DigestSettings(site_url=SITE, **digest)}
+    )
+    return config.model_copy(update={"settings": settings})
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Config, Path]]:
+    """One real pass over the demo site, kept as a pristine DuckDB file for every test."""
+    folder = tmp_path_factory.mktemp("ingested")
+    from tests.conftest import DEMO_SITE
+
+    with LocalServer(DEMO_SITE) as server:
+        config = _with_site(demo_config(server.base_url))
+        db = folder / "veille.duckdb"
+        asyncio.run(ingest(config, Store(db)))
+    yield config, db
+
+
+@pytest.fixture
+def store(ingested: tuple[Config, Path], tmp_path: Path) -> Store:
+    """A private copy of the ingested database (and its models) for one test."""
+    _, db = ingested
+    shutil.copy(db, tmp_path / db.name)
+    shutil.copytree(db.parent / "models", tmp_path / "models")
+    return Store(tmp_path / db.name)
+
+
+@pytest.fixture
+def config(ingested: tuple[Config, Path]) -> Config:
+    return ingested[0]
+
+
+# --- ranking and selection (pure) ---------------------------------------------------------
+
+
+def _candidate(aid: str, source: str, section: str, score: float) -> dict[str, Any]:
+    return {"article_id": aid, "source": source, "section": section, "rank_score": score}
+
+
+def test_selection_caps_sources_sections_and_total() -> None:
+    candidates = [_candidate(f"a{i}", "prolific", "reglementaire", 0.9 - i / 100) for i in range(6)]
+    candidates += [_candidate("b1", "other", "reglementaire", 0.5)]
+    candidates += [_candidate(f"c{i}", f"s{i}", "handicap", 0.4) for i in range(4)]
+    chosen = digests.select(candidates, max_items=6, max_per_section=3, max_per_source=2)
+    included = [c["article_id"] for c in chosen if c["included"]]
+    assert included[:3] == ["a0", "a1", "b1"]  # the cap per source lets the other source in
+    assert sum(c["section"] == "handicap" for c in chosen if c["included"]) == 3
+    assert len(included) == 6
+    positions = [c["position"] for c in chosen if c["section"] == "reglementaire"]
+    assert sorted(positions) == list(range(7))
+    assert all(c["position"] < 3 for c in chosen if c["included"] and c["section"] == "handicap")
+
+
+def test_every_section_with_news_gets_its_best_story() -> None:
+    candidates = [_candidate(f"r{i}", f"s{i}", "reglementaire", 0.9) for i in range(5)]
+    candidates += [_candidate("h1", "agefiph", "handicap", 0.2)]
+    chosen = digests.select(candidates, max_items=3, max_per_section=5, max_per_source=5)
+    assert {c["article_id"] for c in chosen if c["included"]} == {"h1", "r0", "r1"}
+
+
+def test_rank_prefers_relevance_then_recency_then_echo() -> None:
+    since, until = datetime(2026, 11, 16, tzinfo=UTC), datetime(2026, 11, 23, tzinfo=UTC)
+    early, late = datetime(2026, 11, 16, 9, tzinfo=UTC), datetime(2026, 11, 22, 9, tzinfo=UTC)
+    assert digests.rank_score(0.9, early, since, until, 1) > digests.rank_score(
+        0.6, late, since, until, 1
+    )
+    assert digests.rank_score(0.8, late, since, until, 1) > digests.rank_score(
+        0.8, early, since, until, 1
+    )
+    assert digests.rank_score(0.8, early, since, until, 3) > digests.rank_score(
+        0.8, early, since, until, 1
+    )
+
+
+def test_the_monday_letter_covers_last_week() -> None:
+    monday_morning = datetime(2026, 11, 23, 7, tzinfo=UTC)  # 8:00 in Paris
+    assert digests.week_of(monday_morning, "Europe/Paris") == "2026-W47"
+    assert digests.week_of(datetime(2027, 1, 4, 7, tzinfo=UTC), "Europe/Paris") == "2026-W53"
+
+
+# --- draft ----------------------------------------------------------------------------------
+
+
+def test_draft_holds_relevant_stories_once_with_sections_and_summaries(
+    config: Config, store: Store
+) -> None:
+    view = digests.draft(config, store, WEEK)
+    assert view.included, "the demo week must give a digest"
+    all_rows = {r["id"]: r for r in store.articles(include_all=True)}
+    for item in view.items:
+        row = all_rows[item.article_id]
+        assert row["relevant"] is True  # off-topic never reaches a draft
+        assert row["representative"] is True  # one entry per story
+        assert item.summary, item.title
+        assert item.summary.count(". ") <= 3
+    off_topic = [r for r in all_rows.values() if r["relevant"] is False]
+    assert off_topic and not {r["id"] for r in off_topic} & {i.article_id for i in view.items}
+    assert any(item.also for item in view.items), "a story carried by two feeds says so"
+    order = [*config.tag_ids(), digests.OTHER_SECTION]
+    sections = [i.section for i in view.included]
+    assert sections == sorted(sections, key=order.index)
+    assert len(view.included) <= config.settings.digest.max_items
+    per_source: dict[str, int] = {}
+    for item in view.included:
+        per_source[item.source] = per_source.get(item.source, 0) + 1
+    assert max(per_source.values()) <= config.settings.digest.max_per_source
+
+
+def test_curation_survives_a_redraft(config: Config, store: Store) -> None:
+    view = digests.draft(config, store, WEEK)
+    first, second = view.included[:2]
+    digests.exclude(store, WEEK, [first.article_id])
+    digests.set_note(store, WEEK, second.article_id, "À présenter en réunion d’équipe lundi.")
+    digests.set_summary(store, WEEK, second.article_id, "Résumé écrit par la curatrice.")
+    digests.set_top(store, WEEK, second.article_id)
+    digests.set_editorial(store, WEEK, "Une semaine chargée pour le CPF.")
+    target = "handicap" if second.section != "handicap" else "reglementaire"
+    digests.move(config, store, WEEK, second.article_id, section=target, position=0)
+
+    again = digests.draft(config, store, WEEK)
+    items = {i.article_id: i for i in again.items}
+    assert items[first.article_id].included is False
+    kept = items[second.article_id]
+    assert kept.note == "À présenter en réunion d’équipe lundi."
+    assert kept.summary == "Résumé écrit par la curatrice."
+    assert (kept.section, kept.position) == (target, 0)
+    assert again.top is not None and again.top.article_id == second.article_id
+    assert again.editorial == "Une semaine chargée pour le CPF."
+    assert again.changes["kept"] >= 2
+    digests.include(store, WEEK, [first.article_id])
+    assert {i.article_id: i for i in digests.load(config, store, WEEK).items}[
+        first.article_id
+    ].included
+
+
+def test_changing_tags_moves_the_item_and_teaches_the_classifier(
+    config: Config, store: Store
+) -> None:
+    view = digests.draft(config, store, WEEK)
+    item = view.included[0]
+    new = "handicap" if "handicap" not in item.tags else "numerique-ia"
+    digests.set_tags(config, store, WEEK, item.article_id, [new])
+    moved = {i.article_id: i for i in digests.load(config, store, WEEK).items}[item.article_id]
+    assert moved.section == new and moved.tags == (new,)
+    decision = [d for d in store.decisions() if d["article_id"] == item.article_id]
+    assert decision and decision[0]["tags"] == [new] and decision[0]["relevant"] is True
+
+
+def test_editing_an_unknown_week_or_article_is_a_clear_error(config: Config, store: Store) -> None:
+    with pytest.raises(digests.DigestError, match="no draft for 2026-W10"):
+        digests.load(config, store, "2026-W10")
+    digests.draft(config, store, WEEK)
+    with pytest.raises(digests.DigestError, match="not in the draft"):
+        digests.set_note(store, WEEK, "0" * 40, "x")
+
+
+# --- publish --------------------------------------------------------------------------------
+
+
+HOSTILE = '<img src=x onerror="alert(1)"> **gras** [lien](javascript:alert(1))'
+
+
+def test_publish_writes_every_file_and_escapes_curator_and_feed_text(
+    config: Config, store: Store, tmp_path: Path
+) -> None:
+    view = digests.draft(config, store, WEEK)
+    item = view.included[0]
+    digests.set_note(store, WEEK, item.article_id, HOSTILE)
+    digests.set_editorial(
+        store, WEEK, 'Édito <script>alert("x")</script> <a href="javascript:x">lien</a>'
+    )
+    out = tmp_path / "digests"
+    result = digests.publish(config, store, WEEK, out)
+    names = {p.relative_to(out).as_posix() for p in result.files}
+    assert names == {
+        f"{WEEK}/digest.md",
+        f"{WEEK}/digest.html",
+        f"{WEEK}/digest.txt",
+        f"{WEEK}/index.html",
+        "index.html",
+        "feed.xml",
+    }
+    assert not list(out.rglob(".*")), "no temporary file is left behind"
+    for name in (f"{WEEK}/digest.html", f"{WEEK}/index.html"):
+        html = (out / name).read_text(encoding="utf-8")
+        root = lxml.html.fromstring(html)
+        assert not root.xpath("//script | //img[@onerror] | //*[@onerror]")
+        assert not [a for a in root.xpath("//a/@href") if a.lower().startswith("javascript")]
+        assert "onerror=&#34;alert(1)&#34;" in html or "onerror=&quot;alert(1)&quot;" in html
+    markdown = (out / WEEK / "digest.md").read_text(encoding="utf-8")
+    # Rendered by a CommonMark parser (raw HTML allowed), the Markdown holds no live markup.
+    rendered = lxml.html.fromstring(MarkdownIt("commonmark").render(markdown))
+    assert not rendered.xpath("//img | //script | //*[@onerror]")
+    assert not [a for a in rendered.xpath("//a/@href") if not a.startswith("http")]
+    assert "**gras**" in rendered.text_content()  # shown as typed, not bold
+    text = (out / WEEK / "digest.txt").read_text(encoding="utf-8")
+    assert "ce qui change" in text.lower() or item.title in text
+
+    feed = feedparser.parse((out / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.version == "atom10"
+    assert [e.link for e in feed.entries] == [f"{SITE}{WEEK}/"]
+    archive = lxml.html.fromstring((out / "index.html").read_text(encoding="utf-8"))
+    assert f"{WEEK}/" in archive.xpath("//a/@href")
+
+    # The footer's figures are the week's.
+    f = digests.load(config, store, WEEK).figures
+    assert f["gathered"] > len(view.included)
+    assert f["duplicates"] >= 2  # two stories of the week were carried by two feeds each
+    footer = (out / WEEK / "digest.txt").read_text(encoding="utf-8")
+    assert f"rassemblé {f['gathered']} articles" in footer.replace("\u202f", "")
+    # Published items become "keep" labels for the classifier.
+    kept = {d["article_id"] for d in store.decisions() if d["kind"] == "keep"}
+    assert {i.article_id for i in view.included} - {item.article_id} <= kept | {
+        d["article_id"] for d in store.decisions()
+    }
+
+
+def test_failing_sources_are_for_curators_only(
+    config: Config, store: Store, tmp_path: Path
+) -> None:
+    view = digests.draft(config, store, WEEK)
+    assert view.failing_sources, "the demo has a source that answers 404"
+    _, error = view.failing_sources[0]
+    out = tmp_path / "digests"
+    digests.publish(config, store, WEEK, out)
+    for path in out.rglob("*.*"):
+        assert error not in path.read_text(encoding="utf-8"), path
+
+
+def test_republishing_keeps_one_entry_per_week_in_the_feed(
+    config: Config, store: Store, tmp_path: Path
+) -> None:
+    digests.draft(config, store, WEEK)
+    out = tmp_path / "digests"
+    digests.publish(config, store, WEEK, out)
+    digests.set_editorial(store, WEEK, "Correction : une coquille dans le titre.")
+    digests.publish(config, store, WEEK, out)
+    feed = feedparser.parse((out / "feed.xml").read_bytes())
+    assert len(feed.entries) == 1
+    assert "coquille" in (out / WEEK / "digest.md").read_text(encoding="utf-8")
+
+
+# --- e-mail and unsubscribe -----------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Collector, SmtpSettings]]:
+    for handler, port in _server(Collector()):
+        yield (
+            handler,
+            SmtpSettings(
+                host="127.0.0.1", port=port, sender="Veille <veille@of-exemple.fr>", starttls=False
+            ),
+        )
+
+
+class _Uvicorn:
+    def __init__(self, app: Any) -> None:
+        self.port = _free_port()
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def test_send_is_idempotent_and_the_unsubscribe_link_works(
+    config: Config,
+    store: Store,
+    tmp_path: Path,
+    smtp: tuple[Collector, SmtpSettings],
+) -> None:
+    collector, settings = smtp
+    view = digests.draft(config, store, WEEK)
+    store.add_subscribers(
+        [
+            {"email": "ana.martin@greta.example.fr", "name": "Ana", "tags": [], "lang": None},
+            {"email": "bruno@cfa.example.fr", "name": None, "tags": ["handicap"], "lang": None},
+            {"email": "chloe@of.example.fr", "name": None, "tags": [], "lang": "en"},
+        ]
+    )
+    out = tmp_path / "digests"
+    digests.publish(config, store, WEEK, out)
+
+    report = digests.send(config, store, WEEK, settings)
+    assert sorted(report.sent) == [
+        "ana.martin@greta.example.fr",
+        "bruno@cfa.example.fr",
+        "chloe@of.example.fr",
+    ]
+    messages = {m["To"]: m for m in collector.messages()}
+    ana = messages["ana.martin@greta.example.fr"]
+    assert ana.get_content_type() == "multipart/alternative"
+    assert ana["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert WEEK[-2:] in ana["Subject"] and "semaine" in ana["Subject"]
+    plain = ana.get_body(("plain",)).get_content()
+    html = ana.get_body(("html",)).get_content()
+    for item in view.included:
+        assert item.url in html
+    assert view.included[0].title.split()[0] in plain
+    assert f"{SITE}{WEEK}/" in plain
+    assert "week" in messages["chloe@of.example.fr"]["Subject"]  # English subscriber
+    bruno_html = messages["bruno@cfa.example.fr"].get_body(("html",)).get_content()
+    handicap = [i for i in view.included if "handicap" in i.tags]
+    others = [i for i in view.included if "handicap" not in i.tags]
+    assert all(i.url in bruno_html for i in handicap)
+    assert not any(i.url in bruno_html for i in others)
+
+    # A second send mails nobody again.
+    again = digests.send(config, store, WEEK, settings)
+    assert again.sent == () and len(again.skipped) == 3
+    assert len(collector.envelopes) == 3
+
+    # The link in the e-mail, followed on the real web app, unsubscribes after a confirmation.
+    link = ana["List-Unsubscribe"].strip("<>")
+    assert link.startswith(f"{SITE}unsubscribe?")
+    with _Uvicorn(create_app(store, out)) as base:
+        local = base + "/unsubscribe?" + urlsplit(link).query
+        page = httpx.get(local)
+        assert page.status_code == 200 and "<form" in page.text
+        assert store.subscribers()[0]["email"] == "ana.martin@greta.example.fr"  # GET: nothing yet
+        done = httpx.post(local, data={"List-Unsubscribe": "One-Click"})
+        assert done.status_code == 200 and "ana.martin@greta.example.fr" in done.text
+        forged = httpx.post(local.replace("ana.martin", "bruno"))
+        assert forged.status_code == 400
+        archive = httpx.get(base + f"/{WEEK}/")
+        assert archive.status_code == 200 and view.included[0].url in archive.text
+    assert [s["email"] for s in store.subscribers()] == [
+        "bruno@cfa.example.fr",
+        "chloe@of.example.fr",
+    ]
+
+
+def test_a_refused_recipient_is_sent_on_the_next_run_and_nobody_twice(
+    config: Config, store: Store, tmp_path: Path
+) -> None:
+    digests.draft(config, store, WEEK)
+    store.add_subscribers(
+        [{"email": f"p{i}@of.example.fr", "name": None, "tags": [], "lang": None} for i in range(4)]
+    )
+    digests.publish(config, store, WEEK, tmp_path / "digests")
+    refusing = Collector(refuse=frozenset({"p2@of.example.fr"}))
+    for handler, port in _server(refusing):
+        settings = SmtpSettings(host="127.0.0.1", port=port, sender="v@of.fr", starttls=False)
+        first = digests.send(config, store, WEEK, settings)
+        assert [r for r, _ in first.failed] == ["p2@of.example.fr"]
+        handler.refuse = frozenset()
+        second = digests.send(config, store, WEEK, settings)
+        assert second.sent == ("p2@of.example.fr",)
+        assert sorted(handler.delivered()) == [f"p{i}@of.example.fr" for i in range(4)]
+
+
+def test_sending_an_unpublished_week_is_refused(
+    config: Config, store: Store, smtp: tuple[Collector, SmtpSettings]
+) -> None:
+    digests.draft(config, store, WEEK)
+    with pytest.raises(digests.DigestError, match="not published"):
+        digests.send(config, store, WEEK, smtp[1])
+
+
+# --- Qualiopi -------------------------------------------------------------------------------
+
+
+def test_qualiopi_export_lists_sources_selections_and_notes(
+    config: Config, store: Store, tmp_path: Path
+) -> None:
+    view = digests.draft(config, store, WEEK)
+    item = view.included[0]
+    digests.set_note(store, WEEK, item.article_id, '=HYPERLINK("x") présenté en équipe')
+    digests.publish(config, store, WEEK, tmp_path / "d")
+    today = datetime.now(UTC).date()
+    data = evidence(config, store, today.replace(day=1), today)
+    assert data.weeks == (WEEK,)
+    rows = list(csv.DictReader(io.StringIO(render_csv(data))))
+    selected = [r for r in rows if r["kind"] == "selection"]
+    assert {r["url"] for r in selected} == {i.url for i in view.included}
+    noted = [r for r in selected if r["note"]]
+    assert noted and all(r["note"].startswith("'=") for r in noted)  # no formula in a sheet
+    indicators = {r["indicator"] for r in rows}
+    assert {"I23", "I24", "I25", "I26"} <= indicators
+    assert {r["kind"] for r in rows} == {"source", "selection"}
+    html = render_html(data, "fr")
+    assert "Veille légale et réglementaire" in html and item.url in html
+    # Nothing was published before: an earlier period is empty, not an error.
+    empty = evidence(
+        config, store, today.replace(year=today.year - 1), today.replace(year=today.year - 1)
+    )
+    assert empty.selections == () and empty.weeks == ()
+
+
+# --- command line ---------------------------------------------------------------------------
+
+
+def test_cli_subscribers_import_is_all_or_nothing(tmp_path: Path) -> None:
+    good = tmp_path / "abonnes.csv"
+    good.write_text(
+        "email;name;tags\nana@of.example.fr;Ana;handicap\nBruno@CFA.example.fr;;\n",
+        encoding="utf-8",
+    )
+    bad = tmp_path / "mauvais.csv"
+    bad.write_text("email,tags\nok@of.example.fr,\npas-une-adresse,\n", encoding="utf-8")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources: []\n", encoding="utf-8")
+
+    failed = run_veille("subscribers", "import", str(bad), cwd=tmp_path)
+    assert failed.returncode == 1
+    assert "line 3" in failed.stderr and "pas-une-adresse" in failed.stderr
+    assert "Traceback" not in failed.stderr and len(failed.stderr.strip().splitlines()) == 1
+    done = run_veille("subscribers", "import", str(good), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    listed = run_veille("subscribers", "list", "--json", cwd=tmp_path)
+    emails = [s["email"] for s in json.loads(listed.stdout)]
+    assert emails == ["ana@of.example.fr", "bruno@cfa.example.fr"]  # the bad file added nothing

@@ -1,0 +1,35 @@
+"""What every ``veille`` sub-command shares: the consoles and the global options' context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from veille.config import Config, load_config
+from veille.store import Store
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    config_path: Path
+    db_path: Path | None
+
+    def config(self) -> Config:
+        return load_config(self.config_path)
+
+    def store(self, config: Config | None = None) -> Store:
+        if self.db_path is not None:
+            return Store(self.db_path)
+        if config is not None:
+            return Store(_relative_to_config(self.config_path, config.settings.database))
+        return Store("veille.duckdb")
+
+
+def _relative_to_config(config_path: Path, database: str) -> Path:
+    path = Path(database)
+    return path if path.is_absolute() else config_path.parent / path

@@ -1,0 +1,432 @@
+"""``veille digest``, ``veille subscribers`` and ``veille export``: the letter and its readers.
+
+Kept apart from :mod:`veille.cli` so each file stays readable; same rules: every library error
+is one line and exit code 1 (``veille.cli.main`` catches them).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from veille import digest as digests
+from veille.cli_common import Context, out
+from veille.errors import VeilleError
+from veille.weeks import parse_week
+
+digest_app = typer.Typer(
+    help="The weekly digest: draft, edit, publish, send.", no_args_is_help=True
+)
+edit_app = typer.Typer(help="Curate a week's draft.", no_args_is_help=True)
+digest_app.add_typer(edit_app, name="edit")
+subscribers_app = typer.Typer(help="Who receives the digest by e-mail.", no_args_is_help=True)
+export_app = typer.Typer(help="Exports.", no_args_is_help=True)
+
+WeekOption = Annotated[
+    str | None,
+    typer.Option("--week", help="ISO week, e.g. 2026-W46 (default: last week, Europe/Paris)."),
+]
+IdArgument = Annotated[str, typer.Argument(help="Article id (see `digest draft --json`).")]
+
+
+def _week(context: Context, week: str | None) -> str:
+    if week:
+        parse_week(week)
+        return week.strip()
+    tz = context.config().settings.timezone
+    return digests.week_of(datetime.now(UTC), tz)
+
+
+# --- digest ----------------------------------------------------------------------------------
+
+
+@digest_app.command("draft")
+def digest_draft(
+    ctx: typer.Context,
+    week: WeekOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the draft as JSON.")] = False,
+) -> None:
+    """Draft (or re-draft) a week: relevant stories, ranked, by section; edits are kept."""
+    context: Context = ctx.obj
+    config = context.config()
+    view = digests.draft(config, context.store(config), _week(context, week))
+    if as_json:
+        sys.stdout.write(json.dumps(view.to_json(), ensure_ascii=False, indent=2) + "\n")
+        return
+    _print_draft(view)
+
+
+@digest_app.command("show")
+def digest_show(
+    ctx: typer.Context,
+    week: WeekOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the draft as JSON.")] = False,
+) -> None:
+    """Show a week's stored draft without re-drafting it."""
+    context: Context = ctx.obj
+    config = context.config()
+    view = digests.load(config, context.store(config), _week(context, week))
+    if as_json:
+        sys.stdout.write(json.dumps(view.to_json(), ensure_ascii=False, indent=2) + "\n")
+        return
+    _print_draft(view)
+
+
+def _print_draft(view: digests.Draft) -> None:
+    top = view.top
+    table = Table(title=f"{view.title} — {view.week}", title_justify="left")
+    for column in ("", "section", "id", "source", "title", "rank"):
+        table.add_column(column, overflow="fold")
+    for item in view.items:
+        mark = "★" if top and item.article_id == top.article_id else ("✓" if item.included else "·")
+        title = item.title + (f"\n  ↳ {item.note}" if item.note else "")
+        table.add_row(
+            mark, item.section, item.article_id[:12], item.source_name, title,
+            f"{item.rank_score:.2f}" + (" ✎" if item.edited else ""),
+        )  # fmt: skip
+    out.print(table)
+    f = view.figures
+    changes = view.changes
+    redraft = (
+        f" · re-draft: {changes['kept']} edited kept, {changes['added']} new, "
+        f"{changes['dropped']} gone"
+        if changes
+        else ""
+    )
+    out.print(
+        f"{len(view.included)} of {len(view.items)} candidates included · week: "
+        f"{f['gathered']} articles, {f['duplicates']} duplicates, {f['off_topic']} off-topic"
+        f"{redraft}",
+        highlight=False,
+    )
+    if view.failing_sources:
+        out.print("Failing sources (curators only):", highlight=False)
+        for name, error in view.failing_sources:
+            out.print(f"  {name}: {error}", highlight=False)
+    state = f"published {view.published_at:%Y-%m-%d %H:%M} UTC" if view.published_at else "draft"
+    out.print(f"State: {state}. ✓ included · ★ top story · ✎ edited by a curator", highlight=False)
+
+
+@edit_app.command("include")
+def edit_include(
+    ctx: typer.Context, article_ids: Annotated[list[str], typer.Argument()], week: WeekOption = None
+) -> None:
+    """Put candidates in the digest."""
+    context: Context = ctx.obj
+    digests.include(
+        context.store(context.config()), _week(context, week), _ids(context, article_ids)
+    )
+    out.print(f"{len(article_ids)} included")
+
+
+@edit_app.command("exclude")
+def edit_exclude(
+    ctx: typer.Context,
+    article_ids: Annotated[list[str], typer.Argument()],
+    week: WeekOption = None,
+    off_topic: Annotated[
+        bool, typer.Option("--off-topic", help="Also teach the classifier it is off-topic.")
+    ] = False,
+) -> None:
+    """Take items out of the digest (they stay candidates)."""
+    context: Context = ctx.obj
+    store = context.store(context.config())
+    digests.exclude(store, _week(context, week), _ids(context, article_ids), off_topic=off_topic)
+    out.print(f"{len(article_ids)} excluded")
+
+
+@edit_app.command("move")
+def edit_move(
+    ctx: typer.Context,
+    article_id: IdArgument,
+    week: WeekOption = None,
+    section: Annotated[str | None, typer.Option(help="Tag id of the new section.")] = None,
+    position: Annotated[int | None, typer.Option(help="1 = first in its section.", min=1)] = None,
+) -> None:
+    """Move an item to another section or position."""
+    context: Context = ctx.obj
+    config = context.config()
+    if section is None and position is None:
+        raise VeilleError("nothing to do. Hint: give --section TAG and/or --position N.")
+    [aid] = _ids(context, [article_id])
+    where = position - 1 if position is not None else None
+    digests.move(
+        config, context.store(config), _week(context, week), aid, section=section, position=where
+    )
+    out.print("moved")
+
+
+@edit_app.command("summary")
+def edit_summary(
+    ctx: typer.Context,
+    article_id: IdArgument,
+    text: Annotated[str | None, typer.Argument(help="New summary (omit with --reset).")] = None,
+    week: WeekOption = None,
+    reset: Annotated[bool, typer.Option("--reset", help="Back to the automatic summary.")] = False,
+) -> None:
+    """Replace an item's summary."""
+    context: Context = ctx.obj
+    if text is None and not reset:
+        raise VeilleError("no summary given. Hint: pass the text, or --reset.")
+    [aid] = _ids(context, [article_id])
+    digests.set_summary(
+        context.store(context.config()), _week(context, week), aid, None if reset else text
+    )
+    out.print("summary saved")
+
+
+@edit_app.command("note")
+def edit_note(
+    ctx: typer.Context,
+    article_id: IdArgument,
+    text: Annotated[str, typer.Argument(help='What this changes for us ("" removes it).')],
+    week: WeekOption = None,
+) -> None:
+    """Add the curator's note to an item."""
+    context: Context = ctx.obj
+    [aid] = _ids(context, [article_id])
+    digests.set_note(context.store(context.config()), _week(context, week), aid, text)
+    out.print("note saved")
+
+
+@edit_app.command("top")
+def edit_top(
+    ctx: typer.Context,
+    article_id: Annotated[str | None, typer.Argument(help="Article id; omit with --reset.")] = None,
+    week: WeekOption = None,
+    reset: Annotated[bool, typer.Option("--reset", help="Back to the best-ranked item.")] = False,
+) -> None:
+    """Pick the top story."""
+    context: Context = ctx.obj
+    if article_id is None and not reset:
+        raise VeilleError("no article given. Hint: pass its id, or --reset.")
+    aid = None if reset or article_id is None else _ids(context, [article_id])[0]
+    digests.set_top(context.store(context.config()), _week(context, week), aid)
+    out.print("top story set")
+
+
+@edit_app.command("editorial")
+def edit_editorial(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help='Paragraphs split by blank lines; "" removes it.')],
+    week: WeekOption = None,
+) -> None:
+    """Write the editorial paragraph at the top of the letter."""
+    context: Context = ctx.obj
+    digests.set_editorial(context.store(context.config()), _week(context, week), text)
+    out.print("editorial saved")
+
+
+@edit_app.command("tags")
+def edit_tags(
+    ctx: typer.Context,
+    article_id: IdArgument,
+    tags: Annotated[str, typer.Argument(help="Comma-separated tag ids.")],
+    week: WeekOption = None,
+) -> None:
+    """Change an item's tags (the classifier learns them; the item moves to its first tag)."""
+    context: Context = ctx.obj
+    config = context.config()
+    [aid] = _ids(context, [article_id])
+    wanted = [t.strip() for t in tags.split(",") if t.strip()]
+    digests.set_tags(config, context.store(config), _week(context, week), aid, wanted)
+    out.print(f"tagged {', '.join(wanted)}")
+
+
+def _ids(context: Context, ids: list[str]) -> list[str]:
+    """Full article ids; a unique prefix of 6+ characters is accepted (the table shows 12)."""
+    store = context.store(context.config())
+    return store.resolve_ids(ids)
+
+
+@digest_app.command("publish")
+def digest_publish(
+    ctx: typer.Context,
+    week: WeekOption = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder of published digests (default: digests/).")
+    ] = None,
+    send: Annotated[
+        bool, typer.Option("--send", help="Then e-mail it to the subscribers.")
+    ] = False,
+) -> None:
+    """Publish a week: digest.md, digest.html (+ .txt), the archive index and feed.xml."""
+    context: Context = ctx.obj
+    config = context.config()
+    store = context.store(config)
+    name = _week(context, week)
+    smtp = None
+    if send:
+        from veille.mail import SmtpSettings
+
+        smtp = SmtpSettings.from_env()  # a missing setting fails before anything is written
+    folder = digests.digests_dir(config, out_dir)
+    result = digests.publish(config, store, name, folder)
+    out.print(f"Published {name}: {result.items} items → {folder / name}/", highlight=False)
+    for path in result.files:
+        out.print(f"  {path}", highlight=False)
+    if not result.feed_written:
+        out.print(
+            "feed.xml not written: set settings.digest.site_url (the public address of the "
+            "archive) in sources.yaml.",
+            highlight=False,
+        )
+    if smtp is not None:
+        report = digests.send(config, store, name, smtp)
+        out.print(f"E-mail: {report}", highlight=False)
+        for recipient, reason in report.failed:
+            out.print(f"  {recipient}: {reason}", highlight=False)
+        if report.failed:
+            raise VeilleError(
+                f"{len(report.failed)} e-mails were not sent. Hint: run the same command again "
+                "later: nobody already served gets it twice."
+            )
+
+
+# --- subscribers -------------------------------------------------------------------------------
+
+
+@subscribers_app.command("add")
+def subscribers_add(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="E-mail address.")],
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    tags: Annotated[
+        str | None, typer.Option(help="Only these sections, comma-separated tag ids.")
+    ] = None,
+    lang: Annotated[str | None, typer.Option(help="fr or en (default: the digest's).")] = None,
+) -> None:
+    """Add a subscriber (or update one)."""
+    context: Context = ctx.obj
+    config = context.config()
+    from veille.subscribers import check_subscriber
+
+    row = check_subscriber(
+        {"email": email, "name": name, "tags": tags, "lang": lang}, config.tag_ids()
+    )
+    counts = context.store(config).add_subscribers([row])
+    out.print(f"{row['email']} {'added' if counts['added'] else 'updated'}", highlight=False)
+
+
+@subscribers_app.command("remove")
+def subscribers_remove(
+    ctx: typer.Context, email: Annotated[str, typer.Argument(help="E-mail address.")]
+) -> None:
+    """Remove a subscriber."""
+    context: Context = ctx.obj
+    if not context.store(context.config()).remove_subscriber(email.strip().lower()):
+        raise VeilleError(f"{email} is not a subscriber. Hint: `veille subscribers list`.")
+    out.print(f"{email} removed", highlight=False)
+
+
+@subscribers_app.command("list")
+def subscribers_list(
+    ctx: typer.Context,
+    all_: Annotated[bool, typer.Option("--all", help="Also those who unsubscribed.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+) -> None:
+    """List subscribers."""
+    context: Context = ctx.obj
+    rows = context.store(context.config()).subscribers(active_only=not all_)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table()
+    for column in ("email", "name", "tags", "lang", "since", "state"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        state = "active" if r["active"] else f"unsubscribed {r['unsubscribed_at'][:10]}"
+        table.add_row(
+            r["email"], r["name"] or "", ", ".join(r["tags"]) or "all", r["lang"] or "",
+            (r["added_at"] or "")[:10], state,
+        )  # fmt: skip
+    out.print(table)
+    out.print(f"{len(rows)} subscriber{'s' if len(rows) != 1 else ''}", highlight=False)
+
+
+@subscribers_app.command("import")
+def subscribers_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV with a header: email[,name,tags,lang].")],
+) -> None:
+    """Import subscribers from a CSV file: all rows or none (the first bad row is named)."""
+    context: Context = ctx.obj
+    config = context.config()
+    from veille.subscribers import read_csv
+
+    rows = read_csv(file, config.tag_ids())
+    counts = context.store(config).add_subscribers(rows)
+    out.print(f"{file}: {counts['added']} added, {counts['updated']} updated", highlight=False)
+
+
+# --- export ------------------------------------------------------------------------------------
+
+
+@export_app.command("qualiopi")
+def export_qualiopi(
+    ctx: typer.Context,
+    from_: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
+    to: Annotated[str, typer.Option("--to", help="Last day (included), YYYY-MM-DD.")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or html.")] = "csv",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
+    ] = None,
+) -> None:
+    """Evidence for Qualiopi indicators 23-26: sources watched, items selected, notes."""
+    from veille.qualiopi import evidence, render_csv, render_html
+
+    context: Context = ctx.obj
+    config = context.config()
+    if fmt not in {"csv", "html"}:
+        raise VeilleError(f"--format {fmt!r} is not csv or html.")
+    start, end = _day(from_, "--from"), _day(to, "--to")
+    if end < start:
+        raise VeilleError(f"--to {to} is before --from {from_}.")
+    data = evidence(config, context.store(config), start, end)
+    text = render_csv(data) if fmt == "csv" else render_html(data, config.settings.digest.lang)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    digests._write(output, text)
+    out.print(
+        f"{output}: {len(data.selections)} selections, {len(data.sources)} sources", highlight=False
+    )
+
+
+def _day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise VeilleError(
+            f"{option} {value!r} is not a date. Hint: write it like 2026-01-31."
+        ) from None
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder of published digests (default: digests/).")
+    ] = None,
+) -> None:
+    """Serve the digest archive and the unsubscribe page (put it behind your HTTPS proxy)."""
+    import uvicorn
+
+    from veille.web import create_app
+
+    context: Context = ctx.obj
+    config = context.config()
+    web = create_app(
+        context.store(config),
+        digests.digests_dir(config, out_dir),
+        lang=config.settings.digest.lang,
+    )
+    out.print(f"Serving on http://{host}:{port}/ — Ctrl-C to stop.", highlight=False)
+    uvicorn.run(web, host=host, port=port, log_level="warning")

@@ -1,0 +1,92 @@
+"""Subscriber records: one place that decides what a valid subscriber is.
+
+``veille subscribers add`` and ``import`` both go through :func:`check_subscriber`, so a row
+the command line refuses is refused in a CSV file too, with the same words.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from email.headerregistry import Address
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any
+
+from veille.errors import ConfigError
+
+COLUMNS = ("email", "name", "tags", "lang")
+LANGS = ("fr", "en")
+
+
+def check_subscriber(row: dict[str, Any], tag_ids: Sequence[str]) -> dict[str, Any]:
+    """A clean subscriber (email lower-cased, tags as a list) or ConfigError saying why not."""
+    raw = (row.get("email") or "").strip()
+    address = parseaddr(raw)[1]
+    try:
+        if not address or "@" not in address or "\n" in raw or "\r" in raw:
+            raise ValueError
+        Address(addr_spec=address)
+    except (ValueError, IndexError):
+        raise ConfigError(
+            f"{raw!r} is not an e-mail address. Hint: write it like prenom.nom@example.org."
+        ) from None
+    tags_value = row.get("tags") or ""
+    tags = [t.strip() for t in str(tags_value).replace(";", ",").split(",") if t.strip()]
+    unknown = [t for t in tags if t not in tag_ids]
+    if unknown:
+        raise ConfigError(
+            f"unknown tag {unknown[0]!r} for {address}. Hint: tags are {', '.join(tag_ids)}."
+        )
+    lang = (row.get("lang") or "").strip().lower() or None
+    if lang is not None and lang not in LANGS:
+        raise ConfigError(f"language {lang!r} for {address} is not fr or en.")
+    name = (row.get("name") or "").strip() or None
+    return {"email": address.lower(), "name": name, "tags": tags, "lang": lang}
+
+
+def read_csv(path: Path, tag_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Every subscriber of a CSV file (header: email[,name,tags,lang]; tags split by ; or ,).
+
+    The whole file is checked before anything is stored: the first bad row stops the import
+    with its line number, and nothing is half-imported.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}.") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Spreadsheets on Windows still save CSV as cp1252.
+        text = raw.decode("cp1252", errors="replace")
+    sample = text[:4096]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    if "email" not in header:
+        raise ConfigError(
+            f"{path}: the first line must be a header with an 'email' column "
+            f"(found {', '.join(header) or 'nothing'}). Hint: email,name,tags,lang"
+        )
+    extra = [h for h in header if h not in COLUMNS]
+    if extra:
+        raise ConfigError(
+            f"{path}: unknown column {extra[0]!r}. Hint: columns are {', '.join(COLUMNS)}."
+        )
+    reader.fieldnames = header
+    rows: dict[str, dict[str, Any]] = {}
+    for record in reader:
+        line = reader.line_num
+        if not any((v or "").strip() for v in record.values() if isinstance(v, str)):
+            continue  # blank line
+        try:
+            clean = check_subscriber(record, tag_ids)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}, line {line}: {exc}") from None
+        rows[clean["email"]] = clean  # the last line for an address wins
+    return list(rows.values())
