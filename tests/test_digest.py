@@ -470,3 +470,59 @@ def test_cli_subscribers_import_is_all_or_nothing(tmp_path: Path) -> None:
     listed = run_veille("subscribers", "list", "--json", cwd=tmp_path)
     emails = [s["email"] for s in json.loads(listed.stdout)]
     assert emails == ["ana@of.example.fr", "bruno@cfa.example.fr"]  # the bad file added nothing
+
+
+def test_cli_draft_edit_publish_send_and_export(
+    ingested: tuple[Config, Path], tmp_path: Path, smtp: tuple[Collector, SmtpSettings]
+) -> None:
+    from tests.conftest import REPO
+
+    _, db = ingested
+    shutil.copy(db, tmp_path / "veille.duckdb")
+    shutil.copytree(db.parent / "models", tmp_path / "models")
+    text = (REPO / "veille" / "demo_data" / "sources.yaml").read_text(encoding="utf-8")
+    (tmp_path / "sources.yaml").write_text(
+        text.replace("__BASE__", "http://127.0.0.1:9"), encoding="utf-8"
+    )
+    collector, settings = smtp
+
+    drafted = run_veille("digest", "draft", "--week", WEEK, "--json", cwd=tmp_path)
+    assert drafted.returncode == 0, drafted.stderr
+    view = json.loads(drafted.stdout)
+    first = next(i for i in view["items"] if i["included"])
+    noted = run_veille(
+        "digest", "edit", "note", first["article_id"][:8], "Vu en équipe", "--week", WEEK,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert noted.returncode == 0, noted.stderr
+    assert run_veille("subscribers", "add", "ana@of.example.fr", cwd=tmp_path).returncode == 0
+
+    missing = run_veille("digest", "publish", "--week", WEEK, "--send", cwd=tmp_path)
+    assert missing.returncode == 1 and "VEILLE_SMTP_HOST" in missing.stderr
+    assert not (tmp_path / "digests").exists()  # nothing written before the settings are right
+
+    env = {
+        "VEILLE_SMTP_HOST": "127.0.0.1",
+        "VEILLE_SMTP_PORT": str(settings.port),
+        "VEILLE_SMTP_STARTTLS": "false",
+        "VEILLE_MAIL_FROM": "Veille <veille@of-exemple.fr>",
+    }
+    sent = run_veille("digest", "publish", "--week", WEEK, "--send", cwd=tmp_path, env=env)
+    assert sent.returncode == 0, sent.stderr
+    assert "1 sent, 0 skipped, 0 failed" in sent.stdout
+    assert "Vu en équipe" in (tmp_path / "digests" / WEEK / "digest.md").read_text("utf-8")
+    again = run_veille("digest", "publish", "--week", WEEK, "--send", cwd=tmp_path, env=env)
+    assert "0 sent, 1 skipped, 0 failed" in again.stdout
+    assert len(collector.envelopes) == 1
+
+    today = datetime.now(UTC).date().isoformat()
+    exported = run_veille(
+        "export", "qualiopi", "--from", "2026-01-01", "--to", today, "--format", "html",
+        "-o", str(tmp_path / "qualiopi.html"), cwd=tmp_path,
+    )  # fmt: skip
+    assert exported.returncode == 0, exported.stderr
+    page = lxml.html.fromstring((tmp_path / "qualiopi.html").read_text("utf-8"))
+    assert first["url"] in page.xpath("//a/@href")
+    assert "Vu en équipe" in page.text_content()
+    bad = run_veille("export", "qualiopi", "--from", "2026-13-01", "--to", today, cwd=tmp_path)
+    assert bad.returncode == 1 and "not a date" in bad.stderr and "Traceback" not in bad.stderr

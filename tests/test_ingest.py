@@ -73,19 +73,22 @@ def test_second_run_is_conditional_and_fetches_no_page_again(
     assert first.new_articles > 20
     pages_first = len(demo_server.hits_for("/articles/"))
     assert pages_first == 12
+    formation_first = len(demo_server.hits_for("/formation/article-"))
+    assert formation_first >= 15
     n_hits = len(demo_server.hits)
 
     second = _run(config, db_path)
     assert second.new_articles == 0
     assert Store(db_path).counts()["articles"] == first.new_articles
     new_hits = demo_server.hits[n_hits:]
-    # Only the six source documents were asked for, each conditionally; the five that exist
+    # Only the eight source documents were asked for, each conditionally; the seven that exist
     # answered 304 and no article page was fetched again.
     assert len(new_hits) == len(config.sources)
     assert all(h.conditional for h in new_hits if h.status != 404)
-    assert sorted(h.status for h in new_hits) == [304] * 5 + [404]
+    assert sorted(h.status for h in new_hits) == [304] * 7 + [404]
     assert len(demo_server.hits_for("/articles/")) == pages_first
-    assert second.sources_not_modified == 5
+    assert len(demo_server.hits_for("/formation/article-")) == formation_first
+    assert second.sources_not_modified == 7
 
 
 def test_missing_or_empty_article_page_falls_back_to_feed_text(
