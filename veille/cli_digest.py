@@ -408,7 +408,7 @@ def _day(value: str, option: str) -> date:
         ) from None
 
 
-def serve(
+def ui(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
@@ -416,7 +416,7 @@ def serve(
         Path | None, typer.Option("--out", help="Folder of published digests (default: digests/).")
     ] = None,
 ) -> None:
-    """Serve the digest archive and the unsubscribe page (put it behind your HTTPS proxy)."""
+    """Serve the web app: the digest archive and the unsubscribe page (behind your HTTPS proxy)."""
     import uvicorn
 
     from veille.web import create_app

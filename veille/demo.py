@@ -61,7 +61,7 @@ def run_demo(
     out.print(
         f"\nNext: `veille --db {db_path} articles` lists them, "
         f"`veille --db {db_path} articles --json` gives every field; "
-        f"`veille --db {db_path} serve --out {digests_dir}` serves the archive.",
+        f"`veille --db {db_path} ui --out {digests_dir}` serves the archive.",
         highlight=False,
     )
 

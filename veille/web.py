@@ -1,6 +1,6 @@
 """The public side of veille over HTTP: the published archive and the unsubscribe page.
 
-``veille serve`` runs it with uvicorn. The archive (``digests/``) is served as static files;
+``veille ui`` runs it with uvicorn. The archive (``digests/``) is served as static files;
 ``/unsubscribe`` checks the link's HMAC token and asks for a confirmation (a GET must not
 unsubscribe anyone: mail scanners follow links), while a POST unsubscribes at once, which is
 what RFC 8058 one-click unsubscribe (``List-Unsubscribe-Post``) sends.
