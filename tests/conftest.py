@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvicorn
 
+from tests.test_mail import _free_port
+from veille.config import Config, DigestSettings
 from veille.localserver import LocalServer
 
 DATA = Path(__file__).parent / "data"
@@ -52,3 +59,52 @@ def run_veille(
         timeout=timeout,
         check=False,
     )
+
+
+SITE = "https://veille.of-exemple.fr/"
+
+
+def with_site(config: Config, **digest: Any) -> Config:
+    """The configuration with a public site address (feed, e-mail links)."""
+    settings = config.settings.model_copy(
+        update={"digest": DigestSettings(site_url=SITE, **digest)}
+    )
+    return config.model_copy(update={"settings": settings})
+
+
+@pytest.fixture(scope="session")
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Config, Path]]:
+    """One real pass over the demo site, kept as a pristine DuckDB file (copy it to change it)."""
+    from veille.demo import demo_config
+    from veille.pipeline import ingest
+    from veille.store import Store
+
+    folder = tmp_path_factory.mktemp("ingested")
+    with LocalServer(DEMO_SITE) as server:
+        config = with_site(demo_config(server.base_url))
+        db = folder / "veille.duckdb"
+        asyncio.run(ingest(config, Store(db)))
+    yield config, db
+
+
+class UvicornThread:
+    """An ASGI app served by uvicorn on 127.0.0.1 in a thread (``with ... as url``)."""
+
+    def __init__(self, app: Any) -> None:
+        self.port = _free_port()
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)

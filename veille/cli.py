@@ -22,7 +22,7 @@ from rich.table import Table
 
 from veille import __version__
 from veille.cli_common import Context, err, out
-from veille.cli_digest import digest_app, export_app, subscribers_app, ui
+from veille.cli_digest import digest_app, export_app, subscribers_app, ui, users_app
 from veille.config import Config
 from veille.errors import VeilleError
 from veille.pipeline import RunSummary, SourceOutcome
@@ -75,9 +75,11 @@ def run(
     """Fetch every enabled source, extract new articles and store them (Prefect flow `ingest`)."""
     context: Context = ctx.obj
     config = context.config()
+    store = context.store(config)
+    config = config.with_managed(store.managed_sources())  # sources added in the web app
     only = tuple(source or ())
     config.enabled_sources(list(only))  # unknown ids fail before anything is fetched
-    summary = run_ingest(config, context.store(config), only=only, progress=progress)
+    summary = run_ingest(config, store, only=only, progress=progress)
     print_summary(summary)
 
 
@@ -433,6 +435,7 @@ app.add_typer(digest_app, name="digest")
 app.add_typer(subscribers_app, name="subscribers")
 app.add_typer(export_app, name="export")
 app.command("ui")(ui)
+app.add_typer(users_app, name="users")
 
 
 def main(argv: list[str] | None = None) -> None:

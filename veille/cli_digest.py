@@ -10,7 +10,7 @@ import json
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -415,18 +415,69 @@ def ui(
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Folder of published digests (default: digests/).")
     ] = None,
+    https: Annotated[
+        bool, typer.Option("--https", help="Behind an HTTPS proxy: send the cookie as Secure.")
+    ] = False,
 ) -> None:
-    """Serve the web app: the digest archive and the unsubscribe page (behind your HTTPS proxy)."""
+    """Serve the curators' web app (and the public unsubscribe page)."""
     import uvicorn
 
     from veille.web import create_app
 
     context: Context = ctx.obj
     config = context.config()
-    web = create_app(
-        context.store(config),
-        digests.digests_dir(config, out_dir),
-        lang=config.settings.digest.lang,
-    )
-    out.print(f"Serving on http://{host}:{port}/ — Ctrl-C to stop.", highlight=False)
-    uvicorn.run(web, host=host, port=port, log_level="warning")
+    store = context.store(config)
+    if not store.users():
+        out.print(
+            "No account yet: nobody can log in. Create one with `veille users add NAME`.",
+            highlight=False,
+        )
+    web = create_app(config, store, digests.digests_dir(config, out_dir), https=https)
+    out.print(f"veille ui on http://{host}:{port}/ — Ctrl-C to stop.", highlight=False)
+    uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=https)
+
+
+users_app = typer.Typer(help="Curators' accounts for the web app.", no_args_is_help=True)
+
+
+@users_app.command("add")
+def users_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="User name, e.g. marie.dupont")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create an account (or set a new password): argon2id hash, never the password itself."""
+    from veille.auth import check_new_password, check_username, hash_password
+
+    context: Context = ctx.obj
+    user = check_username(name)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    check_new_password(password)
+    created = context.store(_config_or_none(context)).set_user(user, hash_password(password))
+    out.print(f"{user} {'created' if created else 'password changed'}", highlight=False)
+
+
+@users_app.command("remove")
+def users_remove(ctx: typer.Context, name: Annotated[str, typer.Argument()]) -> None:
+    """Delete an account (its open sessions stop working)."""
+    context: Context = ctx.obj
+    if not context.store(_config_or_none(context)).remove_user(name.strip().lower()):
+        raise VeilleError(f"no account named {name!r}. Hint: `veille users list`.")
+    out.print(f"{name} removed", highlight=False)
+
+
+@users_app.command("list")
+def users_list(ctx: typer.Context) -> None:
+    """List accounts and their last login."""
+    context: Context = ctx.obj
+    for u in context.store(_config_or_none(context)).users():
+        out.print(f"{u['name']}  last login {u['last_login_at'] or 'never'}", highlight=False)
+
+
+def _config_or_none(context: Context) -> Any:
+    return context.config() if context.config_path.exists() else None

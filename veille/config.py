@@ -344,6 +344,32 @@ class Config(_Strict):
             return [known[i] for i in only]
         return [s for s in self.sources if s.enabled]
 
+    def with_managed(self, rows: list[dict[str, Any]]) -> Config:
+        """This configuration plus the sources curators added or switched in the web app.
+
+        A row with a URL is a source of its own (added from a page URL or an OPML file); a row
+        without one only switches a sources.yaml source on or off. sources.yaml stays the
+        reference: a web-app source whose id it also defines is ignored.
+        """
+        switches = {r["id"]: bool(r["enabled"]) for r in rows}
+        sources = [
+            s.model_copy(update={"enabled": switches[s.id]}) if s.id in switches else s
+            for s in self.sources
+        ]
+        known = {s.id for s in sources}
+        for r in rows:
+            if r["url"] and r["id"] not in known:
+                sources.append(
+                    Source(
+                        id=r["id"],
+                        url=r["url"],
+                        kind=r["kind"] or "feed",
+                        name=r["name"],
+                        enabled=bool(r["enabled"]),
+                    )
+                )
+        return self.model_copy(update={"sources": tuple(sources)})
+
     def fetch_limits(self) -> FetchLimits:
         """The fetcher's limits, with the private-network switch from settings or environment."""
         f = self.settings.fetch

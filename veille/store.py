@@ -206,6 +206,28 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
         """,
     ),
+    (
+        7,
+        "curators' accounts; sources added or switched from the web app; search index state",
+        """
+        CREATE TABLE users (
+            name TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,     -- argon2id
+            created_at TIMESTAMP NOT NULL,
+            last_login_at TIMESTAMP
+        );
+        CREATE TABLE managed_sources (
+            id TEXT PRIMARY KEY,
+            url TEXT,                        -- NULL: a sources.yaml source switched on/off
+            kind TEXT,
+            name TEXT,
+            enabled BOOLEAN NOT NULL,
+            origin TEXT NOT NULL,            -- web | opml | toggle
+            added_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """,
+    ),
 )
 
 # Below this many words, the same text is not evidence of the same story ("Lire la suite",
@@ -1227,9 +1249,179 @@ class Store:
         assert row is not None
         return str(row[0])
 
+    # -- users -------------------------------------------------------------------------------
+
+    def set_user(self, name: str, password_hash: str) -> bool:
+        """Create a user or change their password; True when the user is new."""
+        now = utc_naive(now_utc())
+        with self.connect() as con:
+            existed = con.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone()
+            if existed:
+                con.execute(
+                    "UPDATE users SET password_hash = ? WHERE name = ?", [password_hash, name]
+                )
+            else:
+                con.execute(
+                    "INSERT INTO users (name, password_hash, created_at) VALUES (?, ?, ?)",
+                    [name, password_hash, now],
+                )
+        return existed is None
+
+    def password_hash(self, name: str) -> str | None:
+        with self.connect() as con:
+            row = con.execute("SELECT password_hash FROM users WHERE name = ?", [name]).fetchone()
+        return str(row[0]) if row else None
+
+    def user_logged_in(self, name: str) -> None:
+        with self.connect() as con:
+            con.execute(
+                "UPDATE users SET last_login_at = ? WHERE name = ?", [utc_naive(now_utc()), name]
+            )
+
+    def remove_user(self, name: str) -> bool:
+        with self.connect() as con:
+            return bool(
+                con.execute("DELETE FROM users WHERE name = ? RETURNING name", [name]).fetchall()
+            )
+
+    def users(self) -> list[dict[str, Any]]:
+        with self.connect() as con:
+            rows = _all(con, "SELECT name, created_at, last_login_at FROM users ORDER BY name", [])
+        for row in rows:
+            row["created_at"] = _iso(row["created_at"])
+            row["last_login_at"] = _iso(row["last_login_at"])
+        return rows
+
+    # -- sources managed from the web app --------------------------------------------------------
+
+    def managed_sources(self) -> list[dict[str, Any]]:
+        with self.connect() as con:
+            return _all(con, "SELECT * FROM managed_sources ORDER BY id", [])
+
+    def add_managed_sources(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Add sources (id, url, kind, name, origin); ids already present are left alone."""
+        now = utc_naive(now_utc())
+        added = 0
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for row in rows:
+                    done = con.execute(
+                        "INSERT OR IGNORE INTO managed_sources VALUES (?, ?, ?, ?, TRUE, ?, ?) "
+                        "RETURNING id",
+                        [row["id"], row["url"], row["kind"], row.get("name"), row["origin"], now],
+                    ).fetchall()
+                    added += len(done)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return added
+
+    def set_source_enabled(self, source_id: str, enabled: bool) -> None:
+        """Switch a source on or off (a web-app source, or one from sources.yaml)."""
+        now = utc_naive(now_utc())
+        with self.connect() as con:
+            updated = con.execute(
+                "UPDATE managed_sources SET enabled = ? WHERE id = ? RETURNING id",
+                [enabled, source_id],
+            ).fetchall()
+            if not updated:
+                con.execute(
+                    "INSERT INTO managed_sources (id, enabled, origin, added_at) "
+                    "VALUES (?, ?, 'toggle', ?)",
+                    [source_id, enabled, now],
+                )
+            con.execute("UPDATE sources SET enabled = ? WHERE id = ?", [enabled, source_id])
+
+    # -- full-text search ----------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        tag: str | None = None,
+        source: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+    ) -> list[dict[str, Any]]:
+        """Articles matching ``query`` (French stemming, accents folded), best first.
+
+        The DuckDB FTS index does not follow inserts: it is rebuilt here when articles were
+        added since it was built (0.1 s for a hundred articles; it grows with the table).
+        """
+        with self.connect() as con:
+            _load_fts(con)
+            stamp = con.execute(
+                "SELECT count(*)::TEXT || '/' || coalesce(max(fetched_at)::TEXT, '') FROM articles"
+            ).fetchone()
+            built = con.execute("SELECT value FROM meta WHERE key = 'fts'").fetchone()
+            if stamp is None or built is None or built[0] != stamp[0]:
+                con.execute(
+                    "PRAGMA create_fts_index('articles', 'id', 'title', 'text', "
+                    "stemmer = 'french', stopwords = 'none', strip_accents = 1, lower = 1, "
+                    "overwrite = 1)"
+                )
+                con.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('fts', ?)", [stamp[0] if stamp else ""]
+                )
+            where = ["m.bm25 IS NOT NULL"]
+            params: dict[str, Any] = {"q": query, "limit": limit}
+            if tag:
+                where.append("list_contains(a.tags, $tag)")
+                params["tag"] = tag
+            if source:
+                where.append("a.source_id = $source")
+                params["source"] = source
+            if since is not None:
+                where.append("coalesce(a.published_at, a.fetched_at) >= $since")
+                params["since"] = utc_naive(since)
+            if until is not None:
+                where.append("coalesce(a.published_at, a.fetched_at) < $until")
+                params["until"] = utc_naive(until)
+            rows = _all(
+                con,
+                f"""
+                SELECT a.id, a.url, a.title, a.source_id, s.name AS source_name, a.tags,
+                       a.relevant, coalesce(a.published_at, a.fetched_at) AS date,
+                       left(a.text, 300) AS excerpt, m.bm25
+                  FROM (SELECT id, fts_main_articles.match_bm25(id, $q) AS bm25 FROM articles) m
+                  JOIN articles a ON a.id = m.id
+                  LEFT JOIN sources s ON s.id = a.source_id
+                 WHERE {" AND ".join(where)}
+                 ORDER BY m.bm25 DESC, a.id
+                 LIMIT $limit
+                """,
+                params,
+            )
+        for row in rows:
+            row["date"] = _iso(row["date"])
+            row["tags"] = list(row["tags"] or [])
+        return rows
+
     def counts(self) -> dict[str, int]:
         with self.connect() as con:
             return {t: _count(con, t) for t in ("sources", "articles", "entries")}
+
+
+def _load_fts(con: duckdb.DuckDBPyConnection) -> None:
+    """Load DuckDB's FTS extension from the ``duckdb-extension-fts`` package (no download)."""
+    import duckdb_extension_fts
+
+    path = (
+        Path(duckdb_extension_fts.__file__).parent
+        / "extensions"
+        / f"v{duckdb.__version__}"
+        / "fts.duckdb_extension"
+    )
+    if not path.exists():
+        raise StoreError(
+            f"the full-text search extension for DuckDB {duckdb.__version__} is missing "
+            f"({path}). Hint: pip install duckdb-extension-fts=={duckdb.__version__}."
+        )
+    con.execute(f"INSTALL '{path}'")
+    con.execute("LOAD fts")
 
 
 def _all(con: duckdb.DuckDBPyConnection, sql: str, params: Any) -> list[dict[str, Any]]:

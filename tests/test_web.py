@@ -1,0 +1,366 @@
+"""The curators' web app: security rules on every route, and a curator's week in a real browser.
+
+The app runs under uvicorn on 127.0.0.1 over a real DuckDB file (a copy of one real pass over the
+demo site); the browser is Debian's chromium driven by Playwright.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.routing import Mount, Route
+
+from tests.conftest import REPO, UvicornThread, run_veille
+from veille.auth import LoginThrottle, hash_password
+from veille.config import Config
+from veille.store import Store
+from veille.web import CSP, PUBLIC_PATHS, create_app
+
+WEEK = "2026-W47"
+USER, PASSWORD = "marie.curatrice", "une phrase de passe solide"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def app_env(ingested: tuple[Config, Path], tmp_path: Path) -> tuple[Config, Store, Path]:
+    config, db = ingested
+    shutil.copy(db, tmp_path / db.name)
+    shutil.copytree(db.parent / "models", tmp_path / "models")
+    store = Store(tmp_path / db.name, lock_timeout=20)
+    store.set_user(USER, hash_password(PASSWORD))
+    return config, store, tmp_path / "digests"
+
+
+@pytest.fixture
+def served(app_env: tuple[Config, Store, Path]) -> Iterator[str]:
+    config, store, out = app_env
+    with UvicornThread(create_app(config, store, out)) as base:
+        yield base
+
+
+def _login(client: httpx.Client, base: str) -> str:
+    page = client.get(f"{base}/login")
+    token = _csrf(page.text)
+    done = client.post(
+        f"{base}/login", data={"user": USER, "password": PASSWORD, "csrf": token, "next": "/"}
+    )
+    assert done.status_code == 303, done.text
+    return _csrf(client.get(f"{base}/semaine?week={WEEK}").text)
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert match, "no CSRF field in the page"
+    return match.group(1)
+
+
+# --- security rules ---------------------------------------------------------------------------
+
+
+def _paths(app: Any) -> list[tuple[str, str]]:
+    """(method, concrete path) for every route of the app."""
+    samples = {
+        "week": WEEK,
+        "article_id": "0" * 24,
+        "action": "keep",
+        "source_id": "agefiph",
+    }
+    found = []
+    for route in app.routes:
+        if isinstance(route, Mount):
+            continue
+        assert isinstance(route, Route)
+        path = route.path_format.format(**{k: samples[k] for k in route.param_convertors})
+        for method in sorted(route.methods or {"GET"}):
+            if method != "HEAD":
+                found.append((method, path))
+    return found
+
+
+def test_every_route_refuses_a_request_without_a_session(
+    app_env: tuple[Config, Store, Path],
+) -> None:
+    config, store, out = app_env
+    app = create_app(config, store, out)
+    routes = _paths(app)
+    assert len(routes) >= 20
+    with UvicornThread(app) as base, httpx.Client() as client:
+        for method, path in routes:
+            if path.startswith(PUBLIC_PATHS):
+                continue
+            answer = client.request(method, base + path)
+            if method == "GET":
+                assert answer.status_code == 303, (method, path)
+                assert answer.headers["location"].startswith("/login"), (method, path)
+            else:
+                assert answer.status_code == 401, (method, path, answer.status_code)
+            assert answer.headers["content-security-policy"] == CSP
+
+
+def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(
+    app_env: tuple[Config, Store, Path], served: str
+) -> None:
+    _, store, _ = app_env
+    with httpx.Client() as client:
+        token = _login(client, served)
+        refused = client.post(f"{served}/semaine/{WEEK}/brouillon", data={})
+        assert refused.status_code == 403
+        forged = client.post(f"{served}/semaine/{WEEK}/brouillon", data={"csrf": "x" * 43})
+        assert forged.status_code == 403
+        assert store.digest(WEEK) is None
+        ok = client.post(f"{served}/semaine/{WEEK}/brouillon", data={"csrf": token})
+        assert ok.status_code == 303 and store.digest(WEEK) is not None
+
+
+def test_login_fails_closed_and_is_throttled(
+    app_env: tuple[Config, Store, Path], tmp_path: Path
+) -> None:
+    config, store, out = app_env
+    empty = Store(tmp_path / "empty.duckdb")
+    with UvicornThread(create_app(config, empty, out)) as base, httpx.Client() as client:
+        page = client.get(f"{base}/login")
+        assert "veille users add" in page.text  # no account: nobody gets in, and it says why
+        bad = client.post(
+            f"{base}/login", data={"user": "", "password": "", "csrf": _csrf(page.text)}
+        )
+        assert bad.status_code == 401
+        assert client.get(f"{base}/semaine").status_code == 303
+    throttle = LoginThrottle(max_failures=3, window=600)
+    with (
+        UvicornThread(create_app(config, store, out, throttle=throttle)) as base,
+        httpx.Client() as client,
+    ):
+        token = _csrf(client.get(f"{base}/login").text)
+        codes = [
+            client.post(
+                f"{base}/login", data={"user": USER, "password": "mauvais", "csrf": token}
+            ).status_code
+            for _ in range(4)
+        ]
+        assert codes == [401, 401, 401, 429]
+        # Even the right password waits once the account is throttled.
+        right = client.post(
+            f"{base}/login", data={"user": USER, "password": PASSWORD, "csrf": token}
+        )
+        assert right.status_code == 429
+
+
+def test_session_cookie_is_httponly_and_samesite(served: str) -> None:
+    with httpx.Client() as client:
+        answer = client.get(f"{served}/login")
+        cookie = answer.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=lax" in cookie
+        assert answer.headers["x-frame-options"] == "DENY"
+
+
+# --- a curator's week in the browser ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
+    with playwright.sync_playwright() as p:
+        launched = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+def _shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"ui-{name}.png"), full_page=True)
+
+
+def test_curator_logs_in_curates_previews_and_publishes(
+    app_env: tuple[Config, Store, Path], served: str, browser: Any
+) -> None:
+    config, store, out = app_env
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="fr-FR")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    page.goto(f"{served}/semaine?week={WEEK}")
+    assert page.url.startswith(f"{served}/login")
+    _shot(page, "login")
+    page.fill("input[name=user]", USER)
+    page.fill("input[name=password]", "pas le bon")
+    page.click("button[type=submit]")
+    assert page.locator(".error").is_visible()
+    page.fill("input[name=user]", USER)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**/semaine?week={WEEK}")
+
+    page.click("text=Préparer le brouillon")
+    page.wait_for_selector("article.item")
+    _shot(page, "week")
+    kept = page.locator("article.item:not(.out)")
+    assert kept.count() >= 5
+    first_id = kept.nth(0).get_attribute("data-id")
+    second_id = kept.nth(1).get_attribute("data-id")
+    assert first_id and second_id
+
+    # Drop the first item.
+    page.locator(f"#item-{first_id} button[value=drop]").click()
+    page.wait_for_selector(f"#item-{first_id}.out")
+    # Retag the second one as "handicap"; it moves to that section.
+    item = page.locator(f"#item-{second_id}")
+    item.locator("summary").click()
+    for box in item.locator("input[name=tag]").all():
+        if box.is_checked():
+            box.uncheck()
+    item.locator("input[name=tag][value=handicap]").check()
+    item.locator("button[value=tags]").click()
+    page.wait_for_selector(f"#section-handicap #item-{second_id}")
+    # Add a note with markup in it: shown as text, never as markup.
+    note = '<img src=x onerror="alert(1)"> À présenter en réunion pédagogique'
+    page.locator(f"#item-{second_id} textarea[name=note]").fill(note)
+    page.locator(f"#item-{second_id} button[value=note]").click()
+    page.wait_for_selector(f"#item-{second_id} textarea[name=note]:text('réunion')")
+    assert page.locator(f"#item-{second_id} img").count() == 0
+    # Make it the top story.
+    page.locator(f"#item-{second_id} button[value=top]").click()
+    page.wait_for_selector(f"#item-{second_id}.top")
+    _shot(page, "week-curated")
+
+    items = {i["article_id"]: i for i in _draft_items(config, store)}
+    assert items[first_id]["included"] is False
+    assert items[second_id]["section"] == "handicap" and items[second_id]["note"] == note
+    decision = next(d for d in store.decisions() if d["article_id"] == second_id)
+    assert decision["tags"] == ["handicap"]
+
+    # Preview: the e-mail as it will look, then publish.
+    page.click("text=Aperçu et publication")
+    page.wait_for_url("**/apercu")
+    frame = page.frame_locator("iframe.email")
+    assert frame.locator("body").inner_text().count("À présenter en réunion pédagogique") == 1
+    _shot(page, "preview")
+    page.click("button:text('Publier')")
+    page.wait_for_selector(".flash")
+    assert (out / WEEK / "digest.html").exists()
+    assert (out / WEEK / "digest.md").read_text(encoding="utf-8").count("réunion pédagogique") == 1
+    assert store.digest(WEEK)["published_at"] is not None  # type: ignore[index]
+
+    for name, url in [
+        ("archive", "/archives?q=handicap"),
+        ("sources", "/sources"),
+        ("subscribers", "/abonnes"),
+    ]:
+        page.goto(served + url)
+        _shot(page, name)
+    assert page.locator("table").count() == 1
+    page.goto(f"{served}/archives?q=handicap")
+    assert page.locator("ol.results li").count() >= 2
+    assert not [e for e in errors if "Content Security Policy" in e], errors
+    context.close()
+
+
+def test_phone_width_week_page(
+    app_env: tuple[Config, Store, Path], served: str, browser: Any
+) -> None:
+    config, store, _ = app_env
+    from veille import digest as digests
+
+    digests.draft(config, store, WEEK)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{served}/login")
+    page.fill("input[name=user]", USER)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{served}/semaine?week={WEEK}")
+    page.wait_for_selector("article.item")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
+    _shot(page, "week-phone")
+    context.close()
+
+
+def _draft_items(config: Config, store: Store) -> list[dict[str, Any]]:
+    from veille import digest as digests
+
+    return [i.to_json() for i in digests.load(config, store, WEEK).items]
+
+
+# --- the app and a run at the same time -------------------------------------------------------
+
+
+def test_the_app_keeps_working_while_a_run_writes(
+    app_env: tuple[Config, Store, Path], tmp_path: Path, demo_server: Any
+) -> None:
+    config, store, out = app_env
+    text = (REPO / "veille" / "demo_data" / "sources.yaml").read_text(encoding="utf-8")
+    (tmp_path / "sources.yaml").write_text(
+        text.replace("__BASE__", demo_server.base_url), encoding="utf-8"
+    )
+    run = subprocess.Popen(
+        [sys.executable, "-m", "veille.cli", "--db", str(store.path), "run", "--no-progress"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    pages = 0
+    edits = 0
+    with UvicornThread(create_app(config, store, out)) as base, httpx.Client(timeout=60) as client:
+        token = _login(client, base)
+        while run.poll() is None:
+            assert client.get(f"{base}/semaine?week={WEEK}").status_code == 200
+            pages += 1
+            answer = client.post(f"{base}/semaine/{WEEK}/brouillon", data={"csrf": token})
+            assert answer.status_code == 303, answer.text
+            edits += 1
+            time.sleep(0.2)
+    stdout, stderr = run.communicate()
+    assert run.returncode == 0, stderr
+    assert "7 ok" in stdout or "unchanged" in stdout
+    assert pages >= 3 and edits >= 3
+    assert len(store.digest_items(WEEK)) > 0
+
+
+def test_cli_users_add_refuses_weak_passwords(tmp_path: Path) -> None:
+    (tmp_path / "sources.yaml").write_text("sources: []\n", encoding="utf-8")
+    weak = subprocess.run(
+        [sys.executable, "-m", "veille.cli", "users", "add", "marie", "--password-stdin"],
+        cwd=tmp_path,
+        input="court\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert weak.returncode == 1 and "Traceback" not in weak.stderr
+    good = subprocess.run(
+        [sys.executable, "-m", "veille.cli", "users", "add", "Marie", "--password-stdin"],
+        cwd=tmp_path,
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert good.returncode == 0, good.stderr
+    listed = run_veille("users", "list", cwd=tmp_path)
+    assert "marie" in listed.stdout
+    stored = Store(tmp_path / "veille.duckdb").password_hash("marie")
+    assert stored and stored.startswith("$argon2id$") and PASSWORD not in stored
