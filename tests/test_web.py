@@ -364,3 +364,66 @@ def test_cli_users_add_refuses_weak_passwords(tmp_path: Path) -> None:
     assert "marie" in listed.stdout
     stored = Store(tmp_path / "veille.duckdb").password_hash("marie")
     assert stored and stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_sources_add_by_address_opml_import_export_and_switch(
+    app_env: tuple[Config, Store, Path], served: str, data_server: Any
+) -> None:
+    from veille.opml import parse_opml
+
+    config, store, _ = app_env
+    with httpx.Client() as client:
+        token = _login(client, served)
+
+        def add(url: str) -> httpx.Response:
+            return client.post(f"{served}/sources/ajouter", data={"csrf": token, "url": url})
+
+        # A page that announces its feed: the feed is what gets subscribed.
+        assert add(data_server.url("site/pages/annonce-flux.html")).status_code == 303
+        # A page without a feed becomes a page source.
+        assert add(data_server.url("site/pages/psl-original.html")).status_code == 303
+        managed = {m["url"]: m for m in store.managed_sources()}
+        assert managed[data_server.url("site/feeds/officiel.xml")]["kind"] == "feed"
+        assert managed[data_server.url("site/pages/psl-original.html")]["kind"] == "page"
+        # The same feed twice is refused, with a message and nothing added.
+        again = add(data_server.url("site/feeds/officiel.xml"))
+        assert again.status_code == 303 and len(store.managed_sources()) == 2
+
+        opml = (Path(__file__).parent / "data" / "opml" / "netnewswire" / "Subs.opml").read_bytes()
+        imported = client.post(
+            f"{served}/sources/opml",
+            data={"csrf": token},
+            files={"file": ("Subs.opml", opml, "text/x-opml")},
+        )
+        assert imported.status_code == 303
+        expected = {f.url for f in parse_opml(opml)}
+        effective = config.with_managed(store.managed_sources())
+        assert expected <= {s.url for s in effective.sources}
+        assert len({s.id for s in effective.sources}) == len(effective.sources)
+
+        exported = client.get(f"{served}/sources/opml")
+        assert exported.status_code == 200
+        assert expected <= {f.url for f in parse_opml(exported.content)}
+
+        switched = client.post(f"{served}/sources/agefiph/basculer", data={"csrf": token})
+        assert switched.status_code == 404  # not a source of this configuration
+        client.post(f"{served}/sources/rue89/basculer", data={"csrf": token})
+        after = config.with_managed(store.managed_sources())
+        assert next(s for s in after.sources if s.id == "rue89").enabled is False
+        assert "rue89" not in {s.id for s in after.enabled_sources()}
+
+
+def test_english_is_available(app_env: tuple[Config, Store, Path]) -> None:
+    config, store, out = app_env
+    digest = config.settings.digest.model_copy(update={"lang": "en"})
+    english = config.model_copy(
+        update={"settings": config.settings.model_copy(update={"digest": digest})}
+    )
+    with UvicornThread(create_app(english, store, out)) as base, httpx.Client() as client:
+        page = client.get(f"{base}/login")
+        assert 'lang="en"' in page.text and "Password" in page.text
+        client.post(
+            f"{base}/login", data={"user": USER, "password": PASSWORD, "csrf": _csrf(page.text)}
+        )
+        week = client.get(f"{base}/semaine?week={WEEK}")
+        assert "This week" in week.text and "Draft this week" in week.text
