@@ -222,7 +222,11 @@ def test_curator_logs_in_curates_previews_and_publishes(
     second_id = kept.nth(1).get_attribute("data-id")
     assert first_id and second_id
 
-    # Drop the first item.
+    # Keep a candidate the draft left out, drop the first item.
+    candidate_id = page.locator("article.item.out").nth(0).get_attribute("data-id")
+    assert candidate_id
+    page.locator(f"#item-{candidate_id} button[value=keep]").click()
+    page.wait_for_selector(f"#item-{candidate_id}:not(.out)")
     page.locator(f"#item-{first_id} button[value=drop]").click()
     page.wait_for_selector(f"#item-{first_id}.out")
     # Retag the second one as "handicap"; it moves to that section.
@@ -247,6 +251,7 @@ def test_curator_logs_in_curates_previews_and_publishes(
 
     items = {i["article_id"]: i for i in _draft_items(config, store)}
     assert items[first_id]["included"] is False
+    assert items[candidate_id]["included"] is True and items[candidate_id]["edited"] is True
     assert items[second_id]["section"] == "handicap" and items[second_id]["note"] == note
     decision = next(d for d in store.decisions() if d["article_id"] == second_id)
     assert decision["tags"] == ["handicap"]
