@@ -55,11 +55,7 @@ def digest_draft(
     """Draft (or re-draft) a week: relevant stories, ranked, by section; edits are kept."""
     context: Context = ctx.obj
     config = context.config()
-    view = digests.draft(config, context.store(config), _week(context, week))
-    if as_json:
-        sys.stdout.write(json.dumps(view.to_json(), ensure_ascii=False, indent=2) + "\n")
-        return
-    _print_draft(view)
+    _show(digests.draft(config, context.store(config), _week(context, week)), as_json)
 
 
 @digest_app.command("show")
@@ -71,11 +67,14 @@ def digest_show(
     """Show a week's stored draft without re-drafting it."""
     context: Context = ctx.obj
     config = context.config()
-    view = digests.load(config, context.store(config), _week(context, week))
+    _show(digests.load(config, context.store(config), _week(context, week)), as_json)
+
+
+def _show(view: digests.Draft, as_json: bool) -> None:
     if as_json:
         sys.stdout.write(json.dumps(view.to_json(), ensure_ascii=False, indent=2) + "\n")
-        return
-    _print_draft(view)
+    else:
+        _print_draft(view)
 
 
 def _print_draft(view: digests.Draft) -> None:

@@ -392,17 +392,12 @@ class Store:
         for version, name, sql in MIGRATIONS:
             if version in done:
                 continue
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with _transaction(con):
                 con.execute(sql)
                 con.execute(
                     "INSERT INTO schema_migrations VALUES (?, ?, ?)",
                     [version, name, utc_naive(now_utc())],
                 )
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
 
     def schema_version(self) -> int:
         with self.connect() as con:
@@ -417,8 +412,7 @@ class Store:
         if not rows:
             return
         now = utc_naive(now_utc())
-        with self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
+        with self.connect() as con, _transaction(con):
             for sid, url, kind, name, enabled, official in rows:
                 con.execute(
                     """
@@ -434,7 +428,6 @@ class Store:
                     """,
                     [sid, url, kind, name, enabled, official, now],
                 )
-            con.execute("COMMIT")
 
     def source_state(self, source_id: str) -> SourceState:
         with self.connect() as con:
@@ -483,38 +476,34 @@ class Store:
         now = utc_naive(now_utc())
         article_table = _articles_table(articles)
         entry_table = _entries_table(sightings)
-        with self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                before = _count(con, "articles")
-                if article_table.num_rows:
-                    con.register("new_articles", article_table)
-                    con.execute(
-                        f"INSERT OR IGNORE INTO articles ({', '.join(ARTICLE_COLUMNS)}) "
-                        f"SELECT {', '.join(ARTICLE_COLUMNS)} FROM new_articles"
-                    )
-                    con.unregister("new_articles")
-                inserted = _count(con, "articles") - before
-                if entry_table.num_rows:
-                    con.register("new_entries", entry_table)
-                    con.execute(
-                        f"INSERT OR IGNORE INTO entries ({', '.join(ENTRY_COLUMNS)}) "
-                        f"SELECT {', '.join(ENTRY_COLUMNS)} FROM new_entries"
-                    )
-                    con.unregister("new_entries")
-                for eid, title in retitled:
-                    con.execute("UPDATE entries SET title = ? WHERE id = ?", [title, eid])
-                    con.execute(
-                        "UPDATE articles SET title = ? FROM entries e "
-                        "WHERE e.id = ? AND articles.id = e.article_id "
-                        "AND articles.source_id = e.source_id",
-                        [title, eid],
-                    )
-                validators = (
-                    "" if keep_validators else ", etag = $etag, last_modified = $last_modified"
-                )
+        with self.connect() as con, _transaction(con):
+            before = _count(con, "articles")
+            if article_table.num_rows:
+                con.register("new_articles", article_table)
                 con.execute(
-                    f"""
+                    f"INSERT OR IGNORE INTO articles ({', '.join(ARTICLE_COLUMNS)}) "
+                    f"SELECT {', '.join(ARTICLE_COLUMNS)} FROM new_articles"
+                )
+                con.unregister("new_articles")
+            inserted = _count(con, "articles") - before
+            if entry_table.num_rows:
+                con.register("new_entries", entry_table)
+                con.execute(
+                    f"INSERT OR IGNORE INTO entries ({', '.join(ENTRY_COLUMNS)}) "
+                    f"SELECT {', '.join(ENTRY_COLUMNS)} FROM new_entries"
+                )
+                con.unregister("new_entries")
+            for eid, title in retitled:
+                con.execute("UPDATE entries SET title = ? WHERE id = ?", [title, eid])
+                con.execute(
+                    "UPDATE articles SET title = ? FROM entries e "
+                    "WHERE e.id = ? AND articles.id = e.article_id "
+                    "AND articles.source_id = e.source_id",
+                    [title, eid],
+                )
+            validators = "" if keep_validators else ", etag = $etag, last_modified = $last_modified"
+            con.execute(
+                f"""
                     UPDATE sources SET error_count = 0, last_error = NULL, last_error_kind = NULL,
                            last_fetch_at = $now, last_success_at = $now,
                            last_entries = coalesce($entries, last_entries),
@@ -522,23 +511,15 @@ class Store:
                            {validators}
                     WHERE id = $id
                     """,
-                    {
-                        "now": now,
-                        "entries": entries_seen,
-                        "inserted": inserted,
-                        "id": source_id,
-                        **(
-                            {}
-                            if keep_validators
-                            else {"etag": etag, "last_modified": last_modified}
-                        ),
-                    },
-                )
-                _crash_point("before_commit")
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+                {
+                    "now": now,
+                    "entries": entries_seen,
+                    "inserted": inserted,
+                    "id": source_id,
+                    **({} if keep_validators else {"etag": etag, "last_modified": last_modified}),
+                },
+            )
+            _crash_point("before_commit")
         return inserted
 
     def known_entries(self, source_id: str, entry_ids: Sequence[str]) -> dict[str, str]:
@@ -669,30 +650,24 @@ class Store:
         )
         updates = pa.table({"id": list(assigned), "cluster_id": [assigned[i] for i in assigned]})
         merges = pa.table({"old": list(merged), "new": [merged[o] for o in merged]})
-        with self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                for name, table in (
-                    ("s", sketch_table),
-                    ("b", band_table),
-                    ("u", updates),
-                    ("m", merges),
-                ):
-                    con.register(f"batch_{name}", table)
-                con.execute("INSERT INTO sketches SELECT * FROM batch_s")
-                con.execute("INSERT INTO lsh_bands SELECT * FROM batch_b")
-                con.execute(
-                    "UPDATE articles SET cluster_id = m.new FROM batch_m m "
-                    "WHERE articles.cluster_id = m.old"
-                )
-                con.execute(
-                    "UPDATE articles SET cluster_id = u.cluster_id FROM batch_u u "
-                    "WHERE articles.id = u.id"
-                )
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+        with self.connect() as con, _transaction(con):
+            for name, table in (
+                ("s", sketch_table),
+                ("b", band_table),
+                ("u", updates),
+                ("m", merges),
+            ):
+                con.register(f"batch_{name}", table)
+            con.execute("INSERT INTO sketches SELECT * FROM batch_s")
+            con.execute("INSERT INTO lsh_bands SELECT * FROM batch_b")
+            con.execute(
+                "UPDATE articles SET cluster_id = m.new FROM batch_m m "
+                "WHERE articles.cluster_id = m.old"
+            )
+            con.execute(
+                "UPDATE articles SET cluster_id = u.cluster_id FROM batch_u u "
+                "WHERE articles.id = u.id"
+            )
 
     # -- classification ----------------------------------------------------------------------
 
@@ -756,38 +731,32 @@ class Store:
         A new decision of an article replaces its earlier ones. Returns how many articles exist.
         """
         now = utc_naive(now_utc())
-        with self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                known = [
-                    r[0]
-                    for r in con.execute(
-                        "SELECT id FROM articles WHERE list_contains(?, id)", [list(article_ids)]
-                    ).fetchall()
-                ]
+        with self.connect() as con, _transaction(con):
+            known = [
+                r[0]
+                for r in con.execute(
+                    "SELECT id FROM articles WHERE list_contains(?, id)", [list(article_ids)]
+                ).fetchall()
+            ]
+            con.execute(
+                "UPDATE decisions SET active = FALSE WHERE list_contains(?, article_id)",
+                [known],
+            )
+            for aid in known:
                 con.execute(
-                    "UPDATE decisions SET active = FALSE WHERE list_contains(?, article_id)",
-                    [known],
+                    "INSERT INTO decisions (article_id, kind, relevant, tags, decided_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [aid, kind, relevant, list(tags) if tags is not None else None, now],
                 )
-                for aid in known:
-                    con.execute(
-                        "INSERT INTO decisions (article_id, kind, relevant, tags, decided_at) "
-                        "VALUES (?, ?, ?, ?, ?)",
-                        [aid, kind, relevant, list(tags) if tags is not None else None, now],
-                    )
-                con.execute(
-                    "UPDATE articles SET relevant = $relevant, "
-                    "tags = coalesce($tags, tags) WHERE list_contains($ids, id)",
-                    {
-                        "relevant": relevant,
-                        "tags": list(tags) if tags is not None else None,
-                        "ids": known,
-                    },
-                )
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+            con.execute(
+                "UPDATE articles SET relevant = $relevant, "
+                "tags = coalesce($tags, tags) WHERE list_contains($ids, id)",
+                {
+                    "relevant": relevant,
+                    "tags": list(tags) if tags is not None else None,
+                    "ids": known,
+                },
+            )
         return len(known)
 
     def withdraw_decisions(self, article_ids: Sequence[str], kind: str) -> None:
@@ -1012,48 +981,42 @@ class Store:
         Returns counts: kept (edited), added, dropped (unedited items no longer candidates).
         """
         now = utc_naive(now_utc())
-        with self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                if con.execute("SELECT 1 FROM digests WHERE week = ?", [week]).fetchone():
-                    con.execute("UPDATE digests SET updated_at = ? WHERE week = ?", [now, week])
-                else:
-                    con.execute(
-                        "INSERT INTO digests (week, drafted_at, updated_at) VALUES (?, ?, ?)",
-                        [week, now, now],
-                    )
-                edited = {
-                    r[0]
-                    for r in con.execute(
-                        "SELECT article_id FROM digest_items WHERE week = ? AND edited", [week]
-                    ).fetchall()
-                }
-                before = {
-                    r[0]
-                    for r in con.execute(
-                        "SELECT article_id FROM digest_items WHERE week = ? AND NOT edited", [week]
-                    ).fetchall()
-                }
-                con.execute("DELETE FROM digest_items WHERE week = ? AND NOT edited", [week])
-                fresh = [i for i in items if i["article_id"] not in edited]
-                for item in fresh:
-                    con.execute(
-                        "INSERT INTO digest_items (week, article_id, included, section, position, "
-                        "rank_score, summary) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [
-                            week,
-                            item["article_id"],
-                            item["included"],
-                            item["section"],
-                            item["position"],
-                            item["rank_score"],
-                            item["summary"],
-                        ],
-                    )
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+        with self.connect() as con, _transaction(con):
+            if con.execute("SELECT 1 FROM digests WHERE week = ?", [week]).fetchone():
+                con.execute("UPDATE digests SET updated_at = ? WHERE week = ?", [now, week])
+            else:
+                con.execute(
+                    "INSERT INTO digests (week, drafted_at, updated_at) VALUES (?, ?, ?)",
+                    [week, now, now],
+                )
+            edited = {
+                r[0]
+                for r in con.execute(
+                    "SELECT article_id FROM digest_items WHERE week = ? AND edited", [week]
+                ).fetchall()
+            }
+            before = {
+                r[0]
+                for r in con.execute(
+                    "SELECT article_id FROM digest_items WHERE week = ? AND NOT edited", [week]
+                ).fetchall()
+            }
+            con.execute("DELETE FROM digest_items WHERE week = ? AND NOT edited", [week])
+            fresh = [i for i in items if i["article_id"] not in edited]
+            for item in fresh:
+                con.execute(
+                    "INSERT INTO digest_items (week, article_id, included, section, position, "
+                    "rank_score, summary) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        week,
+                        item["article_id"],
+                        item["included"],
+                        item["section"],
+                        item["position"],
+                        item["rank_score"],
+                        item["summary"],
+                    ],
+                )
         ids = {i["article_id"] for i in fresh}
         return {
             "kept": len(edited),
@@ -1168,33 +1131,27 @@ class Store:
         subscriber who had unsubscribed is subscribed again. Returns added/updated counts."""
         now = utc_naive(now_utc())
         added = updated = 0
-        with self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                for row in rows:
-                    exists = con.execute(
-                        "SELECT 1 FROM subscribers WHERE email = ?", [row["email"]]
-                    ).fetchone()
-                    if exists:
-                        con.execute("DELETE FROM subscribers WHERE email = ?", [row["email"]])
-                        updated += 1
-                    else:
-                        added += 1
-                    con.execute(
-                        "INSERT INTO subscribers (email, name, tags, lang, added_at) "
-                        "VALUES (?, ?, ?, ?, ?)",
-                        [
-                            row["email"],
-                            row.get("name"),
-                            row.get("tags") or None,
-                            row.get("lang"),
-                            now,
-                        ],
-                    )
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+        with self.connect() as con, _transaction(con):
+            for row in rows:
+                exists = con.execute(
+                    "SELECT 1 FROM subscribers WHERE email = ?", [row["email"]]
+                ).fetchone()
+                if exists:
+                    con.execute("DELETE FROM subscribers WHERE email = ?", [row["email"]])
+                    updated += 1
+                else:
+                    added += 1
+                con.execute(
+                    "INSERT INTO subscribers (email, name, tags, lang, added_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [
+                        row["email"],
+                        row.get("name"),
+                        row.get("tags") or None,
+                        row.get("lang"),
+                        now,
+                    ],
+                )
         return {"added": added, "updated": updated}
 
     def remove_subscriber(self, email: str) -> bool:
@@ -1302,20 +1259,14 @@ class Store:
         """Add sources (id, url, kind, name, origin); ids already present are left alone."""
         now = utc_naive(now_utc())
         added = 0
-        with self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                for row in rows:
-                    done = con.execute(
-                        "INSERT OR IGNORE INTO managed_sources VALUES (?, ?, ?, ?, TRUE, ?, ?) "
-                        "RETURNING id",
-                        [row["id"], row["url"], row["kind"], row.get("name"), row["origin"], now],
-                    ).fetchall()
-                    added += len(done)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+        with self.connect() as con, _transaction(con):
+            for row in rows:
+                done = con.execute(
+                    "INSERT OR IGNORE INTO managed_sources VALUES (?, ?, ?, ?, TRUE, ?, ?) "
+                    "RETURNING id",
+                    [row["id"], row["url"], row["kind"], row.get("name"), row["origin"], now],
+                ).fetchall()
+                added += len(done)
         return added
 
     def set_source_enabled(self, source_id: str, enabled: bool) -> None:
@@ -1403,6 +1354,18 @@ class Store:
     def counts(self) -> dict[str, int]:
         with self.connect() as con:
             return {t: _count(con, t) for t in ("sources", "articles", "entries")}
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN ... COMMIT, or ROLLBACK on any exception (KeyboardInterrupt included)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def _load_fts(con: duckdb.DuckDBPyConnection) -> None:
