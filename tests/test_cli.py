@@ -32,6 +32,7 @@ def test_run_twice_articles_and_sources_check(demo_server: LocalServer, tmp_path
     assert second.returncode == 0, second.stderr
     assert " 0 new articles" in second.stdout
     assert "7 unchanged" in second.stdout
+    assert "backing off: flux-disparu" in second.stdout  # the 404 source waits, it is not retried
     conditional = [h for h in demo_server.hits if h.conditional]
     assert len(conditional) == 7 and all(h.status == 304 for h in conditional)
     assert all(h.user_agent.startswith("veille/") for h in demo_server.hits)
@@ -88,7 +89,8 @@ def test_run_twice_articles_and_sources_check(demo_server: LocalServer, tmp_path
             "entries",
         } <= item.keys()
     assert health["flux-disparu"]["ok"] is False
-    assert health["flux-disparu"]["error_count"] == 2
+    assert health["flux-disparu"]["error_count"] == 1
+    assert health["flux-disparu"]["next_check_at"] is not None
     assert "404" in health["flux-disparu"]["last_error"]
     assert health["actualites-demo"]["ok"] is True
     assert health["actualites-demo"]["entries"] == 6

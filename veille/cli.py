@@ -175,6 +175,21 @@ def print_summary(summary: RunSummary) -> None:
         f"{summary.seconds:.1f} s",
         highlight=False,
     )
+    if summary.waiting:
+        names = ", ".join(
+            f"{sid} (until {until.astimezone():%d/%m %H:%M})" for sid, until in summary.waiting
+        )
+        out.print(
+            f"{len(summary.waiting)} failing source{'s' if len(summary.waiting) != 1 else ''} "
+            f"backing off: {names} · `veille run --source ID` tries one now",
+            highlight=False,
+        )
+    if summary.offline:
+        out.print(
+            "Every source failed for network reasons: is this machine offline? "
+            "These errors are not counted against the sources.",
+            highlight=False,
+        )
     if summary.dedup is not None and summary.classify is not None:
         trained = " (first model, trained from the seed labels)" if summary.classify.trained else ""
         out.print(
@@ -356,7 +371,7 @@ def sources_check(
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
     table = Table()
-    for column in ("source", "kind", "status", "errors", "last success", "entries", "last error"):
+    for column in ("source", "kind", "status", "errors", "last success", "entries", "problem"):
         table.add_column(column, overflow="fold")
     for r in rows:
         status = r["status"]
@@ -368,7 +383,13 @@ def sources_check(
             str(r["error_count"]),
             (r["last_success_at"] or "—")[:16],
             str(r["entries"]),
-            r["last_error"] or "",
+            "; ".join(
+                [
+                    *([r["last_error"]] if r["last_error"] else []),
+                    *([f"next try {r['next_check_at'][:16]}"] if r["next_check_at"] else []),
+                    *r["flags"],
+                ]
+            ),
         )
     out.print(table)
 
@@ -400,6 +421,8 @@ def _health_row(r: dict[str, Any]) -> dict[str, Any]:
         "entries": r["entries"],
         "articles": r["articles"],
         "last_entries": r["last_entries"],
+        "next_check_at": r["next_check_at"],  # backing off until then (failing sources)
+        "flags": r["flags"],  # silent, link pattern no longer matching, texts much shorter
     }
 
 

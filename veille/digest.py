@@ -305,10 +305,13 @@ def load(
     )
     since, until = week_bounds(week, config.settings.timezone)
     failing = tuple(
-        (h["name"] or h["id"], h["last_error"] or "")
+        (
+            h["name"] or h["id"],
+            "; ".join([*([h["last_error"]] if h["error_count"] else []), *h["flags"]]),
+        )
         for h in store.source_health()
-        if h["enabled"] and h["error_count"]
-    )
+        if h["enabled"] and (h["error_count"] or h["flags"])
+    )  # failing, silent or no longer matching: for the curators, never in the trainers' e-mail
     return Draft(
         week=week,
         title=row["title"] or config.settings.digest.title,

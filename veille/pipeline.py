@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from veille import classify, dedup, extract, feeds, pages
+from veille import classify, dedup, extract, feeds, health, pages
 from veille.config import Config, Source
 from veille.errors import FetchError, ParseError
 from veille.fetch import Fetcher, looks_like_bot_challenge
@@ -83,6 +83,9 @@ class RunSummary:
     dedup: DedupSummary | None = None
     classify: ClassifySummary | None = None
     seconds: float = 0.0
+    # Sources skipped because they are backing off after errors: (id, due again at).
+    waiting: list[tuple[str, datetime]] = field(default_factory=list)
+    offline: bool = False  # every source failed for network reasons: errors not counted
 
     @property
     def sources_ok(self) -> int:
@@ -115,6 +118,8 @@ class RunSummary:
     def as_dict(self) -> dict[str, object]:
         return {
             "run_id": self.run_id,
+            "waiting": [sid for sid, _ in self.waiting],
+            "offline": self.offline,
             "sources_ok": self.sources_ok,
             "sources_failed": self.sources_failed,
             "sources_not_modified": self.sources_not_modified,
@@ -560,6 +565,16 @@ async def ingest(
     started = time.monotonic()
     store.sync_sources(config.sources)
     store.start_run(summary.run_id)
+    if not only:  # a source asked for by name is tried at once, backoff or not
+        now = now_utc()
+        due = []
+        for s in sources:
+            until = store.source_state(s.id).next_check_at
+            if until is not None and until > now:
+                summary.waiting.append((s.id, until))
+            else:
+                due.append(s)
+        sources = due
     pool = ExtractionPool(config.settings.extract_workers)
     try:
         async with Fetcher(config.fetch_limits()) as fetcher:
@@ -572,6 +587,10 @@ async def ingest(
             summary.outcomes = list(await asyncio.gather(*runs))
     finally:
         pool.close()
+    if health.is_outage([o.error_kind for o in summary.outcomes]):
+        # The machine is offline, not the sources: nobody backs off (reliability.md §1.18).
+        store.forgive_outage([o.source_id for o in summary.outcomes])
+        summary.offline = True
     summary.dedup = run_dedup(store)
     summary.classify = (run_classify or classify_new)(config, store)
     summary.seconds = time.monotonic() - started

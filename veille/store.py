@@ -31,6 +31,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from veille import health
 from veille.errors import DatabaseLockedError, StoreError
 from veille.models import Article, Sighting
 
@@ -228,6 +229,14 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         """,
     ),
+    (
+        8,
+        "backoff of failing sources; a source that has ever listed entries",
+        """
+        ALTER TABLE sources ADD COLUMN next_check_at TIMESTAMP;
+        ALTER TABLE sources ADD COLUMN max_entries INTEGER;
+        """,
+    ),
 )
 
 # Below this many words, the same text is not evidence of the same story ("Lire la suite",
@@ -276,6 +285,7 @@ class SourceState:
     last_modified: str | None = None
     error_count: int = 0
     last_success_at: datetime | None = None
+    next_check_at: datetime | None = None  # backing off until then
 
 
 def utc_naive(value: datetime | None) -> datetime | None:
@@ -432,25 +442,44 @@ class Store:
     def source_state(self, source_id: str) -> SourceState:
         with self.connect() as con:
             row = con.execute(
-                "SELECT etag, last_modified, error_count, last_success_at "
+                "SELECT etag, last_modified, error_count, last_success_at, next_check_at "
                 "FROM sources WHERE id = ?",
                 [source_id],
             ).fetchone()
         if row is None:
             return SourceState(source_id)
-        return SourceState(source_id, row[0], row[1], int(row[2]), utc_aware(row[3]))
+        return SourceState(
+            source_id, row[0], row[1], int(row[2]), utc_aware(row[3]), utc_aware(row[4])
+        )
 
-    def record_source_error(self, source_id: str, kind: str, message: str) -> None:
-        """Count one failed fetch of a source; its validators and articles are left alone."""
-        now = utc_naive(now_utc())
+    def record_source_error(self, source_id: str, kind: str, message: str) -> int:
+        """Count one failed fetch of a source and set when to try it again (veille.health);
+        its validators and articles are left alone. Returns its consecutive errors."""
+        now = now_utc()
         with self.connect() as con:
-            con.execute(
+            row = con.execute(
                 """
                 UPDATE sources SET error_count = error_count + 1, total_errors = total_errors + 1,
                        last_error = ?, last_error_kind = ?, last_error_at = ?, last_fetch_at = ?
-                WHERE id = ?
+                WHERE id = ? RETURNING error_count
                 """,
-                [message, kind, now, now, source_id],
+                [message, kind, utc_naive(now), utc_naive(now), source_id],
+            ).fetchone()
+            errors = int(row[0]) if row else 1
+            con.execute(
+                "UPDATE sources SET next_check_at = ? WHERE id = ?",
+                [utc_naive(health.next_check(errors, now)), source_id],
+            )
+        return errors
+
+    def forgive_outage(self, source_ids: Sequence[str]) -> None:
+        """Take back the last error of these sources: the network was down, not them."""
+        with self.connect() as con:
+            con.execute(
+                "UPDATE sources SET error_count = greatest(error_count - 1, 0), "
+                "total_errors = greatest(total_errors - 1, 0), next_check_at = NULL "
+                "WHERE list_contains(?, id)",
+                [list(source_ids)],
             )
 
     def commit_source(
@@ -505,8 +534,10 @@ class Store:
             con.execute(
                 f"""
                     UPDATE sources SET error_count = 0, last_error = NULL, last_error_kind = NULL,
+                           next_check_at = NULL,
                            last_fetch_at = $now, last_success_at = $now,
                            last_entries = coalesce($entries, last_entries),
+                           max_entries = greatest(coalesce(max_entries, 0), coalesce($entries, 0)),
                            last_new_at = CASE WHEN $inserted > 0 THEN $now ELSE last_new_at END
                            {validators}
                     WHERE id = $id
@@ -882,25 +913,54 @@ class Store:
             rows = cursor.fetchall()
         return [_article_dict(dict(zip(names, row, strict=True))) for row in rows]
 
-    def source_health(self) -> list[dict[str, Any]]:
-        """Health of every stored source, with counts of entries and articles."""
+    def source_health(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Health of every stored source: errors, backoff, counts, and the warning ``flags``
+        of :func:`veille.health.silent_flags`."""
+        now = now or now_utc()
         with self.connect() as con:
             cursor = con.execute(
                 """
                 SELECT s.id, s.url, s.kind, s.name, s.enabled, s.error_count, s.total_errors,
                        s.last_error, s.last_error_kind, s.last_error_at, s.last_success_at,
                        s.last_fetch_at, s.last_entries, s.last_new_at,
+                       s.next_check_at, s.max_entries,
                        (SELECT count(*) FROM entries e WHERE e.source_id = s.id) AS entries,
-                       (SELECT count(*) FROM articles a WHERE a.source_id = s.id) AS articles
+                       (SELECT count(*) FROM articles a WHERE a.source_id = s.id) AS articles,
+                       (SELECT count(*) FROM entries e WHERE e.source_id = s.id
+                           AND e.first_seen_at >= $now - INTERVAL 90 DAY) AS new_90d,
+                       (SELECT avg(word_count) FROM articles a WHERE a.source_id = s.id
+                           AND a.extraction = 'page'
+                           AND a.fetched_at >= $now - INTERVAL 14 DAY) AS recent_words,
+                       (SELECT avg(word_count) FROM articles a WHERE a.source_id = s.id
+                           AND a.extraction = 'page'
+                           AND a.fetched_at < $now - INTERVAL 14 DAY
+                           AND a.fetched_at >= $now - INTERVAL 180 DAY) AS usual_words
                   FROM sources s ORDER BY s.id
-                """
+                """,
+                {"now": utc_naive(now)},
             )
             names = [d[0] for d in cursor.description or ()]
             rows = cursor.fetchall()
         result = []
         for row in rows:
             item = dict(zip(names, row, strict=True))
-            for key in ("last_error_at", "last_success_at", "last_fetch_at", "last_new_at"):
+            item["flags"] = health.silent_flags(
+                kind=item["kind"],
+                new_items_90d=int(item.pop("new_90d")),
+                last_new_at=utc_aware(item["last_new_at"]),
+                last_entries=item["last_entries"],
+                had_entries_before=bool(item.pop("max_entries")),
+                recent_words=item.pop("recent_words"),
+                usual_words=item.pop("usual_words"),
+                now=now,
+            )
+            for key in (
+                "last_error_at",
+                "last_success_at",
+                "last_fetch_at",
+                "last_new_at",
+                "next_check_at",
+            ):
                 item[key] = _iso(item[key])
             result.append(item)
         return result

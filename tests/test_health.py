@@ -1,0 +1,144 @@
+"""Source health: backoff with jitter, outage tolerance, silent-source flags.
+
+The rules are pure (fake clock, seeded random); the run behaviour is checked on real servers on
+127.0.0.1, one of which is stopped to stand for a network outage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from tests.conftest import DATA
+from veille import health
+from veille.config import Config, parse_config
+from veille.localserver import LocalServer
+from veille.pipeline import RunSummary, ingest
+from veille.store import Store
+
+NOW = datetime(2026, 11, 23, 6, tzinfo=UTC)
+
+
+def test_backoff_grows_is_capped_and_jittered() -> None:
+    rng = random.Random(7)
+    delays = [health.backoff_delay(n, rng) for n in range(1, 10)]
+    bases = [min(health.BASE * 2 ** (n - 1), health.CAP) for n in range(1, 10)]
+    for delay, base in zip(delays, bases, strict=True):
+        assert base <= delay <= base * (1 + health.JITTER)
+    assert delays[0] < delays[3] < delays[5]
+    assert max(delays) <= health.CAP * (1 + health.JITTER)  # still tried every day or so
+    assert health.backoff_delay(0) == timedelta(0)
+    assert health.next_check(0, NOW) is None  # a success resets it
+
+
+def test_sources_failing_together_do_not_come_back_together() -> None:
+    rng = random.Random(1)
+    times = {health.next_check(3, NOW, rng) for _ in range(20)}
+    assert len(times) == 20
+    spread = max(t for t in times if t) - min(t for t in times if t)
+    assert spread > timedelta(minutes=20)  # 2 h base, up to +30 min of jitter
+
+
+def test_outage_means_every_source_failed_for_network_reasons() -> None:
+    assert health.is_outage(["network", "deadline-exceeded", "network"])
+    assert not health.is_outage(["network", None])  # one source answered: not an outage
+    assert not health.is_outage(["network", "http-status"])
+    assert not health.is_outage(["network"])  # one source is not evidence
+
+
+def test_silent_flags() -> None:
+    common = dict(kind="feed", last_entries=10, had_entries_before=True, now=NOW)
+    weekly = health.silent_flags(
+        new_items_90d=13, last_new_at=NOW - timedelta(days=30), recent_words=None,
+        usual_words=None, **common,
+    )  # fmt: skip
+    assert weekly and "silent for 30 days" in weekly[0]
+    fine = health.silent_flags(
+        new_items_90d=13, last_new_at=NOW - timedelta(days=8), recent_words=500,
+        usual_words=600, **common,
+    )  # fmt: skip
+    assert fine == []
+    young = health.silent_flags(
+        new_items_90d=1, last_new_at=NOW - timedelta(days=60), recent_words=None,
+        usual_words=None, **common,
+    )  # fmt: skip
+    assert young == []  # too little history to know its rhythm
+    page = health.silent_flags(
+        kind="page", last_entries=0, had_entries_before=True, new_items_90d=0,
+        last_new_at=None, recent_words=120, usual_words=700, now=NOW,
+    )  # fmt: skip
+    assert any("link pattern" in f for f in page) and any("shorter" in f for f in page)
+
+
+def _config(base: str, extra: str = "") -> Config:
+    text = f"""
+settings:
+  allow_private_networks: true
+  fetch: {{connect_timeout: 2, deadline: 5}}
+sources:
+  - id: officiel
+    url: {base}/site/feeds/officiel.xml
+    fetch_pages: false
+  - id: agregateur
+    url: {base}/site/feeds/agregateur.xml
+    fetch_pages: false
+{extra}"""
+    return parse_config(text, name="test sources.yaml")
+
+
+def _run(config: Config, db: Path, only: tuple[str, ...] = ()) -> RunSummary:
+    return asyncio.run(ingest(config, Store(db), only=only))
+
+
+def test_a_network_outage_does_not_count_against_the_sources(tmp_path: Path) -> None:
+    db = tmp_path / "veille.duckdb"
+    with LocalServer(DATA) as server:
+        base, port = server.base_url, int(server.base_url.rsplit(":", 1)[1])
+        first = _run(_config(base), db)
+        assert first.sources_failed == 0
+    # The server is gone: every source fails to connect.
+    down = _run(_config(base), db)
+    assert down.sources_failed == 2 and down.offline
+    health_rows = {h["id"]: h for h in Store(db).source_health()}
+    assert all(h["error_count"] == 0 and h["next_check_at"] is None for h in health_rows.values())
+    # The network is back: every source is tried and works, nobody was left behind.
+    with LocalServer(DATA, port=port):
+        back = _run(_config(base), db)
+    assert back.waiting == [] and back.sources_failed == 0 and not back.offline
+
+
+def test_a_failing_source_backs_off_and_is_tried_again(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    shutil.copytree(DATA / "site", root / "site")
+    db = tmp_path / "veille.duckdb"
+    broken = "  - id: disparu\n    url: {base}/site/feeds/disparu.xml\n    fetch_pages: false\n"
+    with LocalServer(root) as server:
+        config = _config(server.base_url, broken.format(base=server.base_url))
+        before = datetime.now(UTC)
+        first = _run(config, db)
+        assert [o.source_id for o in first.outcomes if not o.ok] == ["disparu"]
+        assert not first.offline  # other sources answered: the error counts
+        state = Store(db).source_state("disparu")
+        assert state.error_count == 1 and state.next_check_at is not None
+        wait = state.next_check_at - before
+        assert health.BASE <= wait <= health.BASE * (1 + health.JITTER) + timedelta(seconds=30)
+
+        second = _run(config, db)  # too early: skipped, not failed again
+        assert [sid for sid, _ in second.waiting] == ["disparu"]
+        assert "disparu" not in {o.source_id for o in second.outcomes}
+        assert Store(db).source_state("disparu").error_count == 1
+
+        asked = _run(config, db, only=("disparu",))  # asked by name: tried at once
+        assert asked.sources_failed == 1
+        assert Store(db).source_state("disparu").error_count == 2
+
+        shutil.copy(
+            root / "site" / "feeds" / "officiel.xml", root / "site" / "feeds" / "disparu.xml"
+        )
+        fixed = _run(config, db, only=("disparu",))
+        assert fixed.sources_failed == 0
+        state = Store(db).source_state("disparu")
+        assert state.error_count == 0 and state.next_check_at is None
