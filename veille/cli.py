@@ -38,7 +38,9 @@ app = typer.Typer(
 )
 sources_app = typer.Typer(help="Sources: health and checks.", no_args_is_help=True)
 config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
+db_app = typer.Typer(help="The database: backups and run history.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
+app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
 
 
@@ -175,6 +177,13 @@ def print_summary(summary: RunSummary) -> None:
         f"{summary.seconds:.1f} s",
         highlight=False,
     )
+    if summary.crashed_runs:
+        out.print(
+            f"Earlier run{'s' if len(summary.crashed_runs) != 1 else ''} "
+            f"{', '.join(summary.crashed_runs)} had stopped without finishing (process killed?): "
+            "marked crashed; this run picked up what they left.",
+            highlight=False,
+        )
     if summary.waiting:
         names = ", ".join(
             f"{sid} (until {until.astimezone():%d/%m %H:%M})" for sid, until in summary.waiting
@@ -424,6 +433,48 @@ def _health_row(r: dict[str, Any]) -> dict[str, Any]:
         "next_check_at": r["next_check_at"],  # backing off until then (failing sources)
         "flags": r["flags"],  # silent, link pattern no longer matching, texts much shorter
     }
+
+
+@db_app.command("backup")
+def db_backup(
+    ctx: typer.Context,
+    to: Annotated[
+        Path | None, typer.Option("--to", help="Folder of backups (default: backups/ beside it).")
+    ] = None,
+    keep: Annotated[int, typer.Option(help="How many dated copies to keep.", min=1)] = 14,
+) -> None:
+    """Copy the database to a dated file (safe while the app runs; a run waits meanwhile)."""
+    context: Context = ctx.obj
+    store = context.store(_config_if_present(context))
+    if not store.path.exists():
+        raise VeilleError(f"there is no database at {store.path}. Hint: pass --db PATH.")
+    target = store.backup(to or store.path.parent / "backups", keep=keep)
+    size = target.stat().st_size / 1024 / 1024
+    out.print(f"{target} ({size:.1f} MB)", highlight=False)
+
+
+@db_app.command("runs")
+def db_runs(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(help="How many runs.", min=1)] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+) -> None:
+    """The latest runs: completed, running, or crashed (killed before they finished)."""
+    context: Context = ctx.obj
+    rows = context.store(_config_if_present(context)).runs(limit)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table()
+    for column in ("run", "status", "started", "finished", "new articles", "failed sources"):
+        table.add_column(column)
+    for r in rows:
+        stats = r["stats"] or {}
+        table.add_row(
+            r["id"], r["status"], (r["started_at"] or "")[:19], (r["finished_at"] or "")[:19],
+            str(stats.get("new_articles", "")), str(stats.get("sources_failed", "")),
+        )  # fmt: skip
+    out.print(table)
 
 
 @config_app.command("show")

@@ -17,8 +17,9 @@
     │       └── RateLimitedError         429/503, with the server's Retry-After when it gave one
     ├── ParseError               the bytes are not a feed / listing page we can read
     ├── ExtractionError          no text could be extracted from an article page
-    └── StoreError               the database cannot be opened or written
-        └── DatabaseLockedError      another process holds the DuckDB file
+    ├── StoreError               the database cannot be opened or written
+    │   └── DatabaseLockedError      another process holds the DuckDB file
+    └── RunInProgressError       another ``veille run`` on this database is still running
 
 Each error carries a message meant for a person: what went wrong and, where it helps, what to do.
 """
@@ -108,3 +109,7 @@ class StoreError(VeilleError):
 
 class DatabaseLockedError(StoreError):
     """Another process holds the DuckDB file read-write."""
+
+
+class RunInProgressError(VeilleError):
+    """Another pass over the same database is running (runs never overlap)."""

@@ -46,7 +46,7 @@ from veille.identity import (
     entry_id,
 )
 from veille.models import Article, Entry, Extracted, FetchResult, Sighting
-from veille.store import Store, now_utc
+from veille.store import Store, crash_point, now_utc
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
@@ -86,6 +86,7 @@ class RunSummary:
     # Sources skipped because they are backing off after errors: (id, due again at).
     waiting: list[tuple[str, datetime]] = field(default_factory=list)
     offline: bool = False  # every source failed for network reasons: errors not counted
+    crashed_runs: list[str] = field(default_factory=list)  # left "running" by a dead process
 
     @property
     def sources_ok(self) -> int:
@@ -268,6 +269,7 @@ async def _ingest(
     entries = _entries_of(source, response)
     outcome.entries = len(entries)
     fetched_at = now_utc()
+    crash_point("after_fetch")
 
     ids = {e.key: entry_id(source.id, e.key) for e in entries}
     known = store.known_entries(source.id, list(ids.values()))
@@ -564,7 +566,7 @@ async def ingest(
     summary = RunSummary(new_run_id())
     started = time.monotonic()
     store.sync_sources(config.sources)
-    store.start_run(summary.run_id)
+    summary.crashed_runs = store.start_run(summary.run_id)
     if not only:  # a source asked for by name is tried at once, backoff or not
         now = now_utc()
         due = []
@@ -591,7 +593,9 @@ async def ingest(
         # The machine is offline, not the sources: nobody backs off (reliability.md §1.18).
         store.forgive_outage([o.source_id for o in summary.outcomes])
         summary.offline = True
+    crash_point("before_dedup")
     summary.dedup = run_dedup(store)
+    crash_point("before_classify")
     summary.classify = (run_classify or classify_new)(config, store)
     summary.seconds = time.monotonic() - started
     store.finish_run(summary.run_id, "completed", summary.as_dict())

@@ -20,11 +20,14 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
+import signal
 import time
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +35,7 @@ import duckdb
 import pyarrow as pa
 
 from veille import health
-from veille.errors import DatabaseLockedError, StoreError
+from veille.errors import DatabaseLockedError, RunInProgressError, StoreError
 from veille.models import Article, Sighting
 
 # (version, name, statements). Append only: never edit a migration that has shipped.
@@ -243,6 +246,9 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
 # "Article réservé aux abonnés"): short texts are matched on their URL only.
 EXACT_COPY_MIN_WORDS = 20
 
+# A run still "running" after this long is taken as crashed even if its PID exists (PID reuse).
+STALE_RUN = timedelta(hours=6)
+
 LOCK_MARKERS = ("Could not set lock", "Conflicting lock")
 
 ARTICLE_COLUMNS = (
@@ -369,11 +375,27 @@ class Store:
             )
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.05
+        wal_moved = False
         while True:
             try:
                 return duckdb.connect(str(self.path))
             except duckdb.IOException as exc:
                 message = str(exc)
+                if "replaying WAL" in message and not wal_moved:
+                    # A crash left a damaged write-ahead log (duckdb#19712, #22044): the file
+                    # itself is whole up to its last checkpoint. Keep the log aside for
+                    # inspection and open what was safely written (reliability.md §4 #13).
+                    wal = self.path.with_name(self.path.name + ".wal")
+                    aside = wal.with_name(f"{wal.name}.damaged-{now_utc():%Y%m%dT%H%M%SZ}")
+                    wal.replace(aside)
+                    wal_moved = True
+                    warnings.warn(
+                        f"database {self.path}: its write-ahead log was damaged (a crash?) and "
+                        f"was moved to {aside.name}; the last moments before the crash are "
+                        "lost, everything checkpointed before is intact.",
+                        stacklevel=2,
+                    )
+                    continue
                 if not any(marker in message for marker in LOCK_MARKERS):
                     raise StoreError(
                         f"database {self.path} cannot be opened: {_first_line(exc)}. "
@@ -515,6 +537,7 @@ class Store:
                 )
                 con.unregister("new_articles")
             inserted = _count(con, "articles") - before
+            crash_point("between_articles_and_entries")
             if entry_table.num_rows:
                 con.register("new_entries", entry_table)
                 con.execute(
@@ -550,7 +573,7 @@ class Store:
                     **({} if keep_validators else {"etag": etag, "last_modified": last_modified}),
                 },
             )
-            _crash_point("before_commit")
+            crash_point("before_commit")
         return inserted
 
     def known_entries(self, source_id: str, entry_ids: Sequence[str]) -> dict[str, str]:
@@ -820,12 +843,77 @@ class Store:
 
     # -- runs ----------------------------------------------------------------------------------
 
-    def start_run(self, run_id: str) -> None:
-        with self.connect() as con:
+    def start_run(self, run_id: str, *, stale_after: timedelta = STALE_RUN) -> list[str]:
+        """Record a new run, unless another one is running: runs never overlap.
+
+        A run left ``running`` by a process that no longer exists (killed, machine rebooted),
+        or older than ``stale_after``, is marked ``crashed`` first. Returns those run ids.
+        """
+        now = now_utc()
+        with self.connect() as con, _transaction(con):
+            crashed = []
+            for rid, pid, started in con.execute(
+                "SELECT id, pid, started_at FROM runs WHERE status = 'running'"
+            ).fetchall():
+                started_at = utc_aware(started) or now
+                if _process_alive(pid) and now - started_at < stale_after:
+                    raise RunInProgressError(
+                        f"another veille run is running on {self.path} (PID {pid}, started "
+                        f"{started_at:%Y-%m-%d %H:%M} UTC). Hint: wait for it to finish; if that "
+                        "process is not veille, delete nothing: it is marked crashed after "
+                        f"{stale_after.total_seconds() / 3600:.0f} h."
+                    )
+                crashed.append(rid)
+            if crashed:
+                con.execute(
+                    "UPDATE runs SET status = 'crashed', finished_at = ? "
+                    "WHERE list_contains(?, id)",
+                    [utc_naive(now), crashed],
+                )
             con.execute(
                 "INSERT INTO runs (id, started_at, status, pid) VALUES (?, ?, 'running', ?)",
-                [run_id, utc_naive(now_utc()), os.getpid()],
+                [run_id, utc_naive(now), os.getpid()],
             )
+        return crashed
+
+    def backup(self, folder: Path, *, keep: int = 14) -> Path:
+        """A dated copy of the database in ``folder`` (checkpointed, taken while holding the
+        file, so no run writes meanwhile); only the ``keep`` newest copies are kept."""
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{self.path.stem}-{now_utc():%Y%m%dT%H%M%S.%fZ}{self.path.suffix}"
+        tmp = target.with_name("." + target.name + ".tmp")
+        with self.connect() as con:
+            con.execute("CHECKPOINT")
+            try:
+                shutil.copyfile(self.path, tmp)
+                with tmp.open("rb+") as handle:
+                    os.fsync(handle.fileno())
+                tmp.replace(target)
+            except OSError as exc:
+                tmp.unlink(missing_ok=True)
+                raise StoreError(
+                    f"cannot write the backup {target}: {exc.strerror or exc}. "
+                    "Hint: check the folder and the free space."
+                ) from None
+        copies = sorted(folder.glob(f"{self.path.stem}-*{self.path.suffix}"))
+        for old in copies[: max(len(copies) - keep, 0)]:
+            old.unlink(missing_ok=True)
+        return target
+
+    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest runs, newest first (id, status, pid, dates, stats)."""
+        with self.connect() as con:
+            rows = _all(
+                con,
+                "SELECT id, status, pid, started_at, finished_at, stats FROM runs "
+                "ORDER BY started_at DESC LIMIT ?",
+                [limit],
+            )
+        for row in rows:
+            row["started_at"] = _iso(row["started_at"])
+            row["finished_at"] = _iso(row["finished_at"])
+            row["stats"] = json.loads(row["stats"]) if row["stats"] else None
+        return rows
 
     def finish_run(self, run_id: str, status: str, stats: dict[str, Any]) -> None:
         with self.connect() as con:
@@ -1585,7 +1673,21 @@ def _lock_holder(message: str) -> str:
     return "another process"
 
 
-def _crash_point(name: str) -> None:
-    """Crash-injection hook for the crash-safety tests: ``VEILLE_CRASH_AT=name`` kills us here."""
+def _process_alive(pid: int | None) -> bool:
+    """True when a process with this id exists on this machine."""
+    if not pid or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def crash_point(name: str) -> None:
+    """Crash-injection hook for the crash-safety tests: ``VEILLE_CRASH_AT=name`` kills this
+    process here with SIGKILL (no cleanup, no flush: what a power cut or the OOM killer does)."""
     if os.environ.get("VEILLE_CRASH_AT") == name:
-        os._exit(137)
+        os.kill(os.getpid(), signal.SIGKILL)
