@@ -165,3 +165,22 @@ def test_backup_is_a_dated_copy_that_opens(tmp_path: Path) -> None:
     kept = sorted(folder.glob("veille-*.duckdb"))
     assert kept == copies[1:]  # the oldest copy went
     assert [u["name"] for u in Store(kept[-1]).users()] == ["marie"]
+
+
+def test_runs_never_overlap_and_dead_ones_are_marked_crashed(tmp_path: Path) -> None:
+    from veille.errors import RunInProgressError
+
+    store = Store(tmp_path / "veille.duckdb")
+    store.start_run("first")  # this process is alive: a second run must wait
+    with pytest.raises(RunInProgressError, match=f"PID {os.getpid()}"):
+        store.start_run("second")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    con = duckdb.connect(str(store.path))
+    con.execute("UPDATE runs SET pid = ? WHERE id = 'first'", [int(dead.stdout)])
+    con.close()
+    assert store.start_run("third") == ["first"]
+    assert {r["id"]: r["status"] for r in store.runs()} == {
+        "first": "crashed",
+        "third": "running",
+    }
