@@ -262,8 +262,11 @@ def test_curator_logs_in_curates_previews_and_publishes(
     frame = page.frame_locator("iframe.email")
     assert frame.locator("body").inner_text().count("À présenter en réunion pédagogique") == 1
     _shot(page, "preview")
+    page.click("button:text('Approuver pour l’envoi programmé')")
+    page.wait_for_selector(f"text=Approuvée par {USER}")
+    assert store.digest(WEEK)["approved_by"] == USER  # type: ignore[index]
     page.click("button:text('Publier')")
-    page.wait_for_selector(".flash")
+    page.wait_for_selector(".flash:has-text('→')")  # the publication's own message
     assert (out / WEEK / "digest.html").exists()
     assert (out / WEEK / "digest.md").read_text(encoding="utf-8").count("réunion pédagogique") == 1
     assert store.digest(WEEK)["published_at"] is not None  # type: ignore[index]

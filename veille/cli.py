@@ -22,7 +22,7 @@ from rich.table import Table
 
 from veille import __version__
 from veille.cli_common import Context, err, out
-from veille.cli_digest import digest_app, export_app, subscribers_app, ui, users_app
+from veille.cli_digest import digest_app, export_app, serve, subscribers_app, ui, users_app
 from veille.config import Config
 from veille.errors import VeilleError
 from veille.pipeline import RunSummary, SourceOutcome
@@ -509,6 +509,7 @@ app.add_typer(digest_app, name="digest")
 app.add_typer(subscribers_app, name="subscribers")
 app.add_typer(export_app, name="export")
 app.command("ui")(ui)
+app.command("serve")(serve)
 app.add_typer(users_app, name="users")
 
 

@@ -7,6 +7,7 @@ is one line and exit code 1 (``veille.cli.main`` catches them).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -242,6 +243,20 @@ def _ids(context: Context, ids: list[str]) -> list[str]:
     """Full article ids; a unique prefix of 6+ characters is accepted (the table shows 12)."""
     store = context.store(context.config())
     return store.resolve_ids(ids)
+
+
+@digest_app.command("approve")
+def digest_approve(
+    ctx: typer.Context,
+    week: WeekOption = None,
+    undo: Annotated[bool, typer.Option("--undo", help="Withdraw the approval.")] = False,
+    by: Annotated[str, typer.Option(help="Who approves (shown to the team).")] = "cli",
+) -> None:
+    """Approve a draft: `veille serve` publishes and sends it at settings.schedule.publish_cron."""
+    context: Context = ctx.obj
+    name = _week(context, week)
+    context.store(context.config()).approve_digest(name, None if undo else by)
+    out.print(f"{name} {'no longer approved' if undo else 'approved'}", highlight=False)
 
 
 @digest_app.command("publish")
@@ -480,3 +495,134 @@ def users_list(ctx: typer.Context) -> None:
 
 def _config_or_none(context: Context) -> Any:
     return context.config() if context.config_path.exists() else None
+
+
+def serve(
+    ctx: typer.Context,
+    ingest_every: Annotated[
+        float | None,
+        typer.Option(help="Minutes between ingest runs (default: settings.schedule).", min=0.05),
+    ] = None,
+    prefect_port: Annotated[
+        int, typer.Option(help="Port of the Prefect server started when PREFECT_API_URL is unset.")
+    ] = 4200,
+) -> None:
+    """Run the schedules: ingest, weekly draft and (once approved) publish-and-send.
+
+    Serves the Prefect deployments of flows/scheduled.py in this process until Ctrl-C. With
+    PREFECT_API_URL set, they are registered on that Prefect server and its UI shows the runs.
+    """
+    from datetime import timedelta
+
+    from veille.cli import _quiet_prefect
+
+    context: Context = ctx.obj
+    config = context.config()  # a bad sources.yaml stops here, with its one-line error
+    _quiet_prefect()
+    if not os.environ.get("PREFECT_API_URL"):
+        # Prefect's temporary in-process server cannot schedule runs ("Cannot schedule flows
+        # on an ephemeral server"): run a real one beside us, stopped when we stop.
+        os.environ["PREFECT_API_URL"] = _start_prefect_server(prefect_port)
+
+    from prefect import serve as prefect_serve
+    from prefect.schedules import Cron, Interval
+
+    from flows.scheduled import publish_approved, scheduled_ingest, weekly_draft
+
+    schedule = config.settings.schedule
+    tz = config.settings.timezone
+    parameters = {
+        "config_path": str(context.config_path.resolve()),
+        "db_path": str(context.db_path.resolve()) if context.db_path else None,
+    }
+    every = (
+        timedelta(minutes=ingest_every)
+        if ingest_every
+        else timedelta(hours=schedule.ingest_every_hours)
+    )
+    # to_deployment returns the deployment itself when called outside an event loop, as here.
+    deployments: list[Any] = [
+        scheduled_ingest.to_deployment(
+            name="veille-ingest",
+            schedules=[Interval(every, timezone=tz)],
+            parameters=parameters,
+            concurrency_limit=1,  # a run never overlaps the previous one
+        ),
+        weekly_draft.to_deployment(
+            name="veille-weekly-draft",
+            schedules=[Cron(schedule.draft_cron, timezone=tz)],
+            parameters=parameters,
+            concurrency_limit=1,
+        ),
+    ]
+    if schedule.publish_cron:
+        deployments.append(
+            publish_approved.to_deployment(
+                name="veille-publish-approved",
+                schedules=[Cron(schedule.publish_cron, timezone=tz)],
+                parameters=parameters,
+                concurrency_limit=1,
+            )
+        )
+    out.print(
+        f"veille serve: ingest every {every}, draft at '{schedule.draft_cron}'"
+        + (f", publish at '{schedule.publish_cron}'" if schedule.publish_cron else "")
+        + f" ({tz}) — Ctrl-C to stop.",
+        highlight=False,
+    )
+    prefect_serve(*deployments, print_starting_message=False)
+
+
+def _start_prefect_server(port: int) -> str:
+    """Start ``prefect server start`` on 127.0.0.1:port, wait until it answers, return its API
+    URL. The server is terminated when this process exits."""
+    import atexit
+    import subprocess
+    import tempfile
+    import time
+    import urllib.request
+
+    url = f"http://127.0.0.1:{port}/api"
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_API_URL": url}
+    log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the server
+        "w+", prefix="veille-prefect-server-", suffix=".log", delete=False
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+         "--port", str(port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+
+    import signal
+
+    # A service manager stops us with SIGTERM: exit normally so the server is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+    def stop() -> None:
+        if server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+    atexit.register(stop)
+    out.print(f"Starting a Prefect server on {url} (its UI: http://127.0.0.1:{port}/)…")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            log.seek(0)
+            detail = log.read().strip().splitlines()
+            raise VeilleError(
+                f"the Prefect server did not start ({detail[-1] if detail else 'no output'}). "
+                f"Hint: is port {port} free? Try --prefect-port, or set PREFECT_API_URL."
+            )
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:  # noqa: S310
+                if answer.status == 200:
+                    return url
+        except OSError:
+            pass
+        time.sleep(0.5)
+    stop()
+    raise VeilleError("the Prefect server did not answer within 120 s. Hint: set PREFECT_API_URL.")

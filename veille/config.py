@@ -56,6 +56,9 @@ HINTS: dict[str, str] = {
     "max_items": "give a whole number, e.g. 15",
     "max_per_section": "give a whole number, e.g. 5",
     "max_per_source": "give a whole number, e.g. 3",
+    "draft_cron": "give a cron line such as '0 6 * * 1' (Monday 06:00)",
+    "publish_cron": "give a cron line such as '0 8 * * 1', or null to publish by hand",
+    "ingest_every_hours": "give a number of hours, e.g. 6",
 }
 
 
@@ -101,6 +104,25 @@ class DigestSettings(_Strict):
         return value if value.endswith("/") else value + "/"
 
 
+class ScheduleSettings(_Strict):
+    """What ``veille serve`` runs, and when (in settings.timezone)."""
+
+    ingest_every_hours: Annotated[float, Field(gt=0, le=168)] = 6.0
+    draft_cron: str = "0 6 * * 1"  # Monday 06:00: draft last week
+    # Publish and e-mail last week's digest at this time once a curator approved it
+    # (`veille digest approve`); null: publishing stays manual.
+    publish_cron: str | None = None
+
+    @field_validator("draft_cron", "publish_cron")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if len(value.split()) != 5:
+            raise ValueError(f"{value!r} is not a cron line of five fields")
+        return value
+
+
 class Settings(_Strict):
     """Everything under ``settings:``; every key is optional."""
 
@@ -116,6 +138,7 @@ class Settings(_Strict):
     # An article whose relevance score is below this is kept but marked off-topic.
     relevance_threshold: Annotated[float, Field(gt=0, lt=1)] = 0.5
     digest: DigestSettings = DigestSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
 
     @field_validator("timezone")
     @classmethod

@@ -125,6 +125,7 @@ class Draft:
     failing_sources: tuple[tuple[str, str], ...]  # curators only
     published_at: datetime | None
     changes: dict[str, int] = field(default_factory=dict)  # of the last re-draft
+    approved_by: str | None = None  # a curator approved it for automatic publication
 
     @property
     def included(self) -> list[DraftItem]:
@@ -146,6 +147,7 @@ class Draft:
             "editorial": self.editorial,
             "top_article": top.article_id if top else None,
             "published_at": self.published_at.isoformat() if self.published_at else None,
+            "approved_by": self.approved_by,
             "figures": self.figures,
             "failing_sources": [{"source": n, "error": e} for n, e in self.failing_sources],
             "changes": self.changes,
@@ -322,6 +324,7 @@ def load(
         failing_sources=failing,
         published_at=utc_aware(row["published_at"]),
         changes=changes or {},
+        approved_by=row["approved_by"] if row["approved_at"] else None,
     )
 
 

@@ -240,6 +240,14 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         ALTER TABLE sources ADD COLUMN max_entries INTEGER;
         """,
     ),
+    (
+        9,
+        "a curator approves a week's digest for automatic publication",
+        """
+        ALTER TABLE digests ADD COLUMN approved_at TIMESTAMP;
+        ALTER TABLE digests ADD COLUMN approved_by TEXT;
+        """,
+    ),
 )
 
 # Below this many words, the same text is not evidence of the same story ("Lire la suite",
@@ -1204,6 +1212,16 @@ class Store:
             if rows:
                 con.execute("UPDATE digests SET updated_at = ? WHERE week = ?", [now, week])
         return len(rows)
+
+    def approve_digest(self, week: str, by: str | None) -> None:
+        """Mark the draft as approved (``by=None`` withdraws the approval)."""
+        with self.connect() as con:
+            found = con.execute(
+                "UPDATE digests SET approved_at = ?, approved_by = ? WHERE week = ? RETURNING week",
+                [utc_naive(now_utc()) if by else None, by, week],
+            ).fetchall()
+        if not found:
+            raise StoreError(f"there is no draft for {week}. Hint: run `veille digest draft`.")
 
     def publish_digest(self, week: str, snapshot: dict[str, Any], published_at: datetime) -> None:
         """Record the digest of ``week`` as published, with the snapshot the archive shows."""

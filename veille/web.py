@@ -101,6 +101,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "candidate": "non retenu",
         "publish": "Publier",
         "send": "Envoyer",
+        "approve": "Approuver pour l’envoi programmé",
+        "unapprove": "Retirer l’approbation",
+        "approved": "Approuvée par {who}",
         "published": "Publiée le",
         "not_published": "Pas encore publiée.",
         "send_confirm": "Envoyer la lettre à {n} abonné(s) ?",
@@ -176,6 +179,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "candidate": "not kept",
         "publish": "Publish",
         "send": "Send",
+        "approve": "Approve for the scheduled sending",
+        "unapprove": "Withdraw the approval",
+        "approved": "Approved by {who}",
         "published": "Published on",
         "not_published": "Not published yet.",
         "send_confirm": "Send the digest to {n} subscriber(s)?",
@@ -508,6 +514,12 @@ def create_app(
         result = digests.publish(config, store, week, digests_dir)
         return back(request, f"/apercu/{week}", f"{week} : {result.items} → {digests_dir / week}")
 
+    async def approve(request: Request) -> Response:
+        week = current_week(request)
+        view = digests.load(config, store, week)
+        store.approve_digest(week, None if view.approved_by else request.session["user"])
+        return back(request, f"/apercu/{week}", t["saved"])
+
     async def send(request: Request) -> Response:
         from veille.mail import SmtpSettings
 
@@ -729,6 +741,7 @@ def create_app(
         Route("/apercu/{week}/email", guarded(preview_email)),
         Route("/apercu/{week}/publier", guarded(publish), methods=["POST"]),
         Route("/apercu/{week}/envoyer", guarded(send), methods=["POST"]),
+        Route("/apercu/{week}/approuver", guarded(approve), methods=["POST"]),
         Route("/archives", guarded(archive)),
         Route("/sources", guarded(sources)),
         Route("/sources/ajouter", guarded(add_source), methods=["POST"]),

@@ -1,0 +1,67 @@
+"""The scheduled work of ``veille serve``: flows whose parameters are plain paths.
+
+Prefect stores a deployment's parameters as JSON, so these flows take the sources file and the
+database as strings and load the configuration themselves (validated, with the sources the
+curators added in the web app), at each run: an edit of sources.yaml applies at the next run.
+
+- ``scheduled-ingest``: the ``ingest`` flow (every 6 hours by default);
+- ``weekly-draft``: drafts last week (Monday 06:00 Europe/Paris by default), keeping edits;
+- ``publish-approved``: publishes and e-mails last week's digest, only once a curator approved it
+  (``veille digest approve`` or the web app), and only if it was not sent yet.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prefect import flow
+
+from flows.ingest import ingest_flow
+from veille import digest as digests
+from veille.config import Config, load_config
+from veille.store import Store
+
+
+def _load(config_path: str, db_path: str | None) -> tuple[Config, Store]:
+    config = load_config(Path(config_path))
+    if db_path:
+        store = Store(db_path)
+    else:
+        database = Path(config.settings.database)
+        store = Store(database if database.is_absolute() else Path(config_path).parent / database)
+    return config.with_managed(store.managed_sources()), store
+
+
+@flow(name="scheduled-ingest", log_prints=False, persist_result=False)
+async def scheduled_ingest(config_path: str, db_path: str | None = None) -> dict[str, object]:
+    """Fetch every enabled source (sources.yaml + the web app's) into the database."""
+    config, store = _load(config_path, db_path)
+    summary = await ingest_flow(config, str(store.path))
+    return summary.as_dict()
+
+
+@flow(name="weekly-draft", log_prints=False, persist_result=False)
+def weekly_draft(config_path: str, db_path: str | None = None) -> dict[str, object]:
+    """Draft last week's digest (curators' edits are kept)."""
+    config, store = _load(config_path, db_path)
+    week = digests.week_of(datetime.now(UTC), config.settings.timezone)
+    view = digests.draft(config, store, week)
+    return {"week": week, "included": len(view.included), "candidates": len(view.items)}
+
+
+@flow(name="publish-approved", log_prints=False, persist_result=False)
+def publish_approved(
+    config_path: str, db_path: str | None = None, send: bool = True
+) -> dict[str, object]:
+    """Publish (and e-mail) last week's digest if a curator approved it."""
+    from veille.mail import SmtpSettings
+
+    config, store = _load(config_path, db_path)
+    week = digests.week_of(datetime.now(UTC), config.settings.timezone)
+    row = store.digest(week)
+    if row is None or row.get("approved_at") is None:
+        return {"week": week, "published": False, "reason": "not approved by a curator"}
+    result = digests.publish(config, store, week, digests.digests_dir(config))
+    report = digests.send(config, store, week, SmtpSettings.from_env()) if send else None
+    return {"week": week, "published": True, "items": result.items, "mail": str(report)}

@@ -1,0 +1,88 @@
+"""``veille serve``: the deployments are registered with their schedules and a scheduled run
+completes, on a real Prefect server that veille starts beside itself (and stops with itself)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from tests.test_mail import _free_port
+from veille.localserver import LocalServer
+from veille.store import Store
+
+
+@pytest.mark.slow
+def test_serve_runs_the_ingest_on_its_schedule(demo_server: LocalServer, tmp_path: Path) -> None:
+    text = (REPO / "veille" / "demo_data" / "sources.yaml").read_text(encoding="utf-8")
+    (tmp_path / "sources.yaml").write_text(
+        text.replace("__BASE__", demo_server.base_url), encoding="utf-8"
+    )
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    for name in ("PREFECT_API_URL", "VEILLE_CONFIG", "VEILLE_DB"):
+        env.pop(name, None)
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "veille.cli", "serve", "--ingest-every", "0.2",
+         "--prefect-port", str(port)],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    db = tmp_path / "veille.duckdb"
+    completed: list[dict[str, object]] = []
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and serve.poll() is None:
+            time.sleep(3)
+            if db.exists():
+                completed = [r for r in Store(db).runs() if r["status"] == "completed"]
+                if completed:
+                    break
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        output, _ = serve.communicate(timeout=60)
+    assert completed, output[-3000:]
+    stats = completed[0]["stats"]
+    assert isinstance(stats, dict) and stats["new_articles"] > 20
+    assert "ingest every 0:00:12" in output
+    # The Prefect server veille started is gone with it.
+    time.sleep(2)
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0, "the Prefect server outlived serve"
+
+
+def test_scheduled_draft_and_publish_only_after_approval(
+    ingested: tuple[object, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from flows.scheduled import publish_approved, weekly_draft
+    from veille import digest as digests
+
+    _, db = ingested
+    shutil.copy(db, tmp_path / "veille.duckdb")
+    shutil.copytree(db.parent / "models", tmp_path / "models")
+    text = (REPO / "veille" / "demo_data" / "sources.yaml").read_text(encoding="utf-8")
+    (tmp_path / "sources.yaml").write_text(text.replace("__BASE__", "http://127.0.0.1:9"), "utf-8")
+    # The demo's news is from 2026-W47: pretend it is the Monday after, whatever today is.
+    monkeypatch.setattr(digests, "week_of", lambda now, tz: "2026-W47")
+
+    config_path, db_path = str(tmp_path / "sources.yaml"), str(tmp_path / "veille.duckdb")
+    drafted = weekly_draft.fn(config_path, db_path)
+    assert drafted["week"] == "2026-W47" and drafted["included"] > 0
+    waiting = publish_approved.fn(config_path, db_path, send=False)
+    assert waiting["published"] is False  # nobody approved it: nothing goes out
+    Store(db_path).approve_digest("2026-W47", "marie")
+    done = publish_approved.fn(config_path, db_path, send=False)
+    assert done["published"] is True
+    assert (tmp_path / "digests" / "2026-W47" / "digest.html").exists()
