@@ -431,6 +431,7 @@ def _health_row(r: dict[str, Any]) -> dict[str, Any]:
         "articles": r["articles"],
         "last_entries": r["last_entries"],
         "next_check_at": r["next_check_at"],  # backing off until then (failing sources)
+        "entries_per_week": r["entries_per_week"],  # new entries, average of the last 90 days
         "flags": r["flags"],  # silent, link pattern no longer matching, texts much shorter
     }
 

@@ -1040,9 +1040,11 @@ class Store:
         result = []
         for row in rows:
             item = dict(zip(names, row, strict=True))
+            new_90d = int(item.pop("new_90d"))
+            item["entries_per_week"] = round(new_90d / (90 / 7), 1)
             item["flags"] = health.silent_flags(
                 kind=item["kind"],
-                new_items_90d=int(item.pop("new_90d")),
+                new_items_90d=new_90d,
                 last_new_at=utc_aware(item["last_new_at"]),
                 last_entries=item["last_entries"],
                 had_entries_before=bool(item.pop("max_entries")),
