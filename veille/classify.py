@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -41,6 +39,7 @@ from sklearn.linear_model import LogisticRegression
 from veille.config import Tag
 from veille.dedup import normalise
 from veille.errors import VeilleError
+from veille.files import atomic_write
 
 MIN_POSITIVES = 5  # below this many hand-labelled examples, a tag uses its keywords
 KEYWORD_HITS = 2  # keyword rule: this many hits of a tag's keywords give the tag
@@ -568,12 +567,12 @@ class ModelStore:
         meta = {**meta, "name": name, "sklearn": sklearn.__version__}
         # Deflate: the vocabularies are text, a model shrinks about fourfold.
         data = sio.dumps(state, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
-        _atomic_write(self.folder / f"{name}.skops", data)
-        _atomic_write(
+        atomic_write(self.folder / f"{name}.skops", data)
+        atomic_write(
             self.folder / f"{name}.json", json.dumps(meta, indent=2, ensure_ascii=False).encode()
         )
         if make_current:
-            _atomic_write(self.pointer, json.dumps({"model": name}).encode())
+            atomic_write(self.pointer, json.dumps({"model": name}).encode())
         self.prune()
         return name
 
@@ -587,16 +586,3 @@ class ModelStore:
             for suffix in (".skops", ".json"):
                 (self.folder / f"{name}{suffix}").unlink(missing_ok=True)
         return doomed
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

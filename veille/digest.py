@@ -22,8 +22,6 @@ Usage::
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -33,6 +31,7 @@ from typing import Any
 
 from veille.config import Config
 from veille.errors import VeilleError
+from veille.files import atomic_write
 from veille.render import (
     Digest,
     DigestItem,
@@ -48,7 +47,7 @@ from veille.render import (
 )
 from veille.store import Store, now_utc, utc_aware
 from veille.summarize import summarize
-from veille.weeks import parse_week, week_bounds
+from veille.weeks import parse_week, week_bounds, week_name
 
 __all__ = [
     "OTHER_SECTION",
@@ -638,32 +637,18 @@ def publish(
 
 
 def _write(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically (temporary file in the same folder, then rename)."""
+    """Write a published file atomically (:func:`veille.files.atomic_write`)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            Path(tmp).chmod(0o644)
-            Path(tmp).replace(path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        return atomic_write(path, text)
     except OSError as exc:
         raise DigestError(
             f"cannot write {path}: {exc.strerror or exc}. Hint: check that the folder is "
             "writable, or pass --out with another folder."
         ) from None
-    return path
 
 
 def week_of(moment: datetime, tz: str) -> str:
     """The ISO week before the one containing ``moment``: the week a Monday letter covers."""
-    from veille.weeks import week_name
-
     return week_name(moment - timedelta(days=7), tz)
 
 

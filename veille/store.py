@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import signal
 import time
 import warnings
@@ -36,6 +35,7 @@ import pyarrow as pa
 
 from veille import health
 from veille.errors import DatabaseLockedError, RunInProgressError, StoreError
+from veille.files import atomic_copy
 from veille.models import Article, Sighting
 
 # (version, name, statements). Append only: never edit a migration that has shipped.
@@ -889,16 +889,11 @@ class Store:
         file, so no run writes meanwhile); only the ``keep`` newest copies are kept."""
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{self.path.stem}-{now_utc():%Y%m%dT%H%M%S.%fZ}{self.path.suffix}"
-        tmp = target.with_name("." + target.name + ".tmp")
         with self.connect() as con:
             con.execute("CHECKPOINT")
             try:
-                shutil.copyfile(self.path, tmp)
-                with tmp.open("rb+") as handle:
-                    os.fsync(handle.fileno())
-                tmp.replace(target)
+                atomic_copy(self.path, target)
             except OSError as exc:
-                tmp.unlink(missing_ok=True)
                 raise StoreError(
                     f"cannot write the backup {target}: {exc.strerror or exc}. "
                     "Hint: check the folder and the free space."

@@ -1,0 +1,47 @@
+"""Writing files so that a reader never sees half of one: the one place veille does it.
+
+A temporary file in the same folder is written and flushed to disk, then renamed over the
+target (a rename within a folder is atomic on POSIX). A crash leaves the previous version whole
+and, at worst, a hidden ``.name.*`` temporary file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def _replacing(path: Path) -> Iterator[Path]:
+    """A temporary path to fill; renamed over ``path`` when the block ends without error."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        with tmp.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        tmp.chmod(0o644)  # mkstemp makes it 0600: published files are read by a web server
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write(path: Path, data: bytes | str) -> Path:
+    """Write ``data`` (text is UTF-8 with LF line ends) to ``path`` atomically."""
+    with _replacing(path) as tmp:
+        tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+def atomic_copy(source: Path, path: Path) -> Path:
+    """Copy ``source`` to ``path`` atomically (large files are streamed, not read whole)."""
+    with _replacing(path) as tmp:
+        shutil.copyfile(source, tmp)
+    return path
