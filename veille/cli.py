@@ -221,7 +221,7 @@ def articles(
 ) -> None:
     """List stored articles, newest first."""
     context: Context = ctx.obj
-    config = _config_if_present(context)
+    config = context.config_if_present()
     tz = config.settings.timezone if config else "Europe/Paris"
     since, until = week_bounds(week, tz) if week else (None, None)
     rows = context.store(config).articles(
@@ -251,13 +251,8 @@ def reject(
 ) -> None:
     """Reject articles: they (and reposts of them) no longer appear, even when re-listed."""
     context: Context = ctx.obj
-    store = context.store(_config_if_present(context))
-    found = store.set_rejected(article_ids, rejected=not undo)
-    if found < len(set(article_ids)):
-        raise VeilleError(
-            f"{len(set(article_ids)) - found} of these ids match no article. "
-            "Hint: ids are in `veille articles --all --json`."
-        )
+    store = context.store(context.config_if_present())
+    found = _all_found(store.set_rejected(article_ids, rejected=not undo), article_ids)
     # A rejection is also a label for the classifier (`veille train`).
     if undo:
         store.withdraw_decisions(article_ids, "reject")
@@ -277,18 +272,23 @@ def tag(
     """Set the tags of articles (a curator's decision: the classifier learns from it)."""
     context: Context = ctx.obj
     config = context.config()
-    tags = [t.strip() for t in set_.split(",") if t.strip()]
-    unknown = [t for t in tags if t not in config.tag_ids()]
-    if unknown or not tags:
-        problem = f"unknown tag {unknown[0]!r}" if unknown else "no tag given"
-        raise VeilleError(f"{problem}. Hint: tags are {', '.join(config.tag_ids())}.")
-    found = context.store(config).record_decision(article_ids, "tags", relevant=True, tags=tags)
-    if found < len(set(article_ids)):
+    tags = config.check_tags([t.strip() for t in set_.split(",") if t.strip()])
+    store = context.store(config)
+    found = _all_found(
+        store.record_decision(article_ids, "tags", relevant=True, tags=tags), article_ids
+    )
+    out.print(f"{found} article{'s' if found != 1 else ''} tagged {', '.join(tags)}")
+
+
+def _all_found(found: int, article_ids: list[str]) -> int:
+    """``found`` when every id matched an article; a one-line error otherwise."""
+    missing = len(set(article_ids)) - found
+    if missing > 0:
         raise VeilleError(
-            f"{len(set(article_ids)) - found} of these ids match no article. "
+            f"{missing} of these ids match no article. "
             "Hint: ids are in `veille articles --all --json`."
         )
-    out.print(f"{found} article{'s' if found != 1 else ''} tagged {', '.join(tags)}")
+    return found
 
 
 @app.command()
@@ -357,13 +357,6 @@ def _print_report(title: str, report: Any) -> None:
         out.print(f"mixed up (expected → given): {mixed}", highlight=False)
 
 
-def _config_if_present(context: Context) -> Config | None:
-    """The config when the file exists (reading commands work with --db alone)."""
-    if context.config_path.exists():
-        return context.config()
-    return None
-
-
 @sources_app.command("check")
 def sources_check(
     ctx: typer.Context,
@@ -371,7 +364,7 @@ def sources_check(
 ) -> None:
     """Health of every source: last success, consecutive errors, last error, entries."""
     context: Context = ctx.obj
-    config = _config_if_present(context)
+    config = context.config_if_present()
     store = context.store(config)
     if config is not None:
         store.sync_sources(config.sources)
@@ -446,7 +439,7 @@ def db_backup(
 ) -> None:
     """Copy the database to a dated file (safe while the app runs; a run waits meanwhile)."""
     context: Context = ctx.obj
-    store = context.store(_config_if_present(context))
+    store = context.store(context.config_if_present())
     if not store.path.exists():
         raise VeilleError(f"there is no database at {store.path}. Hint: pass --db PATH.")
     target = store.backup(to or store.path.parent / "backups", keep=keep)
@@ -462,7 +455,7 @@ def db_runs(
 ) -> None:
     """The latest runs: completed, running, or crashed (killed before they finished)."""
     context: Context = ctx.obj
-    rows = context.store(_config_if_present(context)).runs(limit)
+    rows = context.store(context.config_if_present()).runs(limit)
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return

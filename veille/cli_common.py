@@ -22,6 +22,10 @@ class Context:
     def config(self) -> Config:
         return load_config(self.config_path)
 
+    def config_if_present(self) -> Config | None:
+        """The config when the file exists (reading commands work with --db alone)."""
+        return self.config() if self.config_path.exists() else None
+
     def store(self, config: Config | None = None) -> Store:
         if self.db_path is not None:
             return Store(self.db_path)

@@ -472,7 +472,7 @@ def users_add(
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     check_new_password(password)
-    created = context.store(_config_or_none(context)).set_user(user, hash_password(password))
+    created = context.store(context.config_if_present()).set_user(user, hash_password(password))
     out.print(f"{user} {'created' if created else 'password changed'}", highlight=False)
 
 
@@ -480,7 +480,7 @@ def users_add(
 def users_remove(ctx: typer.Context, name: Annotated[str, typer.Argument()]) -> None:
     """Delete an account (its open sessions stop working)."""
     context: Context = ctx.obj
-    if not context.store(_config_or_none(context)).remove_user(name.strip().lower()):
+    if not context.store(context.config_if_present()).remove_user(name.strip().lower()):
         raise VeilleError(f"no account named {name!r}. Hint: `veille users list`.")
     out.print(f"{name} removed", highlight=False)
 
@@ -489,12 +489,8 @@ def users_remove(ctx: typer.Context, name: Annotated[str, typer.Argument()]) -> 
 def users_list(ctx: typer.Context) -> None:
     """List accounts and their last login."""
     context: Context = ctx.obj
-    for u in context.store(_config_or_none(context)).users():
+    for u in context.store(context.config_if_present()).users():
         out.print(f"{u['name']}  last login {u['last_login_at'] or 'never'}", highlight=False)
-
-
-def _config_or_none(context: Context) -> Any:
-    return context.config() if context.config_path.exists() else None
 
 
 def serve(

@@ -345,6 +345,14 @@ class Config(_Strict):
     def tag_ids(self) -> list[str]:
         return [t.id for t in self.taxonomy]
 
+    def check_tags(self, tags: list[str]) -> list[str]:
+        """``tags`` when it is a non-empty list of taxonomy ids; ConfigError saying which not."""
+        unknown = [t for t in tags if t not in self.tag_ids()]
+        if unknown or not tags:
+            problem = f"unknown tag {unknown[0]!r}" if unknown else "no tag given"
+            raise ConfigError(f"{problem}. Hint: tags are {', '.join(self.tag_ids())}.")
+        return tags
+
     @model_validator(mode="after")
     def _unique_ids(self) -> Config:
         seen: set[str] = set()

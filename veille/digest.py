@@ -419,10 +419,7 @@ def set_editorial(store: Store, week: str, text: str | None) -> None:
 def set_tags(config: Config, store: Store, week: str, article_id: str, tags: Sequence[str]) -> None:
     """Change an item's tags: the article keeps them (a label for the classifier) and the
     item moves to its first tag's section unless a curator placed it already."""
-    unknown = [t for t in tags if t not in config.tag_ids()]
-    if unknown or not tags:
-        problem = f"unknown tag {unknown[0]!r}" if unknown else "no tag given"
-        raise DigestError(f"{problem}. Hint: tags are {', '.join(config.tag_ids())}.")
+    config.check_tags(list(tags))
     items = {i.article_id: i for i in load(config, store, week).items}
     if article_id not in items:
         _require(store, week, [article_id], 0)

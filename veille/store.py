@@ -837,17 +837,17 @@ class Store:
     def decisions(self) -> list[dict[str, Any]]:
         """The active decision of each decided article, with the text the model reads."""
         with self.connect() as con:
-            cursor = con.execute(
+            return _all(
+                con,
                 """
                 SELECT d.id AS decision, d.article_id, d.kind, d.relevant,
                        coalesce(d.tags, a.tags) AS tags, d.decided_at,
                        a.title, a.summary, left(a.text, 4000) AS text
                   FROM decisions d JOIN articles a ON a.id = d.article_id
                  WHERE d.active ORDER BY d.id
-                """
+                """,
+                [],
             )
-            names = [c[0] for c in cursor.description or ()]
-            return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
     # -- runs ----------------------------------------------------------------------------------
 
@@ -999,17 +999,16 @@ class Store:
             sql += " LIMIT $limit"
             params["limit"] = limit
         with self.connect() as con:
-            cursor = con.execute(sql, params)
-            names = [d[0] for d in cursor.description or ()]
-            rows = cursor.fetchall()
-        return [_article_dict(dict(zip(names, row, strict=True))) for row in rows]
+            rows = _all(con, sql, params)
+        return [_article_dict(row) for row in rows]
 
     def source_health(self, now: datetime | None = None) -> list[dict[str, Any]]:
         """Health of every stored source: errors, backoff, counts, and the warning ``flags``
         of :func:`veille.health.silent_flags`."""
         now = now or now_utc()
         with self.connect() as con:
-            cursor = con.execute(
+            rows = _all(
+                con,
                 """
                 SELECT s.id, s.url, s.kind, s.name, s.enabled, s.error_count, s.total_errors,
                        s.last_error, s.last_error_kind, s.last_error_at, s.last_success_at,
@@ -1030,11 +1029,8 @@ class Store:
                 """,
                 {"now": utc_naive(now)},
             )
-            names = [d[0] for d in cursor.description or ()]
-            rows = cursor.fetchall()
         result = []
-        for row in rows:
-            item = dict(zip(names, row, strict=True))
+        for item in rows:
             new_90d = int(item.pop("new_90d"))
             item["entries_per_week"] = round(new_90d / (90 / 7), 1)
             item["flags"] = health.silent_flags(

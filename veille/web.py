@@ -569,8 +569,12 @@ def create_app(
 
     # -- sources -------------------------------------------------------------------------------
 
+    def sources_now() -> Config:
+        """sources.yaml plus the sources added or switched here (read at each request)."""
+        return config.with_managed(store.managed_sources())
+
     async def sources(request: Request) -> Response:
-        effective = config.with_managed(store.managed_sources())
+        effective = sources_now()
         health = {h["id"]: h for h in store.source_health()}
         now = datetime.now(UTC)
         rows = []
@@ -587,7 +591,7 @@ def create_app(
 
         url = str(request.state.form.get("url", ""))
         found = await discover(url, config.fetch_limits())
-        effective = config.with_managed(store.managed_sources())
+        effective = sources_now()
         taken = {s.id for s in effective.sources}
         if found.url in {s.url for s in effective.sources}:
             raise digests.DigestError(f"{found.url} is already a source")
@@ -608,7 +612,7 @@ def create_app(
 
     async def toggle_source(request: Request) -> Response:
         sid = request.path_params["source_id"]
-        effective = config.with_managed(store.managed_sources())
+        effective = sources_now()
         current = {s.id: s for s in effective.sources}
         if sid not in current:
             return PlainTextResponse("unknown source", status_code=404)
@@ -620,7 +624,7 @@ def create_app(
 
         data = await _upload(request.state.form, "file")
         feeds = parse_opml(data, name="OPML")
-        effective = config.with_managed(store.managed_sources())
+        effective = sources_now()
         taken = {s.id for s in effective.sources}
         known_urls = {s.url for s in effective.sources}
         rows = []
@@ -639,7 +643,7 @@ def create_app(
     async def export_opml(request: Request) -> Response:
         from veille.opml import OpmlFeed, render_opml
 
-        effective = config.with_managed(store.managed_sources())
+        effective = sources_now()
         feeds = [
             OpmlFeed(s.url, s.name or s.id, None, None)
             for s in effective.sources
