@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -15,7 +17,6 @@ from typing import Any
 import pytest
 import uvicorn
 
-from tests.test_mail import _free_port
 from veille.config import Config, DigestSettings
 from veille.localserver import LocalServer
 
@@ -64,6 +65,21 @@ def run_veille(
 SITE = "https://veille.of-exemple.fr/"
 
 
+def free_port() -> int:
+    """A TCP port nobody listens on right now, on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def copy_ingested(db: Path, folder: Path) -> Path:
+    """A private copy of an ingested database and its models in ``folder``."""
+    shutil.copy(db, folder / db.name)
+    shutil.copytree(db.parent / "models", folder / "models")
+    return folder / db.name
+
+
 def with_site(config: Config, **digest: Any) -> Config:
     """The configuration with a public site address (feed, e-mail links)."""
     settings = config.settings.model_copy(
@@ -91,7 +107,7 @@ class UvicornThread:
     """An ASGI app served by uvicorn on 127.0.0.1 in a thread (``with ... as url``)."""
 
     def __init__(self, app: Any) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +22,7 @@ import lxml.html
 import pytest
 from markdown_it import MarkdownIt
 
-from tests.conftest import SITE, UvicornThread, run_veille
+from tests.conftest import SITE, UvicornThread, copy_ingested, run_veille
 from tests.test_mail import Collector, _server
 from veille import digest as digests
 from veille.config import Config
@@ -39,9 +38,7 @@ WEEK = "2026-W47"  # the week of the demo site's training news
 def store(ingested: tuple[Config, Path], tmp_path: Path) -> Store:
     """A private copy of the ingested database (and its models) for one test."""
     _, db = ingested
-    shutil.copy(db, tmp_path / db.name)
-    shutil.copytree(db.parent / "models", tmp_path / "models")
-    return Store(tmp_path / db.name)
+    return Store(copy_ingested(db, tmp_path))
 
 
 @pytest.fixture
@@ -429,8 +426,7 @@ def test_cli_draft_edit_publish_send_and_export(
     from tests.conftest import REPO
 
     _, db = ingested
-    shutil.copy(db, tmp_path / "veille.duckdb")
-    shutil.copytree(db.parent / "models", tmp_path / "models")
+    copy_ingested(db, tmp_path)
     text = (REPO / "veille" / "demo_data" / "sources.yaml").read_text(encoding="utf-8")
     (tmp_path / "sources.yaml").write_text(
         text.replace("__BASE__", "http://127.0.0.1:9"), encoding="utf-8"

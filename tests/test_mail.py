@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
@@ -16,6 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from tests.conftest import free_port
 from veille.mail import (
     MailError,
     SmtpSettings,
@@ -72,13 +72,6 @@ class Collector:
         return parsed
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _authenticate(
     server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: object
 ) -> AuthResult:
@@ -90,7 +83,7 @@ def _authenticate(
 
 
 def _server(handler: Collector, **kwargs: Any) -> Iterator[tuple[Collector, int]]:
-    port = _free_port()
+    port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     try:
@@ -362,7 +355,7 @@ def test_starttls_required_but_not_offered(
 
 
 def test_unreachable_server_is_a_clear_error(digest: Digest) -> None:
-    settings = _settings(_free_port())
+    settings = _settings(free_port())
     with pytest.raises(MailError, match=r"cannot connect to the SMTP server 127.0.0.1:.*HOST"):
         send_all(
             _messages(digest, RECIPIENTS[:1]),
@@ -373,7 +366,7 @@ def test_unreachable_server_is_a_clear_error(digest: Digest) -> None:
 
 
 def test_nothing_to_send_opens_no_connection(digest: Digest) -> None:
-    settings = _settings(_free_port())  # nobody listens there: connecting would fail
+    settings = _settings(free_port())  # nobody listens there: connecting would fail
     report = send_all(
         _messages(digest, RECIPIENTS),
         settings,

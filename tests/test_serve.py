@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
-from tests.test_mail import _free_port
+from tests.conftest import REPO, copy_ingested, free_port
 from veille.localserver import LocalServer
 from veille.store import Store
 
@@ -25,7 +24,7 @@ def test_serve_runs_the_ingest_on_its_schedule(demo_server: LocalServer, tmp_pat
     (tmp_path / "sources.yaml").write_text(
         text.replace("__BASE__", demo_server.base_url), encoding="utf-8"
     )
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "PREFECT_HOME": str(tmp_path / "prefect"),
@@ -64,14 +63,11 @@ def test_serve_runs_the_ingest_on_its_schedule(demo_server: LocalServer, tmp_pat
 def test_scheduled_draft_and_publish_only_after_approval(
     ingested: tuple[object, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import shutil
-
     from flows.scheduled import publish_approved, weekly_draft
     from veille import digest as digests
 
     _, db = ingested
-    shutil.copy(db, tmp_path / "veille.duckdb")
-    shutil.copytree(db.parent / "models", tmp_path / "models")
+    copy_ingested(db, tmp_path)
     text = (REPO / "veille" / "demo_data" / "sources.yaml").read_text(encoding="utf-8")
     (tmp_path / "sources.yaml").write_text(text.replace("__BASE__", "http://127.0.0.1:9"), "utf-8")
     # The demo's news is from 2026-W47: pretend it is the Monday after, whatever today is.

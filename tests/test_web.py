@@ -7,7 +7,6 @@ demo site); the browser is Debian's chromium driven by Playwright.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ import httpx
 import pytest
 from starlette.routing import Mount, Route
 
-from tests.conftest import REPO, UvicornThread, run_veille
+from tests.conftest import REPO, UvicornThread, copy_ingested, run_veille
 from veille.auth import LoginThrottle, hash_password
 from veille.config import Config
 from veille.store import Store
@@ -34,9 +33,7 @@ CHROMIUM = "/usr/bin/chromium"
 @pytest.fixture
 def app_env(ingested: tuple[Config, Path], tmp_path: Path) -> tuple[Config, Store, Path]:
     config, db = ingested
-    shutil.copy(db, tmp_path / db.name)
-    shutil.copytree(db.parent / "models", tmp_path / "models")
-    store = Store(tmp_path / db.name, lock_timeout=20)
+    store = Store(copy_ingested(db, tmp_path), lock_timeout=20)
     store.set_user(USER, hash_password(PASSWORD))
     return config, store, tmp_path / "digests"
 
