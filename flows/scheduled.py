@@ -25,11 +25,7 @@ from veille.store import Store
 
 def _load(config_path: str, db_path: str | None) -> tuple[Config, Store]:
     config = load_config(Path(config_path))
-    if db_path:
-        store = Store(db_path)
-    else:
-        database = Path(config.settings.database)
-        store = Store(database if database.is_absolute() else Path(config_path).parent / database)
+    store = Store(db_path or config.database_path())
     return config.with_managed(store.managed_sources()), store
 
 

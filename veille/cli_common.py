@@ -30,10 +30,5 @@ class Context:
         if self.db_path is not None:
             return Store(self.db_path)
         if config is not None:
-            return Store(_relative_to_config(self.config_path, config.settings.database))
+            return Store(config.database_path())
         return Store("veille.duckdb")
-
-
-def _relative_to_config(config_path: Path, database: str) -> Path:
-    path = Path(database)
-    return path if path.is_absolute() else config_path.parent / path

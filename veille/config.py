@@ -337,6 +337,11 @@ class Config(_Strict):
             raise ValueError(f"duplicate tag id {duplicates[0]!r} in taxonomy")
         return self
 
+    def database_path(self) -> Path:
+        """settings.database; a relative path is next to the sources file."""
+        database = Path(self.settings.database)
+        return database if database.is_absolute() else Path(self.path).parent / database
+
     def models_path(self, database: str | Path) -> Path:
         """The folder of trained models (settings.models_dir, relative to the database)."""
         folder = Path(self.settings.models_dir)

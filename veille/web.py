@@ -128,6 +128,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "week_next": "semaine suivante →",
         "saved": "Enregistré.",
         "csrf": "Formulaire expiré : rechargez la page et recommencez.",
+        "unsub_confirm": "Ne plus recevoir la lettre de veille à l’adresse {email} ?",
+        "unsub_button": "Me désinscrire",
+        "unsub_done": "C’est fait : {email} ne recevra plus la lettre de veille.",
+        "unsub_already": "{email} n’est pas (ou plus) inscrit(e) à la lettre de veille.",
+        "unsub_invalid": "Ce lien de désinscription n’est pas valide. Copiez le lien complet "
+        "depuis la lettre, ou écrivez à l’équipe qui vous l’envoie.",
         "figures": "{gathered} articles, {duplicates} doublons, {off_topic} hors sujet",
         "col_source": "source",
         "col_state": "état",
@@ -206,6 +212,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "week_next": "next week →",
         "saved": "Saved.",
         "csrf": "This form expired: reload the page and try again.",
+        "unsub_confirm": "Stop receiving the digest at {email}?",
+        "unsub_button": "Unsubscribe me",
+        "unsub_done": "Done: {email} will no longer receive the digest.",
+        "unsub_already": "{email} is not (or no longer) subscribed to the digest.",
+        "unsub_invalid": "This unsubscribe link is not valid. Copy the whole link from the "
+        "e-mail, or write to the team that sends it.",
         "figures": "{gathered} articles, {duplicates} duplicates, {off_topic} off-topic",
         "col_source": "source",
         "col_state": "state",
@@ -695,7 +707,6 @@ def create_app(
     # -- public: unsubscribe -------------------------------------------------------------------
 
     async def unsubscribe(request: Request) -> Response:
-        text = _UNSUBSCRIBE.get(lang, _UNSUBSCRIBE["fr"])
         params = dict(request.query_params)
         email = params.get("email", "")
         token = params.get("token", "")
@@ -705,21 +716,21 @@ def create_app(
         )
         if not valid:
             return page(
-                request, "unsubscribe.html", status=400, message=text["invalid"], form=False
+                request, "unsubscribe.html", status=400, message=t["unsub_invalid"], form=False
             )
         address = email.strip().lower()
         if request.method == "GET":
             return page(
                 request,
                 "unsubscribe.html",
-                message=text["confirm"].format(email=address),
+                message=t["unsub_confirm"].format(email=address),
                 form=True,
-                button=text["button"],
+                button=t["unsub_button"],
             )
         done = store.unsubscribe(address)
         key = "done" if done else "already"
         return page(
-            request, "unsubscribe.html", message=text[key].format(email=address), form=False
+            request, "unsubscribe.html", message=t[f"unsub_{key}"].format(email=address), form=False
         )
 
     async def unsubscribe_post(request: Request) -> Response:
@@ -780,25 +791,6 @@ _DUMMY_HASH = (
     "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$"
     "0Jd4v0pDKcdk5c4Q0ipgGmEnAGj0mF9s4C6G4k4Ew7k"
 )
-
-_UNSUBSCRIBE = {
-    "fr": {
-        "confirm": "Ne plus recevoir la lettre de veille à l’adresse {email} ?",
-        "button": "Me désinscrire",
-        "done": "C’est fait : {email} ne recevra plus la lettre de veille.",
-        "already": "{email} n’est pas (ou plus) inscrit(e) à la lettre de veille.",
-        "invalid": "Ce lien de désinscription n’est pas valide. Copiez le lien complet depuis "
-        "la lettre, ou écrivez à l’équipe qui vous l’envoie.",
-    },
-    "en": {
-        "confirm": "Stop receiving the digest at {email}?",
-        "button": "Unsubscribe me",
-        "done": "Done: {email} will no longer receive the digest.",
-        "already": "{email} is not (or no longer) subscribed to the digest.",
-        "invalid": "This unsubscribe link is not valid. Copy the whole link from the e-mail, "
-        "or write to the team that sends it.",
-    },
-}
 
 
 async def _form(request: Request) -> FormData:
