@@ -106,6 +106,25 @@ def test_killed_pass_then_a_normal_pass_equals_an_uninterrupted_one(
     assert sorted(statuses) == ["completed", "crashed"]
 
 
+def test_killed_while_its_workers_start_leaves_no_process_behind() -> None:
+    child = (
+        "import asyncio, os, signal\n"
+        "from veille.pipeline import ExtractionPool\n"
+        "async def main():\n"
+        "    pool = ExtractionPool(2)\n"
+        "    pool.start()\n"
+        "    await asyncio.sleep(0.3)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "asyncio.run(main())\n"
+    )
+    # The output pipes close only when every process holding them is gone: a worker or
+    # forkserver left behind would make this wait for ever (here: fail at the timeout).
+    result = subprocess.run(
+        [sys.executable, "-c", child], cwd=REPO, capture_output=True, timeout=90, check=False
+    )
+    assert result.returncode == -signal.SIGKILL, result.stderr[-2000:]
+
+
 def test_killing_the_veille_command_mid_run(
     site: LocalServer, reference: dict[str, object], tmp_path: Path
 ) -> None:

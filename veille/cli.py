@@ -90,6 +90,9 @@ def run_ingest(
 ) -> RunSummary:
     """Run the ``ingest`` flow with a live progress display."""
     _quiet_prefect()
+    from veille.pipeline import start_workers_early
+
+    start_workers_early()  # the extraction workers warm up while Prefect is imported
     from prefect.events.worker import EventsWorker
 
     from flows.ingest import ingest_flow  # imported late: importing Prefect takes seconds
@@ -201,10 +204,10 @@ def print_summary(summary: RunSummary) -> None:
         )
     if summary.dedup is not None and summary.classify is not None:
         trained = " (first model, trained from the seed labels)" if summary.classify.trained else ""
+        model = f" · model {summary.classify.model}{trained}" if summary.classify.model else ""
         out.print(
             f"{summary.dedup.duplicates} duplicates merged · {summary.classify.articles} "
-            f"classified, {summary.classify.off_topic} off-topic · model "
-            f"{summary.classify.model}{trained}",
+            f"classified, {summary.classify.off_topic} off-topic{model}",
             highlight=False,
         )
 

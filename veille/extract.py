@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import logging
 import re
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -146,6 +147,13 @@ def extract_article_safe(url: str, html: bytes) -> Extracted | str:
     except Exception as exc:  # a worker must answer, whatever trafilatura raised
         logger.warning("extraction crashed on %s", url, exc_info=True)
         return f"extraction failed ({type(exc).__name__}: {exc})"
+
+
+def extract_article_timed(url: str, html: bytes) -> tuple[Extracted | str, float]:
+    """``extract_article_safe`` and the CPU seconds it took in this (worker) process."""
+    started = time.process_time()
+    result = extract_article_safe(url, html)
+    return result, time.process_time() - started
 
 
 def warm_up() -> None:

@@ -19,17 +19,19 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import hashlib
 import json
 import multiprocessing
 import re
+import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -47,6 +49,8 @@ from veille.identity import (
 )
 from veille.models import Article, Entry, Extracted, FetchResult, Sighting
 from veille.store import Store, crash_point, now_utc
+
+T = TypeVar("T")
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
@@ -75,6 +79,30 @@ class SourceOutcome:
 
 
 @dataclass(slots=True)
+class Timings:
+    """Where a pass spent its time, in seconds (stored with the run, read by ``bench/perf.py``).
+
+    The sources run concurrently, so the per-stage sums overlap each other and exceed the
+    pass's wall time: ``fetch_*`` add up the waits of all requests, ``extract_cpu`` the CPU
+    time the extraction workers spent on trafilatura, ``parse`` and ``store`` the work done in
+    this process (feed parsing, DuckDB queries and commits).
+    """
+
+    sources_wall: float = 0.0  # fetching, extracting and storing every source, start to end
+    fetch_feeds: float = 0.0
+    fetch_pages: float = 0.0
+    parse: float = 0.0
+    extract_cpu: float = 0.0
+    store: float = 0.0
+    dedup: float = 0.0
+    classify: float = 0.0
+    pages_extracted: int = 0
+
+    def as_dict(self) -> dict[str, float]:
+        return {name: round(float(getattr(self, name)), 3) for name in self.__dataclass_fields__}
+
+
+@dataclass(slots=True)
 class RunSummary:
     """Totals of one pass, printed at the end of ``veille run``."""
 
@@ -87,6 +115,7 @@ class RunSummary:
     waiting: list[tuple[str, datetime]] = field(default_factory=list)
     offline: bool = False  # every source failed for network reasons: errors not counted
     crashed_runs: list[str] = field(default_factory=list)  # left "running" by a dead process
+    timings: Timings = field(default_factory=Timings)
 
     @property
     def sources_ok(self) -> int:
@@ -133,6 +162,7 @@ class RunSummary:
             "off_topic": self.classify.off_topic if self.classify else 0,
             "model": self.classify.model if self.classify else None,
             "seconds": round(self.seconds, 3),
+            "timings": self.timings.as_dict(),
             "failed": {o.source_id: o.error for o in self.outcomes if not o.ok},
         }
 
@@ -161,32 +191,68 @@ class ExtractionPool:
 
     ``concurrent.futures`` cannot cancel a running call, so a page that overruns its time limit
     gets its workers killed and the pool restarted (trafilatura can run away on huge pages:
-    adbar/trafilatura#704). Workers start from a forkserver with ``veille.extract`` preloaded:
-    forking a process that already runs Prefect's threads is unsafe.
+    adbar/trafilatura#704). Workers are forked from a server that preloaded ``veille._workers``
+    (so they start warm), not from this process: forking one that runs Prefect's threads is
+    unsafe.
     """
 
-    def __init__(self, workers: int = 2, *, timeout: float = 60.0) -> None:
+    def __init__(
+        self, workers: int = 2, *, timeout: float = 60.0, in_flight: int | None = None
+    ) -> None:
         self.workers = max(1, workers)
         self.timeout = timeout
-        self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["veille.extract"])
+        # Pages fetched or being fetched but not yet extracted, across all sources. The network
+        # is faster than trafilatura, so without this bound every page of a large backlog would
+        # wait in memory for a worker (10,000 pages of ~150 KB: 1.5 GB).
+        self.in_flight = in_flight or 8 * self.workers
+        self.cpu_seconds = 0.0  # spent by the workers in trafilatura, summed
+        self.pages = 0
+        self._slots: asyncio.Semaphore | None = None
+        self._context = forkserver_context()
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the workers now, in a background thread, without waiting for them.
+
+        A worker takes ~3 s to be ready (forkserver, imports, date-parser warm-up), and
+        starting one blocks the caller meanwhile: begun at the start of a pass, that time
+        overlaps the fetching of the feeds instead of stalling the event loop later.
+        """
+
+        def spawn() -> None:
+            executor = self._executor()
+            for _ in range(self.workers):  # one trivial job per worker makes each one start
+                executor.submit(int)
+
+        threading.Thread(target=spawn, name="veille-pool-start", daemon=True).start()
+
+    @property
+    def slots(self) -> asyncio.Semaphore:
+        """Hold one while fetching and extracting a page: bounds the pages held in memory."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.in_flight)
+        return self._slots
 
     def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=self._context,
-                initializer=extract.warm_up,  # date-parser compilation, once per worker
-            )
-        return self._pool
+        with self._lock:
+            if self._pool is None:
+                self._pool = concurrent.futures.ProcessPoolExecutor(
+                    max_workers=self.workers,
+                    mp_context=self._context,
+                )
+            return self._pool
 
     async def extract(self, url: str, html: bytes) -> Extracted | str:
         """Extract one page in a worker; an error message instead of an exception."""
         loop = asyncio.get_running_loop()
         try:
-            future = loop.run_in_executor(self._executor(), extract.extract_article_safe, url, html)
-            return await asyncio.wait_for(future, self.timeout)
+            work = extract.extract_article_timed
+            future = loop.run_in_executor(self._executor(), work, url, html)
+            result, cpu = await asyncio.wait_for(future, self.timeout)
+            self.cpu_seconds += cpu
+            self.pages += 1
+            return result
         except TimeoutError:
             self._restart()
             return f"extraction took longer than {self.timeout:.0f} s and was stopped"
@@ -195,7 +261,8 @@ class ExtractionPool:
             return "the extraction worker crashed on this page (out of memory?)"
 
     def _restart(self) -> None:
-        pool, self._pool = self._pool, None
+        with self._lock:
+            pool, self._pool = self._pool, None
         if pool is None:
             return
         # Private attribute, but the only way to stop a stuck worker; shutdown() alone waits.
@@ -204,9 +271,113 @@ class ExtractionPool:
         pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _StoreThread:
+    """Runs the store's calls of a pass in one thread, several at a time on one connection.
+
+    DuckDB calls block: made on the event loop, each one would stall every fetch and keep the
+    extraction workers waiting for work. And each open and close of the file costs a checkpoint
+    (~40 ms on a small file, a commit itself ~10 ms): so the calls that queued up while the
+    thread was busy run together on one connection (a *group commit*: each source keeps its own
+    transaction, the file is opened and checkpointed once per group). Other processes — the
+    web app — only wait for one group, never for a whole pass. Hand-written because no library
+    offers group commit over DuckDB; it is a queue and a thread.
+    """
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[Store, Timings, Callable[[], Any], asyncio.Future[Any]]] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    async def call(
+        self, store: Store, timings: Timings, fn: Callable[..., T], *args: Any, **kwargs: Any
+    ) -> T:
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        with self._lock:
+            self._pending.append((store, timings, functools.partial(fn, *args, **kwargs), future))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="veille-store", daemon=True)
+                self._thread.start()
+        self._wake.set()
+        return await future
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(timeout=2.0)
+            with self._lock:
+                batch, self._pending = self._pending, []
+                self._wake.clear()
+                if not batch:
+                    self._thread = None  # idle: the next call starts a new thread
+                    return
+            for store in {id(item[0]): item[0] for item in batch}.values():
+                self._run_group(store, [item for item in batch if item[0] is store])
+
+    @staticmethod
+    def _run_group(
+        store: Store, group: list[tuple[Store, Timings, Callable[[], Any], asyncio.Future[Any]]]
+    ) -> None:
+        results: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+        try:
+            with store.held():
+                for _, timings, call, future in group:
+                    started = time.perf_counter()
+                    try:
+                        results.append((future, call(), None))
+                    except Exception as exc:  # noqa: BLE001 — raised again in the caller
+                        results.append((future, None, exc))
+                    timings.store += time.perf_counter() - started
+        except Exception as exc:  # noqa: BLE001 — the file would not open: all calls fail
+            done = {id(f) for f, _, _ in results}
+            results += [(f, None, exc) for _, _, _, f in group if id(f) not in done]
+        for future, value, error in results:
+            future.get_loop().call_soon_threadsafe(_settle, future, value, error)
+
+
+def _settle(future: asyncio.Future[Any], value: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(value)
+
+
+_store_thread = _StoreThread()
+
+
+async def _in_store_thread(
+    timings: Timings, call: Callable[..., T], *args: Any, **kwargs: Any
+) -> T:
+    """Run ``call`` (a bound method of a Store) in the store thread; see :class:`_StoreThread`."""
+    store = call.__self__  # type: ignore[attr-defined]
+    return await _store_thread.call(store, timings, call, *args, **kwargs)
+
+
+def forkserver_context() -> multiprocessing.context.ForkServerContext:
+    """The process context of the extraction workers: forked from a server that preloaded
+    ``veille._workers`` (forking this process itself is unsafe: Prefect runs threads in it)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["veille._workers"])
+    return context
+
+
+def start_workers_early() -> None:
+    """Start the extraction workers' forkserver now, in the background (~3 s of imports and
+    warm-up), so that it is ready when a pass needs it. For commands that import Prefect
+    before the pass: both then happen at once."""
+    import multiprocessing.forkserver
+
+    forkserver_context()
+    threading.Thread(
+        target=multiprocessing.forkserver.ensure_running, name="veille-forkserver", daemon=True
+    ).start()
 
 
 def new_run_id() -> str:
@@ -221,17 +392,21 @@ async def ingest_source(
     pool: ExtractionPool,
     store: Store,
     observer: Observer | None = None,
+    timings: Timings | None = None,
 ) -> SourceOutcome:
     """Fetch one source, extract its new articles and commit them; never raises for the source."""
     observer = observer or NullObserver()
+    timings = timings if timings is not None else Timings()
     started = time.monotonic()
     outcome = SourceOutcome(source.id, "ok")
     try:
-        await _ingest(source, config, fetcher, pool, store, observer, outcome)
+        await _ingest(source, config, fetcher, pool, store, observer, outcome, timings)
     except (FetchError, ParseError) as exc:
         outcome.status, outcome.error = "error", str(exc)
         outcome.error_kind = _error_kind(exc)
-        store.record_source_error(source.id, outcome.error_kind, outcome.error)
+        await _in_store_thread(
+            timings, store.record_source_error, source.id, outcome.error_kind, outcome.error
+        )
     outcome.seconds = time.monotonic() - started
     observer.source_done(outcome)
     return outcome
@@ -245,8 +420,10 @@ async def _ingest(
     store: Store,
     observer: Observer,
     outcome: SourceOutcome,
+    timings: Timings,
 ) -> None:
-    state = store.source_state(source.id)
+    state = await _in_store_thread(timings, store.source_state, source.id)
+    clock = time.perf_counter()
     response = await fetcher.fetch(
         source.url,
         etag=state.etag,
@@ -255,9 +432,12 @@ async def _ingest(
         deadline=source.deadline,
         max_bytes=source.max_bytes,
     )
+    timings.fetch_feeds += time.perf_counter() - clock
     if response.not_modified:
         outcome.status = "not-modified"
-        store.commit_source(
+        await _in_store_thread(
+            timings,
+            store.commit_source,
             source.id,
             articles=(),
             sightings=(),
@@ -266,13 +446,15 @@ async def _ingest(
             last_modified=response.last_modified or state.last_modified,
         )
         return
+    clock = time.perf_counter()
     entries = _entries_of(source, response)
+    timings.parse += time.perf_counter() - clock
     outcome.entries = len(entries)
     fetched_at = now_utc()
     crash_point("after_fetch")
 
     ids = {e.key: entry_id(source.id, e.key) for e in entries}
-    known = store.known_entries(source.id, list(ids.values()))
+    known = await _in_store_thread(timings, store.known_entries, source.id, list(ids.values()))
     fresh = [e for e in entries if ids[e.key] not in known]
     # A known entry whose title changed was edited in place: an update, not a new article.
     retitled = [
@@ -281,7 +463,9 @@ async def _ingest(
         if ids[e.key] in known and e.title and known[ids[e.key]] != e.title
     ]
     article_ids = {e.key: _article_id(source, e) for e in fresh}
-    already_stored = store.known_articles(list(article_ids.values()))
+    already_stored = await _in_store_thread(
+        timings, store.known_articles, list(article_ids.values())
+    )
     # Newest first, so a cap on pages per run keeps the most recent stories; one page per
     # article even when the feed lists it twice (the other entry is only a sighting).
     to_build = list(
@@ -299,7 +483,9 @@ async def _ingest(
     observer.pages_queued(source.id, len(to_build) if _wants_pages(source) else 0)
     results = await asyncio.gather(
         *(
-            _build_article(source, e, article_ids[e.key], fetcher, pool, observer, fetched_at)
+            _build_article(
+                source, e, article_ids[e.key], fetcher, pool, observer, fetched_at, timings
+            )
             for e in to_build
         )
     )
@@ -327,7 +513,9 @@ async def _ingest(
         for e in fresh
         if e.key not in deferred_keys
     ]
-    outcome.new_articles = store.commit_source(
+    outcome.new_articles = await _in_store_thread(
+        timings,
+        store.commit_source,
         source.id,
         articles=articles,
         sightings=sightings,
@@ -386,22 +574,29 @@ async def _build_article(
     pool: ExtractionPool,
     observer: Observer,
     fetched_at: datetime,
+    timings: Timings,
 ) -> tuple[Article | None, bool]:
     """Fetch and extract one entry's page (feed text as fallback). Returns (article, fetched)."""
     extracted: Extracted | None = None
     error: str | None = None
     fetched = False
     if entry.url and _wants_pages(source):
-        try:
-            page = await fetcher.fetch(entry.url, accept=PAGE_ACCEPT, max_bytes=source.max_bytes)
-            fetched = True
-            result = await pool.extract(page.final_url, page.body)
-            if isinstance(result, str):
-                error = result
-            else:
-                extracted = result
-        except FetchError as exc:
-            error = str(exc)
+        async with pool.slots:
+            clock = time.perf_counter()
+            try:
+                page = await fetcher.fetch(
+                    entry.url, accept=PAGE_ACCEPT, max_bytes=source.max_bytes
+                )
+                fetched = True
+                timings.fetch_pages += time.perf_counter() - clock
+                result = await pool.extract(page.final_url, page.body)
+                if isinstance(result, str):
+                    error = result
+                else:
+                    extracted = result
+            except FetchError as exc:
+                timings.fetch_pages += time.perf_counter() - clock
+                error = str(exc)
         observer.page_done(source.id)
     feed_text = extract.text_of_html(entry.content_html) if entry.content_html else ""
     feed_text = feed_text or entry.summary
@@ -570,33 +765,52 @@ async def ingest(
     if not only:  # a source asked for by name is tried at once, backoff or not
         now = now_utc()
         due = []
+        with store.held():
+            states = {s.id: store.source_state(s.id) for s in sources}
         for s in sources:
-            until = store.source_state(s.id).next_check_at
+            until = states[s.id].next_check_at
             if until is not None and until > now:
                 summary.waiting.append((s.id, until))
             else:
                 due.append(s)
         sources = due
-    pool = ExtractionPool(config.settings.extract_workers)
+    limits = config.fetch_limits()
+    workers = config.settings.extract_workers
+    # Enough pages in flight to keep every connection busy and every worker fed, no more.
+    pool = ExtractionPool(workers, in_flight=limits.concurrency + 2 * workers)
+    if any(_wants_pages(s) for s in sources):
+        pool.start()
+    timings = summary.timings
+    clock = time.perf_counter()
     try:
-        async with Fetcher(config.fetch_limits()) as fetcher:
+        async with Fetcher(limits) as fetcher:
             runs = [
                 run_source(
-                    s, config=config, fetcher=fetcher, pool=pool, store=store, observer=observer
+                    s,
+                    config=config,
+                    fetcher=fetcher,
+                    pool=pool,
+                    store=store,
+                    observer=observer,
+                    timings=timings,
                 )
                 for s in sources
             ]
             summary.outcomes = list(await asyncio.gather(*runs))
     finally:
         pool.close()
+    timings.sources_wall = time.perf_counter() - clock
+    timings.extract_cpu, timings.pages_extracted = pool.cpu_seconds, pool.pages
     if health.is_outage([o.error_kind for o in summary.outcomes]):
         # The machine is offline, not the sources: nobody backs off (reliability.md §1.18).
         store.forgive_outage([o.source_id for o in summary.outcomes])
         summary.offline = True
     crash_point("before_dedup")
     summary.dedup = run_dedup(store)
+    timings.dedup = summary.dedup.seconds
     crash_point("before_classify")
     summary.classify = (run_classify or classify_new)(config, store)
+    timings.classify = summary.classify.seconds
     summary.seconds = time.monotonic() - started
     store.finish_run(summary.run_id, "completed", summary.as_dict())
     return summary
@@ -633,11 +847,15 @@ def classify_new(config: Config, store: Store, *, batch: int = 2000) -> Classify
     """Score and tag every article no model has seen yet."""
     started = time.monotonic()
     summary = ClassifySummary()
+    rows = store.articles_to_classify(limit=batch)
+    if not rows:  # nothing new: not even the model is loaded (~1.5 s)
+        summary.seconds = time.monotonic() - started
+        return summary
     model, name, summary.trained = current_model(config, store)
     summary.model = name
     hints = {s.id: [t for t in s.tags if t in config.tag_ids()] for s in config.sources}
     threshold = config.settings.relevance_threshold
-    while rows := store.articles_to_classify(limit=batch):
+    while rows:
         verdicts = model.predict(
             [classify.article_text(title, summ, text) for _, _, title, summ, text in rows],
             threshold,
@@ -651,6 +869,7 @@ def classify_new(config: Config, store: Store, *, batch: int = 2000) -> Classify
             summary.off_topic += not v.relevant
         store.save_classification(name, out)
         summary.articles += len(rows)
+        rows = store.articles_to_classify(limit=batch)
     summary.seconds = time.monotonic() - started
     return summary
 
