@@ -7,14 +7,18 @@ task per source; ``test_cli.py`` covers the flow through the real command).
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from veille.config import Config, parse_config
 from veille.demo import demo_config
+from veille.fetch import Fetcher
 from veille.localserver import LocalServer
-from veille.pipeline import RunSummary, ingest
+from veille.pipeline import ExtractionPool, RunSummary, ingest, ingest_source
 from veille.store import Store
 
 DATA = Path(__file__).parent / "data"
@@ -159,3 +163,82 @@ def test_every_copied_real_feed_goes_through_a_run(data_server: LocalServer, db_
     assert len(ok) >= 0.9 * len(files)
     assert sum(o.entries for o in ok) > 500
     assert Store(db_path).counts()["articles"] > 400
+
+
+class _SlowSite(ThreadingHTTPServer):
+    """A feed of 30 article pages, each answered after 0.2 s; counts pages fetched at once."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _SlowHandler)
+        self.lock = threading.Lock()
+        self.active = self.max_active = 0
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _SlowHandler(BaseHTTPRequestHandler):
+    server: _SlowSite
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        if self.path == "/feed.xml":
+            items = "".join(
+                f"<item><title>Article {i}</title><link>{self.server.base}/p/{i}</link></item>"
+                for i in range(30)
+            )
+            body = f"<rss version='2.0'><channel><title>t</title>{items}</channel></rss>"
+            return self._send(body.encode(), "application/rss+xml")
+        with self.server.lock:
+            self.server.active += 1
+            self.server.max_active = max(self.server.max_active, self.server.active)
+        try:
+            time.sleep(0.2)
+            words = " ".join(f"mot{i} phrase formation" for i in range(120))
+            page = f"<html><body><article><h1>Article</h1><p>{words}</p></article></body></html>"
+            self._send(page.encode(), "text/html; charset=utf-8")
+        finally:
+            with self.server.lock:
+                self.server.active -= 1
+
+    def _send(self, body: bytes, kind: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_pages_in_flight_are_bounded_by_the_pool(db_path: Path) -> None:
+    """Fetched pages wait for a worker in memory: the pool's slots bound how many at once."""
+    site = _SlowSite()
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    try:
+        config = parse_config(
+            "settings:\n  allow_private_networks: true\n"
+            "  fetch: {concurrency: 16, per_host: 16}\n"
+            f"sources:\n  - id: slow\n    url: {site.base}/feed.xml\n"
+        )
+        store = Store(db_path)
+        store.sync_sources(config.sources)
+
+        async def one_source() -> int:
+            pool = ExtractionPool(1, in_flight=3)
+            try:
+                async with Fetcher(config.fetch_limits()) as fetcher:
+                    outcome = await ingest_source(
+                        config.sources[0], config=config, fetcher=fetcher, pool=pool, store=store
+                    )
+            finally:
+                pool.close()
+            return outcome.new_articles
+
+        assert asyncio.run(one_source()) == 30
+        assert 1 <= site.max_active <= 3  # 16 connections were allowed: the slots held them
+    finally:
+        site.shutdown()
