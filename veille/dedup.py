@@ -14,12 +14,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
 
 import numpy as np
-from datasketch import MinHash
 
 NUM_PERM = 128
 BANDS = 32
@@ -49,7 +49,17 @@ def normalise(text: str) -> list[str]:
 # Here each distinct word is hashed once (cached) and shingle hashes are combined from word
 # hashes with numpy; the permutation step is datasketch's formula. The result is a datasketch
 # MinHash signature (``LeanMinHash(seed=1, hashvalues=sig)``), ~0.3 ms per article.
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=1).permutations
+
+
+@functools.cache
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    # Imported on first use: datasketch brings scipy.integrate (~0.5 s) to every command.
+    from datasketch import MinHash
+
+    a, b = MinHash(num_perm=NUM_PERM, seed=1).permutations
+    return a, b
+
+
 _MERSENNE = np.uint64((1 << 61) - 1)
 _MAX_HASH = np.uint64((1 << 32) - 1)
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
@@ -91,7 +101,7 @@ def signature(text: str) -> np.ndarray | None:
         len(grams) < 4 * MIN_SHINGLES and len(np.unique(grams)) < MIN_SHINGLES
     ):
         return None
-    a, b = _PERMUTATIONS
+    a, b = _permutations()
     # datasketch's (a * h + b) mod (2^61 - 1), keeping the low 32 bits. The modulo is done
     # the Mersenne way (x mod 2^61-1 = (x & p) + (x >> 61), then one subtraction), which
     # gives the same numbers as numpy's % at a fraction of the cost.

@@ -31,12 +31,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import numpy as np
 
-from veille import classify, dedup, extract, feeds, health, pages
+from veille import dedup, extract, feeds, health, pages
 from veille.config import Config, Source
 from veille.errors import FetchError, ParseError
 from veille.fetch import Fetcher, looks_like_bot_challenge
@@ -49,6 +49,9 @@ from veille.identity import (
 )
 from veille.models import Article, Entry, Extracted, FetchResult, Sighting
 from veille.store import Store, crash_point, now_utc
+
+if TYPE_CHECKING:
+    from veille import classify
 
 T = TypeVar("T")
 
@@ -833,6 +836,8 @@ def current_model(config: Config, store: Store) -> tuple[classify.Classifier, st
 
     Returns (model, its name, whether it was trained now).
     """
+    from veille import classify  # imported when needed: scikit-learn takes ~1 s
+
     models = classify.ModelStore(config.models_path(store.path))
     loaded = models.load_current()
     if loaded is not None and loaded[1].get("taxonomy") == taxonomy_fingerprint(config):
@@ -845,6 +850,8 @@ def current_model(config: Config, store: Store) -> tuple[classify.Classifier, st
 
 def classify_new(config: Config, store: Store, *, batch: int = 2000) -> ClassifySummary:
     """Score and tag every article no model has seen yet."""
+    from veille import classify  # imported when needed: scikit-learn takes ~1 s
+
     started = time.monotonic()
     summary = ClassifySummary()
     rows = store.articles_to_classify(limit=batch)
@@ -883,6 +890,8 @@ def training_examples(
     config: Config, store: Store
 ) -> tuple[list[classify.Example], dict[str, object]]:
     """Seed examples (tags outside the taxonomy dropped) + one example per curator decision."""
+    from veille import classify  # imported when needed: scikit-learn takes ~1 s
+
     known = set(config.tag_ids())
     examples = {
         e.id: classify.Example(e.id, e.text, e.relevant, tuple(t for t in e.tags if t in known))
@@ -936,6 +945,8 @@ def train(
     The held-out fifth (by a hash of each example id) is never trained on. The current model
     is measured on the same held-out examples, so the comparison is like for like.
     """
+    from veille import classify  # imported when needed: scikit-learn takes ~1 s
+
     examples, provenance = training_examples(config, store)
     training, held_out = classify.split(examples)
     threshold = config.settings.relevance_threshold
