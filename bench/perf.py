@@ -320,6 +320,7 @@ def write_config(path: Path, port: int, feeds: int, db: Path) -> None:
     lines = [
         "settings:",
         f"  database: {db}",
+        f"  models_dir: {db.stem}-models",  # each measured run trains its first model
         "  allow_private_networks: true",
         "  max_new_per_source: 10000",
         "sources:",
@@ -412,7 +413,9 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
             measures["rerun"].extra["feeds_304"] = again["not_modified"] - after["not_modified"]
         if not args.skip_plain:
             db2 = work / "plain.duckdb"
-            measures["plain"] = measure("plain", [*me, "plain", str(config), str(db2)])
+            config2 = work / "plain.yaml"
+            write_config(config2, port, feeds, db2)
+            measures["plain"] = measure("plain", [*me, "plain", str(config2), str(db2)])
         if not args.skip_peer:
             measures["peer"] = peer(work, urls)
     results["measures"] = {k: vars(v) for k, v in measures.items()}
