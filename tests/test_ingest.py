@@ -11,6 +11,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -242,3 +243,53 @@ def test_pages_in_flight_are_bounded_by_the_pool(db_path: Path) -> None:
         assert 1 <= site.max_active <= 3  # 16 connections were allowed: the slots held them
     finally:
         site.shutdown()
+
+
+class _FlakyHandler(BaseHTTPRequestHandler):
+    """/flaky: 502 twice, then a feed; /gone: always 404; /busy: 503 with Retry-After."""
+
+    hits: ClassVar[dict[str, int]] = {}
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        n = self.hits[self.path] = self.hits.get(self.path, 0) + 1
+        if self.path == "/flaky" and n > 2:
+            body = b"<rss version='2.0'><channel><title>t</title><item><title>Un</title>"
+            body += b"<description>Texte du flux.</description></item></channel></rss>"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+        else:
+            body = b"no"
+            self.send_response({"/flaky": 502, "/gone": 404, "/busy": 503}[self.path])
+            if self.path == "/busy":
+                self.send_header("Retry-After", "120")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_passing_network_failures_are_retried_within_the_run(db_path: Path) -> None:
+    # Two hosts: the one that says "come back in 120 s" must not hold up the other.
+    sites = [ThreadingHTTPServer((host, 0), _FlakyHandler) for host in ("127.0.0.1", "127.0.0.2")]
+    for site in sites:
+        threading.Thread(target=site.serve_forever, daemon=True).start()
+    base = [f"http://{s.server_address[0]}:{s.server_address[1]}" for s in sites]
+    try:
+        config = parse_config(
+            "settings:\n  allow_private_networks: true\nsources:\n"
+            + "".join(
+                f"  - id: {name}\n    url: {url}/{name}\n    fetch_pages: false\n"
+                for name, url in (("flaky", base[0]), ("gone", base[0]), ("busy", base[1]))
+            )
+        )
+        outcomes = {o.source_id: o for o in _run(config, db_path).outcomes}
+    finally:
+        for site in sites:
+            site.shutdown()
+    assert outcomes["flaky"].ok and outcomes["flaky"].new_articles == 1
+    assert _FlakyHandler.hits["/flaky"] == 3  # two 502s, then the feed
+    assert _FlakyHandler.hits["/gone"] == 1  # a 404 will not change by trying again
+    assert _FlakyHandler.hits["/busy"] == 1  # told when to come back: the backoff waits
+    assert not outcomes["gone"].ok and not outcomes["busy"].ok

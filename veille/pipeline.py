@@ -23,6 +23,7 @@ import functools
 import hashlib
 import json
 import multiprocessing
+import random
 import re
 import threading
 import time
@@ -38,7 +39,7 @@ import numpy as np
 
 from veille import dedup, extract, feeds, health, pages
 from veille.config import Config, Source
-from veille.errors import FetchError, ParseError
+from veille.errors import FetchError, HTTPStatusError, NetworkError, ParseError
 from veille.fetch import Fetcher, looks_like_bot_challenge
 from veille.identity import (
     article_id_for_entry,
@@ -60,6 +61,13 @@ FEED_ACCEPT = (
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+# A request that failed for a passing reason (connection refused or reset, 500/502/503/504
+# without Retry-After) is tried again after these delays (+0–25 % jitter), within the run. Only
+# requests are retried, never parsing, extraction or storage: their failures would repeat.
+# Slow servers (deadline exceeded) and servers that said when to come back are not retried
+# here: the source's backoff across runs (veille.health) takes them.
+RETRY_DELAYS = (1.0, 4.0)
+TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
 
 
 @dataclass(slots=True)
@@ -427,7 +435,8 @@ async def _ingest(
 ) -> None:
     state = await _in_store_thread(timings, store.source_state, source.id)
     clock = time.perf_counter()
-    response = await fetcher.fetch(
+    response = await _fetch(
+        fetcher,
         source.url,
         etag=state.etag,
         last_modified=state.last_modified,
@@ -532,6 +541,28 @@ async def _ingest(
     )
 
 
+def _transient(exc: FetchError) -> bool:
+    if isinstance(exc, NetworkError):
+        return True
+    return (
+        isinstance(exc, HTTPStatusError)
+        and exc.status in TRANSIENT_STATUSES
+        and exc.retry_after is None
+    )
+
+
+async def _fetch(fetcher: Fetcher, url: str, **options: Any) -> FetchResult:
+    """``fetcher.fetch`` tried again after a passing failure (see ``RETRY_DELAYS``)."""
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            return await fetcher.fetch(url, **options)
+        except FetchError as exc:
+            if delay is None or not _transient(exc):
+                raise
+            await asyncio.sleep(delay * (1 + random.random() / 4))  # noqa: S311 — jitter only
+    raise AssertionError("unreachable")
+
+
 def _entries_of(source: Source, response: FetchResult) -> list[Entry]:
     """Turn the fetched document of a source into entries."""
     if looks_like_bot_challenge(200, {}, response.body[:65536]):
@@ -587,8 +618,8 @@ async def _build_article(
         async with pool.slots:
             clock = time.perf_counter()
             try:
-                page = await fetcher.fetch(
-                    entry.url, accept=PAGE_ACCEPT, max_bytes=source.max_bytes
+                page = await _fetch(
+                    fetcher, entry.url, accept=PAGE_ACCEPT, max_bytes=source.max_bytes
                 )
                 fetched = True
                 timings.fetch_pages += time.perf_counter() - clock
