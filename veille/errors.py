@@ -19,7 +19,8 @@
     ├── ExtractionError          no text could be extracted from an article page
     ├── StoreError               the database cannot be opened or written
     │   └── DatabaseLockedError      another process holds the DuckDB file
-    └── RunInProgressError       another ``veille run`` on this database is still running
+    ├── RunInProgressError       another ``veille run`` on this database is still running
+    └── SpoolError               a worker's work order or batch file is unreadable (veille.spool)
 
 Each error carries a message meant for a person: what went wrong and, where it helps, what to do.
 """
@@ -113,3 +114,7 @@ class DatabaseLockedError(StoreError):
 
 class RunInProgressError(VeilleError):
     """Another pass over the same database is running (runs never overlap)."""
+
+
+class SpoolError(VeilleError):
+    """A work order or batch file exchanged with a Prefect worker is missing or unreadable."""

@@ -773,6 +773,51 @@ def _cluster_rows(
 
 
 SourceRunner = Callable[..., Awaitable[SourceOutcome]]
+# Fetches, extracts and stores a list of sources: :func:`fetch_sources` in this process, or
+# ``flows/distributed.py`` handing them to Prefect workers. Returns one outcome per source.
+SourcesPhase = Callable[
+    [Config, Store, Sequence[Source], Observer | None, Timings], Awaitable[list[SourceOutcome]]
+]
+
+
+async def fetch_sources(
+    config: Config,
+    store: Store,
+    sources: Sequence[Source],
+    observer: Observer | None = None,
+    timings: Timings | None = None,
+    *,
+    run_source: SourceRunner = ingest_source,
+) -> list[SourceOutcome]:
+    """Fetch, extract and store these sources, all at once, in this process."""
+    timings = timings if timings is not None else Timings()
+    limits = config.fetch_limits()
+    workers = config.settings.extract_workers
+    # Enough pages in flight to keep every connection busy and every worker fed, no more.
+    pool = ExtractionPool(workers, in_flight=limits.concurrency + 2 * workers)
+    if any(_wants_pages(s) for s in sources):
+        pool.start()
+    clock = time.perf_counter()
+    try:
+        async with Fetcher(limits) as fetcher:
+            runs = [
+                run_source(
+                    s,
+                    config=config,
+                    fetcher=fetcher,
+                    pool=pool,
+                    store=store,
+                    observer=observer,
+                    timings=timings,
+                )
+                for s in sources
+            ]
+            outcomes = list(await asyncio.gather(*runs))
+    finally:
+        pool.close()
+    timings.sources_wall = time.perf_counter() - clock
+    timings.extract_cpu, timings.pages_extracted = pool.cpu_seconds, pool.pages
+    return outcomes
 
 
 async def ingest(
@@ -784,12 +829,14 @@ async def ingest(
     run_source: SourceRunner = ingest_source,
     run_dedup: Callable[[Store], DedupSummary] = deduplicate,
     run_classify: Callable[[Config, Store], ClassifySummary] | None = None,
+    sources_phase: SourcesPhase | None = None,
 ) -> RunSummary:
     """One whole pass over the enabled sources (or ``only`` these ids), all sources at once.
 
     ``run_source`` is :func:`ingest_source` itself, ``run_dedup`` :func:`deduplicate` and
     ``run_classify`` :func:`classify_new`, or the Prefect tasks that wrap them
     (``flows/ingest.py``): the pass is the same with or without orchestration.
+    ``sources_phase`` replaces :func:`fetch_sources` to fetch elsewhere (Prefect workers).
     """
     sources = config.enabled_sources(list(only))
     summary = RunSummary(new_run_id())
@@ -808,33 +855,13 @@ async def ingest(
             else:
                 due.append(s)
         sources = due
-    limits = config.fetch_limits()
-    workers = config.settings.extract_workers
-    # Enough pages in flight to keep every connection busy and every worker fed, no more.
-    pool = ExtractionPool(workers, in_flight=limits.concurrency + 2 * workers)
-    if any(_wants_pages(s) for s in sources):
-        pool.start()
     timings = summary.timings
-    clock = time.perf_counter()
-    try:
-        async with Fetcher(limits) as fetcher:
-            runs = [
-                run_source(
-                    s,
-                    config=config,
-                    fetcher=fetcher,
-                    pool=pool,
-                    store=store,
-                    observer=observer,
-                    timings=timings,
-                )
-                for s in sources
-            ]
-            summary.outcomes = list(await asyncio.gather(*runs))
-    finally:
-        pool.close()
-    timings.sources_wall = time.perf_counter() - clock
-    timings.extract_cpu, timings.pages_extracted = pool.cpu_seconds, pool.pages
+    if sources_phase is None:
+        summary.outcomes = await fetch_sources(
+            config, store, sources, observer, timings, run_source=run_source
+        )
+    else:
+        summary.outcomes = await sources_phase(config, store, sources, observer, timings)
     if health.is_outage([o.error_kind for o in summary.outcomes]):
         # The machine is offline, not the sources: nobody backs off (reliability.md §1.18).
         store.forgive_outage([o.source_id for o in summary.outcomes])

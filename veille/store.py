@@ -595,6 +595,19 @@ class Store:
             ).fetchall()
         return {r[0]: r[1] for r in rows}
 
+    def entry_titles(self, source_ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
+        """Every stored entry of these sources: {source: {entry id: [title, article id]}}."""
+        out: dict[str, dict[str, list[str]]] = {sid: {} for sid in source_ids}
+        with self.connect() as con:
+            rows = con.execute(
+                "SELECT source_id, id, title, article_id FROM entries "
+                "WHERE list_contains(?, source_id)",
+                [list(source_ids)],
+            ).fetchall()
+        for sid, eid, title, aid in rows:
+            out[sid][eid] = [title, aid]
+        return out
+
     def known_articles(self, article_ids: Sequence[str]) -> set[str]:
         """Which of these article ids are already stored (by any source)."""
         if not article_ids:
