@@ -45,7 +45,7 @@ from veille import digest as digests
 from veille.config import Config
 from veille.errors import VeilleError
 from veille.mail import verify_unsubscribe_token
-from veille.render import render_email_html, week_url
+from veille.render import render_email_html, safe_url, week_url
 from veille.store import Store
 from veille.weeks import parse_week
 
@@ -295,6 +295,9 @@ def create_app(
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # Stored URLs are http(s) or veille's own urn: for link-less items; a link is only drawn
+    # for a checked http(s) URL, whatever the store holds (defence in depth, like the digest).
+    env.filters["safe_url"] = safe_url
 
     def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         session = request.session

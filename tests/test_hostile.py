@@ -1,0 +1,229 @@
+"""Hostile input end to end: a booby-trapped feed lands safely everywhere veille puts its text.
+
+``tests/data/hostile/injection.xml`` carries XSS (``<script>``, ``onerror``, ``javascript:``,
+``data:``), CSV formulas (``=HYPERLINK``, ``+cmd``, ``@SUM``, ``-2+3``), Markdown links and
+tracking images, and e-mail header injection (``\\r\\nBcc:``) in every field: title, link, GUID,
+author, categories, summary, content, channel title. It is served by a real HTTP server on
+127.0.0.1, ingested by the real pipeline into a real DuckDB file, drafted, published, sent to a
+real SMTP server (aiosmtpd) and shown by the real web app (uvicorn); each test then parses one
+output the way its consumer would (lxml, markdown-it, email.parser, csv, feedparser) and looks
+for anything live.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from email.message import EmailMessage
+from pathlib import Path
+
+import feedparser
+import httpx
+import lxml.etree
+import lxml.html
+import pytest
+from markdown_it import MarkdownIt
+
+from tests.conftest import DATA, UvicornThread
+from tests.test_mail import Collector, _server
+from veille import digest as digests
+from veille.auth import hash_password
+from veille.config import Config, parse_config
+from veille.localserver import LocalServer
+from veille.mail import SmtpSettings
+from veille.pipeline import ingest
+from veille.qualiopi import evidence, render_csv, render_html
+from veille.store import Store
+from veille.web import create_app
+
+WEEK = "2026-W47"  # the hostile items are dated 18-20 November 2026
+SITE = "https://veille.example.org/"
+USER, PASSWORD = "marie.curatrice", "une phrase de passe solide"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Markers that only exist inside live markup of the feed (script bodies, handlers, bad links).
+LIVE_MARKERS = ("alert('summary')", "alert('content')", "alert('img')", "alert('svg')")
+
+
+@dataclass(frozen=True)
+class World:
+    config: Config
+    store: Store
+    out: Path
+    messages: list[EmailMessage]
+    recipients: list[list[str]]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    folder = tmp_path_factory.mktemp("hostile")
+    with LocalServer(DATA / "hostile") as server:
+        config = parse_config(
+            "settings:\n"
+            "  allow_private_networks: true\n"
+            "  fetch: {deadline: 10}\n"
+            "  digest: {site_url: '" + SITE + "'}\n"
+            "sources:\n"
+            "  - id: piege\n"
+            f"    url: {server.base_url}/injection.xml\n"
+            "    fetch_pages: false\n"
+            "    tags: [reglementaire]\n",
+            name="hostile sources.yaml",
+        )
+        store = Store(folder / "veille.duckdb")
+        summary = asyncio.run(ingest(config, store))
+    assert summary.new_articles == 3, summary.outcomes
+    ids = [a["id"] for a in store.articles(source="piege", off_topic=True)]
+    digests.draft(config, store, WEEK)
+    digests.include(store, WEEK, ids)  # every hostile item is in the letter, whatever its score
+    out = folder / "digests"
+    digests.publish(config, store, WEEK, out)
+    store.add_subscribers(
+        [{"email": "ana@of.example.fr", "name": "Ana", "tags": [], "lang": None}]
+    )
+    for collector, port in _server(Collector()):
+        smtp = SmtpSettings(
+            host="127.0.0.1", port=port, sender="Veille <veille@of.example.fr>", starttls=False
+        )
+        report = digests.send(config, store, WEEK, smtp)
+        assert report.sent == ("ana@of.example.fr",)
+        messages = collector.messages()
+        recipients = [list(env.rcpt_tos) for env in collector.envelopes]
+    store.set_user(USER, hash_password(PASSWORD))
+    yield World(config, store, out, messages, recipients)
+
+
+def assert_inert_html(html: str, where: str) -> None:
+    """No script, no event handler, no frame/form/object, no link or source outside http(s)."""
+    root = lxml.html.fromstring(html)
+    scripts = [s for s in root.xpath("//script") if "alert" in (s.text or "") or s.get("src")]
+    allowed_src = [s.get("src") for s in scripts if (s.get("src") or "").startswith("/static/")]
+    assert len(scripts) == len(allowed_src), f"{where}: a script from the feed is live"
+    assert not root.xpath("//object | //embed | //svg | //form[starts-with(@action, 'http')]")
+    for frame in root.xpath("//iframe"):  # only the app's own sandboxed e-mail preview
+        assert frame.get("src", "").startswith("/") and frame.get("sandbox") is not None, where
+    handlers = [
+        (el.tag, name) for el in root.iter() if isinstance(el.tag, str)
+        for name in el.attrib if name.lower().startswith("on")
+    ]  # fmt: skip
+    assert not handlers, f"{where}: event handlers {handlers}"
+    for attribute in ("href", "src", "action", "formaction"):
+        for value in root.xpath(f"//@{attribute}"):
+            scheme = re.sub(r"[\x00-\x20]", "", str(value)).lower().split(":", 1)[0]
+            assert ":" not in str(value) or scheme in ("http", "https", "mailto"), (
+                f"{where}: {attribute}={value!r}"
+            )
+    for marker in LIVE_MARKERS:
+        assert marker not in html, f"{where}: {marker} from live feed markup reached the page"
+
+
+def test_stored_text_is_plain_text(world: World) -> None:
+    articles = world.store.articles(source="piege", off_topic=True)
+    assert len(articles) == 3
+    for a in articles:
+        for field in ("title", "summary", "text", "author"):
+            value = a[field] or ""
+            assert "\r" not in value and "\x00" not in value, field
+            for marker in (*LIVE_MARKERS, "onerror", "<iframe", "<svg", "<form"):
+                assert marker not in value, (field, marker)
+        assert a["url"].startswith(("http://", "https://", "urn:veille:"))
+    titles = " ".join(a["title"] for a in articles)
+    assert "alert('title')" not in titles  # markup in a title is dropped, not kept as text
+    # Text the publisher wrote as text (&lt;script&gt;) is kept as text, escaped on output.
+    assert any("<script>alert('escaped')</script>" in a["text"] for a in articles)
+
+
+def test_published_html_pages_are_inert(world: World) -> None:
+    for name in (f"{WEEK}/digest.html", f"{WEEK}/index.html", "index.html"):
+        html = (world.out / name).read_text(encoding="utf-8")
+        assert_inert_html(html, name)
+    page = (world.out / WEEK / "index.html").read_text(encoding="utf-8")
+    assert "Apprentissage" in page  # the hostile items are really there
+    # The publisher's literal "<script>" text and the quote in the link are escaped, not dropped.
+    assert "&lt;script&gt;alert(&#39;escaped&#39;)" in page or (
+        "&lt;script&gt;alert('escaped')" in page
+    )
+    assert 'q="><script>' not in page
+
+
+def test_markdown_digest_renders_nothing_live(world: World) -> None:
+    markdown = (world.out / WEEK / "digest.md").read_text(encoding="utf-8")
+    assert "Apprentissage" in markdown
+    # A CommonMark renderer that lets raw HTML through, as many Markdown viewers do.
+    rendered = MarkdownIt("commonmark").render(markdown)
+    root = lxml.html.fromstring(rendered)
+    assert not root.xpath("//script | //img | //iframe | //svg | //*[@onerror]"), rendered
+    hrefs = root.xpath("//a/@href")
+    assert hrefs and all(h.startswith(("http://", "https://")) for h in hrefs), hrefs
+    assert "tracker.example" not in " ".join(root.xpath("//@src"))
+
+
+def test_email_headers_and_bodies_are_safe(world: World) -> None:
+    assert world.recipients == [["ana@of.example.fr"]]  # no Bcc smuggled into the envelope
+    (message,) = world.messages
+    for name, value in message.items():
+        assert "\r" not in value and "\n" not in value.replace("\n ", ""), name
+        assert name.lower() not in ("bcc", "cc")
+    assert "evil@evil.example" not in str(message["Subject"])
+    html = message.get_body(("html",))
+    assert html is not None
+    assert_inert_html(html.get_content(), "e-mail HTML")
+    plain = message.get_body(("plain",))
+    assert plain is not None and "Apprentissage" in plain.get_content()
+
+
+def test_web_app_pages_escape_feed_text(world: World) -> None:
+    app = create_app(world.config, world.store, world.out)
+    with UvicornThread(app) as base, httpx.Client(timeout=20, follow_redirects=False) as client:
+        page = client.get(f"{base}/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert token
+        done = client.post(
+            f"{base}/login",
+            data={"user": USER, "password": PASSWORD, "csrf": token.group(1), "next": "/"},
+        )
+        assert done.status_code == 303, done.text
+        for path in (f"/semaine?week={WEEK}", f"/apercu/{WEEK}", "/archives", "/sources"):
+            response = client.get(base + path)
+            assert response.status_code == 200, path
+            assert_inert_html(response.text, path)
+        week_page = client.get(f"{base}/semaine?week={WEEK}").text
+        assert "Apprentissage" in week_page
+        email = client.get(f"{base}/apercu/{WEEK}/email")
+        assert email.status_code == 200
+        assert_inert_html(email.text, "e-mail preview")
+        assert "sandbox" in email.headers.get("content-security-policy", "")
+
+
+def test_csv_export_cells_cannot_run(world: World) -> None:
+    data = evidence(world.config, world.store, date(2026, 11, 1), date(2026, 11, 30))
+    rows = list(csv.reader(io.StringIO(render_csv(data))))
+    selected = [r for r in rows if len(r) > 1 and r[1] == "selection"]
+    assert {r[4][1:4] for r in selected} >= {"=HY", "+cm", "@SU"}  # the hostile titles
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(FORMULA_START), row
+            assert "\n" not in cell and "\r" not in cell
+    assert_inert_html(render_html(data), "Qualiopi HTML export")
+
+
+def test_digest_feed_is_well_formed_and_inert(world: World) -> None:
+    raw = (world.out / "feed.xml").read_bytes()
+    tree = lxml.etree.fromstring(raw)  # well-formed XML despite the payloads
+    feed = feedparser.parse(raw)
+    assert not feed.bozo, feed.get("bozo_exception")
+    (entry,) = feed.entries
+    assert entry.link.startswith(SITE)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    contents = tree.xpath("//a:entry/a:content | //a:entry/a:summary", namespaces=ns)
+    assert contents
+    for content in contents:
+        if content.get("type") == "html":
+            assert_inert_html(content.text or "<p></p>", "Atom content")
+        elif content.get("type") == "xhtml":
+            assert_inert_html(lxml.etree.tostring(content, encoding="unicode"), "Atom xhtml")
+    assert "Apprentissage" in raw.decode("utf-8")
