@@ -111,6 +111,23 @@ class _Handler(BaseHTTPRequestHandler):
         self._chunk(compressor.flush())
         self.wfile.write(b"0\r\n\r\n")
 
+    def ep_deflatebomb(self, q: dict[str, str]) -> None:
+        """A zlib-wrapped deflate stream of up to 1 GiB of zeros (~1 MiB on the wire)."""
+        self.send_response(200)
+        self.send_header("Content-Encoding", "deflate")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        compressor = zlib.compressobj(9, zlib.DEFLATED, 15)
+        zeros = b"\0" * (1 << 20)
+        for _ in range(1024):
+            self._chunk(compressor.compress(zeros))
+        self._chunk(compressor.flush())
+        self.wfile.write(b"0\r\n\r\n")
+
+    def ep_encoded(self, q: dict[str, str]) -> None:
+        """A body claiming any Content-Encoding (zstd, "gzip, br"...): the bytes are never valid."""
+        self._send(200, b"\x28\xb5\x2f\xfd" + b"\0" * 64, {"Content-Encoding": q["as"]})
+
     def _chunk(self, data: bytes) -> None:
         if data:
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
