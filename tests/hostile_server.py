@@ -171,12 +171,17 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(429, b"slow down", {"Retry-After": q.get("ra", "120")})
 
     def ep_unavailable(self, q: dict[str, str]) -> None:
-        when = formatdate(time.time() + 300, usegmt=True)
+        when = formatdate(time.time() + int(q.get("secs", "300")), usegmt=True)
         self._send(503, b"maintenance", {"Retry-After": when})
 
     def ep_challenge(self, q: dict[str, str]) -> None:
         body = b"<html><head><title>Just a moment...</title></head><body>challenge-platform</body>"
         self._send(403, body, {"cf-mitigated": "challenge", "Content-Type": "text/html"})
+
+    def ep_challenge_ok(self, q: dict[str, str]) -> None:
+        """A challenge page served with 200, as some protections do."""
+        body = b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body></body>"
+        self._send(200, body, {"Content-Type": "text/html"})
 
     def ep_busy(self, q: dict[str, str]) -> None:
         time.sleep(0.3)

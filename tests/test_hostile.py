@@ -18,7 +18,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -30,6 +30,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from tests.conftest import DATA, UvicornThread
+from tests.hostile_server import hostile
 from tests.test_mail import Collector, _server
 from veille import digest as digests
 from veille.auth import hash_password
@@ -227,3 +228,43 @@ def test_digest_feed_is_well_formed_and_inert(world: World) -> None:
         elif content.get("type") == "xhtml":
             assert_inert_html(lxml.etree.tostring(content, encoding="unicode"), "Atom xhtml")
     assert "Apprentissage" in raw.decode("utf-8")
+
+
+# --- faults seen by the whole pipeline ------------------------------------------------------
+
+
+def test_challenges_and_retry_after_through_the_pipeline(tmp_path: Path) -> None:
+    """Bot challenges are named as such in the run and the source health; Retry-After (seconds
+    and HTTP-date) holds a source back across runs, without touching the server again."""
+    with hostile() as server:
+        config = parse_config(
+            "settings: {allow_private_networks: true, fetch: {deadline: 10}}\n"
+            "sources:\n"
+            f"  - {{id: defi, url: '{server.base}/challenge'}}\n"
+            f"  - {{id: defi-200, url: '{server.base}/challenge-ok'}}\n"
+            f"  - {{id: trop-vite, url: '{server.base}/ratelimit?ra=7200'}}\n"
+            f"  - {{id: maintenance, url: '{server.base}/unavailable?secs=10800'}}\n",
+            name="faults sources.yaml",
+        )
+        store = Store(tmp_path / "veille.duckdb")
+        before = datetime.now(UTC)
+        first = asyncio.run(ingest(config, store))
+        outcomes = {o.source_id: o for o in first.outcomes}
+        for sid in ("defi", "defi-200"):
+            assert outcomes[sid].error_kind == "bot-challenge", outcomes[sid]
+            assert "bot-protection" in (outcomes[sid].error or "")
+        assert outcomes["trop-vite"].error_kind == "rate-limited"
+        assert outcomes["maintenance"].error_kind == "rate-limited"
+        health = {h["id"]: h for h in store.source_health()}
+        assert health["defi"]["last_error_kind"] == "bot-challenge"
+        # The backoff after one error is at most 37.5 minutes: only Retry-After explains more.
+        due = {sid: datetime.fromisoformat(h["next_check_at"]) for sid, h in health.items()}
+        assert due["trop-vite"] >= before + timedelta(seconds=7200 - 5)
+        assert due["maintenance"] >= before + timedelta(seconds=10800 - 60)
+        assert due["defi"] < before + timedelta(hours=1)
+
+        hits = list(server.hits)
+        second = asyncio.run(ingest(config, store))
+        waiting = {sid for sid, _ in second.waiting}
+        assert {"trop-vite", "maintenance"} <= waiting
+        assert not [h for h in server.hits[len(hits) :] if "ratelimit" in h or "unavailable" in h]

@@ -36,7 +36,7 @@ import numpy as np
 
 from veille import classify, dedup, extract, feeds, health, pages
 from veille.config import Config, Source
-from veille.errors import FetchError, ParseError
+from veille.errors import BotChallengeError, FetchError, ParseError
 from veille.fetch import Fetcher, looks_like_bot_challenge
 from veille.identity import (
     article_id_for_entry,
@@ -231,7 +231,12 @@ async def ingest_source(
     except (FetchError, ParseError) as exc:
         outcome.status, outcome.error = "error", str(exc)
         outcome.error_kind = _error_kind(exc)
-        store.record_source_error(source.id, outcome.error_kind, outcome.error)
+        store.record_source_error(
+            source.id,
+            outcome.error_kind,
+            outcome.error,
+            retry_after=getattr(exc, "retry_after", None),
+        )
     outcome.seconds = time.monotonic() - started
     observer.source_done(outcome)
     return outcome
@@ -344,9 +349,10 @@ async def _ingest(
 def _entries_of(source: Source, response: FetchResult) -> list[Entry]:
     """Turn the fetched document of a source into entries."""
     if looks_like_bot_challenge(200, {}, response.body[:65536]):
-        raise ParseError(
+        raise BotChallengeError(
             f"{source.url} answered a bot-protection challenge page instead of the content. "
-            "Hint: ask the publisher for access or use another URL."
+            "Hint: ask the publisher for access or use another URL.",
+            url=source.url,
         )
     if source.kind == "feed":
         parsed = feeds.parse_feed(

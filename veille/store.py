@@ -482,9 +482,12 @@ class Store:
             source_id, row[0], row[1], int(row[2]), utc_aware(row[3]), utc_aware(row[4])
         )
 
-    def record_source_error(self, source_id: str, kind: str, message: str) -> int:
-        """Count one failed fetch of a source and set when to try it again (veille.health);
-        its validators and articles are left alone. Returns its consecutive errors."""
+    def record_source_error(
+        self, source_id: str, kind: str, message: str, *, retry_after: float | None = None
+    ) -> int:
+        """Count one failed fetch of a source and set when to try it again (veille.health, which
+        obeys the server's ``retry_after`` seconds); its validators and articles are left alone.
+        Returns its consecutive errors."""
         now = now_utc()
         with self.connect() as con:
             row = con.execute(
@@ -498,7 +501,7 @@ class Store:
             errors = int(row[0]) if row else 1
             con.execute(
                 "UPDATE sources SET next_check_at = ? WHERE id = ?",
-                [utc_naive(health.next_check(errors, now)), source_id],
+                [utc_naive(health.next_check(errors, now, retry_after=retry_after)), source_id],
             )
         return errors
 
