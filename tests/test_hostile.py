@@ -15,8 +15,11 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import os
 import re
-from collections.abc import Iterator
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
@@ -29,7 +32,7 @@ import lxml.html
 import pytest
 from markdown_it import MarkdownIt
 
-from tests.conftest import DATA, UvicornThread
+from tests.conftest import DATA, UvicornThread, run_bounded, run_veille
 from tests.hostile_server import hostile
 from tests.test_mail import Collector, _server
 from veille import digest as digests
@@ -83,9 +86,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     digests.include(store, WEEK, ids)  # every hostile item is in the letter, whatever its score
     out = folder / "digests"
     digests.publish(config, store, WEEK, out)
-    store.add_subscribers(
-        [{"email": "ana@of.example.fr", "name": "Ana", "tags": [], "lang": None}]
-    )
+    store.add_subscribers([{"email": "ana@of.example.fr", "name": "Ana", "tags": [], "lang": None}])
     for collector, port in _server(Collector()):
         smtp = SmtpSettings(
             host="127.0.0.1", port=port, sender="Veille <veille@of.example.fr>", starttls=False
@@ -268,3 +269,96 @@ def test_challenges_and_retry_after_through_the_pipeline(tmp_path: Path) -> None
         waiting = {sid for sid, _ in second.waiting}
         assert {"trop-vite", "maintenance"} <= waiting
         assert not [h for h in server.hits[len(hits) :] if "ratelimit" in h or "unavailable" in h]
+
+
+def _ingest_into(db: Path, feed: str, base_url: str) -> int:
+    config = parse_config(
+        "settings: {allow_private_networks: true}\n"
+        f"sources:\n  - {{id: source, url: '{base_url}/{feed}', fetch_pages: false}}\n"
+    )
+    return asyncio.run(ingest(config, Store(db))).new_articles
+
+
+def _stored(db: Path) -> list[tuple[str, str, str]]:
+    return sorted((a["id"], a["title"], a["text"]) for a in Store(db).articles(off_topic=True))
+
+
+def test_disk_full_stops_the_run_with_a_clear_error_and_loses_nothing(tmp_path: Path) -> None:
+    """A real kernel limit: RLIMIT_FSIZE makes any write past 512 KiB fail with EFBIG, as a full
+    disk fails with ENOSPC; the child process runs the pipeline under it."""
+    db = tmp_path / "veille.duckdb"
+    with LocalServer(DATA) as server:
+        assert _ingest_into(db, "hostile/injection.xml", server.base_url) == 3
+        before = _stored(db)
+        code = f"""
+import asyncio
+from veille.config import parse_config
+from veille.errors import StoreError
+from veille.pipeline import ingest
+from veille.store import Store
+config = parse_config(
+    "settings: {{allow_private_networks: true}}\\n"
+    "sources:\\n  - {{id: big, url: '{server.base_url}/feeds/picofeed/nextinpact_full.xml', "
+    "fetch_pages: false}}\\n"
+)
+try:
+    asyncio.run(ingest(config, Store({str(db)!r})))
+    print("no error")
+except StoreError as exc:
+    print(exc)
+"""
+        done = run_bounded(code, memory_mb=4096, timeout=120, fsize_bytes=512 * 1024)
+        assert done.returncode == 0, done.stderr[-3000:]
+        message = done.stdout.strip()
+        assert "\n" not in message and "Traceback" not in done.stderr
+        assert message.startswith(f"cannot write the database {db}: the disk is full"), message
+        assert "Hint: free some space" in message
+        assert _stored(db) == before  # what was stored is intact
+        # Nothing is lost either: the feed was not marked as read, the next run stores it all.
+        assert _ingest_into(db, "feeds/picofeed/nextinpact_full.xml", server.base_url) > 40
+
+
+def _make_read_only(folder: Path) -> Callable[[], None]:
+    """Make ``folder`` and its files unwritable for real; return the undo.
+
+    Tests may run as root, whom permission bits do not stop: then the files and the folder are
+    made immutable (chattr +i), which stops root too.
+    """
+    paths = [*folder.iterdir(), folder]
+    if os.geteuid() != 0:
+        for path in paths:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        return lambda: [p.chmod(0o755) for p in paths] and None
+    if not shutil.which("chattr"):
+        pytest.skip("running as root without chattr: cannot make a folder read-only")
+    files = [str(p) for p in paths if p.is_file()] + [str(folder)]
+    done = subprocess.run(["chattr", "+i", *files], capture_output=True, timeout=10, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"chattr +i is not supported here: {done.stderr!r}")
+    return lambda: subprocess.run(["chattr", "-i", *files], timeout=10, check=True) and None
+
+
+def test_read_only_database_folder_is_one_clear_line_and_loses_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    db = folder / "veille.duckdb"
+    with LocalServer(DATA) as server:
+        assert _ingest_into(db, "hostile/injection.xml", server.base_url) == 3
+        before = _stored(db)
+        (tmp_path / "sources.yaml").write_text(
+            "settings: {allow_private_networks: true}\nsources:\n"
+            f"  - {{id: big, url: '{server.base_url}/feeds/picofeed/nextinpact_full.xml', "
+            "fetch_pages: false}\n",
+            encoding="utf-8",
+        )
+        undo = _make_read_only(folder)
+        try:
+            done = run_veille("--db", str(db), "run", "--no-progress", cwd=tmp_path, timeout=180)
+        finally:
+            undo()
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, done.stderr
+    assert f"cannot write the database {db}: the file or its folder is read-only" in errors[0]
+    assert _stored(db) == before

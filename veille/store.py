@@ -17,6 +17,7 @@ Design (see performance.md §B6 and reliability.md §1.15–1.16):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -362,7 +363,7 @@ class Store:
             try:
                 yield self._held
             except duckdb.Error as exc:
-                raise StoreError(f"database {self.path}: {_first_line(exc)}") from exc
+                raise StoreError(_store_error_message(self.path, exc)) from exc
             return
         con = self._open()
         try:
@@ -371,7 +372,7 @@ class Store:
                 self._migrated = True
             yield con
         except duckdb.Error as exc:
-            raise StoreError(f"database {self.path}: {_first_line(exc)}") from exc
+            raise StoreError(_store_error_message(self.path, exc)) from exc
         finally:
             con.close()
 
@@ -405,6 +406,8 @@ class Store:
                     )
                     continue
                 if not any(marker in message for marker in LOCK_MARKERS):
+                    if _cannot_write(message):
+                        raise StoreError(_store_error_message(self.path, exc)) from exc
                     raise StoreError(
                         f"database {self.path} cannot be opened: {_first_line(exc)}. "
                         "Hint: check the path and its permissions, or restore a backup."
@@ -1526,7 +1529,10 @@ def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         yield
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        # A failed COMMIT (disk full, read-only file) may have ended the transaction already:
+        # the rollback error must not hide the real one.
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
         raise
 
 
@@ -1673,6 +1679,35 @@ def _article_dict(row: dict[str, Any]) -> dict[str, Any]:
 def _iso(value: datetime | None) -> str | None:
     aware = utc_aware(value)
     return aware.isoformat() if aware else None
+
+
+# What the OS says when a write cannot happen (strerror of ENOSPC, EFBIG, EDQUOT, EROFS, EACCES,
+# EPERM), as DuckDB quotes it in its IO errors.
+DISK_FULL_MARKERS = ("No space left on device", "File too large", "Disk quota exceeded")
+READ_ONLY_MARKERS = ("Read-only file system", "Permission denied", "Operation not permitted")
+
+
+def _cannot_write(message: str) -> bool:
+    return any(m in message for m in DISK_FULL_MARKERS + READ_ONLY_MARKERS)
+
+
+def _store_error_message(path: Path, exc: BaseException) -> str:
+    """One line for a failed database statement, with a fix for a full or read-only disk."""
+    message = str(exc)
+    if any(m in message for m in DISK_FULL_MARKERS):
+        return (
+            f"cannot write the database {path}: the disk is full ({_first_line(exc)}). "
+            "Nothing already stored was lost; this batch was not saved. "
+            "Hint: free some space on that disk, then run the command again."
+        )
+    if any(m in message for m in READ_ONLY_MARKERS):
+        return (
+            f"cannot write the database {path}: the file or its folder is read-only "
+            f"({_first_line(exc)}). Nothing already stored was lost. Hint: give the user running "
+            "veille write access to the file and its folder (DuckDB writes a .wal file beside "
+            "it), or pass --db with a writable path."
+        )
+    return f"database {path}: {_first_line(exc)}"
 
 
 def _first_line(exc: BaseException) -> str:
