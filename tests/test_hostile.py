@@ -13,8 +13,11 @@ for anything live.
 from __future__ import annotations
 
 import asyncio
+import base64
 import csv
 import io
+import json
+import logging
 import os
 import re
 import shutil
@@ -24,12 +27,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
+from urllib.parse import quote
 
 import feedparser
 import httpx
 import lxml.etree
 import lxml.html
 import pytest
+from aiosmtpd.smtp import AuthResult
 from markdown_it import MarkdownIt
 
 from tests.conftest import DATA, UvicornThread, run_bounded, run_veille
@@ -37,7 +42,10 @@ from tests.hostile_server import hostile
 from tests.test_mail import Collector, _server
 from veille import digest as digests
 from veille.auth import hash_password
-from veille.config import Config, parse_config
+from veille.config import Config, env_secret, parse_config
+from veille.errors import ConfigError, HTTPStatusError, VeilleError
+from veille.feeds import parse_feed
+from veille.fetch import Fetcher, FetchLimits
 from veille.localserver import LocalServer
 from veille.mail import SmtpSettings
 from veille.pipeline import ingest
@@ -271,6 +279,14 @@ def test_challenges_and_retry_after_through_the_pipeline(tmp_path: Path) -> None
         assert not [h for h in server.hits[len(hits) :] if "ratelimit" in h or "unavailable" in h]
 
 
+def _copy_world(world: World, folder: Path) -> Path:
+    """A private copy of the hostile world's database and its trained model."""
+    folder.mkdir(exist_ok=True)
+    shutil.copy(world.store.path, folder / "veille.duckdb")
+    shutil.copytree(world.store.path.parent / "models", folder / "models")
+    return folder / "veille.duckdb"
+
+
 def _ingest_into(db: Path, feed: str, base_url: str) -> int:
     config = parse_config(
         "settings: {allow_private_networks: true}\n"
@@ -283,13 +299,15 @@ def _stored(db: Path) -> list[tuple[str, str, str]]:
     return sorted((a["id"], a["title"], a["text"]) for a in Store(db).articles(off_topic=True))
 
 
-def test_disk_full_stops_the_run_with_a_clear_error_and_loses_nothing(tmp_path: Path) -> None:
+def test_disk_full_stops_the_run_with_a_clear_error_and_loses_nothing(
+    world: World, tmp_path: Path
+) -> None:
     """A real kernel limit: RLIMIT_FSIZE makes any write past 512 KiB fail with EFBIG, as a full
     disk fails with ENOSPC; the child process runs the pipeline under it."""
-    db = tmp_path / "veille.duckdb"
+    db = _copy_world(world, tmp_path / "data")
+    before = _stored(db)
+    assert len(before) == 3
     with LocalServer(DATA) as server:
-        assert _ingest_into(db, "hostile/injection.xml", server.base_url) == 3
-        before = _stored(db)
         code = f"""
 import asyncio
 from veille.config import parse_config
@@ -338,13 +356,14 @@ def _make_read_only(folder: Path) -> Callable[[], None]:
     return lambda: subprocess.run(["chattr", "-i", *files], timeout=10, check=True) and None
 
 
-def test_read_only_database_folder_is_one_clear_line_and_loses_nothing(tmp_path: Path) -> None:
+def test_read_only_database_folder_is_one_clear_line_and_loses_nothing(
+    world: World, tmp_path: Path
+) -> None:
     folder = tmp_path / "data"
-    folder.mkdir()
-    db = folder / "veille.duckdb"
+    db = _copy_world(world, folder)
+    before = _stored(db)
+    assert len(before) == 3
     with LocalServer(DATA) as server:
-        assert _ingest_into(db, "hostile/injection.xml", server.base_url) == 3
-        before = _stored(db)
         (tmp_path / "sources.yaml").write_text(
             "settings: {allow_private_networks: true}\nsources:\n"
             f"  - {{id: big, url: '{server.base_url}/feeds/picofeed/nextinpact_full.xml', "
@@ -362,3 +381,153 @@ def test_read_only_database_folder_is_one_clear_line_and_loses_nothing(tmp_path:
     assert len(errors) == 1, done.stderr
     assert f"cannot write the database {db}: the file or its folder is read-only" in errors[0]
     assert _stored(db) == before
+
+
+# --- secrets ----------------------------------------------------------------------------------
+
+SECRET = "Tr0ub4dor&3-pas-dans-les-logs"  # noqa: S105 - the canary the tests look for
+
+
+def test_secrets_can_come_from_files(tmp_path: Path) -> None:
+    password_file = tmp_path / "smtp_password"
+    password_file.write_text(SECRET + "\n", encoding="utf-8")  # as `echo ... > file` writes it
+    env = {
+        "VEILLE_SMTP_HOST": "smtp.example.org",
+        "VEILLE_MAIL_FROM": "Veille <veille@example.org>",
+        "VEILLE_SMTP_USER": "veille",
+        "VEILLE_SMTP_PASSWORD_FILE": str(password_file),
+    }
+    settings = SmtpSettings.from_env(env)
+    assert settings.password == SECRET and SECRET not in repr(settings)
+    assert env_secret("VEILLE_SMTP_PASSWORD", {"VEILLE_SMTP_PASSWORD": "direct"}) == "direct"
+    with pytest.raises(ConfigError, match="both VEILLE_SMTP_PASSWORD and VEILLE_SMTP_PASSWORD_F"):
+        SmtpSettings.from_env({**env, "VEILLE_SMTP_PASSWORD": "other"})
+    missing = {**env, "VEILLE_SMTP_PASSWORD_FILE": str(tmp_path / "nope")}
+    with pytest.raises(ConfigError, match=r"VEILLE_SMTP_PASSWORD_FILE=.*cannot be read"):
+        SmtpSettings.from_env(missing)
+
+
+def test_config_show_masks_secrets(tmp_path: Path) -> None:
+    secret_file = tmp_path / "session"
+    session_secret = "s" * 40
+    secret_file.write_text(session_secret, encoding="utf-8")
+    (tmp_path / "sources.yaml").write_text(
+        f"sources:\n  - {{id: privee, url: 'https://lecteur:{SECRET}@flux.example.org/rss'}}\n",
+        encoding="utf-8",
+    )
+    env = {
+        "VEILLE_SMTP_HOST": "smtp.example.org",
+        "VEILLE_SMTP_USER": "veille",
+        "VEILLE_SMTP_PASSWORD": SECRET,
+        "VEILLE_SESSION_SECRET_FILE": str(secret_file),
+    }
+    shown = run_veille("config", "show", cwd=tmp_path, env=env, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert SECRET not in shown.stdout + shown.stderr
+    assert session_secret not in shown.stdout
+    data = json.loads(shown.stdout)
+    assert data["environment"]["VEILLE_SMTP_PASSWORD"] == "********"  # noqa: S105
+    from_file = "******** (from VEILLE_SESSION_SECRET_FILE)"
+    assert data["environment"]["VEILLE_SESSION_SECRET"] == from_file
+    assert data["environment"]["VEILLE_SMTP_HOST"] == "smtp.example.org"
+    assert data["sources"][0]["url"] == "https://lecteur:********@flux.example.org/rss"
+
+
+def test_smtp_password_never_reaches_logs_or_output(
+    world: World,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """A refused login, with every logger at DEBUG: the password is nowhere, not even in base64."""
+    shutil.copy(world.store.path, tmp_path / "veille.duckdb")
+    shutil.copytree(world.store.path.parent / "models", tmp_path / "models")
+    store = Store(tmp_path / "veille.duckdb")
+    store.add_subscribers(
+        [{"email": "bruno@of.example.fr", "name": None, "tags": [], "lang": None}]
+    )
+    caplog.set_level(logging.DEBUG)
+    for _, port in _server(Collector(), authenticator=_refuse_all, auth_require_tls=False):
+        smtp = SmtpSettings.from_env(
+            {
+                "VEILLE_SMTP_HOST": "127.0.0.1",
+                "VEILLE_SMTP_PORT": str(port),
+                "VEILLE_SMTP_STARTTLS": "false",
+                "VEILLE_MAIL_FROM": "Veille <veille@of.example.fr>",
+                "VEILLE_SMTP_USER": "veille",
+                "VEILLE_SMTP_PASSWORD": SECRET,
+            }
+        )
+        with pytest.raises(VeilleError) as refused:
+            digests.send(world.config, store, WEEK, smtp)
+    captured = capfd.readouterr()
+    everything = "\n".join(
+        [str(refused.value), caplog.text, captured.out, captured.err, repr(refused.value)]
+    )
+    assert "refused the login" in str(refused.value)
+    for form in _encodings_of(SECRET):
+        assert form not in everything
+
+
+def test_veille_run_at_debug_level_prints_no_secret(world: World, tmp_path: Path) -> None:
+    """A whole `veille run` (Prefect flow, Prefect logging at DEBUG) with secrets in the
+    environment and a source URL carrying a password: none of them reaches the output."""
+    password_file = tmp_path / "pw"
+    password_file.write_text(SECRET, encoding="utf-8")
+    with LocalServer(DATA) as server:
+        host = server.base_url.removeprefix("http://")
+        (tmp_path / "sources.yaml").write_text(
+            "settings: {allow_private_networks: true}\nsources:\n"
+            f"  - {{id: piege, url: 'http://lecteur:{SECRET}@{host}/hostile/injection.xml', "
+            "fetch_pages: false}\n"
+            f"  - {{id: absente, url: 'http://lecteur:{SECRET}@{host}/nope.xml'}}\n",
+            encoding="utf-8",
+        )
+        env = {
+            "VEILLE_SMTP_USER": "veille",
+            "VEILLE_SMTP_PASSWORD_FILE": str(password_file),
+            "VEILLE_SESSION_SECRET": SECRET * 2,
+            "PREFECT_LOGGING_LEVEL": "DEBUG",
+            "PREFECT_HOME": str(tmp_path / "prefect"),
+        }
+        db = str(_copy_world(world, tmp_path / "data"))
+        done = run_veille("--db", db, "run", "--no-progress", cwd=tmp_path, env=env, timeout=240)
+    assert "piege" in done.stdout + done.stderr and "absente" in done.stdout + done.stderr
+    assert "lecteur:********@" in done.stdout  # the failing source is still named
+    for form in _encodings_of(SECRET):
+        assert form not in done.stdout + done.stderr
+
+
+def test_passwords_in_feed_urls_stay_out_of_messages_and_links() -> None:
+    with hostile() as server:
+        url = server.base.replace("http://", f"http://lecteur:{SECRET}@") + "/nope"
+
+        async def go() -> None:
+            async with Fetcher(FetchLimits(deadline=5, allow_private_networks=True)) as f:
+                await f.fetch(url)
+
+        with pytest.raises(HTTPStatusError) as failed:
+            asyncio.run(go())
+    assert SECRET not in str(failed.value) and "lecteur:********@" in str(failed.value)
+    body = (
+        b"<rss version='2.0'><channel><item><title>t</title><link>/a</link></item></channel></rss>"
+    )
+    (entry,) = parse_feed(body, url=f"https://lecteur:{SECRET}@flux.example.org/rss").entries
+    assert entry.url == "https://flux.example.org/a"
+
+
+def _refuse_all(
+    server: object, session: object, envelope: object, mechanism: str, data: object
+) -> AuthResult:
+    return AuthResult(success=False, handled=False)
+
+
+def _encodings_of(secret: str) -> list[str]:
+    """The secret as text, URL-encoded and base64 (as SMTP AUTH PLAIN/LOGIN would send it)."""
+    raw = secret.encode()
+    return [
+        secret,
+        quote(secret, safe=""),
+        base64.b64encode(raw).decode(),
+        base64.b64encode(b"\0veille\0" + raw).decode(),
+    ]

@@ -274,6 +274,10 @@ def _http(link: Any, base: str) -> str | None:
     parts = urlsplit(absolute)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
+    if parts.username is not None or parts.password is not None:
+        # Relative links resolved against a feed URL that carries a password would publish it.
+        netloc = parts.netloc.rsplit("@", 1)[1]
+        absolute = parts._replace(netloc=netloc).geturl()
     return absolute
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -257,6 +258,9 @@ class Fetcher:
             raise DeadlineExceededError(
                 f"{_host(url)} did not answer completely within {limit:.0f} s", url=url
             ) from None
+        except FetchError as exc:  # a URL in a message must not show its password
+            exc.args = (mask_url_password(str(exc)),)
+            raise
 
     async def _follow(
         self, url: str, headers: dict[str, str], cap: int, started: float
@@ -373,6 +377,18 @@ class Fetcher:
         raise HTTPStatusError(
             f"{url} answered HTTP {status} ({response.reason_phrase})", url=url, status=status
         )
+
+
+MASK = "********"
+_USERINFO_RE = re.compile(r"(?<=://)([^/@:\s]*):([^/@\s]*)@")
+
+
+def mask_url_password(text: str) -> str:
+    """``https://user:secret@host/`` -> ``https://user:********@host/``, in any text.
+
+    Feed URLs may carry a password (HTTP Basic): it must not reach messages, logs or pages.
+    """
+    return _USERINFO_RE.sub(lambda m: f"{m[1]}:{MASK}@", text)
 
 
 def _allow_all(ip: IPAddress, port: int) -> bool:

@@ -37,7 +37,7 @@ import numpy as np
 from veille import classify, dedup, extract, feeds, health, pages
 from veille.config import Config, Source
 from veille.errors import BotChallengeError, FetchError, ParseError
-from veille.fetch import Fetcher, looks_like_bot_challenge
+from veille.fetch import Fetcher, looks_like_bot_challenge, mask_url_password
 from veille.identity import (
     article_id_for_entry,
     article_id_for_url,
@@ -229,7 +229,7 @@ async def ingest_source(
     try:
         await _ingest(source, config, fetcher, pool, store, observer, outcome)
     except (FetchError, ParseError) as exc:
-        outcome.status, outcome.error = "error", str(exc)
+        outcome.status, outcome.error = "error", mask_url_password(str(exc))
         outcome.error_kind = _error_kind(exc)
         store.record_source_error(
             source.id,
