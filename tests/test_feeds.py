@@ -247,3 +247,13 @@ def test_entry_key_rules() -> None:
 def test_arbitrary_bytes_give_a_feed_or_a_parse_error(data: bytes) -> None:
     with contextlib.suppress(ParseError):
         parse_feed(data, url="http://x.example/feed")
+
+
+def test_links_that_are_not_urls_are_dropped() -> None:
+    items = "".join(
+        f"<item><title>t{i}</title><link>{link}</link></item>"
+        for i, link in enumerate(["http://[oops", "http://x.example:99999/a", "http://x.example/b"])
+    )
+    body = f"<rss version='2.0'><channel>{items}</channel></rss>".encode()
+    feed = parse_feed(body, url="http://x.example/feed")
+    assert [e.url for e in feed.entries] == [None, None, "http://x.example/b"]

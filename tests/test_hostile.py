@@ -34,7 +34,10 @@ import httpx
 import lxml.etree
 import lxml.html
 import pytest
+import yaml
 from aiosmtpd.smtp import AuthResult
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from tests.conftest import DATA, UvicornThread, run_bounded, run_veille
@@ -43,9 +46,11 @@ from tests.test_mail import Collector, _server
 from veille import digest as digests
 from veille.auth import hash_password
 from veille.config import Config, env_secret, parse_config
-from veille.errors import ConfigError, HTTPStatusError, VeilleError
+from veille.errors import ConfigError, ExtractionError, HTTPStatusError, VeilleError
+from veille.extract import extract_article, text_of_html
 from veille.feeds import parse_feed
 from veille.fetch import Fetcher, FetchLimits
+from veille.identity import canonical_url
 from veille.localserver import LocalServer
 from veille.mail import SmtpSettings
 from veille.pipeline import ingest
@@ -531,3 +536,94 @@ def _encodings_of(secret: str) -> list[str]:
         base64.b64encode(raw).decode(),
         base64.b64encode(b"\0veille\0" + raw).decode(),
     ]
+
+
+# --- fuzzing the entry points -----------------------------------------------------------------
+# Each property is bounded (examples, size, per-example deadline) so the set runs in seconds.
+
+TAGS = ["div", "p", "a", "span", "script", "style", "article", "table", "td", "li", "iframe",
+        "svg", "math", "template", "noscript", "br", "img", "meta", "link", "h1"]  # fmt: skip
+ATTRIBUTES = ["href", "src", "onerror", "style", "class", "rel", "content", "property", "lang"]
+ATTRIBUTE_VALUES = st.sampled_from(
+    ["javascript:alert(1)", "data:text/html,x", "http://[oops", "http://x:99999/", "//evil",
+     "canonical", "og:url", "fr-FR", "", "\x00", "&#106;avascript:x", "../../etc"]
+) | st.text(max_size=20)  # fmt: skip
+TEXTS = st.text(max_size=40) | st.sampled_from(["&amp;", "&#0;", "&#x110000;", "&lt;script&gt;"])
+
+
+@st.composite
+def html_documents(draw: st.DrawFn, depth: int = 0) -> str:
+    parts = []
+    for _ in range(draw(st.integers(0, 4))):
+        if depth < 6 and draw(st.booleans()):
+            tag = draw(st.sampled_from(TAGS))
+            attributes = "".join(
+                f' {draw(st.sampled_from(ATTRIBUTES))}="{draw(ATTRIBUTE_VALUES)}"'
+                for _ in range(draw(st.integers(0, 2)))
+            )
+            closing = "" if draw(st.integers(0, 5)) == 0 else f"</{tag}>"  # some never closed
+            parts.append(f"<{tag}{attributes}>{draw(html_documents(depth + 1))}{closing}")
+        else:
+            parts.append(draw(TEXTS))
+    return "".join(parts)
+
+
+@settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@given(html_documents() | st.text(max_size=300))
+def test_html_to_text_never_raises(html: str) -> None:
+    assert isinstance(text_of_html(html), str)
+
+
+@settings(max_examples=60, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
+@given(html_documents() | st.binary(max_size=300).map(lambda b: b.decode("latin-1")))
+def test_page_extraction_gives_an_article_or_an_extraction_error(html: str) -> None:
+    page = f"<html><head><title>t</title></head><body><article>{html}</article></body></html>"
+    for document in (html, page):
+        try:
+            extracted = extract_article(document.encode("utf-8", "surrogatepass"), url=PAGE)
+        except ExtractionError as exc:
+            assert "\n" not in str(exc)
+            continue
+        assert isinstance(extracted.text, str)
+        canonical = extracted.canonical_url
+        assert canonical is None or canonical.startswith(("http://", "https://"))
+
+
+PAGE = "https://site.example.org/article"
+
+
+@settings(max_examples=300, deadline=1000)
+@given(
+    st.text(max_size=80)
+    | st.builds(
+        lambda scheme, rest: f"{scheme}://{rest}",
+        st.sampled_from(["http", "https", "HTTP", "ftp", "javascript"]),
+        st.text(alphabet=st.characters(codec="utf-8"), max_size=60),
+    )
+)
+def test_canonical_url_never_raises_and_is_idempotent(url: str) -> None:
+    once = canonical_url(url)
+    assert canonical_url(once) == once
+
+
+CONFIG_KEYS = ["settings", "sources", "taxonomy", "id", "url", "kind", "tags", "fetch",
+               "deadline", "max_bytes", "digest", "site_url", "enabled", "timezone", "lang",
+               "link_pattern", "allow_private_networks", "database"]  # fmt: skip
+YAML_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20)
+    | st.sampled_from(["http://x.example/feed", "feed", "page", "Europe/Paris", "(", "*", "[a-"]),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.sampled_from(CONFIG_KEYS) | st.text(max_size=5), inner, max_size=4),
+    max_leaves=12,
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=200) | YAML_VALUES.map(lambda v: yaml.safe_dump(v, allow_unicode=True)))
+def test_sources_yaml_gives_a_config_or_a_one_line_config_error(text: str) -> None:
+    try:
+        config = parse_config(text)
+    except ConfigError as exc:
+        assert str(exc) and "\n" not in str(exc).strip(), str(exc)
+        return
+    assert isinstance(config, Config)
