@@ -388,6 +388,26 @@ def test_read_only_database_folder_is_one_clear_line_and_loses_nothing(
     assert _stored(db) == before
 
 
+def test_huge_nested_page_is_extracted_within_a_memory_cap() -> None:
+    """23 MB of element soup ending in 50,000 unclosed divs, extracted in a child limited to
+    1 GB of address space: the body is truncated and the tree capped before trafilatura."""
+    code = """
+import resource
+from veille.extract import extract_article_safe
+article = "<p>" + "Le décret relatif à la formation continue est paru au Journal officiel. " * 20
+soup = "<div><span>x</span><table><tr><td>y</td></tr></table></div>" * 400_000
+html = "<html><body><article>" + (article + "</p>") * 5 + "</article>" + soup + "<div>" * 50_000
+result = extract_article_safe("https://example.org/a", html.encode())
+print(type(result).__name__, "décret" in getattr(result, "text", ""))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+    done = run_bounded(code, memory_mb=1024, timeout=90)
+    assert done.returncode == 0, done.stderr[-2000:]
+    kind, peak_mb = done.stdout.split("\n")[:2]
+    assert kind == "Extracted True", done.stdout
+    assert int(peak_mb) < 600, done.stdout  # about 150 MB with the caps in place
+
+
 # --- secrets ----------------------------------------------------------------------------------
 
 SECRET = "Tr0ub4dor&3-pas-dans-les-logs"  # noqa: S105 - the canary the tests look for
