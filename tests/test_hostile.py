@@ -56,7 +56,7 @@ from veille.mail import SmtpSettings
 from veille.pipeline import ingest
 from veille.qualiopi import evidence, render_csv, render_html
 from veille.store import Store
-from veille.web import create_app
+from veille.web import create_app, session_secret
 
 WEEK = "2026-W47"  # the hostile items are dated 18-20 November 2026
 SITE = "https://veille.example.org/"
@@ -430,6 +430,20 @@ def test_secrets_can_come_from_files(tmp_path: Path) -> None:
     missing = {**env, "VEILLE_SMTP_PASSWORD_FILE": str(tmp_path / "nope")}
     with pytest.raises(ConfigError, match=r"VEILLE_SMTP_PASSWORD_FILE=.*cannot be read"):
         SmtpSettings.from_env(missing)
+
+
+def test_session_key_can_come_from_a_file(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key_file = tmp_path / "session_key"
+    key_file.write_text("k" * 48 + "\n", encoding="utf-8")
+    monkeypatch.setenv("VEILLE_SESSION_SECRET_FILE", str(key_file))
+    assert session_secret(world.store) == "k" * 48
+    key_file.write_text("short", encoding="utf-8")
+    with pytest.raises(ConfigError, match="at least 32"):
+        session_secret(world.store)
+    monkeypatch.delenv("VEILLE_SESSION_SECRET_FILE")
+    assert session_secret(world.store) == world.store.secret("session")
 
 
 def test_config_show_masks_secrets(tmp_path: Path) -> None:
