@@ -269,6 +269,17 @@ def test_404_and_refused_connection(public: Hostile) -> None:
         fetch("http://127.0.0.1:9/", limits=FetchLimits(allow_private_networks=True))
 
 
+def test_waiting_for_a_slot_does_not_count_against_the_deadline(public: Hostile) -> None:
+    # Ten 0.3 s answers one at a time take 3 s: each request alone is well within its 2 s.
+    async def go() -> list[FetchResult]:
+        limits = FetchLimits(per_host=1, deadline=2)
+        async with Fetcher(limits, address_policy=_policy_for(public)) as f:
+            return await asyncio.gather(*(f.fetch(public.base + "/busy") for _ in range(10)))
+
+    assert [r.body for r in asyncio.run(go())] == [b"ok"] * 10
+    assert public.max_active == 1
+
+
 def test_per_host_limit(public: Hostile) -> None:
     async def go() -> None:
         async with Fetcher(FetchLimits(per_host=2), address_policy=_policy_for(public)) as f:
