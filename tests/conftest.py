@@ -88,6 +88,14 @@ def run_bounded(
     )
 
 
+# Peak memory of a run_bounded child, in MB. VmHWM belongs to the process image (ru_maxrss
+# would also count the parent's peak, which Linux keeps across fork and exec).
+PEAK_MB = (
+    "int(next(line for line in open('/proc/self/status') if line.startswith('VmHWM')).split()[1])"
+    " // 1024"
+)
+
+
 SITE = "https://veille.of-exemple.fr/"
 
 

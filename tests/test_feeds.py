@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import run_bounded
+from tests.conftest import PEAK_MB, run_bounded
 from tests.hostile_server import Hostile, hostile
 from veille.errors import ParseError
 from veille.feeds import entry_key, parse_feed
@@ -163,8 +163,8 @@ def test_quadratic_blowup_is_bounded() -> None:
     # 400 KB that feedparser 6.0.14's loose parser alone would expand to 400 M characters
     # (gigabytes): parsed in a child process capped at 600 MB of address space and 60 s, so
     # removing the DOCTYPE stripping fails this test instead of swapping the machine.
-    code = """
-import resource
+    code = (
+        """
 from tests.test_feeds import _rss
 from veille.errors import ParseError
 from veille.feeds import parse_feed
@@ -174,8 +174,11 @@ try:
     print("title", len(feed.title or ""))
 except ParseError as exc:  # a MemoryError inside feedparser would land here too
     print("error", exc)
-print("peak_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+print("peak_mb", """
+        + PEAK_MB
+        + """)
 """
+    )
     done = run_bounded(code, memory_mb=600, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     lines = dict(line.split(" ", 1) for line in done.stdout.strip().splitlines())

@@ -40,7 +40,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from tests.conftest import DATA, UvicornThread, run_bounded, run_veille
+from tests.conftest import DATA, PEAK_MB, UvicornThread, run_bounded, run_veille
 from tests.hostile_server import hostile
 from tests.test_mail import Collector, _server
 from veille import digest as digests
@@ -391,16 +391,19 @@ def test_read_only_database_folder_is_one_clear_line_and_loses_nothing(
 def test_huge_nested_page_is_extracted_within_a_memory_cap() -> None:
     """23 MB of element soup ending in 50,000 unclosed divs, extracted in a child limited to
     1 GB of address space: the body is truncated and the tree capped before trafilatura."""
-    code = """
-import resource
+    code = (
+        """
 from veille.extract import extract_article_safe
 article = "<p>" + "Le décret relatif à la formation continue est paru au Journal officiel. " * 20
 soup = "<div><span>x</span><table><tr><td>y</td></tr></table></div>" * 400_000
 html = "<html><body><article>" + (article + "</p>") * 5 + "</article>" + soup + "<div>" * 50_000
 result = extract_article_safe("https://example.org/a", html.encode())
 print(type(result).__name__, "décret" in getattr(result, "text", ""))
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+print("""
+        + PEAK_MB
+        + """)
 """
+    )
     done = run_bounded(code, memory_mb=1024, timeout=90)
     assert done.returncode == 0, done.stderr[-2000:]
     kind, peak_mb = done.stdout.split("\n")[:2]
