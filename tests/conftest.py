@@ -62,6 +62,40 @@ def run_veille(
     )
 
 
+def run_bounded(
+    code: str, *, memory_mb: int = 1024, timeout: float = 60, fsize_bytes: int | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run Python ``code`` in a child process with hard limits (address space, time, file size).
+
+    For tests whose failure mode is "eats the machine": if the protection under test is removed,
+    the child hits its limit and the test fails, instead of the test run swapping or hanging.
+    """
+    limits = [f"resource.setrlimit(resource.RLIMIT_AS, ({memory_mb << 20}, {memory_mb << 20}))"]
+    if fsize_bytes is not None:
+        limits += [
+            "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)",  # EFBIG instead of being killed
+            f"resource.setrlimit(resource.RLIMIT_FSIZE, ({fsize_bytes}, {fsize_bytes}))",
+        ]
+    prelude = "import resource, signal\n" + "\n".join(limits) + "\n"
+    return subprocess.run(
+        [sys.executable, "-c", prelude + code],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+# Peak memory of a run_bounded child, in MB. VmHWM belongs to the process image (ru_maxrss
+# would also count the parent's peak, which Linux keeps across fork and exec).
+PEAK_MB = (
+    "int(next(line for line in open('/proc/self/status') if line.startswith('VmHWM')).split()[1])"
+    " // 1024"
+)
+
+
 SITE = "https://veille.of-exemple.fr/"
 
 

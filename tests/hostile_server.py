@@ -111,6 +111,23 @@ class _Handler(BaseHTTPRequestHandler):
         self._chunk(compressor.flush())
         self.wfile.write(b"0\r\n\r\n")
 
+    def ep_deflatebomb(self, q: dict[str, str]) -> None:
+        """A zlib-wrapped deflate stream of up to 1 GiB of zeros (~1 MiB on the wire)."""
+        self.send_response(200)
+        self.send_header("Content-Encoding", "deflate")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        compressor = zlib.compressobj(9, zlib.DEFLATED, 15)
+        zeros = b"\0" * (1 << 20)
+        for _ in range(1024):
+            self._chunk(compressor.compress(zeros))
+        self._chunk(compressor.flush())
+        self.wfile.write(b"0\r\n\r\n")
+
+    def ep_encoded(self, q: dict[str, str]) -> None:
+        """A body claiming any Content-Encoding (zstd, "gzip, br"...): the bytes are never valid."""
+        self._send(200, b"\x28\xb5\x2f\xfd" + b"\0" * 64, {"Content-Encoding": q["as"]})
+
     def _chunk(self, data: bytes) -> None:
         if data:
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
@@ -154,12 +171,17 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(429, b"slow down", {"Retry-After": q.get("ra", "120")})
 
     def ep_unavailable(self, q: dict[str, str]) -> None:
-        when = formatdate(time.time() + 300, usegmt=True)
+        when = formatdate(time.time() + int(q.get("secs", "300")), usegmt=True)
         self._send(503, b"maintenance", {"Retry-After": when})
 
     def ep_challenge(self, q: dict[str, str]) -> None:
         body = b"<html><head><title>Just a moment...</title></head><body>challenge-platform</body>"
         self._send(403, body, {"cf-mitigated": "challenge", "Content-Type": "text/html"})
+
+    def ep_challenge_ok(self, q: dict[str, str]) -> None:
+        """A challenge page served with 200, as some protections do."""
+        body = b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body></body>"
+        self._send(200, body, {"Content-Type": "text/html"})
 
     def ep_busy(self, q: dict[str, str]) -> None:
         time.sleep(0.3)

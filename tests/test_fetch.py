@@ -125,6 +125,24 @@ def test_redirects_to_internal_addresses_refused(public: Hostile, internal: Host
     assert len(public.hits) == 2
 
 
+@pytest.mark.parametrize(
+    "address",
+    ["100.64.0.1", "169.254.169.254", "fe80::1", "::ffff:10.0.0.1", "fd00:ec2::254", "10.0.0.1"],
+)
+def test_names_resolving_to_private_ranges_are_refused_before_connecting(address: str) -> None:
+    # CGNAT, link-local (cloud metadata), IPv6 link-local, IPv4-mapped, ULA, RFC 1918.
+    async def resolver(host: str, port: int) -> list[str]:
+        return [address]
+
+    async def go() -> int:
+        async with Fetcher(FetchLimits(deadline=5), resolver=resolver) as f:
+            with pytest.raises(BlockedAddressError, match="private or reserved"):
+                await f.fetch("http://intranet.example.org/")
+            return f.backend.connections
+
+    assert asyncio.run(go()) == 0
+
+
 def test_dns_rebinding_cannot_reach_internal(public: Hostile, internal: Hostile) -> None:
     answers = iter(["127.0.0.1", "127.0.0.2"])
 
@@ -159,6 +177,28 @@ def test_gzip_bomb_stops_at_the_cap(public: Hostile) -> None:
     with pytest.raises(ResponseTooLargeError, match="after decompression"):
         fetch(public.base + "/gzipbomb", public, max_bytes=5 << 20)
     assert time.monotonic() - started < 5
+
+
+def test_deflate_bomb_stops_at_the_cap(public: Hostile) -> None:
+    with pytest.raises(ResponseTooLargeError, match="after decompression"):
+        fetch(public.base + "/deflatebomb", public, max_bytes=5 << 20)
+
+
+@pytest.mark.parametrize("encoding", ["br", "zstd", "gzip, br", "compress", "x-custom"])
+def test_encodings_we_cannot_bound_are_refused_before_decoding(
+    public: Hostile, encoding: str
+) -> None:
+    # httpx would decode br/zstd in one unbounded call if brotli/zstandard were installed.
+    with pytest.raises(UnsupportedEncodingError, match="does not accept"):
+        fetch(public.base + "/encoded?as=" + encoding.replace(" ", "%20"), public)
+
+
+def test_only_bounded_encodings_are_asked_for(public: Hostile) -> None:
+    async def go() -> str:
+        async with Fetcher() as f:
+            return str(f._client.headers["Accept-Encoding"])
+
+    assert set(asyncio.run(go()).replace(" ", "").split(",")) <= {"gzip", "deflate"}
 
 
 def test_gzip_is_decoded(public: Hostile) -> None:
@@ -227,6 +267,17 @@ def test_404_and_refused_connection(public: Hostile) -> None:
     assert info.value.status == 404
     with pytest.raises(NetworkError, match="cannot connect"):
         fetch("http://127.0.0.1:9/", limits=FetchLimits(allow_private_networks=True))
+
+
+def test_waiting_for_a_slot_does_not_count_against_the_deadline(public: Hostile) -> None:
+    # Ten 0.3 s answers one at a time take 3 s: each request alone is well within its 2 s.
+    async def go() -> list[FetchResult]:
+        limits = FetchLimits(per_host=1, deadline=2)
+        async with Fetcher(limits, address_policy=_policy_for(public)) as f:
+            return await asyncio.gather(*(f.fetch(public.base + "/busy") for _ in range(10)))
+
+    assert [r.body for r in asyncio.run(go())] == [b"ok"] * 10
+    assert public.max_active == 1
 
 
 def test_per_host_limit(public: Hostile) -> None:

@@ -142,3 +142,13 @@ def test_a_failing_source_backs_off_and_is_tried_again(tmp_path: Path) -> None:
         assert fixed.sources_failed == 0
         state = Store(db).source_state("disparu")
         assert state.error_count == 0 and state.next_check_at is None
+
+
+def test_retry_after_wins_over_a_shorter_backoff() -> None:
+    now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    rng = random.Random(1)
+    next_check = health.next_check
+    assert next_check(1, now, rng, retry_after=7200) == now + timedelta(seconds=7200)
+    short = next_check(1, now, random.Random(1), retry_after=60)
+    assert short == next_check(1, now, random.Random(1))  # the backoff was longer already
+    assert next_check(0, now, retry_after=7200) is None

@@ -476,10 +476,17 @@ def db_runs(
 
 @config_app.command("show")
 def config_show(ctx: typer.Context) -> None:
-    """Print the validated configuration (defaults filled in)."""
+    """Print the validated configuration (defaults filled in) and the VEILLE_* variables in
+    effect; passwords and secrets are masked."""
+    from veille.config import environment_summary
+    from veille.fetch import mask_url_password
+
     context: Context = ctx.obj
     config = context.config()
     data = config.model_dump(mode="json", exclude={"path"})
+    for source in data["sources"]:
+        source["url"] = mask_url_password(source["url"])
+    data["environment"] = environment_summary()
     out.print_json(json.dumps(data, ensure_ascii=False))
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -31,7 +32,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from veille.errors import ConfigError
-from veille.fetch import FetchLimits
+from veille.fetch import MASK, FetchLimits, mask_url_password
 
 SOURCE_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 TRUE_WORDS = {"1", "true", "yes", "on", "oui"}
@@ -442,6 +443,68 @@ def env_flag(name: str) -> bool:
     raise ConfigError(
         f"environment variable {name}={raw!r} is not a yes/no value. Hint: use 1 or 0."
     )
+
+
+# --- secrets from the environment ------------------------------------------------------------
+
+# Every variable veille reads, for `veille config show`; the secret ones are masked there.
+ENV_VARIABLES = (
+    "VEILLE_CONFIG",
+    "VEILLE_DB",
+    "VEILLE_ALLOW_PRIVATE_NETWORKS",
+    "VEILLE_SMTP_HOST",
+    "VEILLE_SMTP_PORT",
+    "VEILLE_SMTP_STARTTLS",
+    "VEILLE_MAIL_FROM",
+    "VEILLE_SMTP_USER",
+    "VEILLE_SMTP_PASSWORD",
+    "VEILLE_SESSION_SECRET",
+)
+SECRET_VARIABLES = frozenset({"VEILLE_SMTP_PASSWORD", "VEILLE_SESSION_SECRET"})
+FILE_VARIABLES = ("VEILLE_SMTP_USER", "VEILLE_SMTP_PASSWORD", "VEILLE_SESSION_SECRET")
+
+
+def env_secret(name: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """``name`` from the environment, or the content of the file ``name_FILE`` points to.
+
+    The ``_FILE`` convention of Docker secrets and systemd credentials keeps passwords out of
+    the environment (and so out of ``ps e``, crash reports and child processes). Written here
+    because pydantic-settings only knows a folder of files named after fields, not ``_FILE``.
+    One trailing newline is removed (``echo secret > file`` adds one); both set is an error.
+    """
+    env = os.environ if environ is None else environ
+    value = env.get(name) or None
+    file_name = env.get(f"{name}_FILE") or None
+    if file_name is None:
+        return value
+    if value is not None:
+        raise ConfigError(
+            f"both {name} and {name}_FILE are set. Hint: keep only one (the file is safer)."
+        )
+    try:
+        text = Path(file_name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise ConfigError(
+            f"{name}_FILE={file_name!r} cannot be read ({reason}). "
+            "Hint: check the path and that the user running veille may read it."
+        ) from None
+    text = text.removesuffix("\n").removesuffix("\r")
+    return text or None
+
+
+def environment_summary(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The VEILLE_* variables in effect, secrets masked, for `veille config show`."""
+    env = os.environ if environ is None else environ
+    shown: dict[str, str] = {}
+    for name in ENV_VARIABLES:
+        from_file = name in FILE_VARIABLES and env.get(f"{name}_FILE")
+        value = env_secret(name, env) if name in FILE_VARIABLES else env.get(name)
+        if value is None or value == "":
+            continue
+        text = MASK if name in SECRET_VARIABLES else mask_url_password(value)
+        shown[name] = f"{text} (from {name}_FILE)" if from_file else text
+    return shown
 
 
 def load_config(path: str | Path) -> Config:

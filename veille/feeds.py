@@ -270,10 +270,18 @@ def _http(link: Any, base: str) -> str | None:
     """An absolute http(s) URL, or None (javascript:, mailto:, garbage)."""
     if not isinstance(link, str) or not link.strip():
         return None
-    absolute = urljoin(base, _clean(link))
-    parts = urlsplit(absolute)
+    try:
+        absolute = urljoin(base, _clean(link))
+        parts = urlsplit(absolute)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:  # "http://[oops", "http://host:99999/": not a link anyone can follow
+        return None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
+    if parts.username is not None or parts.password is not None:
+        # Relative links resolved against a feed URL that carries a password would publish it.
+        netloc = parts.netloc.rsplit("@", 1)[1]
+        absolute = parts._replace(netloc=netloc).geturl()
     return absolute
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -251,21 +252,31 @@ class Fetcher:
         if accept:
             headers["Accept"] = accept
         try:
-            async with asyncio.timeout(limit):
-                return await self._follow(url, headers, max_bytes or self.limits.max_bytes, started)
+            async with asyncio.timeout(limit) as deadline_cm:
+                return await self._follow(
+                    url, headers, max_bytes or self.limits.max_bytes, started, deadline_cm
+                )
         except TimeoutError:
             raise DeadlineExceededError(
                 f"{_host(url)} did not answer completely within {limit:.0f} s", url=url
             ) from None
+        except FetchError as exc:  # a URL in a message must not show its password
+            exc.args = (mask_url_password(str(exc)),)
+            raise
 
     async def _follow(
-        self, url: str, headers: dict[str, str], cap: int, started: float
+        self,
+        url: str,
+        headers: dict[str, str],
+        cap: int,
+        started: float,
+        deadline: asyncio.Timeout,
     ) -> FetchResult:
         current = url
         seen = [url]
         for _ in range(self.limits.max_redirects + 1):
             _check_scheme(current)
-            response, body = await self._get(current, headers, cap)
+            response, body = await self._get(current, headers, cap, deadline)
             if response.status_code in REDIRECT_CODES:
                 target = response.headers.get("location")
                 if not target:
@@ -295,7 +306,7 @@ class Fetcher:
         )
 
     async def _get(
-        self, url: str, headers: dict[str, str], cap: int
+        self, url: str, headers: dict[str, str], cap: int, deadline: asyncio.Timeout
     ) -> tuple[httpx.Response, bytes]:
         host = _host(url)
         wait = self._blocked_until.get(host, 0.0) - time.monotonic()
@@ -307,7 +318,15 @@ class Fetcher:
                 retry_after=wait,
             )
         semaphore = self._hosts.setdefault(host, asyncio.Semaphore(self.limits.per_host))
+        # Time spent waiting for a free slot (many sources on one host) is ours, not the
+        # server's: the deadline is paused meanwhile (slot holders are bounded by theirs).
+        loop = asyncio.get_running_loop()
+        when = deadline.when()
+        left = None if when is None else when - loop.time()
+        deadline.reschedule(None)
         async with self._all, semaphore:
+            if left is not None:
+                deadline.reschedule(loop.time() + left)
             try:
                 async with self._client.stream("GET", url, headers=headers) as response:
                     body = await self._read(response, url, cap)
@@ -373,6 +392,18 @@ class Fetcher:
         raise HTTPStatusError(
             f"{url} answered HTTP {status} ({response.reason_phrase})", url=url, status=status
         )
+
+
+MASK = "********"
+_USERINFO_RE = re.compile(r"(?<=://)([^/@:\s]*):([^/@\s]*)@")
+
+
+def mask_url_password(text: str) -> str:
+    """``https://user:secret@host/`` -> ``https://user:********@host/``, in any text.
+
+    Feed URLs may carry a password (HTTP Basic): it must not reach messages, logs or pages.
+    """
+    return _USERINFO_RE.sub(lambda m: f"{m[1]}:{MASK}@", text)
 
 
 def _allow_all(ip: IPAddress, port: int) -> bool:

@@ -6,6 +6,7 @@ Decided here, applied by :mod:`veille.pipeline` and shown by ``veille sources ch
   ``BASE × 2^(n-1)``, capped at ``CAP`` (a day), plus a random 0–25 % so that sources failing
   together do not all come back at the same instant (miniflux#3130). A success resets it. A
   source is never disabled by errors: it keeps being tried at least once a day.
+- **Retry-After**: a 429/503 that says when to come back is obeyed, across runs too.
 - **Outage**: when every source tried in a pass fails with a network-class error, the machine is
   offline, not the sources (miniflux#1893, #2150): those errors are not counted and nobody backs
   off.
@@ -40,12 +41,23 @@ def backoff_delay(consecutive_errors: int, rng: random.Random | None = None) -> 
 
 
 def next_check(
-    consecutive_errors: int, now: datetime, rng: random.Random | None = None
+    consecutive_errors: int,
+    now: datetime,
+    rng: random.Random | None = None,
+    *,
+    retry_after: float | None = None,
 ) -> datetime | None:
-    """When a failing source is due again; None once it succeeds."""
+    """When a failing source is due again; None once it succeeds.
+
+    A server's Retry-After (seconds, already capped at a week by veille.fetch) wins over a
+    shorter backoff: asking again sooner is what gets a bot banned (reliability.md §1.19).
+    """
     if consecutive_errors <= 0:
         return None
-    return now + backoff_delay(consecutive_errors, rng)
+    due = now + backoff_delay(consecutive_errors, rng)
+    if retry_after is not None and retry_after > 0:
+        due = max(due, now + timedelta(seconds=retry_after))
+    return due
 
 
 def is_outage(error_kinds: Sequence[str | None]) -> bool:

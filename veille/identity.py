@@ -85,12 +85,15 @@ def canonical_url(url: str) -> str:
     order (some sites put meaning in it). Idempotent: ``canonical_url(canonical_url(u)) == ...``.
     """
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # "http://[", "http://x:99999/": not a URL we can normalise, left as is
+        return url
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
     if not scheme or not host:
         return url
-    port = parts.port if parts.port is not None else None
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     netloc = host if port is None or DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"

@@ -32,6 +32,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from urllib.parse import urlencode, urlsplit
 
+from veille.config import env_secret
 from veille.errors import VeilleError
 from veille.render import Digest, email_subject, render_email_html, render_email_text
 
@@ -57,7 +58,12 @@ class MailError(VeilleError):
 
 @dataclass(frozen=True, slots=True)
 class SmtpSettings:
-    """Where and how to send. Read from the environment by :meth:`from_env`."""
+    """Where and how to send. Read from the environment by :meth:`from_env`.
+
+    ``VEILLE_SMTP_USER`` and ``VEILLE_SMTP_PASSWORD`` may instead be read from files named by
+    ``VEILLE_SMTP_USER_FILE`` / ``VEILLE_SMTP_PASSWORD_FILE``. The password is never logged,
+    never printed, and kept out of ``repr``.
+    """
 
     host: str
     sender: str  # the From address, "Veille formation <veille@of-exemple.fr>"
@@ -78,12 +84,13 @@ class SmtpSettings:
                 f"VEILLE_MAIL_FROM={sender!r} is not an e-mail address. "
                 "Hint: write it like 'Veille formation <veille@example.org>'."
             )
-        user = env.get("VEILLE_SMTP_USER") or None
-        password = env.get("VEILLE_SMTP_PASSWORD") or None
+        user = env_secret("VEILLE_SMTP_USER", env)
+        password = env_secret("VEILLE_SMTP_PASSWORD", env)
         if user and not password:
             raise MailError(
                 "VEILLE_SMTP_USER is set but VEILLE_SMTP_PASSWORD is not. "
-                "Hint: set both, or neither for a relay that needs no login."
+                "Hint: set both (or VEILLE_SMTP_PASSWORD_FILE, the path of a file holding it), "
+                "or neither for a relay that needs no login."
             )
         return cls(
             host=host,

@@ -39,8 +39,8 @@ import numpy as np
 
 from veille import dedup, extract, feeds, health, pages
 from veille.config import Config, Source
-from veille.errors import FetchError, HTTPStatusError, NetworkError, ParseError
-from veille.fetch import Fetcher, looks_like_bot_challenge
+from veille.errors import BotChallengeError, FetchError, HTTPStatusError, NetworkError, ParseError
+from veille.fetch import Fetcher, looks_like_bot_challenge, mask_url_password
 from veille.identity import (
     article_id_for_entry,
     article_id_for_url,
@@ -413,10 +413,15 @@ async def ingest_source(
     try:
         await _ingest(source, config, fetcher, pool, store, observer, outcome, timings)
     except (FetchError, ParseError) as exc:
-        outcome.status, outcome.error = "error", str(exc)
+        outcome.status, outcome.error = "error", mask_url_password(str(exc))
         outcome.error_kind = _error_kind(exc)
         await _in_store_thread(
-            timings, store.record_source_error, source.id, outcome.error_kind, outcome.error
+            timings,
+            store.record_source_error,
+            source.id,
+            outcome.error_kind,
+            outcome.error,
+            retry_after=getattr(exc, "retry_after", None),
         )
     outcome.seconds = time.monotonic() - started
     observer.source_done(outcome)
@@ -566,9 +571,10 @@ async def _fetch(fetcher: Fetcher, url: str, **options: Any) -> FetchResult:
 def _entries_of(source: Source, response: FetchResult) -> list[Entry]:
     """Turn the fetched document of a source into entries."""
     if looks_like_bot_challenge(200, {}, response.body[:65536]):
-        raise ParseError(
+        raise BotChallengeError(
             f"{source.url} answered a bot-protection challenge page instead of the content. "
-            "Hint: ask the publisher for access or use another URL."
+            "Hint: ask the publisher for access or use another URL.",
+            url=source.url,
         )
     if source.kind == "feed":
         parsed = feeds.parse_feed(

@@ -79,7 +79,12 @@ def replay(store: Store, batch_path: Path) -> list[SourceOutcome]:
                 retitled=[tuple(r) for r in kwargs.get("retitled", [])],
             )
         elif call["op"] == "record_source_error":
-            store.record_source_error(call["source_id"], call["kind"], call["message"])
+            store.record_source_error(
+                call["source_id"],
+                call["kind"],
+                call["message"],
+                retry_after=call.get("retry_after"),
+            )
         else:
             raise SpoolError(f"batch {batch_path}: unknown operation {call['op']!r}")
     outcomes = [SourceOutcome(**o) for o in batch["outcomes"]]
@@ -157,9 +162,17 @@ class SpoolStore:
         self.calls.append({"op": "commit_source", "source_id": source_id, "kwargs": kwargs})
         return len(kwargs["articles"])
 
-    def record_source_error(self, source_id: str, kind: str, message: str) -> int:
+    def record_source_error(
+        self, source_id: str, kind: str, message: str, *, retry_after: float | None = None
+    ) -> int:
         self.calls.append(
-            {"op": "record_source_error", "source_id": source_id, "kind": kind, "message": message}
+            {
+                "op": "record_source_error",
+                "source_id": source_id,
+                "kind": kind,
+                "message": message,
+                "retry_after": retry_after,
+            }
         )
         return self.source_state(source_id).error_count + 1
 

@@ -17,6 +17,7 @@ Design (see performance.md §B6 and reliability.md §1.15–1.16):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -362,7 +363,7 @@ class Store:
             try:
                 yield self._held
             except duckdb.Error as exc:
-                raise StoreError(f"database {self.path}: {_first_line(exc)}") from exc
+                raise StoreError(_store_error_message(self.path, exc)) from exc
             return
         con = self._open()
         try:
@@ -371,7 +372,7 @@ class Store:
                 self._migrated = True
             yield con
         except duckdb.Error as exc:
-            raise StoreError(f"database {self.path}: {_first_line(exc)}") from exc
+            raise StoreError(_store_error_message(self.path, exc)) from exc
         finally:
             con.close()
 
@@ -405,6 +406,8 @@ class Store:
                     )
                     continue
                 if not any(marker in message for marker in LOCK_MARKERS):
+                    if _cannot_write(message):
+                        raise StoreError(_store_error_message(self.path, exc)) from exc
                     raise StoreError(
                         f"database {self.path} cannot be opened: {_first_line(exc)}. "
                         "Hint: check the path and its permissions, or restore a backup."
@@ -482,9 +485,12 @@ class Store:
             source_id, row[0], row[1], int(row[2]), utc_aware(row[3]), utc_aware(row[4])
         )
 
-    def record_source_error(self, source_id: str, kind: str, message: str) -> int:
-        """Count one failed fetch of a source and set when to try it again (veille.health);
-        its validators and articles are left alone. Returns its consecutive errors."""
+    def record_source_error(
+        self, source_id: str, kind: str, message: str, *, retry_after: float | None = None
+    ) -> int:
+        """Count one failed fetch of a source and set when to try it again (veille.health, which
+        obeys the server's ``retry_after`` seconds); its validators and articles are left alone.
+        Returns its consecutive errors."""
         now = now_utc()
         with self.connect() as con:
             row = con.execute(
@@ -498,7 +504,7 @@ class Store:
             errors = int(row[0]) if row else 1
             con.execute(
                 "UPDATE sources SET next_check_at = ? WHERE id = ?",
-                [utc_naive(health.next_check(errors, now)), source_id],
+                [utc_naive(health.next_check(errors, now, retry_after=retry_after)), source_id],
             )
         return errors
 
@@ -1536,7 +1542,10 @@ def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         yield
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        # A failed COMMIT (disk full, read-only file) may have ended the transaction already:
+        # the rollback error must not hide the real one.
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
         raise
 
 
@@ -1683,6 +1692,35 @@ def _article_dict(row: dict[str, Any]) -> dict[str, Any]:
 def _iso(value: datetime | None) -> str | None:
     aware = utc_aware(value)
     return aware.isoformat() if aware else None
+
+
+# What the OS says when a write cannot happen (strerror of ENOSPC, EFBIG, EDQUOT, EROFS, EACCES,
+# EPERM), as DuckDB quotes it in its IO errors.
+DISK_FULL_MARKERS = ("No space left on device", "File too large", "Disk quota exceeded")
+READ_ONLY_MARKERS = ("Read-only file system", "Permission denied", "Operation not permitted")
+
+
+def _cannot_write(message: str) -> bool:
+    return any(m in message for m in DISK_FULL_MARKERS + READ_ONLY_MARKERS)
+
+
+def _store_error_message(path: Path, exc: BaseException) -> str:
+    """One line for a failed database statement, with a fix for a full or read-only disk."""
+    message = str(exc)
+    if any(m in message for m in DISK_FULL_MARKERS):
+        return (
+            f"cannot write the database {path}: the disk is full ({_first_line(exc)}). "
+            "Nothing already stored was lost; this batch was not saved. "
+            "Hint: free some space on that disk, then run the command again."
+        )
+    if any(m in message for m in READ_ONLY_MARKERS):
+        return (
+            f"cannot write the database {path}: the file or its folder is read-only "
+            f"({_first_line(exc)}). Nothing already stored was lost. Hint: give the user running "
+            "veille write access to the file and its folder (DuckDB writes a .wal file beside "
+            "it), or pass --db with a writable path."
+        )
+    return f"database {path}: {_first_line(exc)}"
 
 
 def _first_line(exc: BaseException) -> str:

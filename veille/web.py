@@ -42,10 +42,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from veille import digest as digests
-from veille.config import Config
-from veille.errors import VeilleError
+from veille.config import Config, env_secret
+from veille.errors import ConfigError, VeilleError
 from veille.mail import verify_unsubscribe_token
-from veille.render import render_email_html, week_url
+from veille.render import render_email_html, safe_url, week_url
 from veille.store import Store
 from veille.weeks import parse_week
 
@@ -269,6 +269,20 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+def session_secret(store: Store) -> str:
+    """The key that signs session cookies: VEILLE_SESSION_SECRET(_FILE), else one kept in the
+    database (made on first use). Set it to share sessions between instances or to rotate it."""
+    secret = env_secret("VEILLE_SESSION_SECRET")
+    if secret is None:
+        return store.secret("session")
+    if len(secret) < 32:
+        raise ConfigError(
+            f"VEILLE_SESSION_SECRET has {len(secret)} characters; at least 32 are needed. "
+            "Hint: python -c 'import secrets; print(secrets.token_hex(32))'."
+        )
+    return secret
+
+
 def create_app(
     config: Config,
     store: Store,
@@ -295,6 +309,9 @@ def create_app(
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # Stored URLs are http(s) or veille's own urn: for link-less items; a link is only drawn
+    # for a checked http(s) URL, whatever the store holds (defence in depth, like the digest).
+    env.filters["safe_url"] = safe_url
 
     def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         session = request.session
@@ -777,7 +794,7 @@ def create_app(
         Middleware(SecurityHeaders),
         Middleware(
             SessionMiddleware,
-            secret_key=store.secret("session"),
+            secret_key=session_secret(store),
             session_cookie="veille_session",
             max_age=SESSION_DAYS * 86400,
             same_site="lax",
