@@ -456,15 +456,28 @@ class Config(_Strict):
         known = {s.id for s in sources}
         for r in rows:
             if r["url"] and r["id"] not in known:
-                sources.append(
-                    Source(
+                options = r.get("options") or {}
+                try:
+                    source = Source.model_validate(
+                        {
+                            **options,
+                            "id": r["id"],
+                            "url": r["url"],
+                            "kind": r["kind"] or "feed",
+                            "name": r["name"],
+                            "enabled": bool(r["enabled"]),
+                        }
+                    )
+                except ValidationError:
+                    # Options written by an older or newer veille: keep the source, drop them.
+                    source = Source(
                         id=r["id"],
                         url=r["url"],
                         kind=r["kind"] or "feed",
                         name=r["name"],
                         enabled=bool(r["enabled"]),
                     )
-                )
+                sources.append(source)
         return self.model_copy(update={"sources": tuple(sources)})
 
     def fetch_limits(self) -> FetchLimits:
