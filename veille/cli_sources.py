@@ -62,7 +62,7 @@ def sources_import(
     out.print(
         f"{file.name}: {verb} {count} source{'s' if count != 1 else ''} of "
         f"{len(scan.feeds)} feed{'s' if len(scan.feeds) != 1 else ''}; "
-        f"{len(plan.already)} already present, {len(scan.problems)} outline(s) left out.",
+        f"{len(plan.already)} already present, {len(plan.problems)} outline(s) left out.",
         highlight=False,
     )
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from urllib.parse import urlsplit
@@ -69,6 +69,7 @@ class OpmlFeed:
     title: str | None
     html_url: str | None
     category: str | None
+    line: int | None = field(default=None, compare=False)  # where it is in the file read
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,7 @@ def scan_opml(data: bytes, *, name: str = "OPML file") -> OpmlScan:
                 title=_label(attrs),
                 html_url=html_url,
                 category=CATEGORY_SEP.join(folders) or None,
+                line=line,
             )
         )
     if not feeds:

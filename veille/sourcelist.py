@@ -58,14 +58,22 @@ def plan_opml_import(scan: OpmlScan, config: Config, *, origin: str = "opml") ->
     plan = ImportPlan(problems=list(scan.problems))
     known = {_canonical(s.url): s.id for s in config.sources}
     taken = {s.id for s in config.sources}
+    in_file: dict[str, OpmlFeed] = {}
     for feed in scan.feeds:
         key = _canonical(feed.url)
+        if key in in_file:  # the same feed spelt another way (final "/", tracking parameters)
+            first = in_file[key]
+            where = f"line {first.line}" if first.line else first.url
+            plan.problems.append(
+                OpmlProblem(feed.line, feed.title or "untitled", f"same feed as {where}; kept it")
+            )
+            continue
+        in_file[key] = feed
         if key in known:
             plan.already.append((feed, known[key]))
             continue
         sid = _id_for(feed, taken)
         taken.add(sid)
-        known[key] = sid
         tags = folder_tags(feed.category)
         plan.rows.append(
             {
