@@ -231,6 +231,8 @@ def export_articles(
         raise VeilleError(f"--format {fmt!r} is not csv, json or parquet.")
     if week and (from_ or to):
         raise VeilleError("give --week or --from/--to, not both.")
+    since: datetime | None
+    until: datetime | None
     if week:
         since, until = week_bounds(week, tz_name)
     else:
