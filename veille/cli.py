@@ -375,8 +375,8 @@ def sources_check(
     context: Context = ctx.obj
     config = context.config_if_present()
     store = context.store(config)
-    if config is not None:
-        store.sync_sources(config.sources)
+    if config is not None:  # with the sources added by `sources add/import` or the web app
+        store.sync_sources(config.with_managed(store.managed_sources()).sources)
     rows = [_health_row(r) for r in store.source_health()]
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")

@@ -65,7 +65,9 @@ def plan_opml_import(scan: OpmlScan, config: Config, *, origin: str = "opml") ->
             first = in_file[key]
             where = f"line {first.line}" if first.line else first.url
             plan.problems.append(
-                OpmlProblem(feed.line, feed.title or "untitled", f"same feed as {where}; kept it")
+                OpmlProblem(
+                    feed.line, feed.title or "untitled", f"same feed as {where} (that one is kept)"
+                )
             )
             continue
         in_file[key] = feed
