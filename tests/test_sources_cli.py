@@ -335,3 +335,29 @@ sources:
         assert third.new_articles == 1
         assert [h.path for h in server.hits_for("/articles/")][-1] == f"/articles/{names[8]}"
         assert len(server.hits_for("/articles/")) == 9
+
+
+def test_add_proposes_the_wordpress_api_of_a_site_without_feed(
+    capsys: pytest.CaptureFixture[str], project: Path, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    (site / "wp-json" / "wp" / "v2").mkdir(parents=True)
+    # A WordPress home page whose theme dropped the feed links but kept the REST API link.
+    (site / "index.html").write_text(
+        '<html><head><title>Région</title><link rel="https://api.w.org/" href="/wp-json/">'
+        "</head><body><main><p>Bienvenue</p></main></body></html>",
+        encoding="utf-8",
+    )
+    with LocalServer(site) as server:
+        posts = (DATA / "wp-json" / "posts.json").read_text(encoding="utf-8")
+        (site / "wp-json" / "wp" / "v2" / "posts").write_text(
+            posts.replace("__BASE__", server.base_url), encoding="utf-8"
+        )
+        code, out, err = cli(capsys, *args(project, "sources", "add", server.url(""), "--yes"))
+        assert code == 0, err
+        assert "WordPress REST API announced by the page" in out and "3 items" in out
+        (row,) = Store(project / "v.duckdb").managed_sources()
+        assert (row["url"], row["kind"]) == (server.url("wp-json/wp/v2/posts"), "json")
+        config = load_config(project / "sources.yaml").with_managed([row])
+        summary = asyncio.run(ingest(config, Store(project / "v.duckdb"), only=(row["id"],)))
+        assert summary.new_articles == 3
