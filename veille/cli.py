@@ -23,6 +23,13 @@ from rich.table import Table
 from veille import __version__
 from veille.cli_common import Context, err, out
 from veille.cli_digest import digest_app, export_app, serve, subscribers_app, ui, users_app
+from veille.cli_sources import (
+    export_articles,
+    search,
+    sources_add,
+    sources_export,
+    sources_import,
+)
 from veille.config import Config
 from veille.errors import VeilleError
 from veille.pipeline import RunSummary, SourceOutcome
@@ -36,7 +43,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-sources_app = typer.Typer(help="Sources: health and checks.", no_args_is_help=True)
+sources_app = typer.Typer(
+    help="Sources: health, OPML import/export, add by address.", no_args_is_help=True
+)
 config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
 db_app = typer.Typer(help="The database: backups and run history.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
@@ -369,8 +378,8 @@ def sources_check(
     context: Context = ctx.obj
     config = context.config_if_present()
     store = context.store(config)
-    if config is not None:
-        store.sync_sources(config.sources)
+    if config is not None:  # with the sources added by `sources add/import` or the web app
+        store.sync_sources(config.with_managed(store.managed_sources()).sources)
     rows = [_health_row(r) for r in store.source_health()]
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
@@ -512,6 +521,11 @@ def demo(
 app.add_typer(digest_app, name="digest")
 app.add_typer(subscribers_app, name="subscribers")
 app.add_typer(export_app, name="export")
+export_app.command("articles")(export_articles)
+sources_app.command("import")(sources_import)
+sources_app.command("export")(sources_export)
+sources_app.command("add")(sources_add)
+app.command("search")(search)
 app.command("ui")(ui)
 app.command("serve")(serve)
 app.add_typer(users_app, name="users")

@@ -42,7 +42,17 @@ FALSE_WORDS = {"0", "false", "no", "off", "non", ""}
 HINTS: dict[str, str] = {
     "id": "use lowercase letters, digits and dashes, e.g. centre-inffo",
     "url": "give the full address, starting with https:// or http://",
-    "kind": "use kind: feed for RSS/Atom/JSON feeds, kind: page for an HTML page listing articles",
+    "kind": "use kind: feed for RSS/Atom/JSON feeds, kind: page for an HTML page listing articles, "
+    "kind: json for a JSON API listing articles (e.g. WordPress wp-json/wp/v2/posts)",
+    "items": "give the dotted path of the list of articles in the JSON, e.g. data.posts, or $ "
+    "when the document itself is the list",
+    "link": "give the dotted path of each article's address in the JSON, e.g. link or url",
+    "title": "give the dotted path of each article's title in the JSON, e.g. title.rendered",
+    "date": "give the dotted path of each article's date (ISO 8601 or RFC 822), e.g. date_gmt",
+    "summary": "give the dotted path of each article's summary, e.g. excerpt.rendered",
+    "content": "give the dotted path of each article's full text or HTML, e.g. content.rendered",
+    "author": "give the dotted path of each article's author name, or leave it out",
+    "guid": "give the dotted path of a stable id of each article, e.g. id",
     "lang": "use a language code such as fr or en",
     "enabled": "use true or false",
     "official": "use true or false",
@@ -50,6 +60,9 @@ HINTS: dict[str, str] = {
     "tags": "give a list, e.g. tags: [reglementaire, handicap]",
     "timezone": "use an IANA time zone name such as Europe/Paris",
     "link_pattern": "give a Python regular expression matched against article URLs",
+    "link_selector": "give a CSS selector of the article links, e.g. 'main h2 a'",
+    "mapping": "give the fields' paths, e.g. mapping: {items: $, link: link, title: "
+    "title.rendered}",
     "indicator": "use a Qualiopi indicator such as I23, or leave it out",
     "keywords": "give a list of words or phrases, e.g. keywords: [CPF, OPCO]",
     "relevance_threshold": "give a number between 0 and 1, e.g. 0.5",
@@ -151,12 +164,41 @@ class Settings(_Strict):
         return value
 
 
+JSON_PATH_RE = re.compile(r"^(?:\$|[A-Za-z0-9_:@-]+(?:\.[A-Za-z0-9_:@-]+)*)$")
+
+
+class JsonMapping(_Strict):
+    """Where the fields of each article are in a ``kind: json`` source's document.
+
+    Each value is a dotted path (``title.rendered``; a number indexes a list: ``authors.0.name``).
+    ``items`` is the path of the list of articles, ``$`` when the document itself is the list.
+    The defaults read the WordPress REST API (``/wp-json/wp/v2/posts``); a path that is missing
+    in an item just leaves that field empty, except ``link``, without which an item is skipped.
+    """
+
+    items: str = "$"
+    link: str = "link"
+    title: str | None = "title.rendered"
+    date: str | None = "date_gmt"
+    summary: str | None = "excerpt.rendered"
+    content: str | None = "content.rendered"
+    author: str | None = None
+    guid: str | None = "id"
+
+    @field_validator("items", "link", "title", "date", "summary", "content", "author", "guid")
+    @classmethod
+    def _path(cls, value: str | None) -> str | None:
+        if value is not None and not JSON_PATH_RE.match(value):
+            raise ValueError(f"{value!r} is not a dotted path such as title.rendered")
+        return value
+
+
 class Source(_Strict):
     """One entry of ``sources:``."""
 
     id: str
     url: str
-    kind: Literal["feed", "page"] = "feed"
+    kind: Literal["feed", "page", "json"] = "feed"
     name: str | None = None
     lang: str | None = None
     tags: tuple[str, ...] = ()
@@ -169,6 +211,7 @@ class Source(_Strict):
     )
     link_pattern: str | None = None  # page sources: regex the article URLs match
     link_selector: str | None = None  # page sources: CSS selector of the article links
+    mapping: JsonMapping | None = None  # json sources: where each field is (WordPress defaults)
     deadline: Annotated[float | None, Field(gt=0, le=600)] = None  # per-source override
     max_bytes: Annotated[int | None, Field(ge=1024, le=200 * 1024 * 1024)] = None
 
@@ -207,9 +250,27 @@ class Source(_Strict):
 
     @model_validator(mode="after")
     def _page_options(self) -> Source:
-        if self.kind == "feed" and (self.link_pattern or self.link_selector):
+        if self.kind != "page" and (self.link_pattern or self.link_selector):
             raise ValueError("link_pattern and link_selector only apply to kind: page sources")
+        if self.mapping is not None and self.kind != "json":
+            raise ValueError("mapping only applies to kind: json sources")
         return self
+
+    @field_validator("link_selector")
+    @classmethod
+    def _selector(cls, value: str | None) -> str | None:
+        if value is not None:
+            from cssselect import SelectorError, parse  # lxml's CSS engine
+
+            try:
+                parse(value)
+            except SelectorError as exc:
+                raise ValueError(f"{value!r} is not a valid CSS selector ({exc})") from None
+        return value
+
+    def json_mapping(self) -> JsonMapping:
+        """The field mapping of a json source (the WordPress defaults when none is given)."""
+        return self.mapping or JsonMapping()
 
     @property
     def label(self) -> str:
@@ -396,15 +457,28 @@ class Config(_Strict):
         known = {s.id for s in sources}
         for r in rows:
             if r["url"] and r["id"] not in known:
-                sources.append(
-                    Source(
+                options = r.get("options") or {}
+                try:
+                    source = Source.model_validate(
+                        {
+                            **options,
+                            "id": r["id"],
+                            "url": r["url"],
+                            "kind": r["kind"] or "feed",
+                            "name": r["name"],
+                            "enabled": bool(r["enabled"]),
+                        }
+                    )
+                except ValidationError:
+                    # Options written by an older or newer veille: keep the source, drop them.
+                    source = Source(
                         id=r["id"],
                         url=r["url"],
                         kind=r["kind"] or "feed",
                         name=r["name"],
                         enabled=bool(r["enabled"]),
                     )
-                )
+                sources.append(source)
         return self.model_copy(update={"sources": tuple(sources)})
 
     def fetch_limits(self) -> FetchLimits:
@@ -602,6 +676,8 @@ def _literal_choices(msg: str) -> str:
 
 def _allowed_keys(where: str, loc: list[Any]) -> list[str]:
     if where.startswith("source") or where.startswith("sources["):
+        if len(loc) > 1 and loc[0] == "mapping":
+            return sorted(JsonMapping.model_fields)
         return sorted(Source.model_fields)
     if where.startswith("tag ") or where.startswith("taxonomy["):
         return sorted(Tag.model_fields)

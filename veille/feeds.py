@@ -333,3 +333,10 @@ def _json_author(item: dict[str, Any]) -> str | None:
 
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0][:200] if text.strip() else ""
+
+
+# Shared with veille.jsonsource: articles from a JSON API are normalised exactly like feed items.
+plain_text = _plain
+clean_text = _clean
+parse_date = _date
+absolute_http_url = _http

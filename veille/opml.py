@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from urllib.parse import urlsplit
@@ -69,6 +69,29 @@ class OpmlFeed:
     title: str | None
     html_url: str | None
     category: str | None
+    line: int | None = field(default=None, compare=False)  # where it is in the file read
+
+
+@dataclass(frozen=True)
+class OpmlProblem:
+    """An outline that was not taken: where it is (``line`` in the file, when known), what it
+    said (its title or text) and why."""
+
+    line: int | None
+    label: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line else "an outline"
+        return f"{where} ({self.label}): {self.reason}"
+
+
+@dataclass(frozen=True)
+class OpmlScan:
+    """What an OPML file holds: the usable feeds, and every feed outline left out, with why."""
+
+    feeds: list[OpmlFeed]
+    problems: list[OpmlProblem]
 
 
 def parse_opml(data: bytes, *, name: str = "OPML file") -> list[OpmlFeed]:
@@ -81,6 +104,12 @@ def parse_opml(data: bytes, *, name: str = "OPML file") -> list[OpmlFeed]:
     Raises :class:`~veille.errors.ConfigError` (one line, with a hint) when the file is too big,
     is not XML, has no ``<opml>`` or ``<body>``, declares a DTD, or holds no usable feed.
     """
+    return scan_opml(data, name=name).feeds
+
+
+def scan_opml(data: bytes, *, name: str = "OPML file") -> OpmlScan:
+    """Like :func:`parse_opml`, and also says which feed outlines were left out and why (an
+    address that is not http(s), a URL already listed above), so an import can report them."""
     if len(data) > MAX_BYTES:
         raise ConfigError(
             f"{name}: the file is {len(data) / 1024 / 1024:.1f} MB, more than the "
@@ -111,19 +140,31 @@ def parse_opml(data: bytes, *, name: str = "OPML file") -> list[OpmlFeed]:
         raise _too_many(name, outlines)
 
     feeds: list[OpmlFeed] = []
-    seen: set[str] = set()
+    problems: list[OpmlProblem] = []
+    seen: dict[str, int | None] = {}
     skipped = 0
     for outline, folders in _walk(body):
         attrs = _attributes(outline)
         if "xmlurl" not in attrs:
             continue
+        line = outline.sourceline if isinstance(outline.sourceline, int) else None
+        label = _label(attrs) or "untitled"
         url = _http_url(attrs["xmlurl"])
         if url is None:
             skipped += 1
+            shown = _clean(attrs["xmlurl"]) or ""
+            problems.append(
+                OpmlProblem(line, label, f"xmlUrl {shown[:80]!r} is not an http(s) address")
+            )
             continue
         if url in seen:
+            first = seen[url]
+            where = f" (line {first})" if first else ""
+            problems.append(
+                OpmlProblem(line, label, f"{url} is listed twice; kept the first{where}")
+            )
             continue
-        seen.add(url)
+        seen[url] = line
         html_url = _http_url(attrs.get("htmlurl", ""))
         feeds.append(
             OpmlFeed(
@@ -131,6 +172,7 @@ def parse_opml(data: bytes, *, name: str = "OPML file") -> list[OpmlFeed]:
                 title=_label(attrs),
                 html_url=html_url,
                 category=CATEGORY_SEP.join(folders) or None,
+                line=line,
             )
         )
     if not feeds:
@@ -144,7 +186,7 @@ def parse_opml(data: bytes, *, name: str = "OPML file") -> list[OpmlFeed]:
             'Hint: a feed is an <outline> with xmlUrl="https://..."; check that this is a '
             "subscription list and not an outline of notes."
         )
-    return feeds
+    return OpmlScan(feeds, problems)
 
 
 def render_opml(feeds: Sequence[OpmlFeed], *, title: str, created: datetime | None = None) -> str:
@@ -350,6 +392,11 @@ def _http_url(value: str) -> str | None:
 def _xml_text(value: str) -> str:
     """Text lxml accepts: no control characters XML 1.0 cannot carry."""
     return CONTROL_RE.sub("", value)
+
+
+def slugify(text: str) -> str:
+    """``text`` as an id: see :func:`_slug` (public for folder names turned into tags)."""
+    return _slug(text)
 
 
 def _slug(text: str) -> str:

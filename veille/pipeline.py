@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from veille import dedup, extract, feeds, health, pages
+from veille import dedup, extract, feeds, health, jsonsource, pages
 from veille.config import Config, Source
 from veille.errors import BotChallengeError, FetchError, HTTPStatusError, NetworkError, ParseError
 from veille.fetch import Fetcher, looks_like_bot_challenge, mask_url_password
@@ -445,7 +445,7 @@ async def _ingest(
         source.url,
         etag=state.etag,
         last_modified=state.last_modified,
-        accept=FEED_ACCEPT if source.kind == "feed" else PAGE_ACCEPT,
+        accept=PAGE_ACCEPT if source.kind == "page" else FEED_ACCEPT,
         deadline=source.deadline,
         max_bytes=source.max_bytes,
     )
@@ -582,6 +582,12 @@ def _entries_of(source: Source, response: FetchResult) -> list[Entry]:
         )
         # An item with neither link, title nor text carries nothing a reader could use.
         return [e for e in parsed.entries if e.url or e.title or e.summary or e.content_html]
+    if source.kind == "json":
+        mapping = source.json_mapping()
+        parsed = jsonsource.parse_json_source(
+            response.body, url=response.final_url, mapping=mapping
+        )
+        return list(parsed.entries)
     links = pages.find_article_links(
         response.body,
         base_url=response.final_url,

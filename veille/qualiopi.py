@@ -17,6 +17,7 @@ from typing import Any
 from veille.config import Config
 from veille.render import _environment, clean_text, format_date, safe_url
 from veille.store import Store, utc_aware
+from veille.tabular import safe_cell
 
 INDICATORS: dict[str, dict[str, str]] = {
     "I23": {
@@ -119,9 +120,8 @@ def render_csv(data: Evidence) -> str:
 
 
 def _cell(text: str) -> str:
-    """A cell a spreadsheet will not run: formulas start with = + - @ (CSV injection)."""
-    value = clean_text(text)
-    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
+    """A cell a spreadsheet will not run (CSV injection: see veille.tabular)."""
+    return safe_cell(clean_text(text))
 
 
 def render_html(data: Evidence, lang: str = "fr") -> str:

