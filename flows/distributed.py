@@ -53,8 +53,8 @@ async def distributed_ingest(
     timeout_s: float = 3600,
 ) -> dict[str, object]:
     """A whole pass like ``veille run``, its sources fetched by ``workers`` Prefect workers."""
-    config = load_config(config_path)
     store = Store(db_path)
+    config = load_config(config_path).with_managed(store.managed_sources())
     folder = Path(spool_dir)
     folder.mkdir(parents=True, exist_ok=True)
 

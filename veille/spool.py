@@ -54,6 +54,9 @@ def write_order(
         "config": str(Path(config_path).resolve()),
         "database": db_path,  # for the models folder and messages only: never opened
         "sources": ids,
+        # The definitions travel with the order: sources added in the web app or by
+        # `veille sources add` live in the database, which workers never open.
+        "definitions": [s.model_dump(mode="json") for s in sources],
         "states": {sid: _encode(dataclasses.asdict(st)) for sid, st in states.items()},
         "entries": store.entry_titles(ids),
     }
@@ -104,8 +107,8 @@ def batch_worker(batch_path: Path) -> str:
 def run_order(order_path: Path) -> Path:
     """Fetch and extract the sources of a work order; write the batch beside it; return it."""
     order = _read(order_path, "order")
-    config = load_config(order["config"])
-    sources = config.enabled_sources(order["sources"])
+    config = load_config(order["config"])  # for its settings (limits, workers)
+    sources = [Source.model_validate(d) for d in order["definitions"]]
     spool = SpoolStore(order)
     timings = Timings()
     outcomes = asyncio.run(fetch_sources(config, spool, sources, None, timings))  # type: ignore[arg-type]
