@@ -289,6 +289,46 @@ def test_per_host_limit(public: Hostile) -> None:
     assert public.max_active == 2
 
 
+def test_requests_waiting_for_a_busy_host_do_not_hold_up_other_hosts(
+    public: Hostile, internal: Hostile
+) -> None:
+    """Three requests to one host (one at a time there), then one to another host: the other
+    host's request runs at once, not after the first host's queue (2 slots overall)."""
+    done: list[str] = []
+
+    async def get(url: str, name: str, f: Fetcher) -> None:
+        await f.fetch(url)
+        done.append(name)
+
+    async def go() -> None:
+        limits = FetchLimits(per_host=1, concurrency=2, allow_private_networks=True)
+        async with Fetcher(limits) as f:
+            await asyncio.gather(
+                *(get(public.base + f"/busy?n={i}", f"a{i}", f) for i in range(3)),
+                get(internal.base + "/busy", "b", f),
+            )
+
+    asyncio.run(go())
+    assert set(done[:2]) == {"a0", "b"}, done
+
+
+def test_admit_is_awaited_once_the_host_admits_the_request(public: Hostile) -> None:
+    """The caller's admission control runs after the host's slot, once per fetch."""
+    order: list[str] = []
+
+    async def go() -> None:
+        async with Fetcher(FetchLimits(per_host=1), address_policy=_policy_for(public)) as f:
+
+            async def admit() -> None:
+                order.append("admit")
+
+            result = await f.fetch(public.base + "/redirect?to=/ua", admit=admit)
+            order.append(f"done {result.status}")
+
+    asyncio.run(go())
+    assert order == ["admit", "done 200"]  # a redirect does not admit the request twice
+
+
 @pytest.mark.parametrize(
     ("address", "public_"),
     [

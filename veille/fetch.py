@@ -240,8 +240,15 @@ class Fetcher:
         accept: str | None = None,
         deadline: float | None = None,
         max_bytes: int | None = None,
+        admit: Callable[[], Awaitable[None]] | None = None,
     ) -> FetchResult:
-        """GET a URL within the limits; 2xx or 304, or a FetchError subclass."""
+        """GET a URL within the limits; 2xx or 304, or a FetchError subclass.
+
+        ``admit`` is awaited once the request holds its host's slot, before it takes one of the
+        overall slots (and off the deadline): the caller's own admission control — the pipeline
+        waits there for room in the extraction queue. Waiting *before* the host slot instead
+        would let pages queued for one busy host hold everybody's places.
+        """
         limit = deadline or self.limits.deadline
         started = time.monotonic()
         headers: dict[str, str] = {}
@@ -254,7 +261,7 @@ class Fetcher:
         try:
             async with asyncio.timeout(limit) as deadline_cm:
                 return await self._follow(
-                    url, headers, max_bytes or self.limits.max_bytes, started, deadline_cm
+                    url, headers, max_bytes or self.limits.max_bytes, started, deadline_cm, admit
                 )
         except TimeoutError:
             raise DeadlineExceededError(
@@ -271,12 +278,14 @@ class Fetcher:
         cap: int,
         started: float,
         deadline: asyncio.Timeout,
+        admit: Callable[[], Awaitable[None]] | None = None,
     ) -> FetchResult:
         current = url
         seen = [url]
         for _ in range(self.limits.max_redirects + 1):
             _check_scheme(current)
-            response, body = await self._get(current, headers, cap, deadline)
+            response, body = await self._get(current, headers, cap, deadline, admit)
+            admit = None  # once per fetch, at the first hop
             if response.status_code in REDIRECT_CODES:
                 target = response.headers.get("location")
                 if not target:
@@ -306,7 +315,12 @@ class Fetcher:
         )
 
     async def _get(
-        self, url: str, headers: dict[str, str], cap: int, deadline: asyncio.Timeout
+        self,
+        url: str,
+        headers: dict[str, str],
+        cap: int,
+        deadline: asyncio.Timeout,
+        admit: Callable[[], Awaitable[None]] | None = None,
     ) -> tuple[httpx.Response, bytes]:
         host = _host(url)
         wait = self._blocked_until.get(host, 0.0) - time.monotonic()
@@ -324,16 +338,27 @@ class Fetcher:
         when = deadline.when()
         left = None if when is None else when - loop.time()
         deadline.reschedule(None)
-        async with self._all, semaphore:
-            if left is not None:
-                deadline.reschedule(loop.time() + left)
-            try:
-                async with self._client.stream("GET", url, headers=headers) as response:
-                    body = await self._read(response, url, cap)
-            except FetchError:
-                raise
-            except httpx.HTTPError as exc:
-                raise NetworkError(_describe(exc, host), url=url) from None
+        # The host's slot first, then an overall one: a request waiting for its busy host must
+        # not hold one of the overall slots meanwhile (20 pages of one site queued first would
+        # otherwise leave 2 requests running out of 16).
+        async with semaphore:
+            if admit is not None:
+                await admit()
+            async with self._all:
+                if left is not None:
+                    deadline.reschedule(loop.time() + left)
+                return await self._send(url, headers, cap, host)
+
+    async def _send(
+        self, url: str, headers: dict[str, str], cap: int, host: str
+    ) -> tuple[httpx.Response, bytes]:
+        try:
+            async with self._client.stream("GET", url, headers=headers) as response:
+                body = await self._read(response, url, cap)
+        except FetchError:
+            raise
+        except httpx.HTTPError as exc:
+            raise NetworkError(_describe(exc, host), url=url) from None
         return response, body
 
     async def _read(self, response: httpx.Response, url: str, cap: int) -> bytes:

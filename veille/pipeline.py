@@ -240,7 +240,8 @@ class ExtractionPool:
 
     @property
     def slots(self) -> asyncio.Semaphore:
-        """Hold one while fetching and extracting a page: bounds the pages held in memory."""
+        """Taken when a page's host admits its request, given back once it is extracted: bounds
+        the pages held in memory (see Fetcher.fetch's ``admit``)."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.in_flight)
         return self._slots
@@ -546,6 +547,24 @@ async def _ingest(
     )
 
 
+class _Slot:
+    """One place in the extraction queue, taken at most once (a retried fetch keeps it)."""
+
+    def __init__(self, slots: asyncio.Semaphore) -> None:
+        self._slots = slots
+        self._held = False
+
+    async def take(self) -> None:
+        if not self._held:
+            await self._slots.acquire()
+            self._held = True
+
+    def give_back(self) -> None:
+        if self._held:
+            self._held = False
+            self._slots.release()
+
+
 def _transient(exc: FetchError) -> bool:
     if isinstance(exc, NetworkError):
         return True
@@ -627,22 +646,28 @@ async def _build_article(
     error: str | None = None
     fetched = False
     if entry.url and _wants_pages(source):
-        async with pool.slots:
-            clock = time.perf_counter()
-            try:
-                page = await _fetch(
-                    fetcher, entry.url, accept=PAGE_ACCEPT, max_bytes=source.max_bytes
-                )
-                fetched = True
-                timings.fetch_pages += time.perf_counter() - clock
-                result = await pool.extract(page.final_url, page.body)
-                if isinstance(result, str):
-                    error = result
-                else:
-                    extracted = result
-            except FetchError as exc:
-                timings.fetch_pages += time.perf_counter() - clock
-                error = str(exc)
+        slot = _Slot(pool.slots)
+        clock = time.perf_counter()
+        try:
+            page = await _fetch(
+                fetcher,
+                entry.url,
+                accept=PAGE_ACCEPT,
+                max_bytes=source.max_bytes,
+                admit=slot.take,  # room in the extraction queue, once the host admits us
+            )
+            fetched = True
+            timings.fetch_pages += time.perf_counter() - clock
+            result = await pool.extract(page.final_url, page.body)
+            if isinstance(result, str):
+                error = result
+            else:
+                extracted = result
+        except FetchError as exc:
+            timings.fetch_pages += time.perf_counter() - clock
+            error = str(exc)
+        finally:
+            slot.give_back()
         observer.page_done(source.id)
     feed_text = extract.text_of_html(entry.content_html) if entry.content_html else ""
     feed_text = feed_text or entry.summary
