@@ -94,9 +94,10 @@ class Timings:
     """Where a pass spent its time, in seconds (stored with the run, read by ``bench/perf.py``).
 
     The sources run concurrently, so the per-stage sums overlap each other and exceed the
-    pass's wall time: ``fetch_*`` add up the waits of all requests, ``extract_cpu`` the CPU
-    time the extraction workers spent on trafilatura, ``parse`` and ``store`` the work done in
-    this process (feed parsing, DuckDB queries and commits).
+    pass's wall time: ``fetch_*`` add up how long every request took, its waits for a free
+    slot on its host and for room in the extraction queue included; ``extract_cpu`` is the
+    CPU time the extraction workers spent in trafilatura; ``parse`` and ``store`` the work done
+    in this process (feed parsing; DuckDB queries and commits, in the store thread).
     """
 
     sources_wall: float = 0.0  # fetching, extracting and storing every source, start to end
