@@ -115,7 +115,14 @@ def extract_article(html: bytes | str, *, url: str) -> Extracted:
     """
     tree = _parse(html)
     hints = _page_hints(tree, url)
-    document = bare_extraction(tree, url=url, **_TRAFILATURA_OPTIONS)
+    try:
+        document = bare_extraction(tree, url=url, **_TRAFILATURA_OPTIONS)
+    except (AssertionError, AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
+        # trafilatura and htmldate expect a whole document: a fragment whose root is, say, a
+        # lone <iframe> trips lxml's own assertions (found by fuzzing). Bad input, not a crash.
+        raise ExtractionError(
+            f"the page could not be extracted ({type(exc).__name__} in trafilatura)"
+        ) from exc
     if not isinstance(document, Document) or document.body is None:
         raise ExtractionError(
             "no article text found on the page (only navigation, forms or boilerplate?)"

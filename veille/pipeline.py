@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import functools
 import hashlib
 import json
+import logging
 import multiprocessing
 import random
 import re
@@ -55,6 +57,7 @@ if TYPE_CHECKING:
     from veille import classify
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
@@ -233,9 +236,13 @@ class ExtractionPool:
         """
 
         def spawn() -> None:
-            executor = self._executor()
-            for _ in range(self.workers):  # one trivial job per worker makes each one start
-                executor.submit(int)
+            try:
+                executor = self._executor()
+                for _ in range(self.workers):  # one trivial job per worker makes each one start
+                    executor.submit(int)
+            except (OSError, RuntimeError) as exc:  # e.g. the working folder was deleted
+                # Only a head start: the first page to extract starts them and reports.
+                logger.debug("extraction workers not started ahead: %s", exc)
 
         threading.Thread(target=spawn, name="veille-pool-start", daemon=True).start()
 
@@ -350,7 +357,9 @@ class _StoreThread:
             done = {id(f) for f, _, _ in results}
             results += [(f, None, exc) for _, _, _, f in group if id(f) not in done]
         for future, value, error in results:
-            future.get_loop().call_soon_threadsafe(_settle, future, value, error)
+            # RuntimeError: the caller's event loop is gone (its pass was cancelled).
+            with contextlib.suppress(RuntimeError):
+                future.get_loop().call_soon_threadsafe(_settle, future, value, error)
 
 
 def _settle(future: asyncio.Future[Any], value: Any, error: BaseException | None) -> None:
