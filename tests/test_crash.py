@@ -125,6 +125,20 @@ def test_killed_while_its_workers_start_leaves_no_process_behind() -> None:
     assert result.returncode == -signal.SIGKILL, result.stderr[-2000:]
 
 
+def _temporary_prefect_servers() -> set[int]:
+    """PIDs of Prefect temporary API servers (uvicorn serving its app factory)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"prefect.server.api.server:create_app" in command:
+                found.add(int(entry.name))
+    return found
+
+
 def test_killing_the_veille_command_mid_run(
     site: LocalServer, reference: dict[str, object], tmp_path: Path
 ) -> None:
@@ -138,14 +152,22 @@ def test_killing_the_veille_command_mid_run(
         command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     assert run.stdout is not None
+    servers_before = _temporary_prefect_servers()
     deadline = time.monotonic() + 240
     for line in run.stdout:  # kill it once the first source is stored, others still running
         if "✓" in line:
             break
         assert time.monotonic() < deadline
+    started = _temporary_prefect_servers() - servers_before
+    assert started, "the run's temporary Prefect server was not found"
     run.send_signal(signal.SIGKILL)
     run.wait(30)
     run.stdout.close()
+    # Prefect's temporary server does not outlive the run that started it (veille.watchdog).
+    deadline = time.monotonic() + 30
+    while started & _temporary_prefect_servers() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not started & _temporary_prefect_servers()
 
     again = subprocess.run(
         command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False

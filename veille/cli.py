@@ -102,6 +102,7 @@ def run_ingest(
     from veille.pipeline import start_workers_early
 
     start_workers_early()  # the extraction workers warm up while Prefect is imported
+    _temporary_server_dies_with_us()
     from prefect.events.worker import EventsWorker
 
     from flows.ingest import ingest_flow  # imported late: importing Prefect takes seconds
@@ -113,6 +114,21 @@ def run_ingest(
     EventsWorker.drain_all()
     assert isinstance(result, RunSummary)
     return result
+
+
+def _temporary_server_dies_with_us() -> None:
+    """Without PREFECT_API_URL, start Prefect's temporary API server now (the flow reuses it)
+    and a watchdog that stops it if this process is killed (see veille/watchdog.py)."""
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    from veille import watchdog
+
+    server = SubprocessASGIServer()  # the instance Prefect's client asks for
+    server.start()
+    if server.server_process is not None:
+        watchdog.start(server.server_process.pid)
 
 
 def _quiet_prefect() -> None:
