@@ -62,6 +62,19 @@ def run_veille(
     )
 
 
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run the real command in this process: (exit code, stdout, stderr)."""
+    from veille.cli import main
+
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
 def run_bounded(
     code: str, *, memory_mb: int = 1024, timeout: float = 60, fsize_bytes: int | None = None
 ) -> subprocess.CompletedProcess[str]:

@@ -100,26 +100,20 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(302, b"", {"Location": target})
 
     def ep_gzipbomb(self, q: dict[str, str]) -> None:
-        self.send_response(200)
-        self.send_header("Content-Encoding", "gzip")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
-        compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
-        zeros = b"\0" * (1 << 20)
-        for _ in range(1024):  # 1 GiB decoded at most
-            self._chunk(compressor.compress(zeros))
-        self._chunk(compressor.flush())
-        self.wfile.write(b"0\r\n\r\n")
+        self._zlib_bomb("gzip", 31)
 
     def ep_deflatebomb(self, q: dict[str, str]) -> None:
         """A zlib-wrapped deflate stream of up to 1 GiB of zeros (~1 MiB on the wire)."""
+        self._zlib_bomb("deflate", 15)
+
+    def _zlib_bomb(self, encoding: str, wbits: int) -> None:
         self.send_response(200)
-        self.send_header("Content-Encoding", "deflate")
+        self.send_header("Content-Encoding", encoding)
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        compressor = zlib.compressobj(9, zlib.DEFLATED, 15)
+        compressor = zlib.compressobj(9, zlib.DEFLATED, wbits)
         zeros = b"\0" * (1 << 20)
-        for _ in range(1024):
+        for _ in range(1024):  # 1 GiB decoded at most
             self._chunk(compressor.compress(zeros))
         self._chunk(compressor.flush())
         self.wfile.write(b"0\r\n\r\n")

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from tests.conftest import copy_ingested
-from veille.cli import main
+from tests.conftest import run_cli as cli
 from veille.config import Config, parse_config
 from veille.localserver import LocalServer
 from veille.pipeline import ingest
@@ -28,16 +28,6 @@ HOSTILE = [
     "-10 % sur les formations CACES",
     "@SUM(1+1)*cmd|' /C calc'!A0",
 ]
-
-
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture

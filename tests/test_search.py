@@ -10,20 +10,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import copy_ingested
-from veille.cli import main
+from tests.conftest import run_cli as cli
 from veille.config import Config
 from veille.search import make_snippet
 from veille.store import Store
-
-
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from veille.cli import main
+from tests.conftest import run_cli as cli
 from veille.config import load_config, parse_config
 from veille.identity import canonical_url
 from veille.localserver import LocalServer
@@ -45,17 +45,6 @@ sources:
   - id: centre-inffo
     url: https://www.centre-inffo.fr/feed
 """
-
-
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run the real command in this process: (exit code, stdout, stderr)."""
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture

@@ -973,14 +973,7 @@ class Store:
         ``also_in`` lists every other source and URL of the story.
         ``source`` matches the first source and every other source that listed the article.
         """
-        where = ["TRUE"]
-        params: dict[str, Any] = {}
-        if since is not None:
-            where.append("coalesce(a.published_at, a.fetched_at) >= $since")
-            params["since"] = utc_naive(since)
-        if until is not None:
-            where.append("coalesce(a.published_at, a.fetched_at) < $until")
-            params["until"] = utc_naive(until)
+        where, params = _date_window(since, until)
         if tag:
             where.append("list_contains(a.tags, $tag)")
             params["tag"] = tag
@@ -1517,20 +1510,15 @@ class Store:
                 con.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('fts', ?)", [stamp[0] if stamp else ""]
                 )
-            where = ["m.bm25 IS NOT NULL"]
-            params: dict[str, Any] = {"q": query, "limit": limit}
+            where, params = _date_window(since, until)
+            where.append("m.bm25 IS NOT NULL")
+            params |= {"q": query, "limit": limit}
             if tag:
                 where.append("list_contains(a.tags, $tag)")
                 params["tag"] = tag
             if source:
                 where.append("a.source_id = $source")
                 params["source"] = source
-            if since is not None:
-                where.append("coalesce(a.published_at, a.fetched_at) >= $since")
-                params["since"] = utc_naive(since)
-            if until is not None:
-                where.append("coalesce(a.published_at, a.fetched_at) < $until")
-                params["until"] = utc_naive(until)
             rows = _all(
                 con,
                 f"""
@@ -1743,15 +1731,23 @@ EXPORT_COLUMNS = (
 )
 
 
-def _export_query(since: datetime | None, until: datetime | None) -> tuple[str, dict[str, Any]]:
-    where = ["TRUE"]
-    params: dict[str, Any] = {}
+def _date_window(
+    since: datetime | None, until: datetime | None
+) -> tuple[list[str], dict[str, Any]]:
+    """WHERE conditions and parameters for articles dated in [since, until): the publication
+    date, or the fetch date when the feed gave none."""
+    where, params = ["TRUE"], {}
     if since is not None:
         where.append("coalesce(a.published_at, a.fetched_at) >= $since")
         params["since"] = utc_naive(since)
     if until is not None:
         where.append("coalesce(a.published_at, a.fetched_at) < $until")
         params["until"] = utc_naive(until)
+    return where, params
+
+
+def _export_query(since: datetime | None, until: datetime | None) -> tuple[str, dict[str, Any]]:
+    where, params = _date_window(since, until)
     # story: articles with the same value are one story (copies merged by deduplication).
     sql = f"""
         SELECT a.id, a.title, a.url, a.source_id AS source, s.name AS source_name,

@@ -21,7 +21,6 @@ scheduled ``veille run`` and the app can work at the same time.
 from __future__ import annotations
 
 import asyncio
-import re
 import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
@@ -46,6 +45,7 @@ from veille.config import Config, env_secret
 from veille.errors import ConfigError, VeilleError
 from veille.mail import verify_unsubscribe_token
 from veille.render import render_email_html, safe_url, week_url
+from veille.search import fts_query
 from veille.store import Store
 from veille.weeks import parse_week
 
@@ -574,7 +574,7 @@ def create_app(
         results = None
         if query:
             results = store.search(
-                _fts_query(query),
+                fts_query(query),
                 tag=q.get("tag") or None,
                 source=q.get("source") or None,
                 since=datetime.combine(since, time(0), tzinfo=UTC) if since else None,
@@ -826,11 +826,6 @@ def _date(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         raise VeilleError(f"{value!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _fts_query(text: str) -> str:
-    """Words only: the FTS extension reads its query as words, punctuation is noise."""
-    return " ".join(re.findall(r"\w+", text))[:200]
 
 
 def _whys(store: Store, view: digests.Draft | None) -> dict[str, dict[str, list[str]]]:
