@@ -12,12 +12,12 @@ curators added in the web app), at each run: an edit of sources.yaml applies at 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow
 
 from flows.ingest import ingest_flow
+from veille import clock
 from veille import digest as digests
 from veille.config import Config, load_config
 from veille.store import Store
@@ -41,7 +41,7 @@ async def scheduled_ingest(config_path: str, db_path: str | None = None) -> dict
 def weekly_draft(config_path: str, db_path: str | None = None) -> dict[str, object]:
     """Draft last week's digest (curators' edits are kept)."""
     config, store = _load(config_path, db_path)
-    week = digests.week_of(datetime.now(UTC), config.settings.timezone)
+    week = digests.week_of(clock.now(), config.settings.timezone)
     view = digests.draft(config, store, week)
     return {"week": week, "included": len(view.included), "candidates": len(view.items)}
 
@@ -54,7 +54,7 @@ def publish_approved(
     from veille.mail import SmtpSettings
 
     config, store = _load(config_path, db_path)
-    week = digests.week_of(datetime.now(UTC), config.settings.timezone)
+    week = digests.week_of(clock.now(), config.settings.timezone)
     row = store.digest(week)
     if row is None or row.get("approved_at") is None:
         return {"week": week, "published": False, "reason": "not approved by a curator"}

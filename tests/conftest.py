@@ -24,6 +24,15 @@ DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).parent.parent
 DEMO_SITE = REPO / "veille" / "demo_data" / "site"
 
+# No test reads the wall clock: veille takes "now" from VEILLE_NOW (veille/clock.py), set here
+# for this process and every process a test starts. The default is a Wednesday morning in
+# Paris; `.ci/run` runs the date-sensitive tests (marked `clock`) again at the moments where
+# calendars break: a Monday at 00:30 in Paris (still Sunday in UTC), New Year's Eve at 23:30
+# (2026 has an ISO week 53), and the night the clocks change in March.
+DEFAULT_NOW = "2026-11-25T09:30:00+01:00"
+TEST_NOW = os.environ.get("VEILLE_TEST_NOW") or DEFAULT_NOW
+os.environ["VEILLE_NOW"] = TEST_NOW
+
 
 @pytest.fixture
 def data_server() -> Iterator[LocalServer]:

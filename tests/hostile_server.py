@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from veille import clock
+
 
 class Hostile(ThreadingHTTPServer):
     daemon_threads = True
@@ -165,7 +167,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(429, b"slow down", {"Retry-After": q.get("ra", "120")})
 
     def ep_unavailable(self, q: dict[str, str]) -> None:
-        when = formatdate(time.time() + int(q.get("secs", "300")), usegmt=True)
+        when = formatdate(clock.now().timestamp() + int(q.get("secs", "300")), usegmt=True)
         self._send(503, b"maintenance", {"Retry-After": when})
 
     def ep_challenge(self, q: dict[str, str]) -> None:

@@ -60,6 +60,31 @@ def test_held_out_examples_are_never_trained_on(
     assert 0.1 < len(held) / (len(held) + len(training)) < 0.3
 
 
+def test_the_shipped_model_is_the_one_the_seed_gives(
+    seed_split: tuple[list[classify.Example], list[classify.Example]],
+    seed_model: classify.Classifier,
+) -> None:
+    """veille/seed/model.skops matches the seed, the default taxonomy and this scikit-learn, and
+    predicts what a model trained now from the seed predicts (rebuild it with
+    `python -m veille.seedmodel` after changing either)."""
+    from veille import seedmodel
+
+    fingerprint = classify.taxonomy_fingerprint(DEFAULT_TAXONOMY)
+    assert seedmodel.usable_for(fingerprint), (
+        "the shipped model is stale: run `python -m veille.seedmodel`",
+        seedmodel.shipped_meta(),
+    )
+    shipped = classify.ModelStore(seedmodel.folder()).load(seedmodel.folder() / "model.skops")
+    texts = [e.text for e in seed_split[1]]
+    assert [(v.relevant, v.tags) for v in shipped.predict(texts)] == [
+        (v.relevant, v.tags) for v in seed_model.predict(texts)
+    ]
+    record = seedmodel.shipped_meta()
+    assert record is not None
+    measured = json.loads(json.dumps(classify.evaluate(shipped, seed_split[1]).as_dict()))
+    assert record["held_out"] == measured
+
+
 def test_french_preparation_splits_elisions_and_drops_stop_words() -> None:
     assert classify.prepare("L’apprentissage et l'AFEST dans l'entreprise") == (
         "apprentissage afest entreprise"
@@ -142,11 +167,13 @@ def test_curator_decisions_become_training_examples_and_swap_is_guarded(tmp_path
         ],
     )
     summary = classify_new(config, store)  # type: ignore[arg-type]
-    assert summary.trained and summary.articles == 2
+    # A new database classifies its first run with the model shipped with veille: no training.
+    assert not summary.trained and summary.articles == 2
     articles = store.articles(include_all=True)
     assert all(a["score"] is not None for a in articles)
     first = classify.ModelStore(config.models_path(store.path)).current_meta()  # type: ignore[attr-defined]
-    assert first is not None and first["training_data"]["decisions"] == 0
+    assert first is not None and first["origin"] == "shipped"
+    assert first["training_data"]["decisions"] == 0
 
     ids = [a["id"] for a in articles]
     assert store.record_decision(ids[:1], "tags", relevant=True, tags=["handicap"]) == 1

@@ -24,6 +24,7 @@ from markdown_it import MarkdownIt
 
 from tests.conftest import SITE, UvicornThread, copy_ingested, run_veille
 from tests.test_mail import Collector, _server
+from veille import clock
 from veille import digest as digests
 from veille.config import Config
 from veille.mail import SmtpSettings
@@ -163,10 +164,12 @@ def test_changing_tags_moves_the_item_and_teaches_the_classifier(
 
 
 def test_editing_an_unknown_week_or_article_is_a_clear_error(config: Config, store: Store) -> None:
-    with pytest.raises(digests.DigestError, match="no draft for 2026-W10"):
+    with pytest.raises(
+        digests.DigestError, match="pas encore de brouillon .* 2026-W10"
+    ):
         digests.load(config, store, "2026-W10")
     digests.draft(config, store, WEEK)
-    with pytest.raises(digests.DigestError, match="not in the draft"):
+    with pytest.raises(digests.DigestError, match="pas tous dans le brouillon"):
         digests.set_note(store, WEEK, "0" * 40, "x")
 
 
@@ -361,7 +364,7 @@ def test_sending_an_unpublished_week_is_refused(
     config: Config, store: Store, smtp: tuple[Collector, SmtpSettings]
 ) -> None:
     digests.draft(config, store, WEEK)
-    with pytest.raises(digests.DigestError, match="not published"):
+    with pytest.raises(digests.DigestError, match="pas encore publiée"):
         digests.send(config, store, WEEK, smtp[1])
 
 
@@ -375,7 +378,7 @@ def test_qualiopi_export_lists_sources_selections_and_notes(
     item = view.included[0]
     digests.set_note(store, WEEK, item.article_id, '=HYPERLINK("x") présenté en équipe')
     digests.publish(config, store, WEEK, tmp_path / "d")
-    today = datetime.now(UTC).date()
+    today = clock.now().date()
     data = evidence(config, store, today.replace(day=1), today)
     assert data.weeks == (WEEK,)
     rows = list(csv.DictReader(io.StringIO(render_csv(data))))
@@ -411,7 +414,7 @@ def test_cli_subscribers_import_is_all_or_nothing(tmp_path: Path) -> None:
 
     failed = run_veille("subscribers", "import", str(bad), cwd=tmp_path)
     assert failed.returncode == 1
-    assert "line 3" in failed.stderr and "pas-une-adresse" in failed.stderr
+    assert "ligne 3" in failed.stderr and "pas-une-adresse" in failed.stderr
     assert "Traceback" not in failed.stderr and len(failed.stderr.strip().splitlines()) == 1
     done = run_veille("subscribers", "import", str(good), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -462,7 +465,7 @@ def test_cli_draft_edit_publish_send_and_export(
     assert "0 sent, 1 skipped, 0 failed" in again.stdout
     assert len(collector.envelopes) == 1
 
-    today = datetime.now(UTC).date().isoformat()
+    today = clock.now().date().isoformat()
     exported = run_veille(
         "export", "qualiopi", "--from", "2026-01-01", "--to", today, "--format", "html",
         "-o", str(tmp_path / "qualiopi.html"), cwd=tmp_path,

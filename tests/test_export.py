@@ -138,7 +138,7 @@ def test_errors_are_one_line(capsys: pytest.CaptureFixture[str], db: Path) -> No
         (("--format", "xlsx"), "is not csv, json or parquet"),
         (("--week", "2026-W47", "--from", "2026-11-01"), "give --week or --from/--to"),
         (("--from", "2026-11-20", "--to", "2026-11-01"), "is before --from"),
-        (("--week", "2026-47"), "is not an ISO week"),
+        (("--week", "2026-47"), "n’est pas une semaine ISO"),
     ]:
         code, _, err = cli(capsys, *base, *extra)
         assert code == 1 and message in err and err.count("\n") == 1, err

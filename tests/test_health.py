@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.conftest import DATA
-from veille import health
+from veille import clock, health
 from veille.config import Config, parse_config
 from veille.localserver import LocalServer
 from veille.pipeline import RunSummary, ingest
@@ -117,7 +117,7 @@ def test_a_failing_source_backs_off_and_is_tried_again(tmp_path: Path) -> None:
     broken = "  - id: disparu\n    url: {base}/site/feeds/disparu.xml\n    fetch_pages: false\n"
     with LocalServer(root) as server:
         config = _config(server.base_url, broken.format(base=server.base_url))
-        before = datetime.now(UTC)
+        before = clock.now()
         first = _run(config, db)
         assert [o.source_id for o in first.outcomes if not o.ok] == ["disparu"]
         assert not first.offline  # other sources answered: the error counts

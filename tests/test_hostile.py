@@ -24,7 +24,7 @@ import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import quote
@@ -43,6 +43,7 @@ from markdown_it import MarkdownIt
 from tests.conftest import DATA, PEAK_MB, UvicornThread, run_bounded, run_veille
 from tests.hostile_server import hostile
 from tests.test_mail import Collector, _server
+from veille import clock
 from veille import digest as digests
 from veille.auth import hash_password
 from veille.config import Config, env_secret, parse_config
@@ -261,7 +262,7 @@ def test_challenges_and_retry_after_through_the_pipeline(tmp_path: Path) -> None
             name="faults sources.yaml",
         )
         store = Store(tmp_path / "veille.duckdb")
-        before = datetime.now(UTC)
+        before = clock.now()
         first = asyncio.run(ingest(config, store))
         outcomes = {o.source_id: o for o in first.outcomes}
         for sid in ("defi", "defi-200"):
@@ -443,7 +444,7 @@ def test_session_key_can_come_from_a_file(
     monkeypatch.setenv("VEILLE_SESSION_SECRET_FILE", str(key_file))
     assert session_secret(world.store) == "k" * 48
     key_file.write_text("short", encoding="utf-8")
-    with pytest.raises(ConfigError, match="at least 32"):
+    with pytest.raises(ConfigError, match="au moins 32"):
         session_secret(world.store)
     monkeypatch.delenv("VEILLE_SESSION_SECRET_FILE")
     assert session_secret(world.store) == world.store.secret("session")

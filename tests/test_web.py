@@ -254,8 +254,8 @@ def test_curator_logs_in_curates_previews_and_publishes(
     assert decision["tags"] == ["handicap"]
 
     # Preview: the e-mail as it will look, then publish.
-    page.click("text=Aperçu et publication")
-    page.wait_for_url("**/apercu")
+    page.click("text=Aperçu et publication")  # the menu keeps the week being curated
+    page.wait_for_url(f"**/apercu/{WEEK}")
     frame = page.frame_locator("iframe.email")
     assert frame.locator("body").inner_text().count("À présenter en réunion pédagogique") == 1
     _shot(page, "preview")
@@ -263,7 +263,7 @@ def test_curator_logs_in_curates_previews_and_publishes(
     page.wait_for_selector(f"text=Approuvée par {USER}")
     assert store.digest(WEEK)["approved_by"] == USER  # type: ignore[index]
     page.click("button:text('Publier')")
-    page.wait_for_selector(".flash:has-text('→')")  # the publication's own message
+    page.wait_for_selector(f".flash:has-text('{WEEK}')")  # the publication's own message
     assert (out / WEEK / "digest.html").exists()
     assert (out / WEEK / "digest.md").read_text(encoding="utf-8").count("réunion pédagogique") == 1
     assert store.digest(WEEK)["published_at"] is not None  # type: ignore[index]
@@ -280,6 +280,60 @@ def test_curator_logs_in_curates_previews_and_publishes(
     assert page.locator("ol.results li").count() >= 2
     assert not [e for e in errors if "Content Security Policy" in e], errors
     context.close()
+
+
+def test_errors_and_empty_weeks_reach_the_curator_in_french(
+    app_env: tuple[Config, Store, Path], served: str, browser: Any
+) -> None:
+    """A week without a draft offers to draft it; a refused action says why, in the page, in
+    an error style; with JavaScript (htmx) and without."""
+    config, store, _ = app_env
+    for empty_week, javascript in (("2026-W40", True), ("2026-W41", False)):  # nothing then
+        context = browser.new_context(
+            viewport={"width": 1200, "height": 900}, locale="fr-FR", java_script_enabled=javascript
+        )
+        page = context.new_page()
+        page.goto(f"{served}/login?next=/semaine%3Fweek%3D{empty_week}")
+        page.fill("input[name=user]", USER)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"**/semaine?week={empty_week}")
+
+        # The menu's "Aperçu" for a week without a draft: a message and a way forward.
+        page.click("nav >> text=Aperçu et publication")
+        page.wait_for_url(f"**/apercu/{empty_week}")
+        notice = page.locator("p.notice")
+        assert "n’a pas encore de brouillon" in notice.inner_text()
+        assert page.locator("iframe.email").count() == 0
+        _shot(page, f"preview-empty-{'js' if javascript else 'nojs'}")
+        page.click("button:text('Préparer le brouillon')")
+        page.wait_for_url(f"**/apercu/{empty_week}")
+        assert "Brouillon prêt" in page.locator(".flash").inner_text()
+
+        # A refused action (publishing a letter that keeps nothing): its error, in French,
+        # styled as an error, on the page the curator is on.
+        page.click("button:text('Publier')")
+        page.wait_for_selector("p.error")
+        error = page.locator("p.error").inner_text()
+        assert "ne retient aucun article" in error, error
+        assert page.locator(".flash").count() == 0
+        assert store.digest(empty_week)["published_at"] is None  # type: ignore[index]
+
+        # A page that cannot be shown (a week that does not exist) says why, in French: as a
+        # page, and as htmx's answer to a menu link (htmx swaps error answers in).
+        page.goto(f"{served}/semaine?week=2026-W60")
+        assert "n’existe pas" in page.locator("p.error").inner_text()
+        if javascript:
+            page.goto(f"{served}/abonnes")
+            page.evaluate(  # a boosted link, as the menu's are, to a page that fails
+                "const a = document.createElement('a'); a.id = 'bad'; a.textContent = 'x';"
+                "a.href = '/semaine?week=2026-W60'; document.querySelector('main').append(a);"
+                "htmx.process(a);"
+            )
+            page.click("#bad")
+            page.wait_for_selector("p.error")
+            assert "n’existe pas" in page.locator("p.error").inner_text()
+        context.close()
 
 
 def test_phone_width_week_page(

@@ -27,7 +27,7 @@ def test_dst_week_lasts_167_hours() -> None:
 
 @pytest.mark.parametrize("bad", ["2026-46", "2026W46", "W46", "2026-W54", "2025-W53", ""])
 def test_bad_week_is_a_clear_error(bad: str) -> None:
-    with pytest.raises(ConfigError, match=r"2026-W46|does not exist"):
+    with pytest.raises(ConfigError, match=r"2026-W46|n’existe pas"):
         parse_week(bad)
 
 

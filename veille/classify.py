@@ -23,7 +23,6 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -36,10 +35,11 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from veille import clock
 from veille.config import Tag
 from veille.dedup import normalise
 from veille.errors import VeilleError
-from veille.files import atomic_write
+from veille.files import atomic_copy, atomic_write, dated_name
 
 MIN_POSITIVES = 5  # below this many hand-labelled examples, a tag uses its keywords
 KEYWORD_HITS = 2  # keyword rule: this many hits of a tag's keywords give the tag
@@ -230,6 +230,12 @@ def load_seed(path: Path | None = None) -> list[Example]:
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"seed labels line {number}: {exc}") from None
     return examples
+
+
+def taxonomy_fingerprint(taxonomy: Sequence[Tag]) -> str:
+    """A short hash of the taxonomy: a model is only used with the taxonomy it learnt."""
+    data = json.dumps([t.model_dump() for t in taxonomy], sort_keys=True, default=list)
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
 def seed_digest(path: Path | None = None) -> str:
@@ -550,7 +556,7 @@ class ModelStore:
 
     def save(self, model: Classifier, meta: dict[str, Any], *, make_current: bool) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
-        name = f"model-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}"
+        name = dated_name(self.folder, "model", f"{clock.now():%Y%m%dT%H%M%S%fZ}", ".skops").stem
         state = {
             k: getattr(model, k)
             for k in (
@@ -573,6 +579,19 @@ class ModelStore:
         )
         if make_current:
             atomic_write(self.pointer, json.dumps({"model": name}).encode())
+        self.prune()
+        return name
+
+    def adopt(self, path: Path, meta: dict[str, Any]) -> str:
+        """Copy a model file made elsewhere (the shipped one) in as the current version."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = dated_name(self.folder, "model", f"{clock.now():%Y%m%dT%H%M%S%fZ}", ".skops").stem
+        atomic_copy(path, self.folder / f"{name}.skops")
+        atomic_write(
+            self.folder / f"{name}.json",
+            json.dumps({**meta, "name": name}, indent=2, ensure_ascii=False).encode(),
+        )
+        atomic_write(self.pointer, json.dumps({"model": name}).encode())
         self.prune()
         return name
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
+from veille import clock
 from veille import digest as digests
 from veille.cli_common import Context, out
 from veille.errors import VeilleError
@@ -41,7 +42,7 @@ def _week(context: Context, week: str | None) -> str:
         parse_week(week)
         return week.strip()
     tz = context.config().settings.timezone
-    return digests.week_of(datetime.now(UTC), tz)
+    return digests.week_of(clock.now(), tz)
 
 
 # --- digest ----------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from veille import clock, i18n
 from veille.config import Config
 from veille.errors import VeilleError
 from veille.files import atomic_write
@@ -45,7 +46,7 @@ from veille.render import (
     render_web_html,
     week_url,
 )
-from veille.store import Store, now_utc, utc_aware
+from veille.store import Store, utc_aware
 from veille.summarize import summarize
 from veille.weeks import parse_week, week_bounds, week_name
 
@@ -270,9 +271,7 @@ def load(
     parse_week(week)
     row = store.digest(week)
     if row is None:
-        raise DigestError(
-            f"there is no draft for {week}. Hint: run `veille digest draft --week {week}` first."
-        )
+        raise DigestError(i18n.message("digest.no_draft", week=week))
     items = store.digest_items(week)
     sources = store.story_sources([i["article_id"] for i in items])
     order = {tag: n for n, tag in enumerate([*config.tag_ids(), OTHER_SECTION])}
@@ -337,10 +336,8 @@ def _published(row: dict[str, Any]) -> datetime | None:
 
 def _require(store: Store, week: str, article_ids: Sequence[str], found: int) -> None:
     if found < len(set(article_ids)):
-        raise DigestError(
-            f"{len(set(article_ids)) - found} of these ids are not in the draft of {week}. "
-            f"Hint: `veille digest draft --week {week} --json` lists its items."
-        )
+        missing = len(set(article_ids)) - found
+        raise DigestError(i18n.message("digest.not_in_draft", count=missing, week=week))
 
 
 def include(store: Store, week: str, article_ids: Sequence[str]) -> None:
@@ -373,10 +370,8 @@ def move(
         _require(store, week, [article_id], 0)
     target = section or current[article_id].section
     if target not in {*config.tag_ids(), OTHER_SECTION}:
-        raise DigestError(
-            f"unknown section {target!r}. Hint: sections are {', '.join(config.tag_ids())}, "
-            f"{OTHER_SECTION}."
-        )
+        sections = ", ".join([*config.tag_ids(), OTHER_SECTION])
+        raise DigestError(i18n.message("digest.unknown_section", target=target, sections=sections))
     siblings = [
         i.article_id
         for i in sorted(current.values(), key=lambda i: i.position)
@@ -485,7 +480,7 @@ def build_digest(
         sections=tuple(sections),
         stats=stats,
         failing_sources=view.failing_sources if curators else (),
-        published_at=published_at or view.published_at or now_utc(),
+        published_at=published_at or view.published_at or clock.now(),
         lang=lang,
         tz=config.settings.timezone,
     )
@@ -538,7 +533,7 @@ def from_snapshot(data: dict[str, Any]) -> Digest:
             for s in data["sections"]
         ),
         stats=DigestStats(**data["stats"]),
-        published_at=_datetime(data["published_at"]) or now_utc(),
+        published_at=_datetime(data["published_at"]) or clock.now(),
         lang=data["lang"],
         tz=data["tz"],
     )
@@ -587,11 +582,8 @@ def publish(
     """
     view = load(config, store, week)
     if not view.included:
-        raise DigestError(
-            f"the draft of {week} has no item. Hint: `veille digest edit {week} include ID` "
-            "adds one, or check the week with `veille articles --week`."
-        )
-    moment = now or now_utc()
+        raise DigestError(i18n.message("digest.empty", week=week))
+    moment = now or clock.now()
     letter = build_digest(config, view, published_at=view.published_at or moment)
     site = config.settings.digest.site_url
     archive_url = week_url(site, week) if site else None
@@ -639,8 +631,7 @@ def _write(path: Path, text: str) -> Path:
         return atomic_write(path, text)
     except OSError as exc:
         raise DigestError(
-            f"cannot write {path}: {exc.strerror or exc}. Hint: check that the folder is "
-            "writable, or pass --out with another folder."
+            i18n.message("digest.cannot_write", path=path, reason=exc.strerror or exc)
         ) from None
 
 
@@ -661,16 +652,10 @@ def send(config: Config, store: Store, week: str, smtp: Any) -> Any:
 
     view = load(config, store, week)
     if view.published_at is None:
-        raise DigestError(
-            f"{week} is not published yet. Hint: `veille digest publish --week {week} --send`."
-        )
+        raise DigestError(i18n.message("digest.not_published", week=week))
     site = config.settings.digest.site_url
     if not site or not site.startswith("https://"):
-        raise DigestError(
-            "settings.digest.site_url must be the https address of the archive to send e-mail "
-            "(the unsubscribe link points there). Hint: add `digest: {site_url: "
-            "https://veille.example.org/}` under settings in sources.yaml."
-        )
+        raise DigestError(i18n.message("digest.no_site_url"))
     secret = store.secret("unsubscribe").encode()
 
     def messages() -> Iterator[tuple[str, Any]]:

@@ -31,7 +31,7 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
-from veille import __version__
+from veille import __version__, clock
 from veille.errors import (
     BlockedAddressError,
     BotChallengeError,
@@ -116,7 +116,7 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    delta = (when - (now or datetime.now(UTC))).total_seconds()
+    delta = (when - (now or clock.now())).total_seconds()
     return min(max(delta, 0.0), MAX_RETRY_AFTER)
 
 

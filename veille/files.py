@@ -45,3 +45,17 @@ def atomic_copy(source: Path, path: Path) -> Path:
     with _replacing(path) as tmp:
         shutil.copyfile(source, tmp)
     return path
+
+
+def dated_name(folder: Path, stem: str, moment: str, suffix: str) -> Path:
+    """``folder/stem-moment.suffix``, or ``stem-moment-2.suffix``… when that name is taken.
+
+    Dated names sort in time order; the counter keeps two files made within one tick of the
+    clock (or under a frozen ``VEILLE_NOW``) from overwriting each other.
+    """
+    candidate = folder / f"{stem}-{moment}{suffix}"
+    count = 1
+    while candidate.exists():
+        count += 1
+        candidate = folder / f"{stem}-{moment}-{count:03d}{suffix}"
+    return candidate

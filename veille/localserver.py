@@ -5,7 +5,8 @@ Modified`` for conditional requests, ``Content-Type`` from the extension, ``404`
 else. Every request is logged (path, status, conditional or not) so tests can check what veille
 asked for. ``*.gz`` files are served as ``Content-Encoding: gzip`` under their name without
 ``.gz``. In text files, ``__BASE__`` becomes the server's base URL and ``__DATE-N__`` the date N
-days ago (ISO 8601, 08:00 UTC), so a bundled feed can point at the bundled pages and stay current.
+days ago (ISO 8601, 08:00 UTC, never later than :func:`veille.clock.now`), so a bundled feed can
+point at the bundled pages and stay current.
 
 Hand-written because the standard library's ``SimpleHTTPRequestHandler`` answers no conditional
 requests and we need the request log.
@@ -23,6 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from veille import clock
 
 CONTENT_TYPES = {
     ".xml": "application/xml",
@@ -118,7 +121,10 @@ def _fill_template(data: bytes, base_url: str) -> bytes:
     if b"__" not in data:
         return data
     data = data.replace(b"__BASE__", base_url.encode())
-    today = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0)
+    now = clock.now()
+    today = now.replace(hour=8, minute=0, second=0, microsecond=0)
+    if today > now:  # before 08:00 UTC: "today" is yesterday's 08:00, never in the future
+        today -= timedelta(days=1)
 
     def date(match: re.Match[bytes]) -> bytes:
         return (today - timedelta(days=int(match.group(1)))).isoformat().encode()

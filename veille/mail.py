@@ -26,12 +26,13 @@ import smtplib
 import ssl
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from urllib.parse import urlencode, urlsplit
 
+from veille import clock
 from veille.config import env_secret
 from veille.errors import VeilleError
 from veille.render import Digest, email_subject, render_email_html, render_email_text
@@ -186,7 +187,7 @@ def build_message(
     msg["Subject"] = email_subject(d)
     msg["From"] = sender
     msg["To"] = recipient
-    msg["Date"] = format_datetime(date or datetime.now(UTC))
+    msg["Date"] = format_datetime(date or clock.now())
     msg["Message-ID"] = make_msgid(idstring=d.week, domain=domain)
     msg["List-Id"] = f"<veille.{domain}>"
     msg["List-Unsubscribe"] = f"<{unsubscribe_url}>"

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from veille import clock
 from veille.errors import ConfigError
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -199,7 +200,7 @@ def render_opml(feeds: Sequence[OpmlFeed], *, title: str, created: datetime | No
     root = etree.Element("opml", version="2.0")
     head = etree.SubElement(root, "head")
     etree.SubElement(head, "title").text = _xml_text(title)
-    when = (created or datetime.now(UTC)).astimezone(UTC)
+    when = (created or clock.now()).astimezone(UTC)
     etree.SubElement(head, "dateCreated").text = format_datetime(when, usegmt=True)
     etree.SubElement(head, "docs").text = "https://opml.org/spec2.opml"
     body = etree.SubElement(root, "body")

@@ -21,7 +21,6 @@ import asyncio
 import concurrent.futures
 import contextlib
 import functools
-import hashlib
 import json
 import logging
 import multiprocessing
@@ -39,7 +38,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from veille import dedup, extract, feeds, health, jsonsource, pages
+from veille import clock, dedup, extract, feeds, health, jsonsource, pages
 from veille.config import Config, Source
 from veille.errors import BotChallengeError, FetchError, HTTPStatusError, NetworkError, ParseError
 from veille.fetch import Fetcher, looks_like_bot_challenge, mask_url_password
@@ -51,7 +50,7 @@ from veille.identity import (
     entry_id,
 )
 from veille.models import Article, Entry, Extracted, FetchResult, Sighting
-from veille.store import Store, crash_point, now_utc
+from veille.store import Store, crash_point
 
 if TYPE_CHECKING:
     from veille import classify
@@ -403,7 +402,7 @@ def start_workers_early() -> None:
 
 
 def new_run_id() -> str:
-    return f"{now_utc():%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+    return f"{clock.now():%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
 async def ingest_source(
@@ -450,7 +449,7 @@ async def _ingest(
     timings: Timings,
 ) -> None:
     state = await _in_store_thread(timings, store.source_state, source.id)
-    clock = time.perf_counter()
+    tick = time.perf_counter()
     response = await _fetch(
         fetcher,
         source.url,
@@ -460,7 +459,7 @@ async def _ingest(
         deadline=source.deadline,
         max_bytes=source.max_bytes,
     )
-    timings.fetch_feeds += time.perf_counter() - clock
+    timings.fetch_feeds += time.perf_counter() - tick
     if response.not_modified:
         outcome.status = "not-modified"
         await _in_store_thread(
@@ -474,11 +473,11 @@ async def _ingest(
             last_modified=response.last_modified or state.last_modified,
         )
         return
-    clock = time.perf_counter()
+    tick = time.perf_counter()
     entries = _entries_of(source, response)
-    timings.parse += time.perf_counter() - clock
+    timings.parse += time.perf_counter() - tick
     outcome.entries = len(entries)
-    fetched_at = now_utc()
+    fetched_at = clock.now()
     crash_point("after_fetch")
 
     ids = {e.key: entry_id(source.id, e.key) for e in entries}
@@ -657,7 +656,7 @@ async def _build_article(
     fetched = False
     if entry.url and _wants_pages(source):
         slot = _Slot(pool.slots)
-        clock = time.perf_counter()
+        tick = time.perf_counter()
         try:
             page = await _fetch(
                 fetcher,
@@ -667,14 +666,14 @@ async def _build_article(
                 admit=slot.take,  # room in the extraction queue, once the host admits us
             )
             fetched = True
-            timings.fetch_pages += time.perf_counter() - clock
+            timings.fetch_pages += time.perf_counter() - tick
             result = await pool.extract(page.final_url, page.body)
             if isinstance(result, str):
                 error = result
             else:
                 extracted = result
         except FetchError as exc:
-            timings.fetch_pages += time.perf_counter() - clock
+            timings.fetch_pages += time.perf_counter() - tick
             error = str(exc)
         finally:
             slot.give_back()
@@ -844,7 +843,7 @@ async def fetch_sources(
     pool = ExtractionPool(workers, in_flight=limits.concurrency + 2 * workers)
     if any(_wants_pages(s) for s in sources):
         pool.start()
-    clock = time.perf_counter()
+    tick = time.perf_counter()
     try:
         async with Fetcher(limits) as fetcher:
             runs = [
@@ -862,7 +861,7 @@ async def fetch_sources(
             outcomes = list(await asyncio.gather(*runs))
     finally:
         pool.close()
-    timings.sources_wall = time.perf_counter() - clock
+    timings.sources_wall = time.perf_counter() - tick
     timings.extract_cpu, timings.pages_extracted = pool.cpu_seconds, pool.pages
     return outcomes
 
@@ -891,7 +890,7 @@ async def ingest(
     store.sync_sources(config.sources)
     summary.crashed_runs = store.start_run(summary.run_id)
     if not only:  # a source asked for by name is tried at once, backoff or not
-        now = now_utc()
+        now = clock.now()
         due = []
         with store.held():
             states = {s.id: store.source_state(s.id) for s in sources}
@@ -941,12 +940,16 @@ def current_model(config: Config, store: Store) -> tuple[classify.Classifier, st
 
     Returns (model, its name, whether it was trained now).
     """
-    from veille import classify  # imported when needed: scikit-learn takes ~1 s
+    from veille import classify, seedmodel  # imported when needed: scikit-learn takes ~1 s
 
     models = classify.ModelStore(config.models_path(store.path))
+    fingerprint = classify.taxonomy_fingerprint(config.taxonomy)
     loaded = models.load_current()
-    if loaded is not None and loaded[1].get("taxonomy") == taxonomy_fingerprint(config):
+    if loaded is not None and loaded[1].get("taxonomy") == fingerprint:
         return loaded[0], loaded[1]["name"], False
+    if seedmodel.usable_for(fingerprint) and not store.decisions():
+        name = seedmodel.install(models)  # the model shipped with veille: no training
+        return models.load(models.folder / f"{name}.skops"), name, False
     result = train(config, store, force=True)
     assert result.model is not None and result.swapped, result
     return result.model, result.name, True  # not read back from disk: that takes ~1.5 s
@@ -983,11 +986,6 @@ def classify_new(config: Config, store: Store, *, batch: int = 2000) -> Classify
         rows = store.articles_to_classify(limit=batch)
     summary.seconds = time.monotonic() - started
     return summary
-
-
-def taxonomy_fingerprint(config: Config) -> str:
-    data = json.dumps([t.model_dump() for t in config.taxonomy], sort_keys=True, default=list)
-    return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
 def training_examples(
@@ -1060,7 +1058,7 @@ def train(
     models = classify.ModelStore(config.models_path(store.path))
     current = models.load_current()
     current_report = None
-    fingerprint = taxonomy_fingerprint(config)
+    fingerprint = classify.taxonomy_fingerprint(config.taxonomy)
     if current is not None and current[1].get("taxonomy") == fingerprint:
         current_report = classify.evaluate(current[0], held_out, threshold)
     if force or current_report is None:
@@ -1074,7 +1072,7 @@ def train(
         swapped, reason = False, "worse than the current model on the held-out examples"
     cv = classify.cross_validate(config.taxonomy, training, 5, threshold) if report else None
     meta = {
-        "created_at": now_utc().isoformat(),
+        "created_at": clock.now().isoformat(),
         "taxonomy": fingerprint,
         "training_examples": len(training),
         "held_out_examples": len(held_out),
@@ -1083,5 +1081,5 @@ def train(
     }
     name = models.save(model, meta, make_current=swapped)
     if swapped and current is not None:
-        store.forget_classification(since=now_utc() - timedelta(days=90))
+        store.forget_classification(since=clock.now() - timedelta(days=90))
     return TrainResult(name, swapped, reason, new_report, current_report, cv, provenance, model)

@@ -33,6 +33,7 @@ import lxml.html
 import nh3
 from markupsafe import Markup, escape
 
+from veille import clock
 from veille.errors import ConfigError
 from veille.weeks import parse_week
 
@@ -617,7 +618,7 @@ def render_atom(entries: Sequence[Digest], *, feed_url: str, site_url: str) -> s
         "feed.xml",
         lang=newest.lang if newest else "fr",
         title=clean_text(newest.title) if newest else STRINGS["fr"]["feed_title"],
-        updated=max((i["published"] for i in items), default=_rfc3339(datetime.now(UTC))),
+        updated=max((i["published"] for i in items), default=_rfc3339(clock.now())),
         feed_url=checked_feed,
         site_url=checked_site.rstrip("/") + "/",
         entries=items,

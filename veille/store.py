@@ -34,9 +34,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from veille import health
+from veille import clock, health
 from veille.errors import DatabaseLockedError, RunInProgressError, StoreError
-from veille.files import atomic_copy
+from veille.files import atomic_copy, dated_name
 from veille.models import Article, Sighting
 
 # (version, name, statements). Append only: never edit a migration that has shipped.
@@ -326,10 +326,6 @@ def utc_aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
 class Store:
     """Owner of the DuckDB file and of every SQL statement veille runs.
 
@@ -402,7 +398,7 @@ class Store:
                     # itself is whole up to its last checkpoint. Keep the log aside for
                     # inspection and open what was safely written (reliability.md §4 #13).
                     wal = self.path.with_name(self.path.name + ".wal")
-                    aside = wal.with_name(f"{wal.name}.damaged-{now_utc():%Y%m%dT%H%M%SZ}")
+                    aside = wal.with_name(f"{wal.name}.damaged-{clock.now():%Y%m%dT%H%M%SZ}")
                     wal.replace(aside)
                     wal_moved = True
                     warnings.warn(
@@ -446,7 +442,7 @@ class Store:
                 con.execute(sql)
                 con.execute(
                     "INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                    [version, name, utc_naive(now_utc())],
+                    [version, name, utc_naive(clock.now())],
                 )
 
     def schema_version(self) -> int:
@@ -461,7 +457,7 @@ class Store:
         rows = [(s.id, s.url, s.kind, s.name, s.enabled, s.official) for s in sources]
         if not rows:
             return
-        now = utc_naive(now_utc())
+        now = utc_naive(clock.now())
         with self.connect() as con, _transaction(con):
             for sid, url, kind, name, enabled, official in rows:
                 con.execute(
@@ -498,7 +494,7 @@ class Store:
         """Count one failed fetch of a source and set when to try it again (veille.health, which
         obeys the server's ``retry_after`` seconds); its validators and articles are left alone.
         Returns its consecutive errors."""
-        now = now_utc()
+        now = clock.now()
         with self.connect() as con:
             row = con.execute(
                 """
@@ -545,7 +541,7 @@ class Store:
         ``retitled``: (entry id, new title) of entries edited in place by their feed; the
         article takes the new title when that source is the article's own.
         """
-        now = utc_naive(now_utc())
+        now = utc_naive(clock.now())
         article_table = _articles_table(articles)
         entry_table = _entries_table(sightings)
         with self.connect() as con, _transaction(con):
@@ -636,7 +632,7 @@ class Store:
         with self.connect() as con:
             con.execute(
                 "UPDATE articles SET rejected_at = ? WHERE list_contains(?, id)",
-                [utc_naive(now_utc()) if rejected else None, list(article_ids)],
+                [utc_naive(clock.now()) if rejected else None, list(article_ids)],
             )
             row = con.execute(
                 "SELECT count(*) FROM articles WHERE list_contains(?, id)", [list(article_ids)]
@@ -721,7 +717,7 @@ class Store:
         merged: dict[str, str],
     ) -> None:
         """Record sketches, band keys and cluster ids of a batch, in one transaction."""
-        now = utc_naive(now_utc())
+        now = utc_naive(clock.now())
         sketch_table = pa.table(
             {
                 "article_id": [s[0] for s in sketches],
@@ -818,7 +814,7 @@ class Store:
 
         A new decision of an article replaces its earlier ones. Returns how many articles exist.
         """
-        now = utc_naive(now_utc())
+        now = utc_naive(clock.now())
         with self.connect() as con, _transaction(con):
             known = [
                 r[0]
@@ -883,7 +879,7 @@ class Store:
         A run left ``running`` by a process that no longer exists (killed, machine rebooted),
         or older than ``stale_after``, is marked ``crashed`` first. Returns those run ids.
         """
-        now = now_utc()
+        now = clock.now()
         with self.connect() as con, _transaction(con):
             crashed = []
             for rid, pid, started in con.execute(
@@ -914,7 +910,9 @@ class Store:
         """A dated copy of the database in ``folder`` (checkpointed, taken while holding the
         file, so no run writes meanwhile); only the ``keep`` newest copies are kept."""
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"{self.path.stem}-{now_utc():%Y%m%dT%H%M%S.%fZ}{self.path.suffix}"
+        target = dated_name(
+            folder, self.path.stem, f"{clock.now():%Y%m%dT%H%M%S.%fZ}", self.path.suffix
+        )
         with self.connect() as con:
             con.execute("CHECKPOINT")
             try:
@@ -948,7 +946,7 @@ class Store:
         with self.connect() as con:
             con.execute(
                 "UPDATE runs SET finished_at = ?, status = ?, stats = ? WHERE id = ?",
-                [utc_naive(now_utc()), status, json.dumps(stats), run_id],
+                [utc_naive(clock.now()), status, json.dumps(stats), run_id],
             )
 
     # -- reading ---------------------------------------------------------------------------------
@@ -1024,7 +1022,7 @@ class Store:
     def source_health(self, now: datetime | None = None) -> list[dict[str, Any]]:
         """Health of every stored source: errors, backoff, counts, and the warning ``flags``
         of :func:`veille.health.silent_flags`."""
-        now = now or now_utc()
+        now = now or clock.now()
         with self.connect() as con:
             rows = _all(
                 con,
@@ -1148,7 +1146,7 @@ class Store:
         Items a curator edited are kept as they are; the others are replaced by ``items``.
         Returns counts: kept (edited), added, dropped (unedited items no longer candidates).
         """
-        now = utc_naive(now_utc())
+        now = utc_naive(clock.now())
         with self.connect() as con, _transaction(con):
             if con.execute("SELECT 1 FROM digests WHERE week = ?", [week]).fetchone():
                 con.execute("UPDATE digests SET updated_at = ? WHERE week = ?", [now, week])
@@ -1202,7 +1200,7 @@ class Store:
             found = con.execute(
                 f"UPDATE digests SET {assignments}, updated_at = $now WHERE week = $week "
                 "RETURNING week",
-                {**fields, "now": utc_naive(now_utc()), "week": week},
+                {**fields, "now": utc_naive(clock.now()), "week": week},
             ).fetchall()
         if not found:
             raise StoreError(f"there is no draft for {week}. Hint: run `veille digest draft`.")
@@ -1214,7 +1212,7 @@ class Store:
         if not fields or set(fields) - allowed:
             raise ValueError(f"edit_items takes {sorted(allowed)}, not {sorted(fields)}")
         assignments = ", ".join(f"{name} = ${name}" for name in sorted(fields))
-        now = utc_naive(now_utc())
+        now = utc_naive(clock.now())
         with self.connect() as con:
             rows = con.execute(
                 f"UPDATE digest_items SET {assignments}, edited = TRUE, edited_at = $now "
@@ -1230,7 +1228,7 @@ class Store:
         with self.connect() as con:
             found = con.execute(
                 "UPDATE digests SET approved_at = ?, approved_by = ? WHERE week = ? RETURNING week",
-                [utc_naive(now_utc()) if by else None, by, week],
+                [utc_naive(clock.now()) if by else None, by, week],
             ).fetchall()
         if not found:
             raise StoreError(f"there is no draft for {week}. Hint: run `veille digest draft`.")
@@ -1307,7 +1305,7 @@ class Store:
     def add_subscribers(self, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
         """Add or update subscribers (email, name, tags, lang) in one transaction; a
         subscriber who had unsubscribed is subscribed again. Returns added/updated counts."""
-        now = utc_naive(now_utc())
+        now = utc_naive(clock.now())
         added = updated = 0
         with self.connect() as con, _transaction(con):
             for row in rows:
@@ -1345,7 +1343,7 @@ class Store:
             rows = con.execute(
                 "UPDATE subscribers SET unsubscribed_at = ? "
                 "WHERE email = ? AND unsubscribed_at IS NULL RETURNING email",
-                [utc_naive(now_utc()), email],
+                [utc_naive(clock.now()), email],
             ).fetchall()
         return bool(rows)
 
@@ -1371,7 +1369,8 @@ class Store:
         """Record one delivery at once (its own transaction): a crash later never resends it."""
         with self.connect() as con:
             con.execute(
-                "INSERT OR IGNORE INTO sends VALUES (?, ?, ?)", [week, email, utc_naive(now_utc())]
+                "INSERT OR IGNORE INTO sends VALUES (?, ?, ?)",
+                [week, email, utc_naive(clock.now())],
             )
 
     def secret(self, name: str) -> str:
@@ -1388,7 +1387,7 @@ class Store:
 
     def set_user(self, name: str, password_hash: str) -> bool:
         """Create a user or change their password; True when the user is new."""
-        now = utc_naive(now_utc())
+        now = utc_naive(clock.now())
         with self.connect() as con:
             existed = con.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone()
             if existed:
@@ -1410,7 +1409,7 @@ class Store:
     def user_logged_in(self, name: str) -> None:
         with self.connect() as con:
             con.execute(
-                "UPDATE users SET last_login_at = ? WHERE name = ?", [utc_naive(now_utc()), name]
+                "UPDATE users SET last_login_at = ? WHERE name = ?", [utc_naive(clock.now()), name]
             )
 
     def remove_user(self, name: str) -> bool:
@@ -1440,7 +1439,7 @@ class Store:
     def add_managed_sources(self, rows: Sequence[dict[str, Any]]) -> int:
         """Add sources (id, url, kind, name, origin, optional ``options`` dict: tags,
         link_pattern, link_selector, mapping...); ids already present are left alone."""
-        now = utc_naive(now_utc())
+        now = utc_naive(clock.now())
         added = 0
         with self.connect() as con, _transaction(con):
             for row in rows:
@@ -1464,7 +1463,7 @@ class Store:
 
     def set_source_enabled(self, source_id: str, enabled: bool) -> None:
         """Switch a source on or off (a web-app source, or one from sources.yaml)."""
-        now = utc_naive(now_utc())
+        now = utc_naive(clock.now())
         with self.connect() as con:
             updated = con.execute(
                 "UPDATE managed_sources SET enabled = ? WHERE id = ? RETURNING id",

@@ -14,6 +14,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
+from veille import i18n
 from veille.errors import ConfigError
 
 COLUMNS = ("email", "name", "tags", "lang")
@@ -29,19 +30,19 @@ def check_subscriber(row: dict[str, Any], tag_ids: Sequence[str]) -> dict[str, A
             raise ValueError
         Address(addr_spec=address)
     except (ValueError, IndexError):
-        raise ConfigError(
-            f"{raw!r} is not an e-mail address. Hint: write it like prenom.nom@example.org."
-        ) from None
+        raise ConfigError(i18n.message("subscriber.bad_email", raw=raw)) from None
     tags_value = row.get("tags") or ""
     tags = [t.strip() for t in str(tags_value).replace(";", ",").split(",") if t.strip()]
     unknown = [t for t in tags if t not in tag_ids]
     if unknown:
         raise ConfigError(
-            f"unknown tag {unknown[0]!r} for {address}. Hint: tags are {', '.join(tag_ids)}."
+            i18n.message(
+                "subscriber.unknown_tag", tag=unknown[0], address=address, tags=", ".join(tag_ids)
+            )
         )
     lang = (row.get("lang") or "").strip().lower() or None
     if lang is not None and lang not in LANGS:
-        raise ConfigError(f"language {lang!r} for {address} is not fr or en.")
+        raise ConfigError(i18n.message("subscriber.bad_lang", lang=lang, address=address))
     name = (row.get("name") or "").strip() or None
     return {"email": address.lower(), "name": name, "tags": tags, "lang": lang}
 
@@ -55,7 +56,9 @@ def read_csv(path: Path, tag_ids: Sequence[str]) -> list[dict[str, Any]]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}.") from None
+        raise ConfigError(
+            i18n.message("subscriber.unreadable", path=path, reason=exc.strerror or exc)
+        ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -69,14 +72,14 @@ def read_csv(path: Path, tag_ids: Sequence[str]) -> list[dict[str, Any]]:
     reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
     header = [h.strip().lower() for h in reader.fieldnames or []]
     if "email" not in header:
-        raise ConfigError(
-            f"{path}: the first line must be a header with an 'email' column "
-            f"(found {', '.join(header) or 'nothing'}). Hint: email,name,tags,lang"
-        )
+        found = ", ".join(header) or i18n.message("subscriber.nothing")
+        raise ConfigError(i18n.message("subscriber.no_header", path=path, found=found))
     extra = [h for h in header if h not in COLUMNS]
     if extra:
         raise ConfigError(
-            f"{path}: unknown column {extra[0]!r}. Hint: columns are {', '.join(COLUMNS)}."
+            i18n.message(
+                "subscriber.unknown_column", path=path, column=extra[0], columns=", ".join(COLUMNS)
+            )
         )
     reader.fieldnames = header
     rows: dict[str, dict[str, Any]] = {}
@@ -87,6 +90,8 @@ def read_csv(path: Path, tag_ids: Sequence[str]) -> list[dict[str, Any]]:
         try:
             clean = check_subscriber(record, tag_ids)
         except ConfigError as exc:
-            raise ConfigError(f"{path}, line {line}: {exc}") from None
+            raise ConfigError(
+                i18n.message("subscriber.line", path=path, line=line, problem=exc)
+            ) from None
         rows[clean["email"]] = clean  # the last line for an address wins
     return list(rows.values())

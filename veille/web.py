@@ -21,6 +21,7 @@ scheduled ``veille run`` and the app can work at the same time.
 from __future__ import annotations
 
 import asyncio
+import logging
 import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
@@ -40,6 +41,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from veille import clock, i18n
 from veille import digest as digests
 from veille.config import Config, env_secret
 from veille.errors import ConfigError, VeilleError
@@ -48,6 +50,8 @@ from veille.render import render_email_html, safe_url, week_url
 from veille.search import fts_query
 from veille.store import Store
 from veille.weeks import parse_week
+
+logger = logging.getLogger(__name__)
 
 PUBLIC_PATHS = ("/login", "/unsubscribe", "/static/")
 CSP = (
@@ -82,6 +86,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_user": "Aucun compte n’existe encore. Créez-en un sur le serveur : "
         "veille users add VOTRE-NOM",
         "no_draft": "Pas encore de brouillon pour cette semaine.",
+        "no_draft_preview": "Rien à prévisualiser : la semaine {week} n’a pas encore de "
+        "brouillon. Préparez-le à partir des articles de la semaine, puis revenez ici.",
+        "drafted": "Brouillon prêt : {kept} article(s) retenu(s) sur {total} candidat(s).",
+        "login_required": "Votre session a expiré : reconnectez-vous, puis recommencez.",
+        "unexpected": "Une erreur inattendue s’est produite. Réessayez ; si elle revient, "
+        "signalez-la à la personne qui administre veille (le journal du serveur en dit plus).",
+        "back_to_week": "Revenir à la semaine",
         "make_draft": "Préparer le brouillon",
         "redraft": "Actualiser le brouillon",
         "keep": "Garder",
@@ -166,6 +177,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "throttled": "Too many attempts: try again in a few minutes.",
         "no_user": "No account exists yet. Create one on the server: veille users add YOUR-NAME",
         "no_draft": "No draft for this week yet.",
+        "no_draft_preview": "Nothing to preview: week {week} has no draft yet. Draft it from "
+        "the week's articles, then come back here.",
+        "drafted": "Draft ready: {kept} item(s) kept out of {total} candidate(s).",
+        "login_required": "Your session expired: log in again, then retry.",
+        "unexpected": "Something unexpected went wrong. Try again; if it happens again, tell "
+        "whoever runs veille (the server's log says more).",
+        "back_to_week": "Back to the week",
         "make_draft": "Draft this week",
         "redraft": "Refresh the draft",
         "keep": "Keep",
@@ -276,10 +294,7 @@ def session_secret(store: Store) -> str:
     if secret is None:
         return store.secret("session")
     if len(secret) < 32:
-        raise ConfigError(
-            f"VEILLE_SESSION_SECRET has {len(secret)} characters; at least 32 are needed. "
-            "Hint: python -c 'import secrets; print(secrets.token_hex(32))'."
-        )
+        raise ConfigError(i18n.message("web.session_secret_short", count=len(secret)))
     return secret
 
 
@@ -316,6 +331,9 @@ def create_app(
     def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         session = request.session
         flash = session.pop("flash", None)
+        if isinstance(flash, str):  # a cookie from before flashes had a kind
+            flash = {"kind": "ok", "text": flash}
+        context.setdefault("week", None)
         html = env.get_template(template).render(
             t=t,
             lang=lang,
@@ -329,20 +347,28 @@ def create_app(
         )
         return HTMLResponse(html, status_code=status)
 
-    def back(request: Request, url: str, message: str | None = None) -> RedirectResponse:
+    def back(
+        request: Request, url: str, message: str | None = None, *, error: bool = False
+    ) -> RedirectResponse:
+        """Redirect after a POST, with a message shown once on the next page."""
         if message:
-            request.session["flash"] = message
+            request.session["flash"] = {"kind": "error" if error else "ok", "text": message}
         return RedirectResponse(url, status_code=303)
+
+    def failure(request: Request, status: int, message: str) -> HTMLResponse:
+        """An error page in the app's language, styled as an error (htmx swaps it in too)."""
+        return page(request, "error.html", status=status, message=message)
 
     def guarded(handler: Handler, *, public: bool = False) -> Handler:
         """Session required (unless public); CSRF token required on every POST."""
 
         async def wrapped(request: Request) -> Response:
+            i18n.use(lang)
             if "csrf" not in request.session:
                 request.session["csrf"] = new_csrf_token()
             if not public and not _logged_in(request):
                 if request.method != "GET":
-                    return PlainTextResponse("login required", status_code=401)
+                    return failure(request, 401, t["login_required"])
                 target = quote(
                     request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 )
@@ -353,21 +379,24 @@ def create_app(
                 if not csrf_ok(
                     request.session.get("csrf"), given if isinstance(given, str) else None
                 ):
-                    return PlainTextResponse(t["csrf"], status_code=403)
+                    return failure(request, 403, t["csrf"])
                 request.state.form = form
             try:
                 return await handler(request)
             except VeilleError as exc:
                 if request.method == "POST":
-                    return back(request, _referer(request), f"⚠ {exc}")
-                return page(request, "error.html", status=400, message=str(exc))
+                    return back(request, _referer(request), str(exc), error=True)
+                return failure(request, 400, str(exc))
+            except Exception:
+                logger.exception("unexpected error on %s %s", request.method, request.url.path)
+                return failure(request, 500, t["unexpected"])
 
         return wrapped
 
     def _logged_in(request: Request) -> bool:
         user = request.session.get("user")
         expires = request.session.get("expires", 0)
-        if not user or expires < datetime.now(UTC).timestamp():
+        if not user or expires < clock.now().timestamp():
             return False
         return store.password_hash(user) is not None  # a removed account is logged out
 
@@ -418,7 +447,7 @@ def create_app(
         request.session.update(
             user=name,
             csrf=new_csrf_token(),
-            expires=(datetime.now(UTC) + timedelta(days=SESSION_DAYS)).timestamp(),
+            expires=(clock.now() + timedelta(days=SESSION_DAYS)).timestamp(),
         )
         store.user_logged_in(name)
         return RedirectResponse(target, status_code=303)
@@ -434,7 +463,7 @@ def create_app(
         if week:
             parse_week(week)
             return str(week)
-        return digests.week_of(datetime.now(UTC), config.settings.timezone)
+        return digests.week_of(clock.now(), config.settings.timezone)
 
     async def home(request: Request) -> Response:
         return RedirectResponse("/semaine", status_code=303)
@@ -471,7 +500,10 @@ def create_app(
     async def draft(request: Request) -> Response:
         week = current_week(request)
         view = digests.draft(config, store, week)
-        return back(request, f"/semaine?week={week}", f"{len(view.included)} / {len(view.items)}")
+        done = t["drafted"].format(kept=len(view.included), total=len(view.items))
+        if request.state.form.get("then") == "apercu":
+            return back(request, f"/apercu/{week}", done)
+        return back(request, f"/semaine?week={week}", done)
 
     async def item_action(request: Request) -> Response:
         week = current_week(request)
@@ -489,7 +521,7 @@ def create_app(
             raw = str(form.get("position") or "").strip()
             position = int(raw) - 1 if raw.isdigit() and int(raw) > 0 else None
             if section is None and position is None:
-                raise digests.DigestError("choose a section or a position")
+                raise digests.DigestError(i18n.message("web.move_needs_target"))
             digests.move(config, store, week, aid, section=section, position=position)
         elif action == "tags":
             chosen = [str(v) for v in form.getlist("tag")]
@@ -512,6 +544,8 @@ def create_app(
 
     async def preview(request: Request) -> Response:
         week = current_week(request)
+        if store.digest(week) is None:  # nothing to preview yet: offer the way forward
+            return page(request, "preview.html", week=week, view=None, subscribers=0, confirm="")
         view = digests.load(config, store, week)
         subscribers = store.subscribers()
         return page(
@@ -555,10 +589,7 @@ def create_app(
         week = current_week(request)
         expected = str(len(store.subscribers()))
         if request.state.form.get("count") != expected:
-            raise digests.DigestError(
-                "the number of subscribers changed since the page was shown: check it and "
-                "confirm again"
-            )
+            raise digests.DigestError(i18n.message("web.subscribers_changed"))
         settings = SmtpSettings.from_env()
         report = await asyncio.to_thread(digests.send, config, store, week, settings)
         failed = "".join(f" · {r}: {why}" for r, why in report.failed)
@@ -605,7 +636,7 @@ def create_app(
     async def sources(request: Request) -> Response:
         effective = sources_now()
         health = {h["id"]: h for h in store.source_health()}
-        now = datetime.now(UTC)
+        now = clock.now()
         rows = []
         for s in effective.sources:
             h = health.get(s.id, {})
@@ -623,7 +654,7 @@ def create_app(
         effective = sources_now()
         taken = {s.id for s in effective.sources}
         if found.url in {s.url for s in effective.sources}:
-            raise digests.DigestError(f"{found.url} is already a source")
+            raise digests.DigestError(i18n.message("web.already_source", url=found.url))
         sid = source_id_for(OpmlFeed(found.url, found.title, None, None), taken)
         store.add_managed_sources(
             [
@@ -801,17 +832,17 @@ _DUMMY_HASH = (
 
 async def _form(request: Request) -> FormData:
     if int(request.headers.get("content-length") or 0) > MAX_UPLOAD:
-        raise VeilleError(f"the upload is larger than {MAX_UPLOAD // 1024 // 1024} MB")
+        raise VeilleError(i18n.message("web.upload_too_large", mb=MAX_UPLOAD // 1024 // 1024))
     return await request.form(max_files=1, max_fields=200)
 
 
 async def _upload(form: FormData, field: str) -> bytes:
     item = form.get(field)
     if not isinstance(item, UploadFile):
-        raise VeilleError("no file was sent. Hint: choose a file, then press the button.")
+        raise VeilleError(i18n.message("web.no_file"))
     data = await item.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
-        raise VeilleError(f"the file is larger than {MAX_UPLOAD // 1024 // 1024} MB")
+        raise VeilleError(i18n.message("web.upload_too_large", mb=MAX_UPLOAD // 1024 // 1024))
     return data
 
 
@@ -825,7 +856,7 @@ def _date(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
     except ValueError:
-        raise VeilleError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise VeilleError(i18n.message("web.bad_date", value=value)) from None
 
 
 def _whys(store: Store, view: digests.Draft | None) -> dict[str, dict[str, list[str]]]:

@@ -11,6 +11,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from veille import i18n
 from veille.errors import ConfigError
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -20,12 +21,12 @@ def parse_week(name: str) -> tuple[int, int]:
     """``"2026-W46"`` -> ``(2026, 46)``; a clear error for anything else."""
     match = WEEK_RE.match(name.strip())
     if not match:
-        raise ConfigError(f"week {name!r} is not an ISO week. Hint: write it like 2026-W46.")
+        raise ConfigError(i18n.message("week.not_iso", name=name))
     year, week = int(match.group(1)), int(match.group(2))
     try:
         date.fromisocalendar(year, week, 1)
     except ValueError:
-        raise ConfigError(f"week {name!r} does not exist: {year} has no week {week}.") from None
+        raise ConfigError(i18n.message("week.missing", name=name, year=year, week=week)) from None
     return year, week
 
 

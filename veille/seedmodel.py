@@ -1,0 +1,108 @@
+"""The model shipped with veille, trained from the seed: a new database classifies its first run
+at once instead of training one (about 4 s on an idle machine, 20 s and more on a busy one).
+
+``veille/seed/model.skops`` and ``model.json`` (its training record: seed checksum, taxonomy
+fingerprint, scikit-learn version, held-out figures) are built by::
+
+    python -m veille.seedmodel
+
+Run it after changing the seed (``labels.jsonl``) or the default taxonomy; the test suite fails
+while the shipped model no longer matches them. A database whose taxonomy differs from the
+default one, or whose curators have already decided something, trains its own model as before.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import sklearn
+
+from veille import classify, clock
+from veille.config import DEFAULT_TAXONOMY, Tag
+
+NAME = "model"
+
+
+def folder() -> Path:
+    """Where the shipped model lives (inside the installed package)."""
+    return Path(str(resources.files("veille") / "seed"))
+
+
+def shipped_meta() -> dict[str, Any] | None:
+    """The shipped model's training record, or None when no model is shipped."""
+    try:
+        meta: dict[str, Any] = json.loads((folder() / f"{NAME}.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return meta
+
+
+def usable_for(fingerprint: str) -> bool:
+    """Whether the shipped model was trained on this seed, this taxonomy and this scikit-learn."""
+    meta = shipped_meta()
+    return (
+        meta is not None
+        and (folder() / f"{NAME}.skops").is_file()
+        and meta.get("taxonomy") == fingerprint
+        and meta.get("sklearn") == sklearn.__version__
+        and meta.get("training_data", {}).get("seed_sha256") == classify.seed_digest()
+    )
+
+
+def install(models: classify.ModelStore) -> str:
+    """Copy the shipped model into ``models`` as its current version; returns its name there."""
+    meta = shipped_meta()
+    assert meta is not None
+    return models.adopt(folder() / f"{NAME}.skops", {**meta, "origin": "shipped"})
+
+
+def build(out: Path, taxonomy: tuple[Tag, ...] = DEFAULT_TAXONOMY) -> dict[str, Any]:
+    """Train from the seed alone (held-out fifth excluded, as ``veille train`` does) into
+    ``out/model.skops`` and ``out/model.json``; returns the training record."""
+    examples = [
+        classify.Example(e.id, e.text, e.relevant, tuple(t for t in e.tags if t in _ids(taxonomy)))
+        for e in classify.load_seed()
+    ]
+    training, held_out = classify.split(examples)
+    model = classify.Classifier(taxonomy).fit(training)
+    report = classify.evaluate(model, held_out, 0.5)
+    meta = {
+        "created_at": clock.now().isoformat(),
+        "taxonomy": classify.taxonomy_fingerprint(taxonomy),
+        "training_examples": len(training),
+        "held_out_examples": len(held_out),
+        "held_out": report.as_dict(),
+        "training_data": {
+            "seed_sha256": classify.seed_digest(),
+            "seed_examples": len(examples),
+            "decisions": 0,
+            "last_decision": None,
+        },
+    }
+    staging = classify.ModelStore(out / ".build")
+    name = staging.save(model, meta, make_current=False)
+    saved = json.loads((staging.folder / f"{name}.json").read_text("utf-8"))
+    shutil.move(staging.folder / f"{name}.skops", out / f"{NAME}.skops")
+    (out / f"{NAME}.json").write_text(
+        json.dumps({**saved, "name": NAME}, indent=2, ensure_ascii=False) + "\n", "utf-8"
+    )
+    shutil.rmtree(staging.folder)
+    return meta
+
+
+def _ids(taxonomy: tuple[Tag, ...]) -> set[str]:
+    return {t.id for t in taxonomy}
+
+
+if __name__ == "__main__":
+    record = build(Path(sys.argv[1]) if len(sys.argv) > 1 else folder())
+    held = record["held_out"]
+    print(
+        f"shipped model: {record['training_examples']} examples, held-out relevance accuracy "
+        f"{held['relevance_accuracy']}, tag macro-F1 {held['macro_f1']}"
+    )
