@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 
@@ -32,6 +35,18 @@ DEMO_SITE = REPO / "veille" / "demo_data" / "site"
 DEFAULT_NOW = "2026-11-25T09:30:00+01:00"
 TEST_NOW = os.environ.get("VEILLE_TEST_NOW") or DEFAULT_NOW
 os.environ["VEILLE_NOW"] = TEST_NOW
+# Prefect keeps its database in PREFECT_HOME (~/.prefect by default): each test process gets
+# its own, so parallel test workers never share a SQLite file and nothing is left in ~.
+_PREFECT_HOME = tempfile.mkdtemp(prefix="veille-tests-prefect-")
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+atexit.register(shutil.rmtree, _PREFECT_HOME, ignore_errors=True)
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one test process more than cores. Many tests wait (on servers, subprocesses,
+    retries' pauses): a third process on 2 cores keeps them busy (measured: 388 s with 2
+    workers, 320 s with 3, 345 s with 4)."""
+    return (os.cpu_count() or 1) + 1
 
 
 @pytest.fixture
@@ -53,13 +68,67 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "veille.duckdb"
 
 
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One Prefect API server for the session's `veille run` commands.
+
+    Without PREFECT_API_URL, each `veille run` starts Prefect's temporary server (8-19 s on this
+    machine); the tests that run the command pass this one instead (`run_veille(prefect=...)`).
+    The tests of the temporary server itself (tests/test_crash.py) start their own.
+    """
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/api"
+    home = tmp_path_factory.mktemp("prefect-home")
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_URL": url,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+    log = (home / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+         "--port", str(port), "--no-services", "--no-ui"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while True:
+        assert server.poll() is None, (home / "server.log").read_text()[-2000:]
+        assert time.monotonic() < deadline, "the Prefect server did not start within 120 s"
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    try:
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
 def run_veille(
-    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 240
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 240,
+    prefect: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real `veille` command in a subprocess (as a user would) and capture its output."""
+    """Run the real `veille` command in a subprocess (as a user would) and capture its output.
+
+    ``prefect``: the API URL of a running Prefect server (the ``prefect_api`` fixture) for
+    commands that run a flow; without it they start Prefect's temporary server.
+    """
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200", **(env or {})}
     full_env.pop("VEILLE_CONFIG", None)
     full_env.pop("VEILLE_DB", None)
+    if prefect:
+        full_env["PREFECT_API_URL"] = prefect
     return subprocess.run(
         [sys.executable, "-m", "veille.cli", *args],
         cwd=cwd,

@@ -21,14 +21,16 @@ def _write_demo_sources(tmp_path: Path, base_url: str) -> Path:
 
 
 @pytest.mark.slow
-def test_run_twice_articles_and_sources_check(demo_server: LocalServer, tmp_path: Path) -> None:
+def test_run_twice_articles_and_sources_check(
+    demo_server: LocalServer, tmp_path: Path, prefect_api: str
+) -> None:
     _write_demo_sources(tmp_path, demo_server.base_url)
-    first = run_veille("run", cwd=tmp_path)
+    first = run_veille("run", cwd=tmp_path, prefect=prefect_api)
     assert first.returncode == 0, first.stderr
     assert "1 failed" in first.stdout and "new articles" in first.stdout
     assert (tmp_path / "veille.duckdb").exists()
 
-    second = run_veille("run", cwd=tmp_path)
+    second = run_veille("run", cwd=tmp_path, prefect=prefect_api)
     assert second.returncode == 0, second.stderr
     assert " 0 new articles" in second.stdout
     assert "7 unchanged" in second.stdout
@@ -113,6 +115,7 @@ def test_bad_config_is_one_line_exit_1_and_nothing_fetched(
     assert demo_server.hits == []
 
 
+@pytest.mark.slow
 def test_unknown_source_and_bad_week_are_clear_errors(tmp_path: Path) -> None:
     (tmp_path / "sources.yaml").write_text(
         "sources:\n  - id: a\n    url: https://example.org/feed\n", encoding="utf-8"
@@ -127,8 +130,8 @@ def test_unknown_source_and_bad_week_are_clear_errors(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_demo_runs_offline_and_prints_what_it_found(tmp_path: Path) -> None:
-    result = run_veille("demo", cwd=tmp_path)
+def test_demo_runs_offline_and_prints_what_it_found(tmp_path: Path, prefect_api: str) -> None:
+    result = run_veille("demo", cwd=tmp_path, prefect=prefect_api)
     assert result.returncode == 0, result.stderr
     assert "Articles found" in result.stdout
     assert "Sample site served at http://127.0.0.1:" in result.stdout

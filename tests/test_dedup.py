@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 import numpy as np
+import pytest
 from datasketch import MinHash
 
 from veille import dedup
@@ -109,6 +110,7 @@ def _config(server: LocalServer, *sources: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.slow
 def test_one_story_across_sources_incrementally(data_server: LocalServer, db_path: Path) -> None:
     store = Store(db_path)
     # First the official source alone, then the aggregator in a later run.
@@ -142,6 +144,7 @@ def test_one_story_across_sources_incrementally(data_server: LocalServer, db_pat
     assert store.counts()["articles"] == 3
 
 
+@pytest.mark.slow
 def test_running_again_changes_nothing(data_server: LocalServer, db_path: Path) -> None:
     config = parse_config(_config(data_server, "officiel", "agregateur"))
     store = Store(db_path)
@@ -153,6 +156,7 @@ def test_running_again_changes_nothing(data_server: LocalServer, db_path: Path) 
     assert store.articles(include_all=True) == before
 
 
+@pytest.mark.slow
 def test_rejected_story_stays_rejected_when_relisted(
     data_server: LocalServer, db_path: Path
 ) -> None:
@@ -170,6 +174,7 @@ def test_rejected_story_stays_rejected_when_relisted(
     assert [a["id"] for a in rejected] == [story["id"]]
 
 
+@pytest.mark.slow
 def test_page_canonical_link_names_the_article(data_server: LocalServer, db_path: Path) -> None:
     # psl-original.html declares https://www.psl.eu/... as its canonical URL.
     store = Store(db_path)
@@ -189,6 +194,7 @@ def _feed(items: list[tuple[str, str, str]]) -> str:
     )
 
 
+@pytest.mark.slow
 def test_story_edited_in_place_is_an_update(tmp_path: Path, db_path: Path) -> None:
     site = tmp_path / "site"
     site.mkdir()

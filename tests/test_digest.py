@@ -32,6 +32,8 @@ from veille.qualiopi import evidence, render_csv, render_html
 from veille.store import Store
 from veille.web import create_app
 
+pytestmark = pytest.mark.clock  # date-sensitive: .ci/run runs it at three awkward moments
+
 WEEK = "2026-W47"  # the week of the demo site's training news
 
 
@@ -164,9 +166,7 @@ def test_changing_tags_moves_the_item_and_teaches_the_classifier(
 
 
 def test_editing_an_unknown_week_or_article_is_a_clear_error(config: Config, store: Store) -> None:
-    with pytest.raises(
-        digests.DigestError, match="pas encore de brouillon .* 2026-W10"
-    ):
+    with pytest.raises(digests.DigestError, match=r"pas encore de brouillon .* 2026-W10"):
         digests.load(config, store, "2026-W10")
     digests.draft(config, store, WEEK)
     with pytest.raises(digests.DigestError, match="pas tous dans le brouillon"):
@@ -274,6 +274,7 @@ def smtp() -> Iterator[tuple[Collector, SmtpSettings]]:
         )
 
 
+@pytest.mark.slow
 def test_send_is_idempotent_and_the_unsubscribe_link_works(
     config: Config,
     store: Store,
@@ -341,6 +342,7 @@ def test_send_is_idempotent_and_the_unsubscribe_link_works(
     ]
 
 
+@pytest.mark.slow
 def test_a_refused_recipient_is_sent_on_the_next_run_and_nobody_twice(
     config: Config, store: Store, tmp_path: Path
 ) -> None:
@@ -401,6 +403,7 @@ def test_qualiopi_export_lists_sources_selections_and_notes(
 # --- command line ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cli_subscribers_import_is_all_or_nothing(tmp_path: Path) -> None:
     good = tmp_path / "abonnes.csv"
     good.write_text(
@@ -423,6 +426,7 @@ def test_cli_subscribers_import_is_all_or_nothing(tmp_path: Path) -> None:
     assert emails == ["ana@of.example.fr", "bruno@cfa.example.fr"]  # the bad file added nothing
 
 
+@pytest.mark.slow
 def test_cli_draft_edit_publish_send_and_export(
     ingested: tuple[Config, Path], tmp_path: Path, smtp: tuple[Collector, SmtpSettings]
 ) -> None:

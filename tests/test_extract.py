@@ -345,6 +345,7 @@ def test_safe_runs_in_a_process_pool_and_its_results_pickle() -> None:
         assert "too little text" in bad.result(timeout=60)
 
 
+@pytest.mark.slow
 def test_warm_up_is_harmless() -> None:
     warm_up()
     warm_up()
@@ -373,6 +374,7 @@ def test_deep_nesting_terminates() -> None:
     assert isinstance(result, Extracted) and "Le décret publié" in result.text
 
 
+@pytest.mark.slow
 def test_four_megabytes_of_element_soup_is_capped() -> None:
     soup = b"<div><span>x</span></div>" * 160_000  # 4 MB, 320,000 elements
     html = _page(ARTICLE).replace(b"</article>", b"</article>" + soup)
@@ -382,6 +384,7 @@ def test_four_megabytes_of_element_soup_is_capped() -> None:
     assert isinstance(result, Extracted) and "Le décret publié" in result.text
 
 
+@pytest.mark.slow
 def test_four_megabytes_of_paragraphs() -> None:
     paragraphs = "".join(
         f"<p>Paragraphe {i} : le décret relatif à la formation continue est paru.</p>"
@@ -397,6 +400,7 @@ def test_four_megabytes_of_paragraphs() -> None:
     assert MAX_ELEMENTS < 60_000
 
 
+@pytest.mark.slow
 def test_body_above_the_size_limit_is_truncated_not_refused() -> None:
     filler = b"<p>" + b"abcdefghij " * 100 + b"</p>"
     html = _page(ARTICLE).replace(b"</article>", b"</article>" + filler * 6_000)

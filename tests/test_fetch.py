@@ -225,6 +225,7 @@ def test_brotli_is_refused(public: Hostile) -> None:
         fetch(public.base + "/brotli", public)
 
 
+@pytest.mark.slow
 def test_slow_trickle_cut_at_the_deadline(public: Hostile) -> None:
     started = time.monotonic()
     with pytest.raises(DeadlineExceededError):
@@ -269,6 +270,7 @@ def test_404_and_refused_connection(public: Hostile) -> None:
         fetch("http://127.0.0.1:9/", limits=FetchLimits(allow_private_networks=True))
 
 
+@pytest.mark.slow
 def test_waiting_for_a_slot_does_not_count_against_the_deadline(public: Hostile) -> None:
     # Ten 0.3 s answers one at a time take 3 s: each request alone is well within its 2 s.
     async def go() -> list[FetchResult]:

@@ -12,12 +12,16 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import DATA
 from veille import clock, health
 from veille.config import Config, parse_config
 from veille.localserver import LocalServer
 from veille.pipeline import RunSummary, ingest
 from veille.store import Store
+
+pytestmark = pytest.mark.clock  # date-sensitive: .ci/run runs it at three awkward moments
 
 NOW = datetime(2026, 11, 23, 6, tzinfo=UTC)
 
@@ -93,6 +97,7 @@ def _run(config: Config, db: Path, only: tuple[str, ...] = ()) -> RunSummary:
     return asyncio.run(ingest(config, Store(db), only=only))
 
 
+@pytest.mark.slow
 def test_a_network_outage_does_not_count_against_the_sources(tmp_path: Path) -> None:
     db = tmp_path / "veille.duckdb"
     with LocalServer(DATA) as server:
@@ -110,6 +115,7 @@ def test_a_network_outage_does_not_count_against_the_sources(tmp_path: Path) -> 
     assert back.waiting == [] and back.sources_failed == 0 and not back.offline
 
 
+@pytest.mark.slow
 def test_a_failing_source_backs_off_and_is_tried_again(tmp_path: Path) -> None:
     root = tmp_path / "site"
     shutil.copytree(DATA / "site", root / "site")

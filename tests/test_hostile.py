@@ -24,10 +24,11 @@ import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import feedparser
 import httpx
@@ -192,6 +193,7 @@ def test_email_headers_and_bodies_are_safe(world: World) -> None:
     assert plain is not None and "Apprentissage" in plain.get_content()
 
 
+@pytest.mark.slow
 def test_web_app_pages_escape_feed_text(world: World) -> None:
     app = create_app(world.config, world.store, world.out)
     with UvicornThread(app) as base, httpx.Client(timeout=20, follow_redirects=False) as client:
@@ -216,7 +218,8 @@ def test_web_app_pages_escape_feed_text(world: World) -> None:
 
 
 def test_csv_export_cells_cannot_run(world: World) -> None:
-    data = evidence(world.config, world.store, date(2026, 11, 1), date(2026, 11, 30))
+    today = clock.now().astimezone(ZoneInfo("Europe/Paris")).date()  # the letter's publication
+    data = evidence(world.config, world.store, today - timedelta(days=7), today)
     rows = list(csv.reader(io.StringIO(render_csv(data))))
     selected = [r for r in rows if len(r) > 1 and r[1] == "selection"]
     assert {r[4][1:4] for r in selected} >= {"=HY", "+cm", "@SU"}  # the hostile titles
@@ -305,6 +308,7 @@ def _stored(db: Path) -> list[tuple[str, str, str]]:
     return sorted((a["id"], a["title"], a["text"]) for a in Store(db).articles(off_topic=True))
 
 
+@pytest.mark.slow
 def test_disk_full_stops_the_run_with_a_clear_error_and_loses_nothing(
     world: World, tmp_path: Path
 ) -> None:
@@ -362,8 +366,9 @@ def _make_read_only(folder: Path) -> Callable[[], None]:
     return lambda: subprocess.run(["chattr", "-i", *files], timeout=10, check=True) and None
 
 
+@pytest.mark.slow
 def test_read_only_database_folder_is_one_clear_line_and_loses_nothing(
-    world: World, tmp_path: Path
+    world: World, tmp_path: Path, prefect_api: str
 ) -> None:
     folder = tmp_path / "data"
     db = _copy_world(world, folder)
@@ -378,7 +383,10 @@ def test_read_only_database_folder_is_one_clear_line_and_loses_nothing(
         )
         undo = _make_read_only(folder)
         try:
-            done = run_veille("--db", str(db), "run", "--no-progress", cwd=tmp_path, timeout=180)
+            done = run_veille(
+                "--db", str(db), "run", "--no-progress", cwd=tmp_path, timeout=180,
+                prefect=prefect_api,
+            )  # fmt: skip
         finally:
             undo()
     assert done.returncode == 1, (done.stdout, done.stderr)
@@ -389,6 +397,7 @@ def test_read_only_database_folder_is_one_clear_line_and_loses_nothing(
     assert _stored(db) == before
 
 
+@pytest.mark.slow
 def test_huge_nested_page_is_extracted_within_a_memory_cap() -> None:
     """23 MB of element soup ending in 50,000 unclosed divs, extracted in a child limited to
     1 GB of address space: the body is truncated and the tree capped before trafilatura."""
@@ -512,7 +521,10 @@ def test_smtp_password_never_reaches_logs_or_output(
         assert form not in everything
 
 
-def test_veille_run_at_debug_level_prints_no_secret(world: World, tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_veille_run_at_debug_level_prints_no_secret(
+    world: World, tmp_path: Path, prefect_api: str
+) -> None:
     """A whole `veille run` (Prefect flow, Prefect logging at DEBUG) with secrets in the
     environment and a source URL carrying a password: none of them reaches the output."""
     password_file = tmp_path / "pw"
@@ -534,7 +546,10 @@ def test_veille_run_at_debug_level_prints_no_secret(world: World, tmp_path: Path
             "PREFECT_HOME": str(tmp_path / "prefect"),
         }
         db = str(_copy_world(world, tmp_path / "data"))
-        done = run_veille("--db", db, "run", "--no-progress", cwd=tmp_path, env=env, timeout=240)
+        done = run_veille(
+            "--db", db, "run", "--no-progress", cwd=tmp_path, env=env, timeout=240,
+            prefect=prefect_api,
+        )  # fmt: skip
     assert "piege" in done.stdout + done.stderr and "absente" in done.stdout + done.stderr
     assert "lecteur:********@" in done.stdout  # the failing source is still named
     for form in _encodings_of(SECRET):

@@ -29,6 +29,7 @@ def _run(config: Config, db: Path, only: tuple[str, ...] = ()) -> RunSummary:
     return asyncio.run(ingest(config, Store(db), only=only))
 
 
+@pytest.mark.slow
 def test_demo_site_end_to_end(demo_server: LocalServer, db_path: Path) -> None:
     config = demo_config(demo_server.base_url)
     summary = _run(config, db_path)
@@ -70,6 +71,7 @@ def test_demo_site_end_to_end(demo_server: LocalServer, db_path: Path) -> None:
     assert health["actualites-demo"]["last_success_at"]
 
 
+@pytest.mark.slow
 def test_second_run_is_conditional_and_fetches_no_page_again(
     demo_server: LocalServer, db_path: Path
 ) -> None:
@@ -97,6 +99,7 @@ def test_second_run_is_conditional_and_fetches_no_page_again(
     assert second.sources_not_modified == 7
 
 
+@pytest.mark.slow
 def test_missing_or_empty_article_page_falls_back_to_feed_text(
     data_server: LocalServer, db_path: Path
 ) -> None:
@@ -127,6 +130,7 @@ def test_private_addresses_are_refused_without_the_setting(
     assert demo_server.hits == []  # refused before any connection
 
 
+@pytest.mark.slow
 def test_only_selected_sources_run(demo_server: LocalServer, db_path: Path) -> None:
     config = demo_config(demo_server.base_url)
     summary = _run(config, db_path, only=("rue89",))
@@ -139,6 +143,7 @@ def _copied_feeds() -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.name != "README.md")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (DATA / "feeds").exists(), reason="feed fixtures not copied")
 def test_every_copied_real_feed_goes_through_a_run(data_server: LocalServer, db_path: Path) -> None:
     """Each real feed yields entries or a clear per-source error; nothing crashes the run."""
@@ -215,6 +220,7 @@ class _SlowHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+@pytest.mark.slow
 def test_pages_in_flight_are_bounded_by_the_pool(db_path: Path) -> None:
     """Fetched pages wait for a worker in memory: the pool's slots bound how many at once."""
     site = _SlowSite()
@@ -271,6 +277,7 @@ class _FlakyHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+@pytest.mark.slow
 def test_passing_network_failures_are_retried_within_the_run(db_path: Path) -> None:
     # Two hosts: the one that says "come back in 120 s" must not hold up the other.
     sites = [ThreadingHTTPServer((host, 0), _FlakyHandler) for host in ("127.0.0.1", "127.0.0.2")]

@@ -118,6 +118,7 @@ def test_mapping_errors_name_the_key() -> None:
     assert source.json_mapping().link == "link"  # the other defaults stay
 
 
+@pytest.mark.slow
 def test_ingest_a_json_source(data_server: LocalServer, db_path: Path) -> None:
     config = parse_config(
         f"""

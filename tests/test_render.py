@@ -37,6 +37,8 @@ from veille.render import (
     stats_sentence,
 )
 
+pytestmark = pytest.mark.clock  # date-sensitive: .ci/run runs it at three awkward moments
+
 REPO = Path(__file__).parent.parent
 DEMO_FEEDS = REPO / "veille" / "demo_data" / "site" / "feeds"
 TEST_FEEDS = Path(__file__).parent / "data" / "site" / "feeds"
@@ -563,6 +565,7 @@ def _png_size(png: Path) -> tuple[int, int]:
     return width, height
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed")
 def test_email_renders_on_phone_and_desktop(digest: Digest, tmp_path: Path) -> None:
     ARTIFACTS.mkdir(exist_ok=True)

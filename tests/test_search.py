@@ -49,6 +49,7 @@ def test_stemmed_french_search_ranks_and_marks_the_words(
     assert "retraite" in hits[0]["title"].lower()
 
 
+@pytest.mark.slow
 def test_accents_and_filters(capsys: pytest.CaptureFixture[str], db: Path) -> None:
     with_accent = search_json(capsys, db, "université")
     without = search_json(capsys, db, "universite")

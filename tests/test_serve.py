@@ -29,6 +29,8 @@ def test_serve_runs_the_ingest_on_its_schedule(demo_server: LocalServer, tmp_pat
         **os.environ,
         "PREFECT_HOME": str(tmp_path / "prefect"),
         "PYTHONUNBUFFERED": "1",
+        # The server's scheduler looks for runs to create every 60 s by default.
+        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
     }
     for name in ("PREFECT_API_URL", "VEILLE_CONFIG", "VEILLE_DB"):
         env.pop(name, None)
@@ -60,18 +62,19 @@ def test_serve_runs_the_ingest_on_its_schedule(demo_server: LocalServer, tmp_pat
         assert probe.connect_ex(("127.0.0.1", port)) != 0, "the Prefect server outlived serve"
 
 
+@pytest.mark.slow
 def test_scheduled_draft_and_publish_only_after_approval(
     ingested: tuple[object, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from flows.scheduled import publish_approved, weekly_draft
-    from veille import digest as digests
 
     _, db = ingested
     copy_ingested(db, tmp_path)
     text = (REPO / "veille" / "demo_data" / "sources.yaml").read_text(encoding="utf-8")
     (tmp_path / "sources.yaml").write_text(text.replace("__BASE__", "http://127.0.0.1:9"), "utf-8")
-    # The demo's news is from 2026-W47: pretend it is the Monday after, whatever today is.
-    monkeypatch.setattr(digests, "week_of", lambda now, tz: "2026-W47")
+    # The demo's news is from 2026-W47: it is the Monday after (tests/test_clock.py checks the
+    # scheduled flows' week at other moments).
+    monkeypatch.setenv("VEILLE_NOW", "2026-11-23T08:00:00+01:00")
 
     config_path, db_path = str(tmp_path / "sources.yaml"), str(tmp_path / "veille.duckdb")
     drafted = weekly_draft.fn(config_path, db_path)

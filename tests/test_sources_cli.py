@@ -244,6 +244,7 @@ def test_add_follows_feed_links_then_common_feed_paths(
         ]
 
 
+@pytest.mark.slow
 def test_add_falls_back_to_a_page_source_with_a_link_pattern_that_runs(
     capsys: pytest.CaptureFixture[str], project: Path
 ) -> None:
@@ -273,6 +274,7 @@ def _listing(links: list[str]) -> str:
     )
 
 
+@pytest.mark.slow
 def test_a_listing_that_reshuffles_gives_nothing_new(tmp_path: Path) -> None:
     site = tmp_path / "site"
     shutil.copytree(DEMO_SITE / "articles", site / "articles")
@@ -311,6 +313,7 @@ sources:
         assert len(server.hits_for("/articles/")) == 9
 
 
+@pytest.mark.slow
 def test_add_proposes_the_wordpress_api_of_a_site_without_feed(
     capsys: pytest.CaptureFixture[str], project: Path, tmp_path: Path
 ) -> None:

@@ -152,6 +152,7 @@ def test_changing_a_source_url_forgets_its_validators(store: Store) -> None:
     assert store.source_state("a").etag is None
 
 
+@pytest.mark.slow
 def test_a_locked_file_waits_then_says_who_holds_it(store: Store) -> None:
     holder = subprocess.Popen(
         [

@@ -6,6 +6,7 @@ demo site); the browser is Debian's chromium driven by Playwright.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -23,6 +24,8 @@ from veille.auth import LoginThrottle, hash_password
 from veille.config import Config
 from veille.store import Store
 from veille.web import CSP, PUBLIC_PATHS, create_app
+
+pytestmark = pytest.mark.clock  # date-sensitive: .ci/run runs it at three awkward moments
 
 WEEK = "2026-W47"
 USER, PASSWORD = "marie.curatrice", "une phrase de passe solide"
@@ -189,6 +192,7 @@ def _shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"ui-{name}.png"), full_page=True)
 
 
+@pytest.mark.slow
 def test_curator_logs_in_curates_previews_and_publishes(
     app_env: tuple[Config, Store, Path], served: str, browser: Any
 ) -> None:
@@ -282,12 +286,13 @@ def test_curator_logs_in_curates_previews_and_publishes(
     context.close()
 
 
+@pytest.mark.slow
 def test_errors_and_empty_weeks_reach_the_curator_in_french(
     app_env: tuple[Config, Store, Path], served: str, browser: Any
 ) -> None:
     """A week without a draft offers to draft it; a refused action says why, in the page, in
     an error style; with JavaScript (htmx) and without."""
-    config, store, _ = app_env
+    _, store, _ = app_env
     for empty_week, javascript in (("2026-W40", True), ("2026-W41", False)):  # nothing then
         context = browser.new_context(
             viewport={"width": 1200, "height": 900}, locale="fr-FR", java_script_enabled=javascript
@@ -336,6 +341,7 @@ def test_errors_and_empty_weeks_reach_the_curator_in_french(
         context.close()
 
 
+@pytest.mark.slow
 def test_phone_width_week_page(
     app_env: tuple[Config, Store, Path], served: str, browser: Any
 ) -> None:
@@ -366,8 +372,9 @@ def _draft_items(config: Config, store: Store) -> list[dict[str, Any]]:
 # --- the app and a run at the same time -------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_app_keeps_working_while_a_run_writes(
-    app_env: tuple[Config, Store, Path], tmp_path: Path, demo_server: Any
+    app_env: tuple[Config, Store, Path], tmp_path: Path, demo_server: Any, prefect_api: str
 ) -> None:
     config, store, out = app_env
     text = (REPO / "veille" / "demo_data" / "sources.yaml").read_text(encoding="utf-8")
@@ -377,6 +384,7 @@ def test_the_app_keeps_working_while_a_run_writes(
     run = subprocess.Popen(
         [sys.executable, "-m", "veille.cli", "--db", str(store.path), "run", "--no-progress"],
         cwd=tmp_path,
+        env={**os.environ, "PREFECT_API_URL": prefect_api},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -399,6 +407,7 @@ def test_the_app_keeps_working_while_a_run_writes(
     assert len(store.digest_items(WEEK)) > 0
 
 
+@pytest.mark.slow
 def test_cli_users_add_refuses_weak_passwords(tmp_path: Path) -> None:
     (tmp_path / "sources.yaml").write_text("sources: []\n", encoding="utf-8")
     weak = subprocess.run(
@@ -425,6 +434,7 @@ def test_cli_users_add_refuses_weak_passwords(tmp_path: Path) -> None:
     assert stored and stored.startswith("$argon2id$") and PASSWORD not in stored
 
 
+@pytest.mark.slow
 def test_sources_add_by_address_opml_import_export_and_switch(
     app_env: tuple[Config, Store, Path], served: str, data_server: Any
 ) -> None:

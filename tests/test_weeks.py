@@ -5,7 +5,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from veille.errors import ConfigError
-from veille.weeks import parse_week, week_bounds, week_name
+from veille.weeks import letter_week, parse_week, week_bounds, week_name
+
+pytestmark = pytest.mark.clock  # date-sensitive: .ci/run runs it at three awkward moments
 
 
 def test_iso_year_not_calendar_year() -> None:
@@ -37,3 +39,26 @@ def test_every_moment_is_in_exactly_its_week(moment: datetime) -> None:
     name = week_name(moment)
     start, end = week_bounds(name)
     assert start <= moment < end
+
+
+@pytest.mark.parametrize(
+    ("moment", "letter"),
+    [
+        ("2026-11-23T00:30:00+01:00", "2026-W47"),  # Monday 00:30 in Paris, Sunday in UTC
+        ("2026-11-22T23:59:00+01:00", "2026-W46"),  # Sunday night: still last week's letter
+        ("2026-12-31T23:30:00+01:00", "2026-W52"),  # 2026 has a week 53
+        ("2027-01-04T00:30:00+01:00", "2026-W53"),  # the first Monday of 2027
+        ("2027-03-28T03:30:00+02:00", "2027-W11"),  # the night the clocks go forward
+        ("2027-03-29T00:30:00+02:00", "2027-W12"),  # the Monday after: W12 lasted 167 hours
+        ("2026-10-26T00:30:00+01:00", "2026-W43"),  # the Monday after the clocks go back
+    ],
+)
+def test_the_letter_week_at_awkward_moments(moment: str, letter: str) -> None:
+    assert letter_week(datetime.fromisoformat(moment), "Europe/Paris") == letter
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 3), max_value=datetime(2090, 1, 1)))
+def test_the_letter_week_is_the_week_before_in_paris(moment: datetime) -> None:
+    moment = moment.replace(tzinfo=UTC)
+    start, _ = week_bounds(week_name(moment))  # this week's Monday 00:00 in Paris
+    assert letter_week(moment) == week_name(start - timedelta(minutes=1))

@@ -15,15 +15,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import REPO, free_port
+from tests.conftest import REPO
 from veille import spool
 from veille.demo import demo_config
 from veille.localserver import LocalServer
@@ -76,41 +73,25 @@ def _reap(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture
-def prefect_api(tmp_path: Path) -> Iterator[dict[str, str]]:
-    port = free_port()
+def worker_env(prefect_api: str, tmp_path: Path) -> dict[str, str]:
+    """The environment of the workers and the coordinator: the session's Prefect server."""
     env = {
         **os.environ,
         "PREFECT_HOME": str(tmp_path / "prefect"),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_API_URL": prefect_api,
         "PYTHONPATH": str(REPO),
+        "PREFECT_WORKER_QUERY_SECONDS": "2",  # workers look for work every 2 s, not 10
     }
     for name in ("VEILLE_CONFIG", "VEILLE_DB"):
         env.pop(name, None)
-    server = subprocess.Popen(
-        ["prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{env['PREFECT_API_URL']}/health", timeout=2):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "the Prefect server did not start"
-                time.sleep(0.5)
-        yield env
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        _reap(server)
+    return env
 
 
 @pytest.mark.slow
 def test_two_workers_share_one_ingest_without_duplicates(
-    demo_server: LocalServer, prefect_api: dict[str, str], tmp_path: Path
+    demo_server: LocalServer, worker_env: dict[str, str], tmp_path: Path
 ) -> None:
-    env = prefect_api
+    env = worker_env
     text = (REPO / "veille" / "demo_data" / "sources.yaml").read_text(encoding="utf-8")
     config_path = tmp_path / "sources.yaml"
     config_path.write_text(text.replace("__BASE__", demo_server.base_url), encoding="utf-8")

@@ -451,8 +451,14 @@ def score(
         relevance_recall=round(tp / actual_pos, 4) if actual_pos else 0.0,
         macro_f1=round(sum(scored) / len(scored), 4) if scored else 0.0,
         per_tag=per_tag,
-        confusion=[(a, b, n) for (a, b), n in confusion.most_common(8)],
+        # Most frequent first, ties by name: the same figures give the same report.
+        confusion=[(a, b, n) for (a, b), n in sorted(confusion.items(), key=_by_count)[:8]],
     )
+
+
+def _by_count(item: tuple[tuple[str, str], int]) -> tuple[int, str, str]:
+    (a, b), n = item
+    return -n, a, b
 
 
 def cross_validate(
@@ -506,7 +512,11 @@ def _compact(vectorizer: Any) -> None:
 
 
 KEEP_MODELS = 5  # model versions kept on disk (each is a few MB)
+MODEL_TIME = "%Y%m%dT%H%M%S%fZ"  # model-<this>.skops: names sort in time order
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
+
+
+_LOADED: dict[tuple[str, int, int], Classifier] = {}  # ModelStore.load's one-model cache
 
 
 class ModelStore:
@@ -538,6 +548,22 @@ class ModelStore:
         return self.load(self.folder / f"{meta['name']}.skops"), meta
 
     def load(self, path: Path) -> Classifier:
+        """The model in ``path``, read once per process while the file does not change (a
+        long-lived process, the web app or the scheduler, classifies every run without paying
+        the ~1.5 s of reading it again)."""
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            raise ModelError(f"{path}: not a readable model file ({exc})") from None
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        cached = _LOADED.get(key)
+        if cached is None:
+            cached = self._read(path)
+            _LOADED.clear()  # keep one model in memory: the current one
+            _LOADED[key] = cached
+        return cached
+
+    def _read(self, path: Path) -> Classifier:
         try:
             untrusted = sio.get_untrusted_types(file=path)
         except Exception as exc:  # noqa: BLE001 — skops raises many kinds on a damaged file
@@ -556,7 +582,7 @@ class ModelStore:
 
     def save(self, model: Classifier, meta: dict[str, Any], *, make_current: bool) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
-        name = dated_name(self.folder, "model", f"{clock.now():%Y%m%dT%H%M%S%fZ}", ".skops").stem
+        name = dated_name(self.folder, "model", clock.now(), ".skops", MODEL_TIME).stem
         state = {
             k: getattr(model, k)
             for k in (
@@ -585,7 +611,7 @@ class ModelStore:
     def adopt(self, path: Path, meta: dict[str, Any]) -> str:
         """Copy a model file made elsewhere (the shipped one) in as the current version."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        name = dated_name(self.folder, "model", f"{clock.now():%Y%m%dT%H%M%S%fZ}", ".skops").stem
+        name = dated_name(self.folder, "model", clock.now(), ".skops", MODEL_TIME).stem
         atomic_copy(path, self.folder / f"{name}.skops")
         atomic_write(
             self.folder / f"{name}.json",

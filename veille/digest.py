@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ from veille.render import (
 )
 from veille.store import Store, utc_aware
 from veille.summarize import summarize
-from veille.weeks import parse_week, week_bounds, week_name
+from veille.weeks import letter_week, parse_week, week_bounds
 
 __all__ = [
     "OTHER_SECTION",
@@ -637,7 +637,7 @@ def _write(path: Path, text: str) -> Path:
 
 def week_of(moment: datetime, tz: str) -> str:
     """The ISO week before the one containing ``moment``: the week a Monday letter covers."""
-    return week_name(moment - timedelta(days=7), tz)
+    return letter_week(moment, tz)
 
 
 # --- sending ---------------------------------------------------------------------------------

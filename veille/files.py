@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 
 
@@ -47,15 +48,15 @@ def atomic_copy(source: Path, path: Path) -> Path:
     return path
 
 
-def dated_name(folder: Path, stem: str, moment: str, suffix: str) -> Path:
-    """``folder/stem-moment.suffix``, or ``stem-moment-2.suffix``… when that name is taken.
+def dated_name(folder: Path, stem: str, when: datetime, suffix: str, fmt: str) -> Path:
+    """``folder/stem-<when in fmt>suffix`` for a file that is not there yet.
 
-    Dated names sort in time order; the counter keeps two files made within one tick of the
-    clock (or under a frozen ``VEILLE_NOW``) from overwriting each other.
+    Dated names sort in time order. When the name is taken (two files within one tick of the
+    clock, or under a frozen ``VEILLE_NOW``), the moment moves on by a microsecond until it is
+    free, so the order of names is still the order of making (``fmt`` must show microseconds).
     """
-    candidate = folder / f"{stem}-{moment}{suffix}"
-    count = 1
+    candidate = folder / f"{stem}-{when:{fmt}}{suffix}"
     while candidate.exists():
-        count += 1
-        candidate = folder / f"{stem}-{moment}-{count:03d}{suffix}"
+        when += timedelta(microseconds=1)
+        candidate = folder / f"{stem}-{when:{fmt}}{suffix}"
     return candidate

@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from veille.config import Config
 from veille.render import _environment, clean_text, format_date, safe_url
@@ -55,7 +56,7 @@ class Evidence:
 
 
 def evidence(config: Config, store: Store, start: date, end: date) -> Evidence:
-    """The evidence for ``[start, end]`` (both days included, UTC)."""
+    """The evidence for ``[start, end]`` (both days included, in ``settings.timezone``)."""
     indicator_of = {t.id: t.indicator for t in config.taxonomy if t.indicator}
     indicators = tuple(sorted(set(indicator_of.values()) | set(INDICATORS)))
     sources = []
@@ -71,8 +72,9 @@ def evidence(config: Config, store: Store, start: date, end: date) -> Evidence:
                 "indicators": own or list(indicators),
             }
         )
-    since = datetime.combine(start, time(0), tzinfo=UTC)
-    until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=UTC)
+    zone = ZoneInfo(config.settings.timezone)  # days as the organisation counts them
+    since = datetime.combine(start, time(0), tzinfo=zone)
+    until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone)
     selections = []
     weeks: set[str] = set()
     for row in store.selections(since, until):
@@ -85,7 +87,7 @@ def evidence(config: Config, store: Store, start: date, end: date) -> Evidence:
         selections.append(
             {
                 "week": row["week"],
-                "published": published.date().isoformat() if published else "",
+                "published": published.astimezone(zone).date().isoformat() if published else "",
                 "title": row["title"],
                 "url": row["url"],
                 "source": row["source_name"] or row["source_id"],

@@ -911,7 +911,7 @@ class Store:
         file, so no run writes meanwhile); only the ``keep`` newest copies are kept."""
         folder.mkdir(parents=True, exist_ok=True)
         target = dated_name(
-            folder, self.path.stem, f"{clock.now():%Y%m%dT%H%M%S.%fZ}", self.path.suffix
+            folder, self.path.stem, clock.now(), self.path.suffix, "%Y%m%dT%H%M%S.%fZ"
         )
         with self.connect() as con:
             con.execute("CHECKPOINT")

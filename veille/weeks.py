@@ -44,3 +44,11 @@ def week_name(moment: datetime, tz: str = "Europe/Paris") -> str:
     """The ISO week that contains ``moment`` in time zone ``tz``."""
     local = moment.astimezone(ZoneInfo(tz)) if moment.tzinfo else moment
     return local.strftime("%G-W%V")
+
+
+def letter_week(moment: datetime, tz: str = "Europe/Paris") -> str:
+    """The ISO week before the one containing ``moment`` in ``tz``: the week a Monday letter
+    covers. Counted in calendar days, not in 7 × 24 hours: the week the clocks go forward lasts
+    167 hours, and on the Monday after it, 168 hours earlier is already two weeks back."""
+    local = moment.astimezone(ZoneInfo(tz)) if moment.tzinfo else moment
+    return (local.date() - timedelta(days=7)).strftime("%G-W%V")
