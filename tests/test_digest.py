@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import feedparser
 import httpx
@@ -32,6 +33,7 @@ from veille.qualiopi import evidence, render_csv, render_html
 from veille.store import Store
 from veille.web import create_app
 
+PARIS = ZoneInfo("Europe/Paris")
 pytestmark = pytest.mark.clock  # date-sensitive: .ci/run runs it at three awkward moments
 
 WEEK = "2026-W47"  # the week of the demo site's training news
@@ -380,7 +382,7 @@ def test_qualiopi_export_lists_sources_selections_and_notes(
     item = view.included[0]
     digests.set_note(store, WEEK, item.article_id, '=HYPERLINK("x") présenté en équipe')
     digests.publish(config, store, WEEK, tmp_path / "d")
-    today = clock.now().date()
+    today = clock.now().astimezone(PARIS).date()  # periods are days in Paris
     data = evidence(config, store, today.replace(day=1), today)
     assert data.weeks == (WEEK,)
     rows = list(csv.DictReader(io.StringIO(render_csv(data))))
@@ -469,7 +471,7 @@ def test_cli_draft_edit_publish_send_and_export(
     assert "0 sent, 1 skipped, 0 failed" in again.stdout
     assert len(collector.envelopes) == 1
 
-    today = clock.now().date().isoformat()
+    today = clock.now().astimezone(PARIS).date().isoformat()  # periods are days in Paris
     exported = run_veille(
         "export", "qualiopi", "--from", "2026-01-01", "--to", today, "--format", "html",
         "-o", str(tmp_path / "qualiopi.html"), cwd=tmp_path,
