@@ -26,7 +26,9 @@ from veille import classify, evaluation  # noqa: E402
 from veille.classify import Example, Options  # noqa: E402
 from veille.config import DEFAULT_TAXONOMY  # noqa: E402
 
-OLD = Options(tag_thresholds=False, primary=False)  # the model as it was before issue 18
+OLD = Options(
+    tag_thresholds=False, primary=False, chars=True
+)  # the model as it was before issue 18
 
 
 def _real(e: Example) -> bool:
@@ -41,21 +43,31 @@ def _old_seed(e: Example) -> bool:  # labels.jsonl only: what the shipped seed w
     return "/" not in e.source
 
 
-W = {"chars": False}  # words only: five times faster to fit; chars measured separately
+W = {
+    "chars": False,
+    "title_twice": False,
+}  # words only: five times faster to fit; chars measured separately
 
 VARIANTS: dict[str, tuple[Options, Callable[[Example], bool]]] = {
     "old model, old seed (no train-fr)": (OLD, _old_seed),
     "old model (words only), real + team-written": (replace(OLD, **W), _all),
     "old model (words only), real only": (replace(OLD, **W), _real),
     "+ per-tag thresholds": (Options(primary=False, **W), _all),
-    "+ primary tag model": (Options(tag_thresholds=False, **W), _all),
-    "+ thresholds + primary": (Options(**W), _all),
-    "+ thresholds + primary, real only": (Options(**W), _real),
-    "+ thresholds + primary, whole text": (Options(max_words=None, **W), _all),
-    "+ thresholds + primary, C=1": (Options(c=1.0, **W), _all),
-    "+ thresholds + primary, C=16": (Options(c=16.0, **W), _all),
+    "+ primary tag model": (Options(tag_thresholds=False, primary=True, **W), _all),
+    "+ thresholds + primary": (Options(primary=True, **W), _all),
+    "+ thresholds + primary (unweighted)": (
+        Options(primary=True, primary_balanced=False, **W),
+        _all,
+    ),
+    "+ thresholds + primary, real only": (Options(primary=True, **W), _real),
+    "+ thresholds, whole text": (Options(max_words=None, **W), _all),
+    "+ thresholds, C=1": (Options(c=1.0, **W), _all),
+    "+ thresholds, C=16": (Options(c=16.0, **W), _all),
+    "+ thresholds, title twice (default)": (Options(), _all),
+    "default + primary model (unweighted)": (Options(primary=True, primary_balanced=False), _all),
+    "default, real only": (Options(), _real),
     "old model, real + team-written (chars)": (OLD, _all),
-    "+ thresholds + primary (chars)": (Options(chars=True), _all),
+    "+ thresholds (chars)": (Options(chars=True, title_twice=False), _all),
 }
 
 
