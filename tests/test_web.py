@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -187,6 +188,15 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
+def _sign_in(page: Any, served: str, target: str) -> None:
+    """Log in through the login form, which leads on to ``target``."""
+    page.goto(f"{served}/login?next={quote(target)}")
+    page.fill("input[name=user]", USER)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{target}")
+
+
 def _shot(page: Any, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"ui-{name}.png"), full_page=True)
@@ -298,11 +308,7 @@ def test_errors_and_empty_weeks_reach_the_curator_in_french(
             viewport={"width": 1200, "height": 900}, locale="fr-FR", java_script_enabled=javascript
         )
         page = context.new_page()
-        page.goto(f"{served}/login?next=/semaine%3Fweek%3D{empty_week}")
-        page.fill("input[name=user]", USER)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"**/semaine?week={empty_week}")
+        _sign_in(page, served, f"/semaine?week={empty_week}")
 
         # The menu's "Aperçu" for a week without a draft: a message and a way forward.
         page.click("nav >> text=Aperçu et publication")
@@ -351,11 +357,7 @@ def test_phone_width_week_page(
     digests.draft(config, store, WEEK)
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
-    page.goto(f"{served}/login")
-    page.fill("input[name=user]", USER)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.goto(f"{served}/semaine?week={WEEK}")
+    _sign_in(page, served, f"/semaine?week={WEEK}")
     page.wait_for_selector("article.item")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
