@@ -44,7 +44,8 @@ def week_to_sort(config: Config, store: Store, week: str, *, size: int = QUEUE) 
     span = max(threshold, 1 - threshold)
     for r in open_:  # 0 % on the threshold, 100 % at a score of 0 or 1
         r["certainty"] = round(100 * abs(float(r["score"]) - threshold) / span)
-    queue = sorted(open_, key=lambda r: (r["certainty"], r["id"]))[:size]
+    # Ordered by the exact distance to the threshold (the rounded percentage ties too often).
+    queue = sorted(open_, key=lambda r: (abs(float(r["score"]) - threshold), r["id"]))[:size]
     off = [r for r in open_ if r["relevant"] is False]
     return WeekToSort(queue, off, len(decisions))
 
