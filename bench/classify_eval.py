@@ -1,12 +1,13 @@
-"""The classifier measured on real French items of the field that it never saw.
+"""The classifier measured on real French texts, by source-grouped cross-validation.
 
-    python bench/classify_eval.py [--corpus ../shared/corpus] [--json FILE]
+    python bench/classify_eval.py [--corpus ../shared/corpus] [--json FILE] [--no-corpus]
 
-The items of ``feeds/fr-veille-qualiopi``, ``items/veille-juridique`` and ``feeds/fr-jeanremypraud``
-carry no licence that lets us copy them into the repository, so their hand labels are kept *by
-reference* in ``bench/labels/field_items.jsonl`` (file + link, no text) and their text is read
-from the shared corpus here. None of them is in the training seed: the whole set is held out.
-The model is veille's own: ``Classifier(DEFAULT_TAXONOMY).fit(seed)``, with the full seed.
+Every real labelled item we have: the seed's real texts (``veille/seed/train-fr.jsonl``, the real
+off-topic items of ``labels.jsonl``) and the field items labelled by reference in
+``bench/labels/`` (their text is read from the shared corpus; we may not train on them, so they
+are only ever predicted, by a model trained on the whole seed). Each fold holds out whole
+sources: a model is judged on publishers it never saw. The team-written items of the seed are
+trained on and never scored.
 """
 
 from __future__ import annotations
@@ -14,15 +15,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
+from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from veille import classify, extract  # noqa: E402
+from veille import classify, evaluation, extract  # noqa: E402
 from veille.config import DEFAULT_TAXONOMY  # noqa: E402
 from veille.feeds import parse_feed  # noqa: E402
 from veille.identity import canonical_url  # noqa: E402
+
+LABELS = ROOT / "bench/labels/field_items.jsonl"
+CORPUS = ROOT.parent / "shared" / "corpus"
 
 
 def _texts(corpus: Path, ref: str) -> dict[str, str]:
@@ -43,42 +50,52 @@ def _texts(corpus: Path, ref: str) -> dict[str, str]:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
-    parser.add_argument("--labels", type=Path, default=ROOT / "bench/labels/field_items.jsonl")
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    if not (args.corpus / "feeds").is_dir():
-        sys.exit(f"corpus not found at {args.corpus}: pass --corpus PATH")
+def bench_source(ref: str, key: str) -> str:
+    """The publisher of a field item: its feed for the training-watch feeds, else its site."""
+    name = Path(ref).name
+    if "fr-veille-qualiopi" in ref and name != "rss_final.xml":
+        site = name.removeprefix("rss_").removesuffix(".xml").split("_")[0]
+        return site.removesuffix("-veille")  # Digiforma's two feeds are one publisher
+    if "jeanremypraud" in ref:
+        return "jeanremypraud"
+    host = urlsplit(key).hostname or key
+    return host.removeprefix("www.").split(".")[0]
+
+
+def field_items(corpus: Path, labels: Path = LABELS) -> tuple[list[classify.Example], int]:
+    """The hand-labelled field items of bench/labels, with their text read from the corpus."""
     cache: dict[str, dict[str, str]] = {}
     examples, missing = [], 0
-    for line in args.labels.read_text().splitlines():
+    for line in labels.read_text().splitlines():
         if not line.strip():
             continue
         row = json.loads(line)
-        texts = cache.setdefault(row["ref"], _texts(args.corpus, row["ref"]))
+        texts = cache.setdefault(row["ref"], _texts(corpus, row["ref"]))
         text = texts.get(row["key"]) or texts.get(canonical_url(row["key"]))
         if text is None:
             missing += 1
             continue
+        source = bench_source(row["ref"], row["key"])
         examples.append(
-            classify.Example(row["key"], text, bool(row["relevant"]), tuple(row["tags"]))
+            classify.Example(
+                row["key"], text, bool(row["relevant"]), tuple(row["tags"]), source=source
+            )
         )
-    seed = classify.load_seed()
-    model = classify.Classifier(DEFAULT_TAXONOMY).fit(seed)
-    report = classify.evaluate(model, examples)
-    by_ref: dict[str, list[classify.Example]] = {}
-    for e in examples:
-        by_ref.setdefault("relevant" if e.relevant else "off-topic", []).append(e)
+    return examples, missing
+
+
+def part_of(example: classify.Example, bench: set[str]) -> str:
+    if example.id in bench:
+        return "field items (bench/labels)"
+    return "train-fr" if "/" in example.source else "seed, real off-topic news"
+
+
+def print_report(report: evaluation.Report, out: Sequence[str] = ()) -> None:
     print(
-        f"{len(examples)} real field items never trained on ({missing} labels without text); "
-        f"model trained on {len(seed)} seed examples"
-    )
-    print(
-        f"relevance accuracy {report.relevance_accuracy:.3f} (precision "
-        f"{report.relevance_precision:.3f}, recall {report.relevance_recall:.3f}); "
-        f"tag macro F1 {report.macro_f1:.3f}"
+        f"  relevance accuracy {report.relevance_accuracy:.3f} (precision "
+        f"{report.relevance_precision:.3f}, recall {report.relevance_recall:.3f}) · tag macro-F1 "
+        f"{report.macro_f1:.3f} · primary-tag accuracy {report.primary_accuracy:.3f} "
+        f"({report.primary_support} relevant items with a known primary tag)"
     )
     for tag, m in report.per_tag.items():
         print(
@@ -86,10 +103,49 @@ def main() -> None:
             f"support {m['support']}"
         )
     if report.confusion:
-        print("    mixed up:", ", ".join(f"{a} → {b} ×{n}" for a, b, n in report.confusion))
+        print("    tags mixed up:", ", ".join(f"{a} → {b} ×{n}" for a, b, n in report.confusion))
+    if report.primary_confusion:
+        mixed = ", ".join(f"{a} → {b} ×{n}" for a, b, n in report.primary_confusion)
+        print("    primary tag (expected → given):", mixed)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--no-corpus", action="store_true", help="seed only (no bench/labels)")
+    args = parser.parse_args()
+    seed = classify.load_seed()
+    bench: list[classify.Example] = []
+    missing = 0
+    if not args.no_corpus:
+        if not (args.corpus / "feeds").is_dir():
+            sys.exit(f"corpus not found at {args.corpus}: pass --corpus PATH or --no-corpus")
+        bench, missing = field_items(args.corpus)
+    started = time.monotonic()
+    done = evaluation.grouped_predictions(DEFAULT_TAXONOMY, seed, test_only=bench)
+    seconds = time.monotonic() - started
+    tag_ids = [t.id for t in DEFAULT_TAXONOMY]
+    report = evaluation.score([e for e, _ in done], [v for _, v in done], tag_ids)
+    folds = evaluation.source_folds(seed)
+    print(
+        f"{report.examples} real items, source-grouped ({len(folds)} folds of held-out sources"
+        f"{' + the field items, never trained on' if bench else ''}; {missing} labels without "
+        f"text); team-written items trained on, never scored; {seconds:.0f} s"
+    )
+    print("all real items:")
+    print_report(report)
+    ids = {e.id for e in bench}
+    parts: dict[str, dict[str, object]] = {"all": report.as_dict()}
+    for part in sorted({part_of(e, ids) for e, _ in done}):
+        chosen = [(e, v) for e, v in done if part_of(e, ids) == part]
+        sub = evaluation.score([e for e, _ in chosen], [v for _, v in chosen], tag_ids)
+        print(f"{part}:")
+        print_report(sub)
+        parts[part] = sub.as_dict()
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n")
+        args.json.write_text(json.dumps(parts, indent=2, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

@@ -355,7 +355,10 @@ def train(
         highlight=False,
     )
     if result.cross_validation is not None:
-        _print_report("cross-validation (5 folds, training examples)", result.cross_validation)
+        _print_report(
+            "source-grouped cross-validation (real texts, sources held out whole)",
+            result.cross_validation,
+        )
     _print_report("held-out examples (never trained on)", result.held_out)
     if result.current_held_out is not None:
         cur = result.current_held_out
@@ -386,9 +389,17 @@ def _print_report(title: str, report: Any) -> None:
         f"(precision {report.relevance_precision:.3f}, recall {report.relevance_recall:.3f})",
         highlight=False,
     )
+    out.print(
+        f"primary-tag accuracy {report.primary_accuracy:.3f} "
+        f"({report.primary_support} relevant examples with a known primary tag)",
+        highlight=False,
+    )
     if report.confusion:
         mixed = ", ".join(f"{a} → {b} ×{n}" for a, b, n in report.confusion)
         out.print(f"mixed up (expected → given): {mixed}", highlight=False)
+    if report.primary_confusion:
+        mixed = ", ".join(f"{a} → {b} ×{n}" for a, b, n in report.primary_confusion)
+        out.print(f"primary tag (expected → given): {mixed}", highlight=False)
 
 
 @sources_app.command("check")

@@ -104,6 +104,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "subscriber.line": ("{path}, ligne {line} : {problem}", "{path}, line {line}: {problem}"),
     "subscriber.nothing": ("rien", "nothing"),
+    # teaching the model (web app: "Aidez veille à trier")
+    "triage.unknown_tag": (
+        "l’étiquette {tag!r} n’existe pas : choisissez-en une dans la liste.",
+        "there is no tag {tag!r}: choose one from the list.",
+    ),
+    "triage.no_tag": (
+        "cochez au moins une section pour un article pertinent (la première cochée sera la "
+        "sienne), ou répondez « Hors sujet ».",
+        "tick at least one section for a relevant article (the first ticked is its own), or "
+        "answer “Off-topic”.",
+    ),
+    "triage.unknown_article": (
+        "aucun article {id} : la page est peut-être ancienne, rechargez-la.",
+        "no article {id}: the page may be old, reload it.",
+    ),
     # running
     "run.prefect_not_started": (
         "le serveur temporaire de Prefect n’a pas démarré en {seconds} s (machine trop "

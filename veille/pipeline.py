@@ -31,14 +31,14 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import numpy as np
 
-from veille import clock, dedup, extract, feeds, health, jsonsource, pages
+from veille import clock, dedup, extract, feeds, health, jsonsource, pages, triage
 from veille.config import Config, Source
 from veille.errors import BotChallengeError, FetchError, HTTPStatusError, NetworkError, ParseError
 from veille.fetch import Fetcher, looks_like_bot_challenge, mask_url_password
@@ -53,7 +53,7 @@ from veille.models import Article, Entry, Extracted, FetchResult, Sighting
 from veille.store import Store, crash_point
 
 if TYPE_CHECKING:
-    from veille import classify
+    from veille import classify, evaluation
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -932,6 +932,7 @@ class ClassifySummary:
     off_topic: int = 0
     model: str = ""
     trained: bool = False  # a first model was trained from the seed during this pass
+    retrained: bool | None = None  # curators' decisions retrained it: swapped in, or not
     seconds: float = 0.0
 
 
@@ -955,12 +956,39 @@ def current_model(config: Config, store: Store) -> tuple[classify.Classifier, st
     return result.model, result.name, True  # not read back from disk: that takes ~1.5 s
 
 
-def classify_new(config: Config, store: Store, *, batch: int = 2000) -> ClassifySummary:
-    """Score and tag every article no model has seen yet."""
+def new_decisions(config: Config, store: Store) -> int:
+    """Curators' decisions taken since the newest model was trained (made current or not: a
+    model that was worse is not retrained at every run until new decisions arrive)."""
+    from veille import classify
+
+    meta = classify.ModelStore(config.models_path(store.path)).latest_meta()
+    if meta is None:
+        return 0
+    last = (meta.get("training_data") or {}).get("last_decision") or 0
+    return sum(1 for d in store.decisions() if d["decision"] > last)
+
+
+def retrain_if_due(
+    config: Config, store: Store, *, after: int = triage.RETRAIN_AFTER
+) -> TrainResult | None:
+    """Retrain when ``after`` decisions or more arrived since the current model; the new model
+    replaces it only if it is not worse on the held-out examples (:func:`train`)."""
+    if new_decisions(config, store) < after:
+        return None
+    return train(config, store)
+
+
+def classify_new(
+    config: Config, store: Store, *, batch: int = 2000, retrain_after: int = triage.RETRAIN_AFTER
+) -> ClassifySummary:
+    """Score and tag every article no model has seen yet (after a retrain, when enough curator
+    decisions arrived since the current model: see :func:`retrain_if_due`)."""
     from veille import classify  # imported when needed: scikit-learn takes ~1 s
 
     started = time.monotonic()
     summary = ClassifySummary()
+    retrained = retrain_if_due(config, store, after=retrain_after)
+    summary.retrained = retrained.swapped if retrained is not None else None
     rows = store.articles_to_classify(limit=batch)
     if not rows:  # nothing new: not even the model is loaded (~1.5 s)
         summary.seconds = time.monotonic() - started
@@ -978,7 +1006,8 @@ def classify_new(config: Config, store: Store, *, batch: int = 2000) -> Classify
         for (aid, source_id, *_), v in zip(rows, verdicts, strict=True):
             tags = v.tags
             if v.relevant:  # a source's tags are hints: its relevant articles carry them
-                tags = [t for t in config.tag_ids() if t in tags or t in hints.get(source_id, [])]
+                extra = [t for t in hints.get(source_id, []) if t not in tags]
+                tags = [*tags, *(t for t in config.tag_ids() if t in extra)]
             out.append((aid, v.relevant, v.score, tags, json.dumps(v.why, ensure_ascii=False)))
             summary.off_topic += not v.relevant
         store.save_classification(name, out)
@@ -996,15 +1025,18 @@ def training_examples(
 
     known = set(config.tag_ids())
     examples = {
-        e.id: classify.Example(e.id, e.text, e.relevant, tuple(t for t in e.tags if t in known))
+        e.id: replace(e, tags=tuple(t for t in e.tags if t in known))
         for e in classify.load_seed()
+        if classify.TRAIN_ON_WRITTEN or not e.written
     }
     decisions = store.decisions()
     for d in decisions:
         text = classify.article_text(d["title"], d["summary"], d["text"])
         tags = tuple(t for t in (d["tags"] or ()) if t in known) if d["relevant"] else ()
+        # A retag puts the curator's section first; a keep only confirms the model's tags.
+        primary = tags[0] if d["kind"] == "tags" and tags else None
         examples[d["article_id"]] = classify.Example(
-            d["article_id"], text, bool(d["relevant"]), tags, "decision"
+            d["article_id"], text, bool(d["relevant"]), tags, "decision", primary, d["source_id"]
         )
     provenance: dict[str, object] = {
         "seed_sha256": classify.seed_digest(),
@@ -1020,9 +1052,9 @@ class TrainResult:
     name: str
     swapped: bool
     reason: str
-    held_out: classify.Report
-    current_held_out: classify.Report | None
-    cross_validation: classify.Report | None
+    held_out: evaluation.Report
+    current_held_out: evaluation.Report | None
+    cross_validation: evaluation.Report | None
     provenance: dict[str, object]
     model: classify.Classifier | None = field(default=None, repr=False)  # the one just trained
 
@@ -1048,19 +1080,19 @@ def train(
     The held-out fifth (by a hash of each example id) is never trained on. The current model
     is measured on the same held-out examples, so the comparison is like for like.
     """
-    from veille import classify  # imported when needed: scikit-learn takes ~1 s
+    from veille import classify, evaluation  # imported when needed: scikit-learn takes ~1 s
 
     examples, provenance = training_examples(config, store)
     training, held_out = classify.split(examples)
     threshold = config.settings.relevance_threshold
     model = classify.Classifier(config.taxonomy).fit(training)
-    new_report = classify.evaluate(model, held_out, threshold)
+    new_report = evaluation.evaluate(model, held_out, threshold)
     models = classify.ModelStore(config.models_path(store.path))
     current = models.load_current()
     current_report = None
     fingerprint = classify.taxonomy_fingerprint(config.taxonomy)
     if current is not None and current[1].get("taxonomy") == fingerprint:
-        current_report = classify.evaluate(current[0], held_out, threshold)
+        current_report = evaluation.evaluate(current[0], held_out, threshold)
     if force or current_report is None:
         swapped, reason = True, "no current model for this taxonomy" if not force else "forced"
     elif (
@@ -1070,7 +1102,9 @@ def train(
         swapped, reason = True, "not worse than the current model on the held-out examples"
     else:
         swapped, reason = False, "worse than the current model on the held-out examples"
-    cv = classify.cross_validate(config.taxonomy, training, 5, threshold) if report else None
+    cv = None
+    if report:  # judged on publishers it never saw: whole sources held out, real texts only
+        cv = evaluation.grouped_cross_validate(config.taxonomy, examples, threshold=threshold)
     meta = {
         "created_at": clock.now().isoformat(),
         "taxonomy": fingerprint,

@@ -16,13 +16,14 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import sklearn
 
-from veille import classify, clock
+from veille import classify, clock, evaluation
 from veille.config import DEFAULT_TAXONOMY, Tag
 
 NAME = "model"
@@ -65,12 +66,13 @@ def build(out: Path, taxonomy: tuple[Tag, ...] = DEFAULT_TAXONOMY) -> dict[str, 
     """Train from the seed alone (held-out fifth excluded, as ``veille train`` does) into
     ``out/model.skops`` and ``out/model.json``; returns the training record."""
     examples = [
-        classify.Example(e.id, e.text, e.relevant, tuple(t for t in e.tags if t in _ids(taxonomy)))
+        replace(e, tags=tuple(t for t in e.tags if t in _ids(taxonomy)))
         for e in classify.load_seed()
+        if classify.TRAIN_ON_WRITTEN or not e.written
     ]
     training, held_out = classify.split(examples)
     model = classify.Classifier(taxonomy).fit(training)
-    report = classify.evaluate(model, held_out, 0.5)
+    report = evaluation.evaluate(model, held_out, 0.5)
     meta = {
         "created_at": clock.now().isoformat(),
         "taxonomy": classify.taxonomy_fingerprint(taxonomy),

@@ -863,7 +863,7 @@ class Store:
                 con,
                 """
                 SELECT d.id AS decision, d.article_id, d.kind, d.relevant,
-                       coalesce(d.tags, a.tags) AS tags, d.decided_at,
+                       coalesce(d.tags, a.tags) AS tags, d.decided_at, a.source_id,
                        a.title, a.summary, left(a.text, 4000) AS text
                   FROM decisions d JOIN articles a ON a.id = d.article_id
                  WHERE d.active ORDER BY d.id

@@ -41,7 +41,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from veille import clock, i18n
+from veille import clock, i18n, triage
 from veille import digest as digests
 from veille.config import Config, env_secret
 from veille.errors import ConfigError, VeilleError
@@ -160,6 +160,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "all": "tous",
         "unsubscribed": "désinscrit",
         "off_topic": "hors sujet",
+        "triage": "Aidez veille à trier",
+        "triage_intro": "Les articles de la semaine dont veille est le moins sûr. Chaque réponse "
+        "lui apprend à trier : il se réentraîne après {n} réponses, et ne garde le nouveau "
+        "modèle que s’il n’est pas moins bon.",
+        "triage_empty": "Rien à trier cette semaine.",
+        "triage_decisions": "{n} décision(s) des curateurs enregistrée(s) en tout.",
+        "triage_relevant": "Pertinent",
+        "triage_off": "Hors sujet",
+        "triage_rescue": "Repêcher",
+        "triage_off_list": "Écartés comme hors sujet cette semaine",
+        "triage_off_empty": "Aucun article écarté cette semaine.",
+        "triage_done": "Merci : réponse enregistrée.",
+        "triage_section": "Section",
+        "triage_unsure": "sûr à {pct} %",
     },
     "en": {
         "app": "Veille",
@@ -251,6 +265,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "all": "all",
         "unsubscribed": "unsubscribed",
         "off_topic": "off-topic",
+        "triage": "Help veille sort",
+        "triage_intro": "The week's articles veille is least sure of. Each answer teaches it: it "
+        "retrains after {n} answers, and keeps the new model only if it is not worse.",
+        "triage_empty": "Nothing to sort this week.",
+        "triage_decisions": "{n} curator decision(s) stored in all.",
+        "triage_relevant": "Relevant",
+        "triage_off": "Off-topic",
+        "triage_rescue": "Rescue",
+        "triage_off_list": "Set aside as off-topic this week",
+        "triage_off_empty": "No article set aside this week.",
+        "triage_done": "Thank you: answer stored.",
+        "triage_section": "Section",
+        "triage_unsure": "{pct} % sure",
     },
 }
 
@@ -535,6 +562,27 @@ def create_app(
             return PlainTextResponse("unknown action", status_code=404)
         return back(request, f"/semaine?week={week}#item-{aid}")
 
+    async def triage_page(request: Request) -> Response:
+        week = current_week(request)
+        todo = triage.week_to_sort(config, store, week)
+        threshold = config.settings.relevance_threshold
+        return page(
+            request,
+            "triage.html",
+            week=week,
+            todo=todo,
+            threshold=threshold,
+            n=triage.RETRAIN_AFTER,
+        )
+
+    async def triage_answer(request: Request) -> Response:
+        week = current_week(request)
+        form = request.state.form
+        tags = [str(v) for v in form.getlist("tag")]
+        relevant = form.get("do") != "off"
+        triage.answer(config, store, request.path_params["article_id"], tags, relevant=relevant)
+        return back(request, f"/tri?week={week}", t["triage_done"])
+
     async def editorial(request: Request) -> Response:
         week = current_week(request)
         digests.set_editorial(store, week, str(request.state.form.get("editorial", "")))
@@ -788,6 +836,8 @@ def create_app(
         Route(
             "/semaine/{week}/articles/{article_id}/{action}", guarded(item_action), methods=["POST"]
         ),
+        Route("/tri", guarded(triage_page)),
+        Route("/tri/{week}/{article_id}", guarded(triage_answer), methods=["POST"]),
         Route("/apercu", guarded(preview)),
         Route("/apercu/{week}", guarded(preview)),
         Route("/apercu/{week}/email", guarded(preview_email)),

@@ -1,0 +1,69 @@
+"""Curators teach the model: the week's items it is least sure of, and its off-topic ones.
+
+Each answer is a curator's decision (``Store.record_decision``), the same label a retag or a
+rejection gives: the next run retrains once enough of them arrived
+(``pipeline.retrain_if_due``), and the new model is used only if it is not worse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from veille import i18n
+from veille.config import Config
+from veille.errors import VeilleError
+from veille.store import Store
+from veille.weeks import week_bounds
+
+QUEUE = 10  # items in "Aidez veille à trier"
+RETRAIN_AFTER = 20  # new decisions that make the next run retrain before classifying
+
+
+class TriageError(VeilleError):
+    """A curator's answer that cannot be recorded (no tag, unknown article)."""
+
+
+@dataclass(slots=True)
+class WeekToSort:
+    queue: list[dict[str, Any]] = field(default_factory=list)  # least sure first
+    off_topic: list[dict[str, Any]] = field(default_factory=list)  # newest first
+    decisions: int = 0  # curators' decisions stored, all weeks
+
+
+def week_to_sort(config: Config, store: Store, week: str, *, size: int = QUEUE) -> WeekToSort:
+    """The week's undecided articles whose relevance score is nearest the threshold, and the
+    week's undecided articles the model set aside as off-topic (one per story)."""
+    since, until = week_bounds(week, config.settings.timezone)
+    rows = store.articles(since=since, until=until, off_topic=True)
+    decisions = store.decisions()
+    decided = {d["article_id"] for d in decisions}
+    open_ = [r for r in rows if r["id"] not in decided and r["score"] is not None]
+    threshold = config.settings.relevance_threshold
+    span = max(threshold, 1 - threshold)
+    for r in open_:  # 0 % on the threshold, 100 % at a score of 0 or 1
+        r["certainty"] = round(100 * abs(float(r["score"]) - threshold) / span)
+    # Ordered by the exact distance to the threshold (the rounded percentage ties too often).
+    queue = sorted(open_, key=lambda r: (abs(float(r["score"]) - threshold), r["id"]))[:size]
+    off = [r for r in open_ if r["relevant"] is False]
+    return WeekToSort(queue, off, len(decisions))
+
+
+def answer(
+    config: Config, store: Store, article_id: str, tags: Sequence[str], *, relevant: bool = True
+) -> None:
+    """A curator's answer on one article: relevant with its tags (the first is its section; a
+    rescue from the off-topic list is one), or off-topic."""
+    chosen = [t for t in tags if t] if relevant else []
+    unknown = [t for t in chosen if t not in config.tag_ids()]
+    if unknown:
+        raise TriageError(i18n.message("triage.unknown_tag", tag=unknown[0]))
+    if relevant and not chosen:
+        raise TriageError(i18n.message("triage.no_tag"))
+    if relevant:
+        found = store.record_decision([article_id], "tags", relevant=True, tags=chosen)
+    else:
+        found = store.record_decision([article_id], "reject", relevant=False, tags=None)
+    if not found:
+        raise TriageError(i18n.message("triage.unknown_article", id=article_id))
