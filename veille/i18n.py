@@ -76,6 +76,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{name}={path!r} is larger than {kb} KiB: not a password file. Hint: point it at a "
         "file holding only the secret, on one line.",
     ),
+    # the command line
+    "cli.disk_full": (
+        "impossible d’écrire {path} : le disque est plein ({reason}). Rien de ce qui était "
+        "enregistré n’est perdu. Astuce : libérez de la place sur ce disque, puis relancez la "
+        "commande.",
+        "cannot write {path}: the disk is full ({reason}). Nothing already stored was lost. "
+        "Hint: free some space on that disk, then run the command again.",
+    ),
+    "cli.os_error": (
+        "{path} : {reason}. Astuce : vérifiez le chemin, les droits d’accès et la place libre.",
+        "{path}: {reason}. Hint: check the path, the permissions and the free space.",
+    ),
     # the database
     "store.busy_here": (
         "la base {path} est restée occupée {seconds} s par une autre tâche de ce processus. "

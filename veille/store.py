@@ -27,6 +27,7 @@ Design (see performance.md §B6 and reliability.md §1.15–1.16):
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -2112,6 +2113,24 @@ def _file_lock(path: Path) -> threading.RLock:
     """The lock of one database file in this process (shared by every Store of that file)."""
     with _FILE_LOCKS_GUARD:
         return _FILE_LOCKS.setdefault(_key(path), threading.RLock())
+
+
+@atexit.register
+def _wait_for_other_threads() -> None:
+    """At exit, wait (bounded) until no other thread has a database open, and keep it so.
+
+    A pass that fails (a full disk) ends while its store thread, a daemon, may still be
+    committing: DuckDB torn down under it at interpreter exit aborts the process ("terminate
+    called without an active exception", exit code 134) after the error line was printed.
+    """
+    deadline = time.monotonic() + EXIT_WAIT
+    with _FILE_LOCKS_GUARD:
+        locks = list(_FILE_LOCKS.values())
+    for lock in locks:
+        lock.acquire(timeout=max(deadline - time.monotonic(), 0))
+
+
+EXIT_WAIT = 30.0
 
 
 def _wal_path(path: Path) -> Path:
