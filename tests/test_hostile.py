@@ -456,7 +456,7 @@ def test_session_key_can_come_from_a_file(
     with pytest.raises(ConfigError, match="au moins 32"):
         session_secret(world.store)
     monkeypatch.delenv("VEILLE_SESSION_SECRET_FILE")
-    assert session_secret(world.store) == world.store.secret("session")
+    assert session_secret(world.store) == world.store.session_key()
 
 
 def test_config_show_masks_secrets(tmp_path: Path) -> None:
