@@ -312,6 +312,14 @@ def test_curator_logs_in_curates_previews_and_publishes(
     page.goto(f"{served}/archives?q=handicap")
     assert page.locator("ol.results li").count() >= 2
     assert not [e for e in errors if "Content Security Policy" in e], errors
+
+    # An error answered in the preview's frame is shown there (it was blocked by
+    # frame-ancestors 'none', leaving an empty frame): here a week without a letter.
+    page.goto(f"{served}/apercu/{WEEK}")
+    page.evaluate("document.querySelector('iframe.email').src = '/apercu/2001-W01/email'")
+    shown = page.frame_locator("iframe.email").locator(".error")
+    shown.wait_for(timeout=10_000)
+    assert "2001-W01" in shown.inner_text()
     context.close()
 
 

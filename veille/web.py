@@ -80,6 +80,9 @@ PREVIEW_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
     "frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox"
 )
+# An answer shown in the preview's frame that is not the e-mail (an error, the login page):
+# the app's own rules, but the preview page may frame it, so the curator sees what went wrong.
+FRAMED_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
 MAX_UPLOAD = 16 * 1024 * 1024  # an OPML file, a CSV of subscribers (100,000 lines: ~6 MB)
 MAX_FORM = 64 * 1024  # every other request body: forms of a few fields
 MAX_QUERY = 200  # characters of a search
@@ -498,13 +501,14 @@ def create_app(
         """An error page in the app's language, styled as an error (htmx swaps it in too)."""
         return page(request, "error.html", status=status, message=message)
 
-    def guarded(handler: Page, *, public: bool = False) -> Handler:
+    def guarded(handler: Page, *, public: bool = False, framed: bool = False) -> Handler:
         """Session required (unless public); CSRF token required on every POST.
 
         ``handler`` is plain (not async) and runs on the database thread with the request
         (a POST's form in ``request.state.form``): a new route is a function and a line in
         ``routes``. A POST's body is read on the event loop, and only once the session is
-        known to be valid.
+        known to be valid. ``framed``: the route is shown in the preview's frame, so its
+        other answers (an error page) may be framed by the app's own pages.
         """
 
         async def wrapped(request: Request) -> Response:
@@ -514,7 +518,11 @@ def create_app(
                 if not public and not await on_database(_logged_in, request):
                     return failure(request, 401, t["login_required"])
                 form = await _form(request)
-            return await on_database(_serve, handler, request, form, public)
+            answer = await on_database(_serve, handler, request, form, public)
+            if framed and "content-security-policy" not in answer.headers:
+                answer.headers["content-security-policy"] = FRAMED_CSP
+                answer.headers["x-frame-options"] = "SAMEORIGIN"
+            return answer
 
         return wrapped
 
@@ -986,7 +994,7 @@ def create_app(
         ),
         Route("/apercu", guarded(preview)),
         Route("/apercu/{week}", guarded(preview)),
-        Route("/apercu/{week}/email", guarded(preview_email)),
+        Route("/apercu/{week}/email", guarded(preview_email, framed=True)),
         Route("/apercu/{week}/publier", guarded(publish), methods=["POST"]),
         Route("/apercu/{week}/envoyer", guarded(send), methods=["POST"]),
         Route("/apercu/{week}/approuver", guarded(approve), methods=["POST"]),
