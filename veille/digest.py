@@ -50,7 +50,7 @@ from veille.render import (
     render_web_html,
     week_url,
 )
-from veille.store import Store, utc_aware
+from veille.store import Store, crash_point, utc_aware
 from veille.summarize import summarize
 from veille.weeks import letter_week, parse_week, week_bounds
 
@@ -685,6 +685,12 @@ def published_letter(store: Store, week: str) -> Digest:
     return from_snapshot(json.loads(row["snapshot"]))
 
 
+def _confirm(store: Store, week: str, email: str, run_id: str) -> None:
+    # The window that makes a message "uncertain": accepted by the server, not yet recorded.
+    crash_point("send_accepted")
+    store.confirm_send(week, email, run_id)
+
+
 def send(
     config: Config,
     store: Store,
@@ -736,7 +742,7 @@ def send(
             messages(),
             smtp,
             claim=lambda email: store.claim_send(week, email, run_id),
-            confirm=lambda email: store.confirm_send(week, email, run_id),
+            confirm=lambda email: _confirm(store, week, email, run_id),
             release=lambda email: store.release_send(week, email, run_id),
             progress=(lambda done: progress(done, len(subscribers))) if progress else None,
         )
