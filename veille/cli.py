@@ -130,7 +130,11 @@ def _temporary_server_dies_with_us() -> None:
     from veille import watchdog
 
     server = SubprocessASGIServer()  # the instance Prefect's client asks for
-    server.start()
+    try:
+        server.start()
+    except RuntimeError as exc:  # Prefect's own words: "Timed out while attempting to connect…"
+        timeout = os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]
+        raise VeilleError(i18n.message("run.prefect_not_started", seconds=timeout)) from exc
     if server.server_process is not None:
         watchdog.start(server.server_process.pid)
 
@@ -157,6 +161,8 @@ def _quiet_prefect() -> None:
     """
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Prefect waits 20 s for its temporary server: too little on a busy 2-core machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     if not os.environ.get("PREFECT_API_URL"):
         os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
 
