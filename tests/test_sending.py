@@ -7,6 +7,7 @@ Guarantee under test: each subscriber gets the week's letter at most once (READM
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import os
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from tests.conftest import REPO, UvicornThread, copy_ingested, run_veille
 from tests.test_mail import Collector, _server
@@ -33,9 +35,18 @@ WEEK = "2026-W47"
 SUBSCRIBERS = [f"abonne{i:03d}@of.example.fr" for i in range(201)]
 
 
+class SlowCollector(Collector):
+    """A server that takes 20 ms per message (a real relay takes longer): two sends started
+    together overlap for seconds instead of finishing one before the other starts."""
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        await asyncio.sleep(0.02)
+        return await super().handle_DATA(server, session, envelope)
+
+
 @pytest.fixture
 def smtp() -> Iterator[tuple[Collector, int]]:
-    yield from _server(Collector())
+    yield from _server(SlowCollector())
 
 
 @pytest.fixture
