@@ -481,4 +481,5 @@ def test_cli_draft_edit_publish_send_and_export(
     assert first["url"] in page.xpath("//a/@href")
     assert "Vu en équipe" in page.text_content()
     bad = run_veille("export", "qualiopi", "--from", "2026-13-01", "--to", today, cwd=tmp_path)
-    assert bad.returncode == 1 and "not a date" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 1 and "n’est pas une date" in bad.stderr
+    assert "Traceback" not in bad.stderr

@@ -41,7 +41,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from tests.conftest import DATA, PEAK_MB, UvicornThread, run_bounded, run_veille
+from tests.conftest import DATA, PEAK_MB, REPO, UvicornThread, run_bounded, run_veille
 from tests.hostile_server import hostile
 from tests.test_mail import Collector, _server
 from veille import clock
@@ -456,7 +456,7 @@ def test_session_key_can_come_from_a_file(
     with pytest.raises(ConfigError, match="au moins 32"):
         session_secret(world.store)
     monkeypatch.delenv("VEILLE_SESSION_SECRET_FILE")
-    assert session_secret(world.store) == world.store.secret("session")
+    assert session_secret(world.store) == world.store.session_key()
 
 
 def test_config_show_masks_secrets(tmp_path: Path) -> None:
@@ -681,3 +681,51 @@ def test_sources_yaml_gives_a_config_or_a_one_line_config_error(text: str) -> No
         assert str(exc) and "\n" not in str(exc).strip(), str(exc)
         return
     assert isinstance(config, Config)
+
+
+@pytest.mark.slow
+def test_a_full_disk_then_freed_leaves_a_database_the_next_run_completes(
+    tmp_path: Path, demo_server: LocalServer, prefect_api: str
+) -> None:
+    """The database on a small tmpfs: `veille run` fills it and stops with one line; space is
+    freed (remount larger); the next run completes and classifies everything. (DuckDB's log
+    replay used to leave a secondary index without the replayed rows: every later run died in
+    classification with "Failed to delete all rows from index".)"""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(disk)],
+        capture_output=True, check=False,
+    )  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode()[:200]}")
+    try:
+        text = (REPO / "veille" / "demo_data" / "sources.yaml").read_text(encoding="utf-8")
+        (tmp_path / "sources.yaml").write_text(
+            text.replace("__BASE__", demo_server.base_url), encoding="utf-8"
+        )
+        db = disk / "veille.duckdb"
+        full = run_veille(
+            "--db", str(db), "run", "--no-progress", cwd=tmp_path, prefect=prefect_api
+        )
+        assert full.returncode == 1, full.stdout[-2000:] + full.stderr[-2000:]
+        assert "Traceback" not in full.stderr, full.stderr[-3000:]
+        # The per-source lines of the pass (indented), then the one error line.
+        lines = [line for line in full.stderr.splitlines() if line.strip()]
+        errors = [line for line in lines if not line.startswith("  ")]
+        assert len(errors) == 1, errors
+        assert "disque est plein" in errors[0] or "disk is full" in errors[0], errors
+        subprocess.run(["mount", "-o", "remount,size=64m", str(disk)], check=True)
+        again = run_veille(
+            "--db", str(db), "run", "--no-progress", cwd=tmp_path, prefect=prefect_api
+        )
+        assert again.returncode == 0, again.stderr[-3000:]
+        store = Store(db)
+        assert store.counts()["articles"] > 0
+        assert store.articles_to_classify() == []  # every article classified
+        third = run_veille(
+            "--db", str(db), "run", "--no-progress", cwd=tmp_path, prefect=prefect_api
+        )
+        assert third.returncode == 0, third.stderr[-3000:]
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)

@@ -163,19 +163,32 @@ def _messages(d: Digest, recipients: list[str]) -> list[tuple[str, EmailMessage]
 
 
 class SentLog:
-    """A set-backed record of who got this week's digest (what the store does for real)."""
+    """The week's claims, in memory: what the store does for real (claim, confirm, release)."""
 
-    def __init__(self, crash_after: int | None = None) -> None:
-        self.done: set[str] = set()
+    def __init__(self, crash_after: int | None = None, sent: tuple[str, ...] = ()) -> None:
+        self.state: dict[str, str] = dict.fromkeys(sent, "sent")
         self.crash_after = crash_after
 
-    def already_sent(self, recipient: str) -> bool:
-        return recipient in self.done
+    @property
+    def done(self) -> set[str]:
+        return {r for r, state in self.state.items() if state == "sent"}
 
-    def mark_sent(self, recipient: str) -> None:
-        self.done.add(recipient)
+    def claim(self, recipient: str) -> str | None:
+        if recipient in self.state:
+            return "sent" if self.state[recipient] == "sent" else "uncertain"
+        self.state[recipient] = "claimed"
+        return None
+
+    def confirm(self, recipient: str) -> None:
+        self.state[recipient] = "sent"
         if self.crash_after is not None and len(self.done) >= self.crash_after:
             raise RuntimeError("simulated crash right after recording a delivery")
+
+    def release(self, recipient: str) -> None:
+        self.state.pop(recipient, None)
+
+    def hooks(self) -> dict[str, Any]:
+        return {"claim": self.claim, "confirm": self.confirm, "release": self.release}
 
 
 # --- sending ---------------------------------------------------------------------------------
@@ -189,8 +202,7 @@ def test_digest_reaches_three_subscribers(
     report = send_all(
         _messages(digest, RECIPIENTS),
         _settings(port),
-        already_sent=log.already_sent,
-        mark_sent=log.mark_sent,
+        **log.hooks(),
     )
     assert report.sent == tuple(RECIPIENTS) and not report.skipped and not report.failed
     assert str(report) == "3 sent, 0 skipped, 0 failed"
@@ -239,14 +251,12 @@ def test_second_run_sends_nothing(smtp_server: tuple[Collector, int], digest: Di
     send_all(
         _messages(digest, RECIPIENTS),
         settings,
-        already_sent=log.already_sent,
-        mark_sent=log.mark_sent,
+        **log.hooks(),
     )
     again = send_all(
         _messages(digest, RECIPIENTS),
         settings,
-        already_sent=log.already_sent,
-        mark_sent=log.mark_sent,
+        **log.hooks(),
     )
     assert again.sent == () and again.skipped == tuple(RECIPIENTS) and again.failed == ()
     assert server.delivered() == RECIPIENTS
@@ -261,8 +271,7 @@ def test_crash_mid_run_then_rerun_mails_everyone_once(
         send_all(
             _messages(digest, RECIPIENTS),
             _settings(port),
-            already_sent=log.already_sent,
-            mark_sent=log.mark_sent,
+            **log.hooks(),
         )
     assert server.delivered() == RECIPIENTS[:2]
 
@@ -270,8 +279,7 @@ def test_crash_mid_run_then_rerun_mails_everyone_once(
     report = send_all(
         _messages(digest, RECIPIENTS),
         _settings(port),
-        already_sent=log.already_sent,
-        mark_sent=log.mark_sent,
+        **log.hooks(),
     )
     assert report.sent == (RECIPIENTS[2],)
     assert report.skipped == tuple(RECIPIENTS[:2])
@@ -285,8 +293,7 @@ def test_refused_recipient_is_reported_and_the_others_go_on(digest: Digest) -> N
         report = send_all(
             _messages(digest, RECIPIENTS),
             _settings(port),
-            already_sent=log.already_sent,
-            mark_sent=log.mark_sent,
+            **log.hooks(),
         )
         assert report.sent == (RECIPIENTS[0], RECIPIENTS[2])
         ((who, reason),) = report.failed
@@ -301,8 +308,7 @@ def test_connection_closed_mid_run_leaves_the_rest_for_the_next_run(digest: Dige
         report = send_all(
             _messages(digest, RECIPIENTS),
             _settings(port),
-            already_sent=log.already_sent,
-            mark_sent=log.mark_sent,
+            **log.hooks(),
         )
         assert report.sent == (RECIPIENTS[0],)
         assert [who for who, _ in report.failed] == RECIPIENTS[1:]
@@ -311,8 +317,7 @@ def test_connection_closed_mid_run_leaves_the_rest_for_the_next_run(digest: Dige
         again = send_all(
             _messages(digest, RECIPIENTS),
             _settings(port),
-            already_sent=log.already_sent,
-            mark_sent=log.mark_sent,
+            **log.hooks(),
         )
         assert again.sent == tuple(RECIPIENTS[1:])
         assert server.delivered() == RECIPIENTS
@@ -325,8 +330,7 @@ def test_login_when_a_user_is_set(digest: Digest) -> None:
         report = send_all(
             _messages(digest, RECIPIENTS[:1]),
             good,
-            already_sent=log.already_sent,
-            mark_sent=log.mark_sent,
+            **log.hooks(),
         )
         assert report.sent == (RECIPIENTS[0],)
         bad = _settings(port, VEILLE_SMTP_USER="veille", VEILLE_SMTP_PASSWORD=LOGIN[1] + "x")
@@ -334,8 +338,7 @@ def test_login_when_a_user_is_set(digest: Digest) -> None:
             send_all(
                 _messages(digest, RECIPIENTS[1:2]),
                 bad,
-                already_sent=log.already_sent,
-                mark_sent=log.mark_sent,
+                **log.hooks(),
             )
         assert server.delivered() == RECIPIENTS[:1]
 
@@ -349,8 +352,7 @@ def test_starttls_required_but_not_offered(
         send_all(
             _messages(digest, RECIPIENTS[:1]),
             settings,
-            already_sent=lambda _: False,
-            mark_sent=lambda _: None,
+            **SentLog().hooks(),
         )
 
 
@@ -360,8 +362,7 @@ def test_unreachable_server_is_a_clear_error(digest: Digest) -> None:
         send_all(
             _messages(digest, RECIPIENTS[:1]),
             settings,
-            already_sent=lambda _: False,
-            mark_sent=lambda _: None,
+            **SentLog().hooks(),
         )
 
 
@@ -370,8 +371,7 @@ def test_nothing_to_send_opens_no_connection(digest: Digest) -> None:
     report = send_all(
         _messages(digest, RECIPIENTS),
         settings,
-        already_sent=lambda _: True,
-        mark_sent=lambda _: None,
+        **SentLog(sent=tuple(RECIPIENTS)).hooks(),
     )
     assert report.skipped == tuple(RECIPIENTS)
 
@@ -385,8 +385,7 @@ def test_password_is_never_sent_in_clear_to_a_remote_host() -> None:
         send_all(
             [("a@b.fr", EmailMessage())],
             settings,
-            already_sent=lambda _: False,
-            mark_sent=lambda _: None,
+            **SentLog().hooks(),
         )
 
 

@@ -70,7 +70,7 @@ def test_terminal_output_and_errors(capsys: pytest.CaptureFixture[str], db: Path
     code, _, err = cli(
         capsys, "--config", "absent.yaml", "--db", str(db), "search", "x", "--since", "lundi"
     )
-    assert code == 1 and "--since 'lundi' is not a date" in err
+    assert code == 1 and "--since 'lundi' n’est pas une date" in err and err.count("\n") == 1
 
 
 def test_snippet_is_cut_at_words_around_the_first_match() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import duckdb
 import pytest
 
 from veille.config import parse_config
-from veille.errors import DatabaseLockedError, StoreError
+from veille.errors import DatabaseLockedError, SendInProgressError, StoreError
 from veille.identity import article_id_for_url, content_hash, entry_id
 from veille.models import Article, Sighting
 from veille.store import MIGRATIONS, Store
@@ -197,3 +199,148 @@ def test_duckdb_file_is_real(store: Store) -> None:
     finally:
         con.close()
     assert {"sources", "articles", "entries", "runs", "schema_migrations"} <= tables
+
+
+# --- private files, one thread at a time, recovery after a replay ------------------------------
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_database_its_log_and_backups_are_private(tmp_path: Path) -> None:
+    """Created 0600 (they hold subscribers and password hashes), whatever the umask; the
+    session key is a file of its own, never in the database."""
+    old = os.umask(0o022)
+    try:
+        store = Store(tmp_path / "veille.duckdb")
+        with store.held():
+            store.set_user("marie", "$argon2id$placeholder")
+            wal = tmp_path / "veille.duckdb.wal"
+            assert wal.exists() and _mode(wal) == 0o600  # the log of an open database
+        assert _mode(store.path) == 0o600
+        backup = store.backup(tmp_path / "backups")
+        assert _mode(backup) == 0o600 and _mode(tmp_path / "backups") == 0o700
+        key = store.session_key()
+        key_file = tmp_path / ".veille-session.key"
+        assert key_file.read_text().strip() == key and _mode(key_file) == 0o600
+        assert Store(store.path).session_key() == key  # made once
+        con = duckdb.connect(str(backup), read_only=True)
+        try:
+            assert key not in str(con.execute("SELECT * FROM secrets").fetchall())
+        finally:
+            con.close()
+        # Published files are still public: the umask is back once the database is closed.
+        assert os.umask(0o022) == 0o022
+    finally:
+        os.umask(old)
+
+
+def test_an_existing_world_readable_database_is_closed_to_others(tmp_path: Path) -> None:
+    db = tmp_path / "veille.duckdb"
+    duckdb.connect(str(db)).close()
+    db.chmod(0o664)
+    assert Store(db).counts()["articles"] == 0
+    assert _mode(db) == 0o660  # others lose access; the group (a shared setup) keeps it
+
+
+def test_threads_of_one_process_take_turns_with_the_file(db_path: Path) -> None:
+    """Many threads using one file at once (a web app's requests and its send): each waits its
+    turn; DuckDB refuses two threads opening one file ("Unique file handle conflict")."""
+    store = Store(db_path, lock_timeout=120)  # the turns are not fair: a wait can be long
+    other = Store(db_path, lock_timeout=120)  # another Store of the same file shares the lock
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for i in range(15):
+                store.add_subscribers([{"email": f"t{n}-{i}@of.example.fr"}])
+                (other if n % 2 else store).subscribers()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(store.subscribers()) == 6 * 15
+
+
+def test_after_a_log_replay_indexes_are_whole(tmp_path: Path) -> None:
+    """A process killed with commits still in the write-ahead log: DuckDB 1.5.5 replays them
+    but its next checkpoint writes the secondary indexes without the replayed rows, and every
+    later update of those rows failed ("FATAL Error: Failed to delete all rows from index"):
+    what a full disk left behind. The store rebuilds the indexes after a replay."""
+    db = tmp_path / "veille.duckdb"
+    Store(db).sync_sources(CONFIG.sources)
+    urls = [f"https://a.example/{i}" for i in range(30)]
+    child = (
+        "import os, signal, sys\n"
+        "from tests.test_store import _article, _sighting\n"
+        "from veille.store import Store\n"
+        "store = Store(sys.argv[1])\n"
+        "with store.held():\n"  # the commits stay in the log: no checkpoint before the kill
+        f"    for url in {urls!r}:\n"
+        "        store.commit_source('a', articles=[_article(url)], sightings=[_sighting(url)],\n"
+        "                            entries_seen=1, etag=None, last_modified=None)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", child, str(db)], cwd=Path(__file__).parent.parent, check=False
+    )
+    assert done.returncode == -9
+    assert (tmp_path / "veille.duckdb.wal").stat().st_size > 0
+    assert Store(db).counts()["articles"] == 30  # replayed, then closed (a checkpoint)
+    store = Store(db)
+    rows = [(a["id"], True, 0.9, ["reglementaire"], "{}") for a in store.articles(off_topic=True)]
+    store.save_classification("model-x", rows)  # an update of every replayed row
+    assert {a["score"] for a in store.articles(off_topic=True)} == {0.9}
+
+
+# --- sends ---------------------------------------------------------------------------------------
+
+
+def test_one_send_per_week_is_enforced_by_the_database(store: Store) -> None:
+    store.lock_send("2026-W47", "first")
+    with pytest.raises(SendInProgressError, match="déjà en cours d’envoi"):
+        store.lock_send("2026-W47", "second")  # this process is alive: the lock holds
+    store.lock_send("2026-W48", "other-week")  # another week is free
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    con = duckdb.connect(str(store.path))
+    try:
+        con.execute("UPDATE send_locks SET pid = ? WHERE run_id = 'first'", [int(dead.stdout)])
+        with pytest.raises(duckdb.ConstraintException):  # the primary key is the lock
+            con.execute("INSERT INTO send_locks VALUES ('2026-W47', 'x', 1, now())")
+    finally:
+        con.close()
+    store.lock_send("2026-W47", "second")  # a dead holder's lock is taken over
+    store.unlock_send("2026-W47", "second")
+    store.lock_send("2026-W47", "third")
+
+
+def test_claims_make_each_message_at_most_once(store: Store) -> None:
+    week = "2026-W47"
+    assert store.claim_send(week, "ana@of.fr", "run-1") is None
+    assert store.claim_send(week, "ana@of.fr", "run-2") == "uncertain"  # claimed, no answer
+    store.confirm_send(week, "ana@of.fr", "run-1")
+    assert store.claim_send(week, "ana@of.fr", "run-2") == "sent"
+    assert store.claim_send(week, "bruno@of.fr", "run-1") is None
+    store.release_send(week, "bruno@of.fr", "run-1")  # refused by the server: try again later
+    assert store.claim_send(week, "bruno@of.fr", "run-2") is None
+    assert store.forget_uncertain(week, "run-3") == ["bruno@of.fr"]
+    assert store.sends(week) == {"ana@of.fr": "sent"}
+
+
+def test_subscribers_are_written_in_bulk(store: Store) -> None:
+    rows = [{"email": f"p{i}@of.example.fr", "tags": ["handicap"] if i % 2 else []}
+            for i in range(5000)]  # fmt: skip
+    assert store.add_subscribers(rows) == {"added": 5000, "updated": 0}
+    store.unsubscribe("p1@of.example.fr")
+    again = store.add_subscribers([{"email": "p1@of.example.fr", "name": "P", "lang": "en"}])
+    assert again == {"added": 0, "updated": 1}
+    first = store.subscribers(search="p1@of.example.fr")[0]
+    assert first["active"] and first["name"] == "P" and first["lang"] == "en"
+    assert store.count_subscribers() == 5000

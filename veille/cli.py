@@ -9,7 +9,9 @@ traceback. Global options come before the command::
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -90,6 +92,7 @@ def run(
     config = config.with_managed(store.managed_sources())  # sources added in the web app
     only = tuple(source or ())
     config.enabled_sources(list(only))  # unknown ids fail before anything is fetched
+    config.fetch_limits()  # so does a bad VEILLE_ALLOW_PRIVATE_NETWORKS
     summary = run_ingest(config, store, only=only, progress=progress)
     print_summary(summary)
 
@@ -107,6 +110,7 @@ def run_ingest(
 
     from flows.ingest import ingest_flow  # imported late: importing Prefect takes seconds
 
+    _quiet_run_logs()
     sources = config.enabled_sources(list(only))
     with ProgressObserver(len(sources), enabled=progress) as observer:
         result = asyncio.run(ingest_flow(config, str(store.path), only, observer))
@@ -133,6 +137,20 @@ def _temporary_server_dies_with_us() -> None:
         raise VeilleError(i18n.message("run.prefect_not_started", seconds=timeout)) from exc
     if server.server_process is not None:
         watchdog.start(server.server_process.pid)
+
+
+def _quiet_run_logs() -> None:
+    """A run that fails is one line (``main`` prints the error): Prefect's flow and task run
+    loggers would print it again with its traceback, and "Crash detected!" for every source
+    still running — 20 to 300 lines before the one that says what to do. Unless the user chose
+    a Prefect log level, they only speak up for CRITICAL. An error that is not veille's own
+    still ends in its traceback (``main`` lets it through)."""
+    if _PREFECT_LEVEL_IS_OURS:
+        for name in ("prefect.flow_runs", "prefect.task_runs"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+_PREFECT_LEVEL_IS_OURS = "PREFECT_LOGGING_LEVEL" not in os.environ
 
 
 def _quiet_prefect() -> None:
@@ -570,6 +588,14 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv, standalone_mode=False)
     except VeilleError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(1)
+    except OSError as exc:
+        # A file veille writes outside the database (a model, an export) on a full or
+        # read-only disk: the system's own words, the file, and what to do.
+        key = "cli.disk_full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else "cli.os_error"
+        where = exc.filename or "?"
+        message = i18n.message(key, reason=exc.strerror or exc, path=where)
+        err.print(f"[bold red]error:[/] {message}", highlight=False)
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("interrupted")

@@ -16,11 +16,11 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from veille import clock
+from veille import clock, i18n
 from veille import digest as digests
 from veille.cli_common import Context, out
 from veille.errors import VeilleError
-from veille.weeks import parse_week
+from veille.weeks import parse_day, parse_week
 
 digest_app = typer.Typer(
     help="The weekly digest: draft, edit, publish, send.", no_args_is_help=True
@@ -270,8 +270,18 @@ def digest_publish(
     send: Annotated[
         bool, typer.Option("--send", help="Then e-mail it to the subscribers.")
     ] = False,
+    resend_uncertain: Annotated[
+        bool,
+        typer.Option(
+            "--resend-uncertain",
+            help="With --send: also mail the subscribers whose message was in flight when an "
+            "earlier send was killed (they may get it twice).",
+        ),
+    ] = False,
 ) -> None:
-    """Publish a week: digest.md, digest.html (+ .txt), the archive index and feed.xml."""
+    """Publish a week: digest.md, digest.html (+ .txt), the archive index and feed.xml.
+
+    With --send, each subscriber gets the letter as published at most once."""
     context: Context = ctx.obj
     config = context.config()
     store = context.store(config)
@@ -293,10 +303,14 @@ def digest_publish(
             highlight=False,
         )
     if smtp is not None:
-        report = digests.send(config, store, name, smtp)
+        report = digests.send(config, store, name, smtp, resend_uncertain=resend_uncertain)
         out.print(f"E-mail: {report}", highlight=False)
         for recipient, reason in report.failed:
             out.print(f"  {recipient}: {reason}", highlight=False)
+        for recipient in report.uncertain:
+            out.print(f"  {recipient}: {i18n.message('send.uncertain_one')}", highlight=False)
+        if report.uncertain:
+            out.print(i18n.message("send.uncertain_hint", week=name), highlight=False)
         if report.failed:
             raise VeilleError(
                 f"{len(report.failed)} e-mails were not sent. Hint: run the same command again "
@@ -416,11 +430,9 @@ def export_qualiopi(
 
 def _day(value: str, option: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise VeilleError(
-            f"{option} {value!r} is not a date. Hint: write it like 2026-01-31."
-        ) from None
+        return parse_day(value)
+    except VeilleError as exc:
+        raise VeilleError(f"{option} {exc}") from None
 
 
 def ui(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from veille.config import Config
 from veille.errors import ConfigError, VeilleError
 from veille.files import atomic_write
 from veille.store import Store
+from veille.weeks import parse_day
 
 
 def _effective(context: Context) -> tuple[Config, Store]:
@@ -265,11 +266,9 @@ def _local_day(value: str | None, option: str, tz: ZoneInfo) -> datetime | None:
     if not value:
         return None
     try:
-        day = date.fromisoformat(value.strip())
-    except ValueError:
-        raise VeilleError(
-            f"{option} {value!r} is not a date. Hint: write it like 2026-11-16."
-        ) from None
+        day = parse_day(value)
+    except VeilleError as exc:
+        raise VeilleError(f"{option} {exc}") from None
     return datetime.combine(day, time(0), tzinfo=tz)
 
 

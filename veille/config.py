@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from veille import i18n
 from veille.errors import ConfigError
 from veille.fetch import MASK, FetchLimits, mask_url_password
 
@@ -537,6 +538,7 @@ ENV_VARIABLES = (
 )
 SECRET_VARIABLES = frozenset({"VEILLE_SMTP_PASSWORD", "VEILLE_SESSION_SECRET"})
 FILE_VARIABLES = ("VEILLE_SMTP_USER", "VEILLE_SMTP_PASSWORD", "VEILLE_SESSION_SECRET")
+MAX_SECRET_BYTES = 64 * 1024
 
 
 def env_secret(name: str, environ: Mapping[str, str] | None = None) -> str | None:
@@ -557,7 +559,18 @@ def env_secret(name: str, environ: Mapping[str, str] | None = None) -> str | Non
             f"both {name} and {name}_FILE are set. Hint: keep only one (the file is safer)."
         )
     try:
-        text = Path(file_name).read_text(encoding="utf-8")
+        # Read a bounded amount: a secret is a line, and /dev/zero or a log file by mistake
+        # must not fill the memory.
+        with Path(file_name).open("rb") as handle:
+            raw = handle.read(MAX_SECRET_BYTES + 1)
+        if len(raw) > MAX_SECRET_BYTES:
+            raise ConfigError(
+                i18n.message(
+                    "config.secret_too_long", name=f"{name}_FILE", path=file_name,
+                    kb=MAX_SECRET_BYTES // 1024,
+                )
+            )  # fmt: skip
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
         raise ConfigError(
@@ -599,10 +612,80 @@ def load_config(path: str | Path) -> Config:
     return parse_config(raw_text, name=name)
 
 
+# Bounds of a sources file. Aliases let a few hundred bytes of YAML stand for a billion nodes
+# ("billion laughs": PyYAML shares them, validation then walks them all for minutes and runs
+# out of memory), and PyYAML composes nested collections by recursion (RecursionError deep
+# down). The real files are a few hundred sources, six levels deep.
+MAX_YAML_BYTES = 16 * 1024 * 1024
+MAX_YAML_NODES = 1_000_000  # counted with every alias expanded
+MAX_YAML_DEPTH = 64
+
+
+def _safe_yaml(text: str, name: str) -> Any:
+    """``yaml.safe_load`` within the bounds above (ConfigError past them)."""
+    if len(text) > MAX_YAML_BYTES:
+        raise ConfigError(i18n.message("config.yaml_too_big", name=name, mb=MAX_YAML_BYTES >> 20))
+    loader = yaml.SafeLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except RecursionError:
+            raise ConfigError(
+                i18n.message("config.yaml_too_deep", name=name, depth=MAX_YAML_DEPTH)
+            ) from None
+        if node is None:
+            return None
+        _check_yaml_size(node, name)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_yaml_size(root: yaml.Node, name: str) -> None:
+    """Count the nodes of a composed document as if every alias were copied, and its depth,
+    without expanding anything (each node is measured once: a DAG walk, iterative)."""
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    on_path: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children = _yaml_children(node)
+        if done:
+            on_path.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+            if size[key] > MAX_YAML_NODES:
+                raise ConfigError(
+                    i18n.message("config.yaml_too_large", name=name, nodes=MAX_YAML_NODES)
+                )
+            if depth[key] > MAX_YAML_DEPTH:
+                raise ConfigError(
+                    i18n.message("config.yaml_too_deep", name=name, depth=MAX_YAML_DEPTH)
+                )
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise ConfigError(i18n.message("config.yaml_recursive", name=name))
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in size)
+
+
+def _yaml_children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
 def parse_config(text: str, *, name: str = "sources.yaml") -> Config:
     """Validate the YAML text of a sources file."""
     try:
-        data = yaml.safe_load(text)
+        data = _safe_yaml(text, name)
     except yaml.YAMLError as exc:
         where = ""
         mark = getattr(exc, "problem_mark", None)

@@ -11,7 +11,8 @@ persist; drafting again refreshes what nobody touched and keeps the rest.
   these too);
 - :func:`publish`: Markdown, HTML e-mail and its text twin, the week's web page, the archive
   index and the Atom feed, each file written atomically;
-- :func:`send`: one e-mail per active subscriber, never twice for the same week.
+- :func:`send`: the letter as published, one e-mail per active subscriber, at most once each
+  (see :mod:`veille.mail`).
 
 Usage::
 
@@ -22,12 +23,15 @@ Usage::
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
+from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from veille import clock, i18n
 from veille.config import Config
@@ -46,9 +50,12 @@ from veille.render import (
     render_web_html,
     week_url,
 )
-from veille.store import Store, utc_aware
+from veille.store import Store, crash_point, utc_aware
 from veille.summarize import summarize
 from veille.weeks import letter_week, parse_week, week_bounds
+
+if TYPE_CHECKING:
+    from veille.mail import SendReport, SmtpSettings
 
 __all__ = [
     "OTHER_SECTION",
@@ -60,9 +67,11 @@ __all__ = [
     "draft",
     "exclude",
     "include",
+    "letter_for",
     "load",
     "move",
     "publish",
+    "published_letter",
     "rank_score",
     "select",
     "send",
@@ -643,40 +652,99 @@ def week_of(moment: datetime, tz: str) -> str:
 # --- sending ---------------------------------------------------------------------------------
 
 
-def send(config: Config, store: Store, week: str, smtp: Any) -> Any:
-    """E-mail the published digest of ``week`` to every active subscriber, each only once.
+def letter_for(
+    config: Config, letter: Digest, *, tags: Sequence[str] | None, lang: str | None
+) -> Digest:
+    """The published ``letter`` as one subscriber gets it: only the items that carry one of
+    their ``tags`` (all when none), sections named in their ``lang``."""
+    lang = lang if lang in _OTHER_LABEL else letter.lang
+    wanted = set(tags or ())
+    labels = {t.id: (t.label_en or t.label) if lang == "en" else t.label for t in config.taxonomy}
+    labels[OTHER_SECTION] = _OTHER_LABEL[lang]
+    sections = []
+    for section in letter.sections:
+        items = tuple(i for i in section.items if not wanted or wanted & set(i.tags))
+        if items:
+            label = labels.get(section.tag_id, section.label)
+            sections.append(DigestSection(tag_id=section.tag_id, label=label, items=items))
+    kept = [i for s in sections for i in s.items]
+    top = letter.top_story
+    if top is None or top.article_id not in {i.article_id for i in kept}:
+        top = kept[0] if kept else None  # their best-placed item
+    return replace(letter, sections=tuple(sections), top_story=top, lang=lang)
 
-    ``smtp``: :class:`veille.mail.SmtpSettings`. Returns :class:`veille.mail.SendReport`.
+
+def published_letter(store: Store, week: str) -> Digest:
+    """The letter of ``week`` exactly as it was published (what the archive shows)."""
+    parse_week(week)
+    row = store.digest(week)
+    if row is None:
+        raise DigestError(i18n.message("digest.no_draft", week=week))
+    if row["published_at"] is None or not row["snapshot"]:
+        raise DigestError(i18n.message("digest.not_published", week=week))
+    return from_snapshot(json.loads(row["snapshot"]))
+
+
+def _confirm(store: Store, week: str, email: str, run_id: str) -> None:
+    # The window that makes a message "uncertain": accepted by the server, not yet recorded.
+    crash_point("send_accepted")
+    store.confirm_send(week, email, run_id)
+
+
+def send(
+    config: Config,
+    store: Store,
+    week: str,
+    smtp: SmtpSettings,
+    *,
+    resend_uncertain: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> SendReport:
+    """E-mail the published letter of ``week`` to every active subscriber, at most once each.
+
+    What goes out is the letter as published (its snapshot), not the draft as it is now. One
+    send per week at a time (SendInProgressError otherwise). ``resend_uncertain``: send again
+    to the subscribers whose message was in flight when an earlier send died (they may get it
+    twice). ``progress(done, total)`` after each subscriber.
     """
     from veille.mail import build_message, send_all, unsubscribe_link
 
-    view = load(config, store, week)
-    if view.published_at is None:
-        raise DigestError(i18n.message("digest.not_published", week=week))
+    letter = published_letter(store, week)
     site = config.settings.digest.site_url
     if not site or not site.startswith("https://"):
         raise DigestError(i18n.message("digest.no_site_url"))
     secret = store.secret("unsubscribe").encode()
+    run_id = uuid.uuid4().hex
+    store.lock_send(week, run_id)
+    try:
+        if resend_uncertain:
+            store.forget_uncertain(week, run_id)
+        subscribers = store.subscribers()
 
-    def messages() -> Iterator[tuple[str, Any]]:
-        for sub in store.subscribers():
-            lang = sub["lang"] if sub["lang"] in {"fr", "en"} else None
-            letter = build_digest(config, view, tags=sub["tags"], lang=lang)
-            link = unsubscribe_link(f"{site}unsubscribe", secret, sub["email"], UNSUBSCRIBE_LIST)
-            yield (
-                sub["email"],
-                build_message(
-                    letter,
-                    to=sub["email"],
-                    unsubscribe_url=link,
-                    archive_url=week_url(site, week),
-                    sender=smtp.sender,
-                ),
-            )
+        def messages() -> Iterator[tuple[str, EmailMessage]]:
+            for sub in subscribers:
+                mine = letter_for(config, letter, tags=sub["tags"], lang=sub["lang"])
+                link = unsubscribe_link(
+                    f"{site}unsubscribe", secret, sub["email"], UNSUBSCRIBE_LIST
+                )
+                yield (
+                    sub["email"],
+                    build_message(
+                        mine,
+                        to=sub["email"],
+                        unsubscribe_url=link,
+                        archive_url=week_url(site, week),
+                        sender=smtp.sender,
+                    ),
+                )
 
-    return send_all(
-        messages(),
-        smtp,
-        already_sent=lambda email: store.was_sent(week, email),
-        mark_sent=lambda email: store.mark_sent(week, email),
-    )
+        return send_all(
+            messages(),
+            smtp,
+            claim=lambda email: store.claim_send(week, email, run_id),
+            confirm=lambda email: _confirm(store, week, email, run_id),
+            release=lambda email: store.release_send(week, email, run_id),
+            progress=(lambda done: progress(done, len(subscribers))) if progress else None,
+        )
+    finally:
+        store.unlock_send(week, run_id)

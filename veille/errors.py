@@ -20,6 +20,7 @@
     ├── StoreError               the database cannot be opened or written
     │   └── DatabaseLockedError      another process holds the DuckDB file
     ├── RunInProgressError       another ``veille run`` on this database is still running
+    ├── SendInProgressError      the same week's letter is being sent by another process or job
     └── SpoolError               a worker's work order or batch file is unreadable (veille.spool)
 
 Each error carries a message meant for a person: what went wrong and, where it helps, what to do.
@@ -114,6 +115,10 @@ class DatabaseLockedError(StoreError):
 
 class RunInProgressError(VeilleError):
     """Another pass over the same database is running (runs never overlap)."""
+
+
+class SendInProgressError(VeilleError):
+    """The week's letter is being sent already (one send per week at a time)."""
 
 
 class SpoolError(VeilleError):

@@ -29,6 +29,85 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "la semaine {name!r} n’existe pas : {year} n’a pas de semaine {week}.",
         "week {name!r} does not exist: {year} has no week {week}.",
     ),
+    "week.out_of_range": (
+        "la semaine {name!r} est hors du calendrier pris en charge : choisissez une année "
+        "entre {first} et {last}.",
+        "week {name!r} is outside the supported calendar. Hint: pick a year between {first} "
+        "and {last}.",
+    ),
+    "date.not_iso": (
+        "{value!r} n’est pas une date : écrivez-la comme 2026-11-23 (AAAA-MM-JJ, chiffres 0 à 9).",
+        "{value!r} is not a date. Hint: write it like 2026-11-23 (YYYY-MM-DD, digits 0 to 9).",
+    ),
+    "date.out_of_range": (
+        "la date {value!r} est hors du calendrier pris en charge : choisissez une année entre "
+        "{first} et {last}.",
+        "date {value!r} is outside the supported calendar. Hint: pick a year between {first} "
+        "and {last}.",
+    ),
+    # the configuration
+    "config.yaml_too_big": (
+        "{name} dépasse {mb} Mo : ce n’est pas un fichier de sources. Astuce : vérifiez le "
+        "chemin donné à --config.",
+        "{name} is larger than {mb} MB: not a sources file. Hint: check the path given to "
+        "--config.",
+    ),
+    "config.yaml_too_large": (
+        "{name} se déploie en plus de {nodes} éléments (des alias YAML qui se répètent les uns "
+        "les autres) : refusé. Astuce : écrivez les sources sans alias imbriqués.",
+        "{name} expands to more than {nodes} nodes (YAML aliases repeating each other): "
+        "refused. Hint: write the sources without nested aliases.",
+    ),
+    "config.yaml_too_deep": (
+        "{name} imbrique des listes ou des tables sur plus de {depth} niveaux : refusé. "
+        "Astuce : un fichier de sources n’a que quelques niveaux (settings, sources, options).",
+        "{name} nests lists or mappings more than {depth} levels deep: refused. Hint: a "
+        "sources file has a few levels only (settings, sources, options).",
+    ),
+    "config.yaml_recursive": (
+        "{name} contient un alias YAML qui se contient lui-même : refusé. Astuce : retirez "
+        "l’alias (*nom) placé à l’intérieur de son ancre (&nom).",
+        "{name} holds a YAML alias that contains itself: refused. Hint: remove the alias "
+        "(*name) placed inside its own anchor (&name).",
+    ),
+    "config.secret_too_long": (
+        "{name}={path!r} dépasse {kb} Kio : ce n’est pas un fichier de mot de passe. Astuce : "
+        "indiquez un fichier qui ne contient que le secret, sur une ligne.",
+        "{name}={path!r} is larger than {kb} KiB: not a password file. Hint: point it at a "
+        "file holding only the secret, on one line.",
+    ),
+    # the command line
+    "cli.disk_full": (
+        "impossible d’écrire {path} : le disque est plein ({reason}). Rien de ce qui était "
+        "enregistré n’est perdu. Astuce : libérez de la place sur ce disque, puis relancez la "
+        "commande.",
+        "cannot write {path}: the disk is full ({reason}). Nothing already stored was lost. "
+        "Hint: free some space on that disk, then run the command again.",
+    ),
+    "cli.os_error": (
+        "{path} : {reason}. Astuce : vérifiez le chemin, les droits d’accès et la place libre.",
+        "{path}: {reason}. Hint: check the path, the permissions and the free space.",
+    ),
+    # the database
+    "store.busy_here": (
+        "la base {path} est restée occupée {seconds} s par une autre tâche de ce processus. "
+        "Astuce : réessayez dans un instant.",
+        "database {path} stayed busy for {seconds} s with another task of this process. "
+        "Hint: try again in a moment.",
+    ),
+    "store.index_damaged": (
+        "la base {path} avait un index abîmé (après un arrêt brutal ou un disque plein) ; il "
+        "est reconstruit à la prochaine ouverture, rien n’est perdu. Astuce : relancez la "
+        "commande.",
+        "database {path} had a damaged index (after a crash or a full disk); it is rebuilt at "
+        "the next opening and nothing is lost. Hint: run the command again.",
+    ),
+    "store.session_key": (
+        "la clé des sessions {path} est illisible ({reason}). Astuce : supprimez ce fichier ; "
+        "une nouvelle clé sera créée et les curateurs devront se reconnecter.",
+        "the session key {path} cannot be read ({reason}). Hint: delete that file; a new key "
+        "is made and curators log in again.",
+    ),
     # the letter
     "digest.no_draft": (
         "pas encore de brouillon pour la semaine {week}. "
@@ -69,6 +148,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "settings.digest.site_url must be the https address of the archive to send e-mail "
         "(the unsubscribe link points there). Hint: add `digest: {{site_url: "
         "https://veille.example.org/}}` under settings in sources.yaml.",
+    ),
+    "send.in_progress": (
+        "la lettre de {week} est déjà en cours d’envoi (processus {pid}, depuis {since} UTC) : "
+        "personne ne la recevra deux fois. Astuce : attendez la fin de cet envoi, puis "
+        "relancez la commande pour servir ceux qu’il aurait manqués.",
+        "the letter of {week} is being sent already (process {pid}, since {since} UTC): nobody "
+        "gets it twice. Hint: wait for that send to finish, then run the command again to "
+        "serve anyone it missed.",
+    ),
+    "send.uncertain_one": (
+        "incertain : un envoi précédent a été interrompu pendant que son message partait "
+        "(reçu ou non) ; pas renvoyé",
+        "uncertain: an earlier send was interrupted while their message was going out (received "
+        "or not); not sent again",
+    ),
+    "send.uncertain_hint": (
+        "Pour leur envoyer quand même la lettre (au risque d’un doublon) : veille digest publish "
+        "--week {week} --send --resend-uncertain",
+        "To send them the letter anyway (they may get it twice): veille digest publish --week "
+        "{week} --send --resend-uncertain",
     ),
     # subscribers
     "subscriber.bad_email": (
@@ -139,17 +238,68 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the number of subscribers changed since the page was shown: check it and confirm again.",
     ),
     "web.already_source": ("{url} est déjà une source.", "{url} is already a source."),
-    "web.upload_too_large": (
-        "le fichier envoyé dépasse {mb} Mo.",
-        "the upload is larger than {mb} MB.",
+    "web.too_large": (
+        "requête refusée : son contenu dépasse {size}. Astuce : envoyez un fichier plus petit "
+        "(découpez un gros CSV en plusieurs).",
+        "request refused: its body is larger than {size}. Hint: send a smaller file (split a "
+        "large CSV).",
+    ),
+    "web.too_long": (
+        "le champ « {field} » dépasse {limit} caractères : raccourcissez-le.",
+        "field '{field}' is longer than {limit} characters: shorten it.",
+    ),
+    "web.bad_choice": (
+        "valeur inconnue pour « {field} » : {value!r}. Choisissez dans la liste proposée.",
+        "unknown value for '{field}': {value!r}. Hint: pick one from the list.",
+    ),
+    "web.bad_position": (
+        "position {value!r} : indiquez un nombre entier entre 1 et 1000.",
+        "position {value!r}: give a whole number between 1 and 1000.",
+    ),
+    "web.bad_article": (
+        "{value!r} n’est pas un identifiant d’article (des chiffres et les lettres a à f).",
+        "{value!r} is not an article id (digits and the letters a to f).",
+    ),
+    "web.unknown_action": (
+        "action inconnue : {action!r}.",
+        "unknown action: {action!r}.",
+    ),
+    "web.bad_url": (
+        "{value!r} n’est pas une adresse web : donnez l’adresse complète, qui commence par "
+        "https:// ou http://.",
+        "{value!r} is not a web address: give the full address, starting with https:// or http://.",
+    ),
+    "web.no_subscriber": (
+        "{email} n’est pas dans la liste des abonnés.",
+        "{email} is not a subscriber.",
+    ),
+    "web.not_found": (
+        "cette page n’existe pas. Utilisez le menu pour retrouver votre chemin.",
+        "this page does not exist. Use the menu to find your way.",
+    ),
+    "web.method_not_allowed": (
+        "cette adresse ne s’utilise pas ainsi (méthode HTTP refusée).",
+        "this address is not used that way (HTTP method not allowed).",
+    ),
+    "job.unknown": (
+        "cette tâche n’existe pas ou plus (le serveur a peut-être redémarré). Relancez-la si "
+        "besoin : un envoi ne sert jamais deux fois la même personne.",
+        "this job does not exist (any more: the server may have restarted). Start it again if "
+        "needed: a send never serves anyone twice.",
+    ),
+    "job.unexpected": (
+        "la tâche s’est arrêtée sur une erreur inattendue ; le journal du serveur en dit plus. "
+        "Vous pouvez la relancer sans risque de doublon.",
+        "the job stopped on an unexpected error; the server's log says more. You may start it "
+        "again: nothing is done twice.",
+    ),
+    "send.report": (
+        "{sent} envoyé(s), {skipped} déjà servi(s), {failed} en échec, {uncertain} incertain(s)",
+        "{sent} sent, {skipped} already served, {failed} failed, {uncertain} uncertain",
     ),
     "web.no_file": (
         "aucun fichier reçu : choisissez un fichier, puis appuyez sur le bouton.",
         "no file was sent: choose a file, then press the button.",
-    ),
-    "web.bad_date": (
-        "{value!r} n’est pas une date (AAAA-MM-JJ).",
-        "{value!r} is not a date (YYYY-MM-DD).",
     ),
     "web.session_secret_short": (
         "VEILLE_SESSION_SECRET compte {count} caractères ; il en faut au moins 32. "

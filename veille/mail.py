@@ -1,10 +1,15 @@
 """Sending the digest by e-mail: settings, one message per subscriber, one SMTP connection.
 
-Sending is idempotent per recipient: ``send_all`` asks ``already_sent(recipient)`` before each
-message and calls ``mark_sent(recipient)`` as soon as the server has accepted it, so a run that
-stops half-way (crash, lost connection) can simply be started again: nobody gets the digest
-twice and nobody is left out. (A connection lost after the server took the message but before
-it answered is the one window where a message may go twice; SMTP cannot tell us more.)
+**At most once per subscriber.** ``send_all`` claims each message before it goes out
+(``claim(recipient)``, written at once by the store: a second claim of the same week and address
+is refused by the database), records it as sent once the server has accepted it
+(``confirm``), and gives the claim back when the message surely did not go (``release``: the
+server refused it, or the connection failed before the message was handed over). A send killed
+between handing a message over and recording the server's answer leaves a claim without an
+answer: that message is *uncertain* — the subscriber may or may not have it — and is never sent
+again automatically; the next send lists it, and a curator may choose to send it again. So
+nobody gets the same week's letter twice, and nobody is left out except, at worst, the one or
+two subscribers whose message was in flight at the moment of a kill.
 
 Usage::
 
@@ -13,15 +18,20 @@ Usage::
     msg = build_message(digest, to="ana@example.org", unsubscribe_url=link, archive_url=None,
                         sender=settings.sender)
     report = send_all([("ana@example.org", msg)], settings,
-                      already_sent=store.was_sent, mark_sent=store.mark_sent)
+                      claim=claim, confirm=confirm, release=release)
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import email.generator
+import email.policy
 import hashlib
 import hmac
+import io
 import os
+import re
 import smtplib
 import ssl
 from collections.abc import Callable, Iterable, Mapping
@@ -222,57 +232,138 @@ class SendReport:
 
     sent: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()  # already sent by an earlier run
-    failed: tuple[tuple[str, str], ...] = ()  # (recipient, reason): not marked, retried next run
+    failed: tuple[tuple[str, str], ...] = ()  # (recipient, reason): not sent, retried next run
+    uncertain: tuple[str, ...] = ()  # a send died while their message was in flight
 
     def __str__(self) -> str:
-        return f"{len(self.sent)} sent, {len(self.skipped)} skipped, {len(self.failed)} failed"
+        text = f"{len(self.sent)} sent, {len(self.skipped)} skipped, {len(self.failed)} failed"
+        return text + (f", {len(self.uncertain)} uncertain" if self.uncertain else "")
 
 
 def send_all(
     messages: Iterable[tuple[str, EmailMessage]],
     settings: SmtpSettings,
     *,
-    already_sent: Callable[[str], bool],
-    mark_sent: Callable[[str], None],
+    claim: Callable[[str], str | None],
+    confirm: Callable[[str], None],
+    release: Callable[[str], None],
+    progress: Callable[[int], None] | None = None,
 ) -> SendReport:
-    """Send each message to its recipient over one SMTP connection, skipping those already sent.
+    """Send each message to its recipient over one SMTP connection, at most once each.
 
-    A recipient the server refuses is reported in ``failed`` and the others go on. If the
-    connection is lost, the rest are reported as failed (not marked: the next run sends them).
-    An exception from ``mark_sent`` stops the run: going on without a record could mail twice.
+    ``claim(recipient)`` returns None when the message is this run's to send, ``"sent"`` when
+    it went already (skipped), ``"uncertain"`` when a run that died had claimed it. A recipient
+    the server refuses is reported in ``failed`` (released: the next run tries again) and the
+    others go on. If the connection is lost, the rest are reported as failed and left for the
+    next run. An exception from ``claim``, ``confirm`` or ``release`` stops the run.
+    ``progress(n)``: called after each recipient, with how many were handled.
     """
     sent: list[str] = []
     skipped: list[str] = []
     failed: list[tuple[str, str]] = []
-    pending: list[tuple[str, EmailMessage]] = []
-    for recipient, message in messages:
-        if already_sent(recipient):
-            skipped.append(recipient)
-        else:
-            pending.append((recipient, message))
-    if not pending:
-        return SendReport(tuple(sent), tuple(skipped), tuple(failed))
+    uncertain: list[str] = []
+    lost: str | None = None  # why the connection is gone
+    smtp: smtplib.SMTP | None = None
     envelope_from = _address(settings.sender, "sender")
-    with _connect(settings) as smtp:
-        for index, (recipient, message) in enumerate(pending):
-            try:
-                smtp.send_message(message, from_addr=envelope_from, to_addrs=[recipient])
-            except smtplib.SMTPRecipientsRefused as exc:
-                failed.append((recipient, _refusal(exc.recipients.get(recipient))))
-                continue
-            except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
-                failed.append((recipient, _refusal((exc.smtp_code, exc.smtp_error))))
-                continue
-            except smtplib.SMTPNotSupportedError as exc:  # e.g. a non-ASCII address
-                failed.append((recipient, f"not supported by the server: {exc}"))
-                continue
-            except (smtplib.SMTPServerDisconnected, OSError) as exc:
-                reason = f"connection lost: {exc}"
-                failed.extend((r, reason) for r, _ in pending[index:])
-                break
-            mark_sent(recipient)  # right away: a crash after this line never mails them twice
-            sent.append(recipient)
-    return SendReport(tuple(sent), tuple(skipped), tuple(failed))
+    try:
+        for done, (recipient, message) in enumerate(messages, start=1):
+            if lost is not None:
+                failed.append((recipient, lost))
+            elif (state := claim(recipient)) is not None:
+                (skipped if state == "sent" else uncertain).append(recipient)
+            else:
+                if smtp is None:
+                    try:
+                        smtp = _connect(settings)
+                    except BaseException:
+                        release(recipient)
+                        raise
+                outcome, reason = _deliver(smtp, envelope_from, recipient, message)
+                if outcome == "sent":
+                    confirm(recipient)  # right away: a crash after this never mails them again
+                    sent.append(recipient)
+                elif outcome == "uncertain":
+                    uncertain.append(recipient)  # the claim stays: never sent twice
+                    lost = _connection_lost(reason)
+                else:
+                    release(recipient)
+                    failed.append((recipient, reason or "refused by the server"))
+                    if outcome == "lost":
+                        lost = _connection_lost(reason)
+            if progress is not None:
+                progress(done)
+    finally:
+        if smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                smtp.quit()
+    return SendReport(tuple(sent), tuple(skipped), tuple(failed), tuple(uncertain))
+
+
+def _deliver(
+    smtp: smtplib.SMTP, envelope_from: str, recipient: str, message: EmailMessage
+) -> tuple[str, str | None]:
+    """Hand one message to the server: ``("sent", None)``, or ``(outcome, reason)`` where
+    outcome is ``refused`` (the server answered no), ``lost`` (the connection failed before
+    the message was handed over) or ``uncertain`` (it failed after: the server may have it).
+
+    Written with SMTP's steps (MAIL, RCPT, DATA, then the message) rather than
+    ``send_message``, which raises the same exception whether the connection broke before the
+    message was handed over or while waiting for the server's answer: only the second may have
+    delivered it, and that difference decides whether it may be sent again.
+    """
+    international = not (envelope_from + recipient).isascii()
+    if international and not smtp.has_extn("smtputf8"):
+        return "refused", "not supported by the server: SMTPUTF8 (a non-ASCII address)"
+    options = ["SMTPUTF8", "BODY=8BITMIME"] if international else []
+    try:
+        for code, answer, ok in (
+            (*smtp.mail(envelope_from, options), (250,)),
+            (*smtp.rcpt(recipient), (250, 251)),
+            (*smtp.docmd("data"), (354,)),
+        ):
+            if code not in ok:
+                return _refused(smtp, code, answer)
+    except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        return "lost", f"connection lost: {exc}"
+    try:
+        smtp.send(_data(message, international))
+        code, answer = smtp.getreply()
+    except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        return "uncertain", f"connection lost while the server was taking the message: {exc}"
+    if code == -1:
+        return "uncertain", _refusal((code, answer))
+    if code != 250:
+        return _refused(smtp, code, answer)
+    return "sent", None
+
+
+def _connection_lost(reason: str | None) -> str:
+    text = reason or "closed by the server"
+    return text if text.startswith("connection lost") else f"connection lost ({text})"
+
+
+def _refused(smtp: smtplib.SMTP, code: int, answer: bytes) -> tuple[str, str]:
+    """The server said no. 421 (or an unreadable answer) also means it closes the connection:
+    the message is ``lost`` for this run and so are the next ones; otherwise ``refused``."""
+    if code in (421, -1):
+        smtp.close()
+        return "lost", _refusal((code, answer))
+    with contextlib.suppress(smtplib.SMTPException, OSError):
+        smtp.rset()
+    return "refused", _refusal((code, answer))
+
+
+def _data(message: EmailMessage, international: bool) -> bytes:
+    """The message as DATA sends it: CRLF line ends, leading dots doubled, the final dot."""
+    with io.BytesIO() as buffer:
+        policy = email.policy.SMTPUTF8 if international else email.policy.SMTP
+        generator = email.generator.BytesGenerator(buffer, policy=policy)
+        generator.flatten(message, linesep="\r\n")
+        data = buffer.getvalue()
+    data = re.sub(rb"(?m)^\.", b"..", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return data + b".\r\n"
 
 
 def _refusal(answer: tuple[int, bytes | str] | None) -> str:

@@ -6,6 +6,16 @@ Design (see performance.md §B6 and reliability.md §1.15–1.16):
   open fails while a writer holds it. Every operation opens the file, does its work and closes
   it, retrying for a while when another veille process holds the lock, so a scheduled run and
   the web app can live side by side. A long run only holds the file while it commits a source.
+* **One thread at a time per file and process.** Two threads of one process opening or closing
+  the same file at once make DuckDB fail ("Unique file handle conflict"): a lock per file
+  makes every other thread of the process wait (bounded) while one has it open.
+* **Private files.** The database, its write-ahead log and its backups are created readable by
+  their owner only (0600): they hold the subscribers and the curators' password hashes. The key
+  that signs the web app's sessions is not in the database but in a file beside it, so a copy
+  of the database cannot forge a session.
+* **Recovery.** DuckDB 1.5 loses the entries that a write-ahead log replay adds to a secondary
+  index at the next checkpoint ("Failed to delete all rows from index" ever after): after a
+  replay (a crash, a full disk), the secondary indexes are rebuilt before anything else.
 * **One transaction per source.** A source's articles, its sightings and its new ETag /
   Last-Modified are committed together, so a crash can never save the validators without the
   articles (which would make the next run get a 304 and lose them for good).
@@ -17,11 +27,14 @@ Design (see performance.md §B6 and reliability.md §1.15–1.16):
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
 import secrets
 import signal
+import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
@@ -34,9 +47,14 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from veille import clock, health
-from veille.errors import DatabaseLockedError, RunInProgressError, StoreError
-from veille.files import atomic_copy, dated_name
+from veille import clock, health, i18n
+from veille.errors import (
+    DatabaseLockedError,
+    RunInProgressError,
+    SendInProgressError,
+    StoreError,
+)
+from veille.files import atomic_copy, dated_name, make_folder
 from veille.models import Article, Sighting
 
 # (version, name, statements). Append only: never edit a migration that has shipped.
@@ -256,6 +274,27 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         ALTER TABLE managed_sources ADD COLUMN options JSON;  -- tags, link_pattern, mapping...
         """,
     ),
+    (
+        11,
+        "sends are claimed before the message goes out; one send per week at a time; "
+        "sessions end with a per-user generation; the session key leaves the database; "
+        "secondary indexes rebuilt",
+        # After it, Store._migrate rebuilds the secondary indexes: DuckDB 1.5 could lose the
+        # entries that a write-ahead log replay put in them (see _rebuild_indexes), so a
+        # database that went through a crash or a full disk before may carry a damaged one.
+        """
+        ALTER TABLE sends ADD COLUMN state TEXT DEFAULT 'sent';   -- claimed | sent
+        ALTER TABLE sends ADD COLUMN run_id TEXT;                 -- the send that claimed it
+        CREATE TABLE send_locks (
+            week TEXT PRIMARY KEY,          -- the database refuses a second row for a week
+            run_id TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            started_at TIMESTAMP NOT NULL
+        );
+        ALTER TABLE users ADD COLUMN session_generation INTEGER DEFAULT 0;
+        DELETE FROM secrets WHERE name = 'session';
+        """,
+    ),
 )
 
 # Below this many words, the same text is not evidence of the same story ("Lire la suite",
@@ -340,44 +379,64 @@ class Store:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
         self._migrated = False
-        self._held: duckdb.DuckDBPyConnection | None = None
+        self._local = threading.local()  # .con: the connection this thread holds (held())
+        self._file_lock = _file_lock(self.path)
 
     # -- connections -------------------------------------------------------------------------
 
     @contextmanager
     def held(self) -> Iterator[None]:
         """Keep one connection open for a series of calls (each open and close of the file
-        costs a checkpoint: ~0.2 s on a 1 GB file). Other processes wait meanwhile, so hold
-        it only for a short, busy stretch such as :func:`veille.pipeline.deduplicate`."""
-        if self._held is not None:
+        costs a checkpoint: ~0.2 s on a 1 GB file). Other processes, and the other threads of
+        this one, wait meanwhile, so hold it only for a short, busy stretch such as
+        :func:`veille.pipeline.deduplicate`."""
+        if getattr(self._local, "con", None) is not None:
             yield
             return
         with self.connect() as con:
-            self._held = con
+            self._local.con = con
             try:
                 yield
             finally:
-                self._held = None
+                self._local.con = None
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Open the file (waiting while another process holds it), migrate once, close after."""
-        if self._held is not None:
+        """Open the file (waiting while another process or thread holds it), migrate once,
+        close after."""
+        held: duckdb.DuckDBPyConnection | None = getattr(self._local, "con", None)
+        if held is not None:
             try:
-                yield self._held
+                yield held
             except duckdb.Error as exc:
-                raise StoreError(_store_error_message(self.path, exc)) from exc
+                raise self._failure(exc) from exc
             return
-        con = self._open()
+        if not self._file_lock.acquire(timeout=self.lock_timeout):
+            raise DatabaseLockedError(
+                i18n.message("store.busy_here", path=self.path, seconds=f"{self.lock_timeout:.0f}")
+            )
         try:
-            if not self._migrated:
-                self._migrate(con)
-                self._migrated = True
-            yield con
-        except duckdb.Error as exc:
-            raise StoreError(_store_error_message(self.path, exc)) from exc
+            with _private_files():
+                con = self._open()
+                try:
+                    if not self._migrated:
+                        self._migrate(con)
+                        self._migrated = True
+                    yield con
+                except duckdb.Error as exc:
+                    raise self._failure(exc) from exc
+                finally:
+                    con.close()
         finally:
-            con.close()
+            self._file_lock.release()
+
+    def _failure(self, exc: duckdb.Error) -> StoreError:
+        """The StoreError for a failed statement. A damaged index (DuckDB says FATAL and gives
+        up on the database) is rebuilt at the next opening of the file in this process."""
+        if INDEX_DAMAGE_MARKER in str(exc):
+            _REBUILD_INDEXES.add(_key(self.path))
+            return StoreError(i18n.message("store.index_damaged", path=self.path))
+        return StoreError(_store_error_message(self.path, exc))
 
     def _open(self) -> duckdb.DuckDBPyConnection:
         if self.path.parent and not self.path.parent.exists():
@@ -390,7 +449,7 @@ class Store:
         wal_moved = False
         while True:
             try:
-                return duckdb.connect(str(self.path))
+                con = duckdb.connect(str(self.path))
             except duckdb.IOException as exc:
                 message = str(exc)
                 if "replaying WAL" in message and not wal_moved:
@@ -428,6 +487,25 @@ class Store:
                     f"database {self.path} cannot be opened: {_first_line(exc)}. "
                     "Hint: is it a DuckDB file written by veille? Restore a backup if damaged."
                 ) from exc
+            else:
+                break
+        try:
+            _keep_private(self.path)
+            # This process is the only one with the file open (DuckDB's lock) and no other
+            # thread of it has it (our lock): a non-empty log now is one DuckDB just replayed.
+            key = _key(self.path)
+            if _wal_path(self.path).exists() and _wal_path(self.path).stat().st_size > 0:
+                _REBUILD_INDEXES.add(key)
+            if key in _REBUILD_INDEXES:
+                _rebuild_indexes(con)
+                _REBUILD_INDEXES.discard(key)
+        except duckdb.Error as exc:
+            con.close()
+            raise StoreError(_store_error_message(self.path, exc)) from exc
+        except BaseException:
+            con.close()
+            raise
+        return con
 
     def _migrate(self, con: duckdb.DuckDBPyConnection) -> None:
         con.execute(
@@ -444,6 +522,8 @@ class Store:
                     "INSERT INTO schema_migrations VALUES (?, ?, ?)",
                     [version, name, utc_naive(clock.now())],
                 )
+            if version == REBUILD_INDEXES_AT and done:
+                _rebuild_indexes(con)  # an existing database: see migration 11
 
     def schema_version(self) -> int:
         with self.connect() as con:
@@ -908,15 +988,16 @@ class Store:
 
     def backup(self, folder: Path, *, keep: int = 14) -> Path:
         """A dated copy of the database in ``folder`` (checkpointed, taken while holding the
-        file, so no run writes meanwhile); only the ``keep`` newest copies are kept."""
-        folder.mkdir(parents=True, exist_ok=True)
+        file, so no run writes meanwhile; readable by its owner only); only the ``keep``
+        newest copies are kept."""
+        make_folder(folder, 0o700)
         target = dated_name(
             folder, self.path.stem, clock.now(), self.path.suffix, "%Y%m%dT%H%M%S.%fZ"
         )
         with self.connect() as con:
             con.execute("CHECKPOINT")
             try:
-                atomic_copy(self.path, target)
+                atomic_copy(self.path, target, mode=0o600)
             except OSError as exc:
                 raise StoreError(
                     f"cannot write the backup {target}: {exc.strerror or exc}. "
@@ -1304,31 +1385,44 @@ class Store:
 
     def add_subscribers(self, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
         """Add or update subscribers (email, name, tags, lang) in one transaction; a
-        subscriber who had unsubscribed is subscribed again. Returns added/updated counts."""
-        now = utc_naive(clock.now())
-        added = updated = 0
+        subscriber who had unsubscribed is subscribed again. Returns added/updated counts.
+
+        The rows go in as one Arrow table and three statements, whatever their number
+        (100,000 rows one by one held the file for minutes)."""
+        unique = {row["email"]: row for row in rows}  # the last row of an address wins
+        table = pa.table(
+            {
+                "email": pa.array(list(unique), pa.string()),
+                "name": pa.array([r.get("name") for r in unique.values()], pa.string()),
+                "tags": pa.array(
+                    [list(r.get("tags") or []) or None for r in unique.values()],
+                    pa.list_(pa.string()),
+                ),
+                "lang": pa.array([r.get("lang") for r in unique.values()], pa.string()),
+            }
+        )
         with self.connect() as con, _transaction(con):
-            for row in rows:
-                exists = con.execute(
-                    "SELECT 1 FROM subscribers WHERE email = ?", [row["email"]]
+            con.register("incoming", table)
+            try:
+                row = con.execute(
+                    "SELECT count(*) FROM subscribers s JOIN incoming i ON i.email = s.email"
                 ).fetchone()
-                if exists:
-                    con.execute("DELETE FROM subscribers WHERE email = ?", [row["email"]])
-                    updated += 1
-                else:
-                    added += 1
+                updated = int(row[0]) if row else 0
+                con.execute("DELETE FROM subscribers WHERE email IN (SELECT email FROM incoming)")
                 con.execute(
                     "INSERT INTO subscribers (email, name, tags, lang, added_at) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [
-                        row["email"],
-                        row.get("name"),
-                        row.get("tags") or None,
-                        row.get("lang"),
-                        now,
-                    ],
+                    "SELECT email, name, tags, lang, ? FROM incoming",
+                    [utc_naive(clock.now())],
                 )
-        return {"added": added, "updated": updated}
+            finally:
+                con.unregister("incoming")
+        return {"added": len(unique) - updated, "updated": updated}
+
+    def count_subscribers(self, *, active_only: bool = True) -> int:
+        where = "WHERE unsubscribed_at IS NULL" if active_only else ""
+        with self.connect() as con:
+            row = con.execute(f"SELECT count(*) FROM subscribers {where}").fetchone()
+        return int(row[0]) if row else 0
 
     def remove_subscriber(self, email: str) -> bool:
         with self.connect() as con:
@@ -1347,10 +1441,24 @@ class Store:
             ).fetchall()
         return bool(rows)
 
-    def subscribers(self, *, active_only: bool = True) -> list[dict[str, Any]]:
-        where = "WHERE unsubscribed_at IS NULL" if active_only else ""
+    def subscribers(
+        self, *, active_only: bool = True, search: str | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Subscribers by address; ``search``: only addresses or names containing it."""
+        where = ["TRUE"]
+        params: dict[str, Any] = {"limit": limit}
+        if active_only:
+            where.append("unsubscribed_at IS NULL")
+        if search:
+            where.append("(contains(lower(email), $q) OR contains(lower(coalesce(name, '')), $q))")
+            params["q"] = search.lower()
         with self.connect() as con:
-            rows = _all(con, f"SELECT * FROM subscribers {where} ORDER BY email", [])
+            rows = _all(
+                con,
+                f"SELECT * FROM subscribers WHERE {' AND '.join(where)} "
+                "ORDER BY email LIMIT $limit",
+                params,
+            )
         for row in rows:
             row["tags"] = list(row["tags"] or [])
             row["active"] = row["unsubscribed_at"] is None
@@ -1358,20 +1466,97 @@ class Store:
             row["unsubscribed_at"] = _iso(row["unsubscribed_at"])
         return rows
 
-    def was_sent(self, week: str, email: str) -> bool:
-        with self.connect() as con:
-            row = con.execute(
-                "SELECT 1 FROM sends WHERE week = ? AND email = ?", [week, email]
-            ).fetchone()
-        return row is not None
+    # A week's letter goes to each subscriber at most once. One send per week at a time
+    # (send_locks: the primary key refuses a second holder); before a message goes out its
+    # (week, email) row is written as 'claimed' (the primary key refuses a second claim), and
+    # it becomes 'sent' once the server accepted it. A claim left by a send that died is
+    # "uncertain": the message may or may not have gone, so it is not sent again unless a
+    # curator asks (forget_uncertain).
 
-    def mark_sent(self, week: str, email: str) -> None:
-        """Record one delivery at once (its own transaction): a crash later never resends it."""
+    def lock_send(self, week: str, run_id: str, *, stale_after: timedelta = STALE_RUN) -> None:
+        """Take the week's send lock for ``run_id``; SendInProgressError while a live one
+        holds it (a lock left by a dead process, or older than ``stale_after``, is taken over)."""
+        now = clock.now()
+        with self.connect() as con, _transaction(con):
+            row = con.execute(
+                "SELECT pid, started_at FROM send_locks WHERE week = ?", [week]
+            ).fetchone()
+            if row is not None:
+                pid, started = row
+                started_at = utc_aware(started) or now
+                if _process_alive(pid) and now - started_at < stale_after:
+                    raise SendInProgressError(
+                        i18n.message(
+                            "send.in_progress", week=week, pid=pid, since=f"{started_at:%H:%M}"
+                        )
+                    )
+                con.execute("DELETE FROM send_locks WHERE week = ?", [week])
+            try:
+                con.execute(
+                    "INSERT INTO send_locks VALUES (?, ?, ?, ?)",
+                    [week, run_id, os.getpid(), utc_naive(now)],
+                )
+            except duckdb.ConstraintException:  # another connection got there first
+                raise SendInProgressError(
+                    i18n.message("send.in_progress", week=week, pid="?", since=f"{now:%H:%M}")
+                ) from None
+
+    def unlock_send(self, week: str, run_id: str) -> None:
+        with self.connect() as con:
+            con.execute("DELETE FROM send_locks WHERE week = ? AND run_id = ?", [week, run_id])
+
+    def claim_send(self, week: str, email: str, run_id: str) -> str | None:
+        """Claim the message of ``week`` to ``email`` for this send, in its own transaction.
+        None: claimed, send it; ``"sent"``: already delivered; ``"uncertain"``: a send that
+        died had claimed it (it may have gone)."""
+        with self.connect() as con, _transaction(con):
+            row = con.execute(
+                "SELECT state, run_id FROM sends WHERE week = ? AND email = ?", [week, email]
+            ).fetchone()
+            if row is not None:
+                return "sent" if row[0] == "sent" else "uncertain"
+            con.execute(
+                "INSERT INTO sends (week, email, sent_at, state, run_id) "
+                "VALUES (?, ?, ?, 'claimed', ?)",
+                [week, email, utc_naive(clock.now()), run_id],
+            )
+        return None
+
+    def confirm_send(self, week: str, email: str, run_id: str) -> None:
+        """The server accepted the message: record it as sent (its own transaction)."""
         with self.connect() as con:
             con.execute(
-                "INSERT OR IGNORE INTO sends VALUES (?, ?, ?)",
-                [week, email, utc_naive(clock.now())],
+                "UPDATE sends SET state = 'sent', sent_at = ? "
+                "WHERE week = ? AND email = ? AND run_id = ?",
+                [utc_naive(clock.now()), week, email, run_id],
             )
+
+    def release_send(self, week: str, email: str, run_id: str) -> None:
+        """The message surely did not go (refused, or never handed over): the next send
+        tries again."""
+        with self.connect() as con:
+            con.execute(
+                "DELETE FROM sends WHERE week = ? AND email = ? AND run_id = ? "
+                "AND state = 'claimed'",
+                [week, email, run_id],
+            )
+
+    def forget_uncertain(self, week: str, run_id: str) -> list[str]:
+        """Drop the claims of sends that died (while holding the week's lock as ``run_id``),
+        so that those subscribers are sent the letter again. Returns their addresses."""
+        with self.connect() as con:
+            rows = con.execute(
+                "DELETE FROM sends WHERE week = ? AND state = 'claimed' AND run_id IS DISTINCT "
+                "FROM ? RETURNING email",
+                [week, run_id],
+            ).fetchall()
+        return sorted(r[0] for r in rows)
+
+    def sends(self, week: str) -> dict[str, str]:
+        """Per address: ``sent`` or ``claimed`` for the letter of ``week``."""
+        with self.connect() as con:
+            rows = con.execute("SELECT email, state FROM sends WHERE week = ?", [week]).fetchall()
+        return {r[0]: r[1] for r in rows}
 
     def secret(self, name: str) -> str:
         """A random secret kept in the database, made on first use (e.g. unsubscribe links)."""
@@ -1386,13 +1571,16 @@ class Store:
     # -- users -------------------------------------------------------------------------------
 
     def set_user(self, name: str, password_hash: str) -> bool:
-        """Create a user or change their password; True when the user is new."""
+        """Create a user or change their password (which ends their open sessions); True
+        when the user is new."""
         now = utc_naive(clock.now())
         with self.connect() as con:
             existed = con.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone()
             if existed:
                 con.execute(
-                    "UPDATE users SET password_hash = ? WHERE name = ?", [password_hash, name]
+                    "UPDATE users SET password_hash = ?, "
+                    "session_generation = coalesce(session_generation, 0) + 1 WHERE name = ?",
+                    [password_hash, name],
                 )
             else:
                 con.execute(
@@ -1405,6 +1593,58 @@ class Store:
         with self.connect() as con:
             row = con.execute("SELECT password_hash FROM users WHERE name = ?", [name]).fetchone()
         return str(row[0]) if row else None
+
+    def session_generation(self, name: str) -> int | None:
+        """The generation of ``name``'s sessions (a session made under another one has ended),
+        or None when there is no such user."""
+        with self.connect() as con:
+            row = con.execute(
+                "SELECT coalesce(session_generation, 0) FROM users WHERE name = ?", [name]
+            ).fetchone()
+        return int(row[0]) if row else None
+
+    def end_sessions(self, name: str) -> None:
+        """End every open session of ``name`` (logging out ends them all)."""
+        with self.connect() as con:
+            con.execute(
+                "UPDATE users SET session_generation = coalesce(session_generation, 0) + 1 "
+                "WHERE name = ?",
+                [name],
+            )
+
+    def session_key(self) -> str:
+        """The key that signs the web app's session cookies.
+
+        Kept in a file beside the database (``.<name>-session.key``, 0600), made on first use,
+        never in the database: a copy or a backup of the database cannot forge a session.
+        """
+        path = self.path.parent / f".{self.path.stem}-session.key"
+        try:
+            try:
+                key = path.read_text(encoding="ascii").strip()
+            except FileNotFoundError:
+                key = self._new_session_key(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StoreError(i18n.message("store.session_key", path=path, reason=exc)) from None
+        if len(key) < 32:
+            raise StoreError(i18n.message("store.session_key", path=path, reason=len(key)))
+        return key
+
+    @staticmethod
+    def _new_session_key(path: Path) -> str:
+        """Write a new key atomically (a temporary file, then a hard link that fails if another
+        process made the key meanwhile: then that one is used)."""
+        fd, name = tempfile.mkstemp(prefix=".session-key.", dir=path.parent)  # mode 0600
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_hex(32) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(name, path)
+        finally:
+            Path(name).unlink()
+        return path.read_text(encoding="ascii").strip()
 
     def user_logged_in(self, name: str) -> None:
         with self.connect() as con:
@@ -1848,6 +2088,122 @@ def _process_alive(pid: int | None) -> bool:
     except PermissionError:  # exists, owned by someone else
         return True
     return True
+
+
+# --- one thread per file, private files, index rebuilds ---------------------------------------
+
+_FILE_LOCKS: dict[str, threading.RLock] = {}
+_FILE_LOCKS_GUARD = threading.Lock()
+# The secondary indexes of the schema (migrations 1 and 2), made again if a crash lost one.
+SECONDARY_INDEXES = (
+    ("articles", "CREATE INDEX IF NOT EXISTS articles_content_hash ON articles (content_hash)"),
+    ("entries", "CREATE INDEX IF NOT EXISTS entries_article ON entries (article_id)"),
+)
+REBUILD_INDEXES_AT = 11  # the migration after which an existing database's indexes are rebuilt
+# Files whose secondary indexes must be rebuilt at their next opening in this process.
+_REBUILD_INDEXES: set[str] = set()
+INDEX_DAMAGE_MARKER = "Failed to delete all rows from index"
+
+
+def _key(path: Path) -> str:
+    return os.path.realpath(path)
+
+
+def _file_lock(path: Path) -> threading.RLock:
+    """The lock of one database file in this process (shared by every Store of that file)."""
+    with _FILE_LOCKS_GUARD:
+        return _FILE_LOCKS.setdefault(_key(path), threading.RLock())
+
+
+@atexit.register
+def _wait_for_other_threads() -> None:
+    """At exit, wait (bounded) until no other thread has a database open, and keep it so.
+
+    A pass that fails (a full disk) ends while its store thread, a daemon, may still be
+    committing: DuckDB torn down under it at interpreter exit aborts the process ("terminate
+    called without an active exception", exit code 134) after the error line was printed.
+    """
+    deadline = time.monotonic() + EXIT_WAIT
+    with _FILE_LOCKS_GUARD:
+        locks = list(_FILE_LOCKS.values())
+    for lock in locks:
+        lock.acquire(timeout=max(deadline - time.monotonic(), 0))
+
+
+EXIT_WAIT = 30.0
+
+
+def _wal_path(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+_UMASK_GUARD = threading.Lock()
+_umask_users = 0
+_umask_saved = 0o022
+
+
+@contextmanager
+def _private_files() -> Iterator[None]:
+    """While a database is open, every file this process creates is private (umask 077).
+
+    DuckDB creates the database, its write-ahead log (again after each checkpoint) and its
+    spill folder with the process's umask, and offers no setting for their mode: the umask is
+    the only way to have them born 0600. It is process-wide, so it is counted across threads
+    and put back when the last connection closes; files meant to be public are given their
+    mode explicitly (veille.files).
+    """
+    global _umask_users, _umask_saved
+    with _UMASK_GUARD:
+        if _umask_users == 0:
+            _umask_saved = os.umask(0o077)
+        _umask_users += 1
+    try:
+        yield
+    finally:
+        with _UMASK_GUARD:
+            _umask_users -= 1
+            if _umask_users == 0:
+                os.umask(_umask_saved)
+
+
+def _keep_private(path: Path) -> None:
+    """Take away the other users' access to a database made before files were born private
+    (the group's is left: an administrator may share the file with the web app's user)."""
+    for file in (path, _wal_path(path)):
+        try:
+            mode = file.stat().st_mode & 0o777
+            if mode & 0o007:
+                file.chmod(mode & 0o770)
+        except (FileNotFoundError, PermissionError):
+            continue
+
+
+def _rebuild_indexes(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop and create again every secondary index of the database, in one transaction.
+
+    After a write-ahead log replay, DuckDB 1.5.5 keeps the replayed index entries aside until
+    the index is first used, and a checkpoint before that writes the index without them: the
+    next update of those rows fails with "FATAL Error: Failed to delete all rows from index"
+    (reproduced with a table, an index, a SIGKILL after a commit, then open, close, open,
+    update). Building the index again from the table makes it whole. Primary keys are not
+    affected (their entries are checked at replay).
+
+    Each statement commits on its own: right after a replay, DuckDB 1.5.5 aborts the whole
+    process (C++ "pure virtual method called") when DROP and CREATE INDEX commit together in
+    one transaction. A crash between the two leaves the log non-empty, so the next opening
+    comes here again and makes the missing index from :data:`SECONDARY_INDEXES`.
+    """
+    indexes = con.execute(
+        "SELECT index_name, sql FROM duckdb_indexes() "
+        "WHERE database_name = current_database() AND sql IS NOT NULL"
+    ).fetchall()
+    for name, sql in indexes:
+        con.execute(f'DROP INDEX "{name}"')
+        con.execute(sql)
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    for table, sql in SECONDARY_INDEXES:
+        if table in tables:
+            con.execute(sql)
 
 
 def crash_point(name: str) -> None:

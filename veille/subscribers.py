@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from email.headerregistry import Address
 from email.utils import parseaddr
 from pathlib import Path
@@ -59,6 +59,17 @@ def read_csv(path: Path, tag_ids: Sequence[str]) -> list[dict[str, Any]]:
         raise ConfigError(
             i18n.message("subscriber.unreadable", path=path, reason=exc.strerror or exc)
         ) from None
+    return parse_csv(raw, str(path), tag_ids)
+
+
+def parse_csv(
+    raw: bytes,
+    path: str,
+    tag_ids: Sequence[str],
+    progress: Callable[[int, int | None], None] | None = None,
+) -> list[dict[str, Any]]:
+    """:func:`read_csv` on the bytes of a file named ``path`` (an upload); ``progress(line,
+    lines)`` every thousand lines."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -83,8 +94,11 @@ def read_csv(path: Path, tag_ids: Sequence[str]) -> list[dict[str, Any]]:
         )
     reader.fieldnames = header
     rows: dict[str, dict[str, Any]] = {}
+    lines = text.count("\n") + 1
     for record in reader:
         line = reader.line_num
+        if progress is not None and line % 1000 == 0:
+            progress(line, lines)
         if not any((v or "").strip() for v in record.values() if isinstance(v, str)):
             continue  # blank line
         try:

@@ -13,22 +13,36 @@ place, and every form also works without JavaScript. Security:
   e-mail preview, whose styles are inline by nature, is served on its own route, sandboxed;
 - feed text is escaped by Jinja2 autoescape everywhere.
 
-DuckDB lets one process write at a time: the app opens the file only for the length of a request
-(the :class:`~veille.store.Store` waits, with a bounded timeout, while a run holds it), so a
-scheduled ``veille run`` and the app can work at the same time.
+- every request body is bounded before it is read (a declared length or a chunked stream):
+  64 KiB for forms, 16 MiB for the two uploads (:class:`BodyLimit`);
+- a session belongs to its user's current generation: logging out, or a new password, ends
+  every session of that user, copies of the cookie included;
+- failed logins are counted per account and per client address, as separate keys.
+
+One database thread, as datasette has one writer: every route's work (plain functions, see
+``guarded``) runs on it, one at a time, so the app never opens the file from two threads (which
+DuckDB refuses) and the event loop keeps taking requests while a route waits. DuckDB lets one
+process write at a time: the app opens the file only for the length of a request (the
+:class:`~veille.store.Store` waits, with a bounded timeout, while a run holds it), so a
+scheduled ``veille run`` and the app can work at the same time. Long work — sending the
+letter, importing subscribers or OPML, adding a source — runs as a background job
+(:mod:`veille.jobs`) with a progress page, and takes the file only for its short writes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-import tempfile
+import re
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
+from html import escape as html_escape
 from importlib import resources
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
+from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit
 
 import jinja2
 from starlette.applications import Starlette
@@ -36,7 +50,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -45,11 +59,12 @@ from veille import clock, i18n, triage
 from veille import digest as digests
 from veille.config import Config, env_secret
 from veille.errors import ConfigError, VeilleError
+from veille.jobs import Jobs, Progress, Work
 from veille.mail import verify_unsubscribe_token
 from veille.render import render_email_html, safe_url, week_url
 from veille.search import fts_query
 from veille.store import Store
-from veille.weeks import parse_week
+from veille.weeks import adjacent_weeks, parse_day, parse_week
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +80,16 @@ PREVIEW_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
     "frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox"
 )
-MAX_UPLOAD = 5 * 1024 * 1024
+# An answer shown in the preview's frame that is not the e-mail (an error, the login page):
+# the app's own rules, but the preview page may frame it, so the curator sees what went wrong.
+FRAMED_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+MAX_UPLOAD = 16 * 1024 * 1024  # an OPML file, a CSV of subscribers (100,000 lines: ~6 MB)
+MAX_FORM = 64 * 1024  # every other request body: forms of a few fields
+MAX_QUERY = 200  # characters of a search
+MAX_URL = 2000
+SHOWN_SUBSCRIBERS = 500  # the subscribers page lists this many; a search finds the others
 SESSION_DAYS = 7
+T = TypeVar("T")
 
 STRINGS: dict[str, dict[str, str]] = {
     "fr": {
@@ -174,6 +197,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "triage_done": "Merci : réponse enregistrée.",
         "triage_section": "Section",
         "triage_unsure": "sûr à {pct} %",
+        "progress": "Avancement",
+        "job_running": "En cours…",
+        "job_done": "Terminé.",
+        "job_failed": "Échec.",
+        "job_send": "Envoi de la lettre {week}",
+        "job_import_csv": "Import des abonnés ({name})",
+        "job_import_opml": "Import OPML ({name})",
+        "job_add_source": "Ajout de la source {url}",
+        "job_already": "Cette tâche est déjà en cours : voici son avancement.",
+        "back": "Revenir",
+        "subscribers_shown": "{shown} abonné(s) affiché(s) sur {total} : cherchez une adresse "
+        "ou un nom pour voir les autres.",
+        "search_subscribers": "Chercher une adresse ou un nom",
+        "unsub_title": "Désinscription",
     },
     "en": {
         "app": "Veille",
@@ -278,10 +315,25 @@ STRINGS: dict[str, dict[str, str]] = {
         "triage_done": "Thank you: answer stored.",
         "triage_section": "Section",
         "triage_unsure": "{pct} % sure",
+        "progress": "Progress",
+        "job_running": "Running…",
+        "job_done": "Done.",
+        "job_failed": "Failed.",
+        "job_send": "Sending the letter of {week}",
+        "job_import_csv": "Importing subscribers ({name})",
+        "job_import_opml": "OPML import ({name})",
+        "job_add_source": "Adding the source {url}",
+        "job_already": "This job is running already: here is how far it got.",
+        "back": "Back",
+        "subscribers_shown": "{shown} of {total} subscriber(s) shown: search an address or a "
+        "name to see the others.",
+        "search_subscribers": "Search an address or a name",
+        "unsub_title": "Unsubscribe",
     },
 }
 
 Handler = Callable[[Request], Awaitable[Response]]
+Page = Callable[[Request], Response]  # a route's work: runs on the app's database thread
 
 
 class SecurityHeaders:
@@ -314,12 +366,83 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class _BodyTooLarge(Exception):
+    """Raised from ``receive`` once a request body passes its limit."""
+
+
+class BodyLimit:
+    """Every request body is bounded before it is read, with a length or chunked.
+
+    A declared ``Content-Length`` over the limit is refused before a byte is read; a chunked
+    body is counted as it arrives and refused the moment it passes the limit. The refusal is a
+    413 page that closes the connection, so the client stops sending (otherwise the server
+    would go on reading and dropping the rest). ``limits``: larger limits for some paths
+    (the uploads); ``default`` for the others.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, default: int, limits: dict[str, int], page: Callable[[int], bytes]
+    ) -> None:
+        self.app = app
+        self.default = default
+        self.limits = limits
+        self.page = page
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limits.get(scope["path"], self.default)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._refuse(send, limit)
+            return
+        received = 0
+        started = False
+
+        async def bounded() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _BodyTooLarge
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, bounded, watched)
+        except _BodyTooLarge:
+            if not started:
+                await self._refuse(send, limit)
+
+    async def _refuse(self, send: Send, limit: int) -> None:
+        body = self.page(limit)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"text/html; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
 def session_secret(store: Store) -> str:
-    """The key that signs session cookies: VEILLE_SESSION_SECRET(_FILE), else one kept in the
-    database (made on first use). Set it to share sessions between instances or to rotate it."""
+    """The key that signs session cookies: VEILLE_SESSION_SECRET(_FILE), else the key file
+    beside the database (made on first use; see :meth:`Store.session_key`). Set it to share
+    sessions between instances or to rotate it."""
     secret = env_secret("VEILLE_SESSION_SECRET")
     if secret is None:
-        return store.secret("session")
+        return store.session_key()
     if len(secret) < 32:
         raise ConfigError(i18n.message("web.session_secret_short", count=len(secret)))
     return secret
@@ -344,6 +467,11 @@ def create_app(
     ]
     tag_labels = dict(tags) | {digests.OTHER_SECTION: "Autres" if lang == "fr" else "Other"}
     limiter = throttle or LoginThrottle()
+    jobs = Jobs()
+    # The database thread: every route's work runs here, one at a time (datasette's single
+    # writer), so the app never has the file open from two threads and the event loop stays
+    # free to take requests while a route waits for the file.
+    database = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-db")
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("veille", "templates/ui"),
         autoescape=True,
@@ -355,12 +483,17 @@ def create_app(
     # for a checked http(s) URL, whatever the store holds (defence in depth, like the digest).
     env.filters["safe_url"] = safe_url
 
+    async def on_database(work: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(database, functools.partial(work, *args))
+
     def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         session = request.session
         flash = session.pop("flash", None)
         if isinstance(flash, str):  # a cookie from before flashes had a kind
             flash = {"kind": "ok", "text": flash}
         context.setdefault("week", None)
+        context.setdefault("refresh", None)
         html = env.get_template(template).render(
             t=t,
             lang=lang,
@@ -374,6 +507,15 @@ def create_app(
         )
         return HTMLResponse(html, status_code=status)
 
+    def too_large(limit: int) -> bytes:
+        with i18n.language(lang):
+            message = i18n.message("web.too_large", size=_size(limit))
+        return (
+            f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+            f'<title>413</title><link rel="stylesheet" href="/static/ui.css"></head><body><main>'
+            f'<p class="error" role="alert">{html_escape(message)}</p></main></body></html>'
+        ).encode()
+
     def back(
         request: Request, url: str, message: str | None = None, *, error: bool = False
     ) -> RedirectResponse:
@@ -386,100 +528,113 @@ def create_app(
         """An error page in the app's language, styled as an error (htmx swaps it in too)."""
         return page(request, "error.html", status=status, message=message)
 
-    def guarded(handler: Handler, *, public: bool = False) -> Handler:
-        """Session required (unless public); CSRF token required on every POST."""
+    def guarded(handler: Page, *, public: bool = False, framed: bool = False) -> Handler:
+        """Session required (unless public); CSRF token required on every POST.
+
+        ``handler`` is plain (not async) and runs on the database thread with the request
+        (a POST's form in ``request.state.form``): a new route is a function and a line in
+        ``routes``. A POST's body is read on the event loop, and only once the session is
+        known to be valid. ``framed``: the route is shown in the preview's frame, so its
+        other answers (an error page) may be framed by the app's own pages.
+        """
 
         async def wrapped(request: Request) -> Response:
             i18n.use(lang)
-            if "csrf" not in request.session:
-                request.session["csrf"] = new_csrf_token()
-            if not public and not _logged_in(request):
-                if request.method != "GET":
-                    return failure(request, 401, t["login_required"])
-                target = quote(
-                    request.url.path + (f"?{request.url.query}" if request.url.query else "")
-                )
-                return RedirectResponse(f"/login?next={target}", status_code=303)
+            form = None
             if request.method == "POST":
+                if not public and not await on_database(_logged_in, request):
+                    return failure(request, 401, t["login_required"])
                 form = await _form(request)
-                given = form.get("csrf") or request.headers.get("x-csrf-token")
-                if not csrf_ok(
-                    request.session.get("csrf"), given if isinstance(given, str) else None
-                ):
-                    return failure(request, 403, t["csrf"])
-                request.state.form = form
-            try:
-                return await handler(request)
-            except VeilleError as exc:
-                if request.method == "POST":
-                    return back(request, _referer(request), str(exc), error=True)
-                return failure(request, 400, str(exc))
-            except Exception:
-                logger.exception("unexpected error on %s %s", request.method, request.url.path)
-                return failure(request, 500, t["unexpected"])
+            answer = await on_database(_serve, handler, request, form, public)
+            if framed and "content-security-policy" not in answer.headers:
+                answer.headers["content-security-policy"] = FRAMED_CSP
+                answer.headers["x-frame-options"] = "SAMEORIGIN"
+            return answer
 
         return wrapped
 
+    def _serve(handler: Page, request: Request, form: FormData | None, public: bool) -> Response:
+        i18n.use(lang)  # this thread's own context
+        if "csrf" not in request.session:
+            request.session["csrf"] = new_csrf_token()
+        if not public and form is None and not _logged_in(request):
+            target = quote(
+                request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            )
+            return RedirectResponse(f"/login?next={target}", status_code=303)
+        if form is not None:
+            given = form.get("csrf") or request.headers.get("x-csrf-token")
+            if not csrf_ok(request.session.get("csrf"), given if isinstance(given, str) else None):
+                return failure(request, 403, t["csrf"])
+            request.state.form = form
+        try:
+            return handler(request)
+        except VeilleError as exc:
+            if request.method == "POST":
+                return back(request, _referer(request), str(exc), error=True)
+            return failure(request, 400, str(exc))
+        except Exception:
+            logger.exception("unexpected error on %s %s", request.method, request.url.path)
+            return failure(request, 500, t["unexpected"])
+
     def _logged_in(request: Request) -> bool:
-        user = request.session.get("user")
-        expires = request.session.get("expires", 0)
-        if not user or expires < clock.now().timestamp():
+        """A session of a user who still exists, not expired, of the user's current generation
+        (logging out and changing the password start a new one: older cookies stop working)."""
+        session = request.session
+        user = session.get("user")
+        expires = session.get("expires", 0)
+        if not isinstance(user, str) or not isinstance(expires, int | float):
             return False
-        return store.password_hash(user) is not None  # a removed account is logged out
+        if expires < clock.now().timestamp():
+            return False
+        generation = store.session_generation(user)
+        return generation is not None and session.get("generation") == generation
 
     # -- login ---------------------------------------------------------------------------------
 
-    async def login(request: Request) -> Response:
+    def login(request: Request) -> Response:
         no_user = not store.users()
         if request.method == "GET":
             return page(
-                request,
-                "login.html",
-                no_user=no_user,
-                error=None,
-                next=request.query_params.get("next", "/"),
+                request, "login.html", no_user=no_user, error=None, next=_next(request, None)
             )
         form = request.state.form
-        name = str(form.get("user", "")).strip().lower()
-        password = str(form.get("password", ""))
-        target = str(form.get("next", "/"))
-        if not target.startswith("/") or target.startswith("//"):
-            target = "/"
+        name = _text(form, "user", 64).strip().lower()
+        password = _text(form, "password", 1024)
+        target = _next(request, form)
         client = request.client.host if request.client else "?"
-        if not limiter.allowed(name) or not limiter.allowed(client):
+        # Two keys, never mixed: an account can be named like an address ("127.0.0.1").
+        account, address = f"user:{name}", f"address:{client}"
+        if not limiter.allowed(account) or not limiter.allowed(address):
             return page(
-                request,
-                "login.html",
-                status=429,
-                no_user=no_user,
-                error=t["throttled"],
+                request, "login.html", status=429, no_user=no_user, error=t["throttled"],
                 next=target,
-            )
+            )  # fmt: skip
         stored = store.password_hash(name) if name else None
         # An unknown name costs the same argon2 work as a wrong password: the answer time
         # does not tell which accounts exist.
         if not verify_password(stored or _DUMMY_HASH, password) or stored is None:
-            limiter.failed(name)
-            limiter.failed(client)
+            limiter.failed(account)
+            limiter.failed(address)
             return page(
-                request,
-                "login.html",
-                status=401,
-                no_user=no_user,
-                error=t["bad_login"],
+                request, "login.html", status=401, no_user=no_user, error=t["bad_login"],
                 next=target,
-            )
-        limiter.succeeded(name)
+            )  # fmt: skip
+        limiter.succeeded(account)
         request.session.clear()  # a new session: no fixation
         request.session.update(
             user=name,
             csrf=new_csrf_token(),
             expires=(clock.now() + timedelta(days=SESSION_DAYS)).timestamp(),
+            generation=store.session_generation(name),
         )
         store.user_logged_in(name)
         return RedirectResponse(target, status_code=303)
 
-    async def logout(request: Request) -> Response:
+    def logout(request: Request) -> Response:
+        user = request.session.get("user")
+        if isinstance(user, str):
+            store.end_sessions(user)  # a copy of the cookie stops working too
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 
@@ -492,20 +647,16 @@ def create_app(
             return str(week)
         return digests.week_of(clock.now(), config.settings.timezone)
 
-    async def home(request: Request) -> Response:
+    def home(request: Request) -> Response:
         return RedirectResponse("/semaine", status_code=303)
 
-    async def week_page(request: Request) -> Response:
+    def week_page(request: Request) -> Response:
         week = current_week(request)
         try:
             view: digests.Draft | None = digests.load(config, store, week)
         except digests.DigestError:
             view = None
-        whys = _whys(store, view)
-        year, number = parse_week(week)
-        monday = date.fromisocalendar(year, number, 1)
-        prev_week = (monday - timedelta(days=7)).strftime("%G-W%V")
-        next_week = (monday + timedelta(days=7)).strftime("%G-W%V")
+        prev_week, next_week = adjacent_weeks(week)
         sections = []
         if view is not None:
             for tag_id in [*config.tag_ids(), digests.OTHER_SECTION]:
@@ -518,13 +669,13 @@ def create_app(
             week=week,
             view=view,
             sections=sections,
-            whys=whys,
+            whys=_whys(store, view),
             prev_week=prev_week,
             next_week=next_week,
             top=view.top.article_id if view and view.top else None,
         )
 
-    async def draft(request: Request) -> Response:
+    def draft(request: Request) -> Response:
         week = current_week(request)
         view = digests.draft(config, store, week)
         done = t["drafted"].format(kept=len(view.included), total=len(view.items))
@@ -532,9 +683,9 @@ def create_app(
             return back(request, f"/apercu/{week}", done)
         return back(request, f"/semaine?week={week}", done)
 
-    async def item_action(request: Request) -> Response:
+    def item_action(request: Request) -> Response:
         week = current_week(request)
-        aid = request.path_params["article_id"]
+        aid = _article_id(request.path_params["article_id"])
         action = request.path_params["action"]
         form = request.state.form
         if action == "keep":
@@ -544,25 +695,27 @@ def create_app(
         elif action == "top":
             digests.set_top(store, week, aid)
         elif action == "move":
-            section = str(form.get("section") or "") or None
-            raw = str(form.get("position") or "").strip()
-            position = int(raw) - 1 if raw.isdigit() and int(raw) > 0 else None
+            section = _choice(form, "section", [*config.tag_ids(), digests.OTHER_SECTION])
+            position = _position(form)
             if section is None and position is None:
                 raise digests.DigestError(i18n.message("web.move_needs_target"))
             digests.move(config, store, week, aid, section=section, position=position)
         elif action == "tags":
             chosen = [str(v) for v in form.getlist("tag")]
+            unknown = [c for c in chosen if c not in config.tag_ids()]
+            if unknown:
+                raise VeilleError(i18n.message("web.bad_choice", field="tag", value=unknown[0]))
             digests.set_tags(config, store, week, aid, chosen)
         elif action == "summary":
-            text = str(form.get("summary", "")).strip()
+            text = _text(form, "summary", 5000).strip()
             digests.set_summary(store, week, aid, text or None)
         elif action == "note":
-            digests.set_note(store, week, aid, str(form.get("note", "")))
+            digests.set_note(store, week, aid, _text(form, "note", 5000))
         else:
-            return PlainTextResponse("unknown action", status_code=404)
+            return failure(request, 404, i18n.message("web.unknown_action", action=action[:40]))
         return back(request, f"/semaine?week={week}#item-{aid}")
 
-    async def triage_page(request: Request) -> Response:
+    def triage_page(request: Request) -> Response:
         week = current_week(request)
         todo = triage.week_to_sort(config, store, week)
         threshold = config.settings.relevance_threshold
@@ -575,7 +728,7 @@ def create_app(
             n=triage.RETRAIN_AFTER,
         )
 
-    async def triage_answer(request: Request) -> Response:
+    def triage_answer(request: Request) -> Response:
         week = current_week(request)
         form = request.state.form
         tags = [str(v) for v in form.getlist("tag")]
@@ -583,29 +736,29 @@ def create_app(
         triage.answer(config, store, request.path_params["article_id"], tags, relevant=relevant)
         return back(request, f"/tri?week={week}", t["triage_done"])
 
-    async def editorial(request: Request) -> Response:
+    def editorial(request: Request) -> Response:
         week = current_week(request)
-        digests.set_editorial(store, week, str(request.state.form.get("editorial", "")))
+        digests.set_editorial(store, week, _text(request.state.form, "editorial", 20000))
         return back(request, f"/semaine?week={week}", t["saved"])
 
     # -- preview and publish -------------------------------------------------------------------
 
-    async def preview(request: Request) -> Response:
+    def preview(request: Request) -> Response:
         week = current_week(request)
         if store.digest(week) is None:  # nothing to preview yet: offer the way forward
             return page(request, "preview.html", week=week, view=None, subscribers=0, confirm="")
         view = digests.load(config, store, week)
-        subscribers = store.subscribers()
+        count = store.count_subscribers()
         return page(
             request,
             "preview.html",
             week=week,
             view=view,
-            subscribers=len(subscribers),
-            confirm=t["send_confirm"].format(n=len(subscribers)),
+            subscribers=count,
+            confirm=t["send_confirm"].format(n=count),
         )
 
-    async def preview_email(request: Request) -> Response:
+    def preview_email(request: Request) -> Response:
         week = current_week(request)
         view = digests.load(config, store, week)
         letter = digests.build_digest(config, view)
@@ -620,42 +773,68 @@ def create_app(
             headers={"content-security-policy": PREVIEW_CSP, "x-frame-options": "SAMEORIGIN"},
         )
 
-    async def publish(request: Request) -> Response:
+    def publish(request: Request) -> Response:
         week = current_week(request)
         result = digests.publish(config, store, week, digests_dir)
         return back(request, f"/apercu/{week}", f"{week} : {result.items} → {digests_dir / week}")
 
-    async def approve(request: Request) -> Response:
+    def approve(request: Request) -> Response:
         week = current_week(request)
         view = digests.load(config, store, week)
         store.approve_digest(week, None if view.approved_by else request.session["user"])
         return back(request, f"/apercu/{week}", t["saved"])
 
-    async def send(request: Request) -> Response:
+    def send(request: Request) -> Response:
         from veille.mail import SmtpSettings
 
         week = current_week(request)
-        expected = str(len(store.subscribers()))
-        if request.state.form.get("count") != expected:
+        given = _text(request.state.form, "count", 12)
+        if not given.isdigit() or int(given) != store.count_subscribers():
             raise digests.DigestError(i18n.message("web.subscribers_changed"))
         settings = SmtpSettings.from_env()
-        report = await asyncio.to_thread(digests.send, config, store, week, settings)
-        failed = "".join(f" · {r}: {why}" for r, why in report.failed)
-        return back(request, f"/apercu/{week}", f"{report}{failed}")
+        digests.published_letter(store, week)  # not published: say so now, not in the job
+
+        def work(progress: Progress) -> str:
+            report = digests.send(config, store, week, settings, progress=progress)
+            failed = "".join(f" · {r} : {why}" for r, why in report.failed)
+            return i18n.message(
+                "send.report", sent=len(report.sent), skipped=len(report.skipped),
+                failed=len(report.failed), uncertain=len(report.uncertain),
+            ) + failed  # fmt: skip
+
+        return start_job(
+            request, f"send:{week}", t["job_send"].format(week=week), work, f"/apercu/{week}"
+        )
+
+    # -- jobs ----------------------------------------------------------------------------------
+
+    def start_job(request: Request, key: str, title: str, work: Work, back_to: str) -> Response:
+        job, started = jobs.start(key, title, work, back=back_to, lang=lang)
+        return back(request, f"/taches/{job.id}", None if started else t["job_already"])
+
+    def job_page(request: Request) -> Response:
+        job = jobs.get(request.path_params["job_id"])
+        if job is None:
+            return failure(request, 404, i18n.message("job.unknown"))
+        return page(request, "job.html", job=job, refresh=2 if job.running else None)
 
     # -- archive and search --------------------------------------------------------------------
 
-    async def archive(request: Request) -> Response:
+    def archive(request: Request) -> Response:
         q = request.query_params
         query = (q.get("q") or "").strip()
-        since = _date(q.get("from"))
-        until = _date(q.get("to"))
+        if len(query) > MAX_QUERY:
+            raise VeilleError(i18n.message("web.too_long", field="q", limit=MAX_QUERY))
+        since = _day(q.get("from"))
+        until = _day(q.get("to"))
+        tag = _choice(q, "tag", config.tag_ids())
+        source = _choice(q, "source", [s.id for s in sources_now().sources])
         results = None
         if query:
             results = store.search(
                 fts_query(query),
-                tag=q.get("tag") or None,
-                source=q.get("source") or None,
+                tag=tag,
+                source=source,
                 since=datetime.combine(since, time(0), tzinfo=UTC) if since else None,
                 until=datetime.combine(until + timedelta(days=1), time(0), tzinfo=UTC)
                 if until
@@ -668,10 +847,10 @@ def create_app(
             published=published,
             results=results,
             q=query,
-            tag=q.get("tag") or "",
-            source=q.get("source") or "",
-            since=q.get("from") or "",
-            until=q.get("to") or "",
+            tag=tag or "",
+            source=source or "",
+            since=since.isoformat() if since else "",
+            until=until.isoformat() if until else "",
             sources=[(s.id, s.name or s.id) for s in config.sources],
         )
 
@@ -681,7 +860,7 @@ def create_app(
         """sources.yaml plus the sources added or switched here (read at each request)."""
         return config.with_managed(store.managed_sources())
 
-    async def sources(request: Request) -> Response:
+    def sources(request: Request) -> Response:
         effective = sources_now()
         health = {h["id"]: h for h in store.source_health()}
         now = clock.now()
@@ -693,51 +872,61 @@ def create_app(
             rows.append({"source": s, "health": h, "silent": silent})
         return page(request, "sources.html", rows=rows)
 
-    async def add_source(request: Request) -> Response:
-        from veille.discovery import discover
-        from veille.opml import OpmlFeed, source_id_for
+    def add_source(request: Request) -> Response:
+        url = _http_url(_text(request.state.form, "url", MAX_URL))
 
-        url = str(request.state.form.get("url", ""))
-        found = await discover(url, config.fetch_limits())
-        effective = sources_now()
-        taken = {s.id for s in effective.sources}
-        if found.url in {s.url for s in effective.sources}:
-            raise digests.DigestError(i18n.message("web.already_source", url=found.url))
-        sid = source_id_for(OpmlFeed(found.url, found.title, None, None), taken)
-        store.add_managed_sources(
-            [
-                {
-                    "id": sid,
-                    "url": found.url,
-                    "kind": found.kind,
-                    "name": found.title,
-                    "origin": "web",
-                }
-            ]
+        def work(progress: Progress) -> str:
+            from veille.discovery import discover
+            from veille.opml import OpmlFeed, source_id_for
+
+            progress(0, None)
+            # The fetch and the parsing of a large feed take this thread, not the app's loop.
+            found = asyncio.run(discover(url, config.fetch_limits()))
+            effective = sources_now()
+            if found.url in {s.url for s in effective.sources}:
+                raise digests.DigestError(i18n.message("web.already_source", url=found.url))
+            sid = source_id_for(
+                OpmlFeed(found.url, found.title, None, None), {s.id for s in effective.sources}
+            )
+            store.add_managed_sources(
+                [{"id": sid, "url": found.url, "kind": found.kind, "name": found.title,
+                  "origin": "web"}]
+            )  # fmt: skip
+            kind = f"{found.kind}, {found.entries} items" if found.kind == "feed" else found.kind
+            return f"+ {sid} ({kind}): {found.url}"
+
+        return start_job(
+            request, f"add-source:{url}", t["job_add_source"].format(url=url), work, "/sources"
         )
-        kind = f"{found.kind}, {found.entries} items" if found.kind == "feed" else found.kind
-        return back(request, "/sources", f"+ {sid} ({kind}): {found.url}")
 
-    async def toggle_source(request: Request) -> Response:
+    def toggle_source(request: Request) -> Response:
         sid = request.path_params["source_id"]
-        effective = sources_now()
-        current = {s.id: s for s in effective.sources}
+        current = {s.id: s for s in sources_now().sources}
         if sid not in current:
-            return PlainTextResponse("unknown source", status_code=404)
+            return failure(
+                request, 404, i18n.message("web.bad_choice", field="source", value=sid[:64])
+            )
         store.set_source_enabled(sid, not current[sid].enabled)
         return back(request, f"/sources#source-{sid}")
 
-    async def import_opml(request: Request) -> Response:
-        from veille.opml import scan_opml
-        from veille.sourcelist import plan_opml_import
+    def import_opml(request: Request) -> Response:
+        name, data = _upload(request.state.form, "file")
 
-        data = await _upload(request.state.form, "file")
-        scan = scan_opml(data, name="OPML")
-        plan = plan_opml_import(scan, sources_now())  # same rules as `veille sources import`
-        added = store.add_managed_sources(plan.rows)
-        return back(request, "/sources", f"OPML : {added} / {len(scan.feeds)}")
+        def work(progress: Progress) -> str:
+            from veille.opml import scan_opml
+            from veille.sourcelist import plan_opml_import
 
-    async def export_opml(request: Request) -> Response:
+            progress(0, None)
+            scan = scan_opml(data, name="OPML")
+            plan = plan_opml_import(scan, sources_now())  # same rules as `veille sources import`
+            added = store.add_managed_sources(plan.rows)
+            return f"OPML : {added} / {len(scan.feeds)}"
+
+        return start_job(
+            request, f"opml:{name}", t["job_import_opml"].format(name=name), work, "/sources"
+        )
+
+    def export_opml(request: Request) -> Response:
         from veille.opml import OpmlFeed, render_opml
 
         effective = sources_now()
@@ -754,47 +943,56 @@ def create_app(
 
     # -- subscribers ---------------------------------------------------------------------------
 
-    async def subscribers(request: Request) -> Response:
-        return page(request, "subscribers.html", rows=store.subscribers(active_only=False))
+    def subscribers(request: Request) -> Response:
+        search = (request.query_params.get("q") or "").strip()
+        if len(search) > MAX_QUERY:
+            raise VeilleError(i18n.message("web.too_long", field="q", limit=MAX_QUERY))
+        rows = store.subscribers(active_only=False, search=search or None, limit=SHOWN_SUBSCRIBERS)
+        total = store.count_subscribers(active_only=False)
+        return page(request, "subscribers.html", rows=rows, total=total, q=search)
 
-    async def add_subscriber(request: Request) -> Response:
+    def add_subscriber(request: Request) -> Response:
         from veille.subscribers import check_subscriber
 
         form = request.state.form
         row = check_subscriber(
             {
-                "email": form.get("email"),
-                "name": form.get("name"),
+                "email": _text(form, "email", 320),
+                "name": _text(form, "name", 200),
                 "tags": ",".join(str(v) for v in form.getlist("tag")),
-                "lang": form.get("lang"),
+                "lang": _text(form, "lang", 8),
             },
             config.tag_ids(),
         )
         store.add_subscribers([row])
         return back(request, "/abonnes", f"+ {row['email']}")
 
-    async def remove_subscriber(request: Request) -> Response:
-        email = str(request.state.form.get("email", ""))
-        store.remove_subscriber(email)
+    def remove_subscriber(request: Request) -> Response:
+        email = _text(request.state.form, "email", 320).strip().lower()
+        if not store.remove_subscriber(email):
+            raise VeilleError(i18n.message("web.no_subscriber", email=email))
         return back(request, "/abonnes", f"− {email}")
 
-    async def import_subscribers(request: Request) -> Response:
-        from veille.subscribers import read_csv
+    def import_subscribers(request: Request) -> Response:
+        name, data = _upload(request.state.form, "file")
 
-        data = await _upload(request.state.form, "file")
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "abonnes.csv"
-            path.write_bytes(data)
-            rows = read_csv(path, config.tag_ids())
-        counts = store.add_subscribers(rows)
-        return back(request, "/abonnes", f"CSV : +{counts['added']}, ~{counts['updated']}")
+        def work(progress: Progress) -> str:
+            from veille.subscribers import parse_csv
+
+            rows = parse_csv(data, name, config.tag_ids(), progress)  # the file is not held
+            counts = store.add_subscribers(rows)  # one short transaction
+            return f"CSV : +{counts['added']}, ~{counts['updated']}"
+
+        return start_job(
+            request, f"csv:{name}", t["job_import_csv"].format(name=name), work, "/abonnes"
+        )
 
     # -- public: unsubscribe -------------------------------------------------------------------
 
-    async def unsubscribe(request: Request) -> Response:
-        params = dict(request.query_params)
-        email = params.get("email", "")
-        token = params.get("token", "")
+    def unsubscribe(request: Request) -> Response:
+        params = request.query_params
+        email = (params.get("email") or "")[:320]
+        token = (params.get("token") or "")[:100]
         secret = store.secret("unsubscribe").encode()
         valid = bool(email and token) and verify_unsubscribe_token(
             secret, email, digests.UNSUBSCRIBE_LIST, token
@@ -820,9 +1018,15 @@ def create_app(
 
     async def unsubscribe_post(request: Request) -> Response:
         # One-click unsubscribe (RFC 8058) comes from the mail provider without our cookie or
-        # CSRF token: the HMAC token in the URL is the proof. Drain the body and answer.
+        # CSRF token: the HMAC token in the URL is the proof. Drain the (bounded) body.
         await request.body()
-        return await unsubscribe(request)
+        i18n.use(lang)
+        return await on_database(unsubscribe, request)
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 404)
+        key = "web.method_not_allowed" if status == 405 else "web.not_found"
+        return failure(request, status, i18n.message(key))
 
     routes = [
         Route("/login", guarded(login, public=True), methods=["GET", "POST"]),
@@ -840,10 +1044,11 @@ def create_app(
         Route("/tri/{week}/{article_id}", guarded(triage_answer), methods=["POST"]),
         Route("/apercu", guarded(preview)),
         Route("/apercu/{week}", guarded(preview)),
-        Route("/apercu/{week}/email", guarded(preview_email)),
+        Route("/apercu/{week}/email", guarded(preview_email, framed=True)),
         Route("/apercu/{week}/publier", guarded(publish), methods=["POST"]),
         Route("/apercu/{week}/envoyer", guarded(send), methods=["POST"]),
         Route("/apercu/{week}/approuver", guarded(approve), methods=["POST"]),
+        Route("/taches/{job_id}", guarded(job_page)),
         Route("/archives", guarded(archive)),
         Route("/sources", guarded(sources)),
         Route("/sources/ajouter", guarded(add_source), methods=["POST"]),
@@ -863,6 +1068,12 @@ def create_app(
     middleware = [
         Middleware(SecurityHeaders),
         Middleware(
+            BodyLimit,
+            default=MAX_FORM,
+            limits={"/abonnes/importer": MAX_UPLOAD, "/sources/opml": MAX_UPLOAD},
+            page=too_large,
+        ),
+        Middleware(
             SessionMiddleware,
             secret_key=session_secret(store),
             session_cookie="veille_session",
@@ -871,29 +1082,91 @@ def create_app(
             https_only=https,
         ),
     ]
-    return Starlette(routes=routes, middleware=middleware)
+    return Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={404: not_found, 405: not_found},
+    )
 
 
 _DUMMY_HASH = (
     "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$"
     "0Jd4v0pDKcdk5c4Q0ipgGmEnAGj0mF9s4C6G4k4Ew7k"
 )
+ARTICLE_ID_RE = re.compile(r"[0-9a-f]{6,64}")
 
 
 async def _form(request: Request) -> FormData:
-    if int(request.headers.get("content-length") or 0) > MAX_UPLOAD:
-        raise VeilleError(i18n.message("web.upload_too_large", mb=MAX_UPLOAD // 1024 // 1024))
-    return await request.form(max_files=1, max_fields=200)
+    """The POST's form; its size was bounded by :class:`BodyLimit` as it arrived."""
+    return await request.form(max_files=1, max_fields=200, max_part_size=MAX_FORM)
 
 
-async def _upload(form: FormData, field: str) -> bytes:
+def _upload(form: FormData, field: str) -> tuple[str, bytes]:
+    """(file name, bytes) of an uploaded file (the body was bounded as it arrived)."""
     item = form.get(field)
     if not isinstance(item, UploadFile):
         raise VeilleError(i18n.message("web.no_file"))
-    data = await item.read(MAX_UPLOAD + 1)
+    item.file.seek(0)
+    data = item.file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
-        raise VeilleError(i18n.message("web.upload_too_large", mb=MAX_UPLOAD // 1024 // 1024))
-    return data
+        raise VeilleError(i18n.message("web.too_large", size=_size(MAX_UPLOAD)))
+    return (item.filename or "fichier")[:100], data
+
+
+def _text(values: Any, field: str, limit: int) -> str:
+    """A text field of a form or query (empty when absent), at most ``limit`` characters."""
+    value = values.get(field)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise VeilleError(i18n.message("web.bad_choice", field=field, value="(fichier)"))
+    if len(value) > limit:
+        raise VeilleError(i18n.message("web.too_long", field=field, limit=limit))
+    return value
+
+
+def _choice(values: Any, field: str, allowed: list[str]) -> str | None:
+    """One of ``allowed`` (None when empty); a clear error for anything else."""
+    value = _text(values, field, 200).strip()
+    if not value:
+        return None
+    if value not in allowed:
+        raise VeilleError(i18n.message("web.bad_choice", field=field, value=value[:64]))
+    return value
+
+
+def _position(form: FormData) -> int | None:
+    raw = _text(form, "position", 12).strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 1000:
+        raise VeilleError(i18n.message("web.bad_position", value=raw))
+    return int(raw) - 1
+
+
+def _article_id(value: str) -> str:
+    if not ARTICLE_ID_RE.fullmatch(value):
+        raise VeilleError(i18n.message("web.bad_article", value=value[:64]))
+    return value
+
+
+def _http_url(value: str) -> str:
+    url = value.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise VeilleError(i18n.message("web.bad_url", value=url[:200]))
+    return url
+
+
+def _next(request: Request, form: FormData | None) -> str:
+    """Where to go after logging in: a path of this app, never another site."""
+    raw = _text(form, "next", MAX_URL) if form is not None else request.query_params.get("next")
+    target = (raw or "/")[:MAX_URL]
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+def _size(limit: int) -> str:
+    return f"{limit // 1024 // 1024} Mo" if limit >= 1024 * 1024 else f"{limit // 1024} Kio"
 
 
 def _referer(request: Request) -> str:
@@ -902,11 +1175,8 @@ def _referer(request: Request) -> str:
     return path if path.startswith("/") and not path.startswith("//") else "/"
 
 
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        raise VeilleError(i18n.message("web.bad_date", value=value)) from None
+def _day(value: str | None) -> date | None:
+    return parse_day(value) if value else None
 
 
 def _whys(store: Store, view: digests.Draft | None) -> dict[str, dict[str, list[str]]]:
@@ -921,4 +1191,4 @@ def _whys(store: Store, view: digests.Draft | None) -> dict[str, dict[str, list[
     }
 
 
-__all__ = ["CSP", "PUBLIC_PATHS", "STRINGS", "create_app"]
+__all__ = ["CSP", "PUBLIC_PATHS", "STRINGS", "BodyLimit", "create_app"]

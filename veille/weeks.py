@@ -14,20 +14,60 @@ from zoneinfo import ZoneInfo
 from veille import i18n
 from veille.errors import ConfigError
 
-WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+# ASCII digits only: ``\d`` and ``int()`` also take "２０２６" (full-width), which would name a
+# second letter for the same week.
+WEEK_RE = re.compile(r"([0-9]{4})-W([0-9]{2})")
+DAY_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+# The calendar veille works in. Python's dates end at years 1 and 9999, and a week's neighbours
+# (the previous and next week, a window's day after) must exist too; nobody's watch goes back
+# before 1900.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
 
 
 def parse_week(name: str) -> tuple[int, int]:
     """``"2026-W46"`` -> ``(2026, 46)``; a clear error for anything else."""
-    match = WEEK_RE.match(name.strip())
+    match = WEEK_RE.fullmatch(name.strip())
     if not match:
         raise ConfigError(i18n.message("week.not_iso", name=name))
     year, week = int(match.group(1)), int(match.group(2))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ConfigError(
+            i18n.message("week.out_of_range", name=name, first=FIRST_YEAR, last=LAST_YEAR)
+        )
     try:
         date.fromisocalendar(year, week, 1)
     except ValueError:
         raise ConfigError(i18n.message("week.missing", name=name, year=year, week=week)) from None
     return year, week
+
+
+def parse_day(value: str) -> date:
+    """``"2026-11-23"`` -> a date within the supported calendar; a clear error otherwise."""
+    match = DAY_RE.fullmatch(value.strip())
+    if not match:
+        raise ConfigError(i18n.message("date.not_iso", value=value))
+    try:
+        day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        raise ConfigError(i18n.message("date.not_iso", value=value)) from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ConfigError(
+            i18n.message("date.out_of_range", value=value, first=FIRST_YEAR, last=LAST_YEAR)
+        )
+    return day
+
+
+def adjacent_weeks(name: str) -> tuple[str | None, str | None]:
+    """The weeks before and after ``name`` (None past the supported calendar's ends)."""
+    year, week = parse_week(name)
+    monday = date.fromisocalendar(year, week, 1)
+    before = (monday - timedelta(days=7)).strftime("%G-W%V")
+    after = (monday + timedelta(days=7)).strftime("%G-W%V")
+
+    def inside(candidate: str) -> str | None:
+        return candidate if FIRST_YEAR <= int(candidate[:4]) <= LAST_YEAR else None
+
+    return inside(before), inside(after)
 
 
 def week_bounds(name: str, tz: str = "Europe/Paris") -> tuple[datetime, datetime]:
