@@ -33,7 +33,6 @@ from tests.conftest import PEAK_MB, run_bounded, run_veille
 from tests.hostile_server import Reply, Scripted, scripted
 from veille.config import Config, parse_config
 from veille.identity import article_id_for_url
-from veille.models import MAX_TITLE_CHARS
 from veille.pipeline import RunSummary, ingest
 from veille.store import Store
 
