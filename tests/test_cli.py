@@ -150,3 +150,20 @@ def test_demo_runs_offline_and_prints_what_it_found(tmp_path: Path, prefect_api:
     assert markdown.count("\n## ") >= 4  # several sections, by tag
     assert "Aussi relayé par" in markdown  # a story two sources carried, shown once
     assert (tmp_path / "digests" / "feed.xml").exists()
+
+
+@pytest.mark.slow
+def test_a_prefect_server_that_does_not_start_is_one_clear_line(tmp_path: Path) -> None:
+    """On a machine too busy for Prefect's temporary server to answer in time, `veille run`
+    says so in one line (it printed Prefect's traceback)."""
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - id: a\n    url: http://127.0.0.1:9/feed\n", encoding="utf-8"
+    )
+    result = run_veille(
+        "run", "--no-progress", cwd=tmp_path,
+        env={"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "0"},
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert "serveur temporaire de Prefect" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout

@@ -165,7 +165,8 @@ def test_killing_the_veille_command_mid_run(
             break
         assert time.monotonic() < deadline
     started = _temporary_prefect_servers() - servers_before
-    assert started, ("the run's temporary Prefect server was not found", run.poll(), seen[-30:])
+    if not started:
+        pytest.fail(f"no temporary Prefect server; the run ({run.poll()}) said:\n{''.join(seen)}")
     run.send_signal(signal.SIGKILL)
     run.wait(30)
     run.stdout.close()

@@ -20,7 +20,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from veille import __version__
+from veille import __version__, i18n
 from veille.cli_common import Context, err, out
 from veille.cli_digest import digest_app, export_app, serve, subscribers_app, ui, users_app
 from veille.cli_sources import (
@@ -128,7 +128,11 @@ def _temporary_server_dies_with_us() -> None:
 
     watchdog.start()  # first: the server inherits the mark the watchdog looks for
     server = SubprocessASGIServer()  # the instance Prefect's client asks for
-    server.start()
+    try:
+        server.start()
+    except RuntimeError as exc:  # Prefect's own words: "Timed out while attempting to connect…"
+        timeout = os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]
+        raise VeilleError(i18n.message("run.prefect_not_started", seconds=timeout)) from exc
 
 
 def _quiet_prefect() -> None:
@@ -139,6 +143,8 @@ def _quiet_prefect() -> None:
     """
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Prefect waits 20 s for its temporary server: too little on a busy 2-core machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     if not os.environ.get("PREFECT_API_URL"):
         os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
 

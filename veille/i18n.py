@@ -130,6 +130,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{count} élément(s) illisible(s) ignoré(s) ({detail}).",
         "{count} unreadable item(s) skipped ({detail}).",
     ),
+    # running
+    "run.prefect_not_started": (
+        "le serveur temporaire de Prefect n’a pas démarré en {seconds} s (machine trop "
+        "chargée ?). Astuce : relancez, ou faites tourner `veille serve` et indiquez son "
+        "adresse dans PREFECT_API_URL.",
+        "Prefect's temporary server did not start within {seconds} s (is the machine "
+        "overloaded?). Hint: try again, or run `veille serve` and give its address in "
+        "PREFECT_API_URL.",
+    ),
     # the web app
     "web.move_needs_target": (
         "choisissez une section ou une position.",
