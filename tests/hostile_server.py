@@ -1,7 +1,8 @@
 """A misbehaving HTTP server for the fetcher's tests: bombs, loops, trickles, 429s, challenges.
 
 Every endpoint is bounded (the gzip bomb stops after 1 GiB of zeros, the endless stream after
-a minute) so a broken client cannot eat the machine.
+a minute) so a broken client cannot eat the machine. :class:`Scripted` answers whatever a test
+scripts, path by path (hostile feeds and pages for whole passes: tests/test_containment.py).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import gzip
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -187,6 +188,72 @@ class _Handler(BaseHTTPRequestHandler):
 @contextmanager
 def hostile(host: str = "127.0.0.1") -> Iterator[Hostile]:
     server = Hostile(host)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# --- a scripted server: each test says what every path answers --------------------------------
+
+Reply = tuple[int, dict[str, str], bytes]
+
+
+class Scripted(ThreadingHTTPServer):
+    """Answers each path with what the test put in ``routes``: a reply ``(status, headers,
+    body)``, or a function called at every request (feeds that change at each fetch).
+    ``delays`` holds seconds to wait before answering a path. Unknown paths get 404."""
+
+    daemon_threads = True
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        super().__init__((host, 0), _ScriptedHandler)
+        self.routes: dict[str, Reply | Callable[[], Reply]] = {}
+        self.delays: dict[str, float] = {}
+        self.hits: list[str] = []
+        self.lock = threading.Lock()
+
+    @property
+    def base(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+
+class _ScriptedHandler(BaseHTTPRequestHandler):
+    server: Scripted
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        path = urlsplit(self.path).path
+        with self.server.lock:
+            self.server.hits.append(self.path)
+        route = self.server.routes.get(path)
+        status, headers, body = (
+            (404, {}, b"not found") if route is None else route() if callable(route) else route
+        )
+        if path in self.server.delays:
+            time.sleep(self.server.delays[path])
+        try:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            if "Content-Length" not in headers:
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+@contextmanager
+def scripted(host: str = "127.0.0.1") -> Iterator[Scripted]:
+    server = Scripted(host)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

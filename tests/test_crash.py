@@ -184,6 +184,49 @@ def test_killing_the_veille_command_mid_run(
     assert _snapshot(tmp_path / "veille.duckdb") == reference
 
 
+def _server_of(pid: int) -> int | None:
+    """The temporary Prefect server started by process ``pid`` (its child), if any yet."""
+    for server in _temporary_prefect_servers():
+        try:
+            stat = (Path("/proc") / str(server) / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            return server
+    return None
+
+
+@pytest.mark.slow
+def test_killing_the_veille_command_while_its_prefect_server_starts(tmp_path: Path) -> None:
+    """SIGKILL as soon as the temporary Prefect server process exists (it takes seconds to
+    answer): the watchdog, started before the server, stops it all the same."""
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - {id: a, url: 'http://127.0.0.1:9/feed.xml'}\n", "utf-8"
+    )
+    env = {**os.environ}
+    for name in ("VEILLE_CONFIG", "VEILLE_DB", "PREFECT_API_URL"):  # its own temporary server
+        env.pop(name, None)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "veille.cli", "run", "--no-progress"],
+        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    server = None
+    while server is None and run.poll() is None and time.monotonic() < deadline:
+        server = _server_of(run.pid)
+        time.sleep(0.02)
+    assert server is not None, "the run's temporary Prefect server was not seen"
+    run.send_signal(signal.SIGKILL)
+    run.wait(30)
+    deadline = time.monotonic() + 30
+    while server in _temporary_prefect_servers() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = server in _temporary_prefect_servers()
+    if left:  # do not leave it behind for the next tests
+        os.kill(server, signal.SIGKILL)
+    assert not left, "the temporary Prefect server outlived the killed run"
+
+
 def test_a_damaged_write_ahead_log_is_set_aside_and_the_database_opens(tmp_path: Path) -> None:
     db = tmp_path / "veille.duckdb"
     Store(db).set_user("marie", "$argon2id$placeholder")  # a checkpointed write

@@ -237,3 +237,21 @@ def test_links_that_are_not_urls_are_dropped() -> None:
     body = f"<rss version='2.0'><channel>{items}</channel></rss>".encode()
     feed = parse_feed(body, url="http://x.example/feed")
     assert [e.url for e in feed.entries] == [None, None, "http://x.example/b"]
+
+
+def test_repeated_guids_are_found_in_one_pass() -> None:
+    """Structural, not timed: the duplicate GUIDs of a feed are found by reading each GUID
+    once (``guids.count(g)`` per item made a 40,000-item feed quadratic; bench/feed_parse.py)."""
+    from veille.feeds import repeated
+
+    pulled = 0
+
+    def guids() -> Iterator[str | None]:
+        nonlocal pulled
+        for i in range(10_000):
+            pulled += 1
+            yield f"g{i % 9_999}" if i % 2 else None
+
+    assert repeated(guids()) == frozenset()
+    assert pulled == 10_000
+    assert repeated(iter(["a", "b", "a", None, "", "c", "c"])) == frozenset({"a", "c"})

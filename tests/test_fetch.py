@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -28,6 +29,7 @@ from veille.errors import (
 from veille.fetch import (
     Fetcher,
     FetchLimits,
+    IPAddress,
     is_public_address,
     looks_like_bot_challenge,
     parse_retry_after,
@@ -331,29 +333,216 @@ def test_admit_is_awaited_once_the_host_admits_the_request(public: Hostile) -> N
     assert order == ["admit", "done 200"]  # a redirect does not admit the request twice
 
 
+# The IANA IPv4 and IPv6 Special-Purpose Address Registries (iana-ipv4-special-registry and
+# iana-ipv6-special-registry, as updated in 2024-2025), block by block, plus multicast and the
+# deprecated site-local block: the guard must refuse every address of every one of them.
+# IPv6 blocks that carry an IPv4 address are tested apart (IPV4_CARRIERS below).
+IANA_IPV4 = [
+    ("0.0.0.0/8", "this network (RFC 791)"),
+    ("0.0.0.0/32", "this host on this network (RFC 1122)"),
+    ("10.0.0.0/8", "private use (RFC 1918)"),
+    ("100.64.0.0/10", "shared address space (RFC 6598)"),
+    ("127.0.0.0/8", "loopback (RFC 1122)"),
+    ("169.254.0.0/16", "link local (RFC 3927)"),
+    ("172.16.0.0/12", "private use (RFC 1918)"),
+    ("192.0.0.0/24", "IETF protocol assignments (RFC 6890)"),
+    ("192.0.0.0/29", "IPv4 service continuity prefix (RFC 7335)"),
+    ("192.0.0.8/32", "IPv4 dummy address (RFC 7600)"),
+    ("192.0.0.9/32", "port control protocol anycast (RFC 7723)"),
+    ("192.0.0.10/32", "TURN anycast (RFC 8155)"),
+    ("192.0.0.170/32", "NAT64/DNS64 discovery (RFC 7050)"),
+    ("192.0.0.171/32", "NAT64/DNS64 discovery (RFC 7050)"),
+    ("192.0.2.0/24", "documentation TEST-NET-1 (RFC 5737)"),
+    ("192.31.196.0/24", "AS112-v4 (RFC 7535)"),
+    ("192.52.193.0/24", "AMT (RFC 7450)"),
+    ("192.88.99.0/24", "deprecated 6to4 relay anycast (RFC 7526)"),
+    ("192.168.0.0/16", "private use (RFC 1918)"),
+    ("192.175.48.0/24", "direct delegation AS112 service (RFC 7534)"),
+    ("198.18.0.0/15", "benchmarking (RFC 2544)"),
+    ("198.51.100.0/24", "documentation TEST-NET-2 (RFC 5737)"),
+    ("203.0.113.0/24", "documentation TEST-NET-3 (RFC 5737)"),
+    ("240.0.0.0/4", "reserved (RFC 1112)"),
+    ("255.255.255.255/32", "limited broadcast (RFC 919)"),
+    ("224.0.0.0/4", "multicast (RFC 5771; not in the registry)"),
+]
+IANA_IPV6 = [
+    ("::1/128", "loopback (RFC 4291)"),
+    ("::/128", "unspecified (RFC 4291)"),
+    ("100::/64", "discard-only (RFC 6666)"),
+    ("100:0:0:1::/64", "dummy IPv6 prefix (RFC 9780)"),
+    ("2001::/23", "IETF protocol assignments (RFC 2928)"),
+    ("2001:1::1/128", "port control protocol anycast (RFC 7723)"),
+    ("2001:1::2/128", "TURN anycast (RFC 8155)"),
+    ("2001:1::3/128", "DNS-SD SRP anycast (RFC 9665)"),
+    ("2001:2::/48", "benchmarking (RFC 5180)"),
+    ("2001:3::/32", "AMT (RFC 7450)"),
+    ("2001:4:112::/48", "AS112-v6 (RFC 7535)"),
+    ("2001:10::/28", "deprecated ORCHID (RFC 4843)"),
+    ("2001:20::/28", "ORCHIDv2 (RFC 7343)"),
+    ("2001:30::/28", "drone remote ID entity tags (RFC 9374)"),
+    ("2001:db8::/32", "documentation (RFC 3849)"),
+    ("2620:4f:8000::/48", "direct delegation AS112 service (RFC 7534)"),
+    ("3fff::/20", "documentation (RFC 9637)"),
+    ("5f00::/16", "segment routing SIDs (RFC 9602)"),
+    ("fc00::/7", "unique local (RFC 4193)"),
+    ("fe80::/10", "link-local unicast (RFC 4291)"),
+    ("fec0::/10", "site local, deprecated (RFC 3879)"),
+    ("ff00::/8", "multicast (RFC 4291)"),
+]
+# Blocks whose addresses carry an IPv4 address: judged by the IPv4 address they reach.
+# (block, how to write the IPv6 address that carries a given IPv4 address)
+IPV4_CARRIERS = [
+    ("::ffff:0:0/96", "IPv4-mapped (RFC 4291)", lambda v4: f"::ffff:{v4}"),
+    ("::/96", "IPv4-compatible, deprecated (RFC 4291)", lambda v4: f"::{v4}"),
+    ("::ffff:0:0:0/96", "SIIT IPv4-translated (RFC 2765)", lambda v4: f"::ffff:0:{v4}"),
+    ("64:ff9b::/96", "NAT64 well-known prefix (RFC 6052)", lambda v4: f"64:ff9b::{v4}"),
+    ("64:ff9b:1::/48", "NAT64 local use, /96 layout (RFC 8215)", lambda v4: f"64:ff9b:1::{v4}"),
+    ("2002::/16", "6to4 (RFC 3056)", lambda v4: _six_to_four(v4)),
+    ("2001::/32", "Teredo, client address (RFC 4380)", lambda v4: _teredo(v4)),
+]
+NOT_PUBLIC_IPV4 = ["127.0.0.1", "169.254.169.254", "10.1.2.3", "192.168.0.1", "0.0.0.0",
+                   "100.64.0.1", "224.0.0.1", "192.0.0.9"]  # fmt: skip
+PUBLIC_IPV4 = ["8.8.8.8", "93.184.216.34", "151.101.1.69"]
+
+
+def _six_to_four(v4: str) -> str:
+    packed = ipaddress.IPv4Address(v4).packed
+    return str(ipaddress.IPv6Address(b"\x20\x02" + packed + bytes(10)))
+
+
+def _teredo(v4: str) -> str:
+    """A Teredo address of a client behind ``v4`` (its bits inverted), relay 65.54.227.120."""
+    client = bytes(b ^ 0xFF for b in ipaddress.IPv4Address(v4).packed)
+    server = ipaddress.IPv4Address("65.54.227.120").packed
+    return str(ipaddress.IPv6Address(b"\x20\x01\x00\x00" + server + b"\x80\x00\x63\xbf" + client))
+
+
+def _samples(block: str) -> list[IPAddress]:
+    """The first, second, middle and last addresses of a block."""
+    network = ipaddress.ip_network(block)
+    size = network.num_addresses
+    picks = {0, min(1, size - 1), size // 2, size - 1}
+    return [network[i] for i in sorted(picks)]
+
+
+@pytest.mark.parametrize(("block", "name"), IANA_IPV4 + IANA_IPV6)
+def test_every_special_purpose_block_is_refused(block: str, name: str) -> None:
+    for address in _samples(block):
+        assert not is_public_address(address), f"{address} ({name}, {block}) passed the guard"
+
+
+@pytest.mark.parametrize(("block", "name", "carry"), IPV4_CARRIERS)
+def test_ipv6_carrying_an_ipv4_address_is_judged_by_it(block: str, name: str, carry: Any) -> None:
+    for v4 in NOT_PUBLIC_IPV4:
+        address = ipaddress.IPv6Address(carry(v4))
+        assert address in ipaddress.ip_network(block), (address, block)
+        assert not is_public_address(address), f"{address} ({name}) reaches {v4}"
+    for v4 in PUBLIC_IPV4:
+        assert is_public_address(ipaddress.IPv6Address(carry(v4))), (name, v4)
+
+
 @pytest.mark.parametrize(
-    ("address", "public_"),
+    ("address", "reaches"),
     [
-        ("8.8.8.8", True),
-        ("2a00:1450:4007:80a::200e", True),
-        ("127.0.0.1", False),
-        ("10.1.2.3", False),
-        ("172.16.0.1", False),
-        ("192.168.1.1", False),
-        ("169.254.169.254", False),
-        ("100.64.0.1", False),  # CGNAT: not is_private on 3.11, still not public
-        ("0.0.0.0", False),
-        ("224.0.0.1", False),
-        ("::1", False),
-        ("fe80::1", False),
-        ("fc00::1", False),
-        ("::ffff:127.0.0.1", False),
-        ("64:ff9b::a9fe:a9fe", False),  # NAT64 of 169.254.169.254
-        ("2002:7f00:1::", False),  # 6to4 of 127.0.0.1
+        ("::127.0.0.1", "127.0.0.1"),  # the report's examples, as written there
+        ("::169.254.169.254", "169.254.169.254"),
+        ("::ffff:0:127.0.0.1", "127.0.0.1"),
+        ("64:ff9b:1::a9fe:a9fe", "169.254.169.254"),
+        ("64:ff9b:1::7f00:1", "127.0.0.1"),
+        ("64:ff9b:1:a9fe:a9:fe00::", "169.254.169.254"),  # local-use NAT64, /48 layout
+        ("64:ff9b:1:7f:0:100::", "127.0.0.1"),  # local-use NAT64, /56 layout
+        ("64:ff9b:1:0:7f:0:1:0", "127.0.0.1"),  # local-use NAT64, /64 layout
+        ("fec0::1", "site local"),
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "192.0.2.45 (RFC 4380's example)"),
     ],
 )
-def test_is_public_address(address: str, public_: bool) -> None:
-    assert is_public_address(ipaddress.ip_address(address)) is public_
+def test_reported_guard_gaps_are_closed(address: str, reaches: str) -> None:
+    assert not is_public_address(ipaddress.ip_address(address)), reaches
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["8.8.8.8", "2a00:1450:4007:80a::200e", "2001:4860:4860::8888", "64:ff9b::808:808",
+     "2c0f:fb50:4003::1", "1.1.1.1"],
+)  # fmt: skip
+def test_public_addresses_pass(address: str) -> None:
+    assert is_public_address(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://999.1.1.1/x",  # the report's poison pill
+        "http://[::1/x",
+        "http://[v1.x]/",
+        "http://[::ffff:999.1.1.1]/",
+        "http://127.0.0.1:99999/",
+        "http://127.0.0.1:65536/",
+        "http://127.0.0.1:-1/",
+        "http://localhost:0/",
+        "http://xn--a.com/",  # IDNA: a codepoint that is not allowed
+        "http://xn--.com/",  # IDNA: an empty A-label
+        "http://ﬀ.com/",  # IDNA 2008 refuses it
+        "http://☃.net/",
+        "http://" + "a" * 64 + ".com/",  # a label longer than 63 characters
+        "http://a..b/",  # an empty label
+        "http://.com/",
+        "http://ex\x00ample.com/",
+        "http://h\udcff.com/",
+        "http://127.0.0.1:8/\udcff",
+        "http://example.org/" + "a" * 5000,
+    ],
+)
+def test_unusable_addresses_are_one_fetch_error(url: str) -> None:
+    with pytest.raises(UnsupportedURLError) as caught:
+        fetch(url, limits=FetchLimits(deadline=5, allow_private_networks=True))
+    message = str(caught.value)
+    assert "\n" not in message and len(message) <= 500
+
+
+def test_redirects_to_unusable_addresses_are_one_fetch_error(public: Hostile) -> None:
+    for target in ("http://999.1.1.1/x", "http://[oops/", "http://xn--a.com/", "http://a..b/"):
+        with pytest.raises(UnsupportedURLError):
+            fetch(f"{public.base}/redirect?to={quote(target)}", public)
+    # Permanent, so not tried again: one request per redirect.
+    assert len(public.hits) == 4
+
+
+def test_a_stalled_event_loop_does_not_count_against_a_deadline(public: Hostile) -> None:
+    """Work of our own that holds the event loop (here 2 s of it) is not the server's time:
+    the /busy answer takes 0.3 s on the wire, well within the 1 s deadline."""
+
+    async def go() -> tuple[FetchResult, float]:
+        limits = FetchLimits(deadline=1)
+        async with Fetcher(limits, address_policy=_policy_for(public)) as f:
+            request = asyncio.ensure_future(f.fetch(public.base + "/busy"))
+            await asyncio.sleep(0.05)  # the request is on the wire
+            time.sleep(2.0)  # on purpose: the loop is held, as by a huge parse
+            return await request, f._clock.stalls
+
+    result, stalls = asyncio.run(go())
+    assert result.body == b"ok"
+    assert stalls >= 1.5
+
+
+def test_a_source_with_a_backlog_does_not_starve_another(public: Hostile) -> None:
+    """One overall slot: source A queues five requests, then source B asks for one. B's comes
+    second (A holds the slot, B holds none), not after A's whole backlog."""
+    done: list[str] = []
+
+    async def get(f: Fetcher, owner: str, name: str) -> None:
+        await f.fetch(public.base + f"/busy?{name}", owner=owner)
+        done.append(name)
+
+    async def go() -> None:
+        limits = FetchLimits(concurrency=1, per_host=16)
+        async with Fetcher(limits, address_policy=_policy_for(public)) as f:
+            backlog = [asyncio.ensure_future(get(f, "a", f"a{i}")) for i in range(5)]
+            await asyncio.sleep(0.05)
+            await asyncio.gather(*backlog, get(f, "b", "b"))
+
+    asyncio.run(go())
+    assert done.index("b") == 1, done
 
 
 def test_parse_retry_after() -> None:

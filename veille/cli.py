@@ -121,22 +121,22 @@ def run_ingest(
 
 
 def _temporary_server_dies_with_us() -> None:
-    """Without PREFECT_API_URL, start Prefect's temporary API server now (the flow reuses it)
-    and a watchdog that stops it if this process is killed (see veille/watchdog.py)."""
+    """Without PREFECT_API_URL, start Prefect's temporary API server now (the flow reuses it),
+    watched from before it exists by a watchdog that stops it if this process is killed, even
+    while the server is still starting (see veille/watchdog.py)."""
     if os.environ.get("PREFECT_API_URL"):
         return
     from prefect.server.api.server import SubprocessASGIServer
 
     from veille import watchdog
 
+    watchdog.start()  # first: the server inherits the mark the watchdog looks for
     server = SubprocessASGIServer()  # the instance Prefect's client asks for
     try:
         server.start()
     except RuntimeError as exc:  # Prefect's own words: "Timed out while attempting to connect…"
         timeout = os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]
         raise VeilleError(i18n.message("run.prefect_not_started", seconds=timeout)) from exc
-    if server.server_process is not None:
-        watchdog.start(server.server_process.pid)
 
 
 def _quiet_run_logs() -> None:
@@ -516,7 +516,7 @@ def db_runs(
     limit: Annotated[int, typer.Option(help="How many runs.", min=1)] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
 ) -> None:
-    """The latest runs: completed, running, or crashed (killed before they finished)."""
+    """The latest runs: completed, running, failed (stopped by an error) or crashed (killed)."""
     context: Context = ctx.obj
     rows = context.store(context.config_if_present()).runs(limit)
     if as_json:

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from veille import i18n
 from veille.errors import ConfigError
 from veille.fetch import MASK, FetchLimits, mask_url_password
+from veille.identity import site_of
 
 SOURCE_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 TRUE_WORDS = {"1", "true", "yes", "on", "oui"}
@@ -59,6 +60,7 @@ HINTS: dict[str, str] = {
     "official": "use true or false",
     "fetch_pages": "use true (fetch each article page) or false (keep the feed's own text)",
     "tags": "give a list, e.g. tags: [reglementaire, handicap]",
+    "sites": "give a list of site names, e.g. sites: [centre-inffo.fr]",
     "timezone": "use an IANA time zone name such as Europe/Paris",
     "link_pattern": "give a Python regular expression matched against article URLs",
     "link_selector": "give a CSS selector of the article links, e.g. 'main h2 a'",
@@ -215,6 +217,20 @@ class Source(_Strict):
     mapping: JsonMapping | None = None  # json sources: where each field is (WordPress defaults)
     deadline: Annotated[float | None, Field(gt=0, le=600)] = None  # per-source override
     max_bytes: Annotated[int | None, Field(ge=1024, le=200 * 1024 * 1024)] = None
+    # Other sites this source's pages may name in their canonical link (a publisher's second
+    # domain, its regional portal): a page never takes over an article of any other site.
+    sites: tuple[str, ...] = ()
+
+    @field_validator("sites")
+    @classmethod
+    def _sites(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        out = []
+        for site in value:
+            found = site_of(site if "://" in site else f"https://{site}")
+            if not found or not re.fullmatch(r"[\w.-]+", found):
+                raise ValueError(f"{site!r} is not a site name such as example.fr")
+            out.append(found)
+        return tuple(out)
 
     @field_validator("id")
     @classmethod

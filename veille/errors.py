@@ -24,9 +24,32 @@
     └── SpoolError               a worker's work order or batch file is unreadable (veille.spool)
 
 Each error carries a message meant for a person: what went wrong and, where it helps, what to do.
+
+Containment: the exceptions of the libraries veille feeds with strangers' bytes (httpx's
+``InvalidURL``, ``UnicodeError`` from IDNA, lxml's and feedparser's surprises...) are turned into
+one of these where they are raised — the fetcher, the parsers, the extraction workers — so that
+only this tree crosses a stage boundary, and a pass records a failure on the entry or the source
+it belongs to (:func:`one_line` keeps the record short) and goes on.
 """
 
 from __future__ import annotations
+
+import re
+
+MAX_MESSAGE_CHARS = 500
+_CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\ud800-\udfff]+")
+
+
+def one_line(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """A message as recorded for a person: one line, no control characters, at most ``limit``
+    characters (a feed decides what its URLs and texts hold, and messages quote them)."""
+    flat = " ".join(_CONTROL_OR_BREAK.sub(" ", text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def describe(exc: BaseException) -> str:
+    """``TypeName: first words of the message``, for an error nobody planned for."""
+    return one_line(f"{type(exc).__name__}: {exc}", 200)
 
 
 class VeilleError(Exception):

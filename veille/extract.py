@@ -33,7 +33,7 @@ from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 
 from veille.errors import ExtractionError
-from veille.models import Extracted
+from veille.models import MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, Extracted, clip
 
 __all__ = ["extract_article", "extract_article_safe", "text_of_html", "warm_up"]
 
@@ -130,14 +130,14 @@ def extract_article(html: bytes | str, *, url: str) -> Extracted:
     text = _body_text(document.body)
     _check_length(text, declared_article=hints.declared_article)
     return Extracted(
-        text=text,
-        title=_clean(document.title),
-        author=_clean(document.author),
+        text=clip(text, MAX_TEXT_CHARS),
+        title=_clean(document.title, MAX_TITLE_CHARS),
+        author=_clean(document.author, MAX_NAME_CHARS),
         published_at=_parse_date(document.date),
         lang=_normalise_lang(document.language) or hints.lang,
-        sitename=_clean(document.sitename),
+        sitename=_clean(document.sitename, MAX_NAME_CHARS),
         canonical_url=hints.canonical_url,
-        description=_clean(document.description),
+        description=_clean(document.description, MAX_TEXT_CHARS),
     )
 
 
@@ -327,11 +327,11 @@ def _body_text(body: Any) -> str:
     return "\n\n".join(b for b in cleaned if b)
 
 
-def _clean(value: str | None) -> str | None:
+def _clean(value: str | None, limit: int) -> str | None:
     if not value:
         return None
-    cleaned = " ".join(_CONTROL_CHARS.sub(" ", value).split())
-    return cleaned or None
+    cleaned = " ".join(_CONTROL_CHARS.sub(" ", value[: 2 * limit]).split())
+    return clip(cleaned, limit) if cleaned else None
 
 
 def _parse_date(value: str | None) -> datetime | None:
@@ -375,7 +375,7 @@ def text_of_html(html: str) -> str:
     data = _CONTROL_CHARS.sub("", html[:MAX_HTML_BYTES]).encode("utf-8", "replace")
     try:
         root = lxml.html.document_fromstring(data, parser=_FRAGMENT_PARSER)
-    except (lxml.etree.ParserError, ValueError):
+    except (lxml.etree.LxmlError, ValueError):
         return ""
     lxml.etree.strip_elements(root, *_SKIPPED, with_tail=False)
     return _render_blocks(_walk_blocks(root))

@@ -218,6 +218,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "aucun article {id} : la page est peut-être ancienne, rechargez-la.",
         "no article {id}: the page may be old, reload it.",
     ),
+    # fetching and reading what strangers publish (one failure stays with its entry or source)
+    "fetch.bad_url": (
+        "{url} n’est pas une adresse web utilisable ({reason}) : rien n’a été récupéré.",
+        "{url} is not a usable web address ({reason}): nothing was fetched.",
+    ),
+    "fetch.unexpected": (
+        "erreur inattendue en récupérant {url} ({detail}).",
+        "unexpected error while fetching {url} ({detail}).",
+    ),
+    "ingest.unexpected": (
+        "erreur inattendue en lisant cette source ({detail}) ; les autres sources "
+        "ont été traitées.",
+        "unexpected error while reading this source ({detail}); the other sources were processed.",
+    ),
+    "ingest.unexpected_entry": (
+        "erreur inattendue sur cet article ({detail}) : le texte du flux est gardé.",
+        "unexpected error on this item ({detail}): the feed's text is kept.",
+    ),
+    "feeds.too_many_entries": (
+        "le flux liste {count} éléments : seuls les {kept} premiers sont lus.",
+        "the feed lists {count} items: only the first {kept} are read.",
+    ),
+    "feeds.unreadable_entries": (
+        "{count} élément(s) illisible(s) ignoré(s) ({detail}).",
+        "{count} unreadable item(s) skipped ({detail}).",
+    ),
     # running
     "run.prefect_not_started": (
         "le serveur temporaire de Prefect n’a pas démarré en {seconds} s (machine trop "

@@ -7,15 +7,22 @@
   parameters) give one article with two sightings. An entry without any link has nothing to share
   with other sources: its article id is derived from the entry id.
 
+* A **site** is a registrable domain (``centre-inffo.fr`` for ``www.centre-inffo.fr``, from the
+  Public Suffix List that the ``tld`` package ships): a page's canonical link may only merge
+  its article into one of the same site (``veille.pipeline._declared_canonical``).
+
 Hashes are truncated SHA-256 in hex: stable across runs, machines and Python versions (unlike
 ``hash()``), short enough to read in a URL, and 96 bits make collisions irrelevant at our scale.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
+
+from tld import get_fld
 
 # Query parameters that only track the click: removing them never changes the page.
 # utm_* (Google Analytics), and the click ids of the big ad platforms and mailers.
@@ -126,3 +133,27 @@ def article_id_for_entry(source_id: str, entry_key: str) -> str:
 def content_hash(text: str) -> str:
     """Fingerprint of a text, insensitive to case and whitespace (exact-copy detection)."""
     return short_hash("text", _WS.sub(" ", text).strip().lower())
+
+
+def without_query(url: str) -> str:
+    """The canonical URL without its query string: where a page is, whatever its parameters."""
+    canonical = canonical_url(url)
+    try:
+        return urlunsplit(urlsplit(canonical)._replace(query=""))
+    except ValueError:
+        return canonical
+
+
+@functools.lru_cache(maxsize=4096)
+def site_of(url: str) -> str:
+    """The registrable domain of a URL's host (``www.travail-emploi.gouv.fr`` ->
+    ``travail-emploi.gouv.fr``; ``user.github.io`` stays whole, as the Public Suffix List says);
+    the host itself for an IP address or a name without a public suffix (``localhost``)."""
+    try:
+        host = (urlsplit(url.strip()).hostname or "").rstrip(".")
+    except ValueError:
+        return ""
+    try:
+        return str(get_fld(host, fix_protocol=True, fail_silently=False)).lower()
+    except Exception:  # noqa: BLE001 — tld raises its own errors for IPs and unknown suffixes
+        return host.lower()

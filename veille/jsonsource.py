@@ -16,18 +16,29 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from veille import i18n
 from veille.config import JsonMapping
-from veille.errors import ParseError
+from veille.errors import ParseError, describe
 from veille.feeds import (
     absolute_http_url,
     clean_text,
     entry_key,
     parse_date,
     plain_text,
+    repeated,
 )
-from veille.models import Entry, ParsedFeed
+from veille.models import (
+    MAX_ENTRIES_PER_FEED,
+    MAX_GUID_CHARS,
+    MAX_NAME_CHARS,
+    MAX_TEXT_CHARS,
+    MAX_TITLE_CHARS,
+    Entry,
+    ParsedFeed,
+    clip,
+)
 
-MAX_ITEMS = 1_000
+MAX_ITEMS = MAX_ENTRIES_PER_FEED
 
 
 def parse_json_source(body: bytes, *, url: str, mapping: JsonMapping) -> ParsedFeed:
@@ -54,10 +65,15 @@ def parse_json_source(body: bytes, *, url: str, mapping: JsonMapping) -> ParsedF
     records = [i for i in items[:MAX_ITEMS] if isinstance(i, dict)]
     entries: list[Entry] = []
     skipped = 0
+    failures: list[Exception] = []
     guids = [_guid(r, mapping) for r in records]
-    repeated = frozenset(g for g in guids if g and guids.count(g) > 1)
+    duplicated = repeated(guids)
     for record, guid in zip(records, guids, strict=True):
-        entry = _entry(record, guid, url, mapping, repeated)
+        try:
+            entry = _entry(record, guid, url, mapping, duplicated)
+        except Exception as exc:  # noqa: BLE001 — containment: one odd item costs that item
+            failures.append(exc)
+            continue
         if entry is None:
             skipped += 1
         else:
@@ -67,7 +83,14 @@ def parse_json_source(body: bytes, *, url: str, mapping: JsonMapping) -> ParsedF
             f"{url}: none of the {len(records)} items has a web address at {mapping.link!r}. "
             f"Hint: set mapping.link to the path of each article's address{_keys_hint(records[0])}."
         )
-    warnings = (f"{skipped} item(s) without a web address at {mapping.link!r}",) if skipped else ()
+    warnings: tuple[str, ...] = ()
+    if skipped:
+        warnings += (f"{skipped} item(s) without a web address at {mapping.link!r}",)
+    if failures:
+        detail = describe(failures[0])
+        warnings += (i18n.message("feeds.unreadable_entries", count=len(failures), detail=detail),)
+    if len(items) > MAX_ITEMS:
+        warnings += (i18n.message("feeds.too_many_entries", count=len(items), kept=MAX_ITEMS),)
     unique = {e.key: e for e in reversed(entries)}  # the first of two equal keys wins
     ordered = tuple(e for e in entries if unique.get(e.key) is e)
     return ParsedFeed(
@@ -105,7 +128,7 @@ def _text(record: dict[str, Any], path: str | None) -> str:
 
 
 def _guid(record: dict[str, Any], mapping: JsonMapping) -> str | None:
-    return clean_text(_text(record, mapping.guid)) or None
+    return clean_text(_text(record, mapping.guid), 4 * MAX_GUID_CHARS) or None
 
 
 def _entry(
@@ -118,18 +141,18 @@ def _entry(
     link = absolute_http_url(_text(record, mapping.link), base)
     if link is None:
         return None
-    title = plain_text(_text(record, mapping.title))
-    content_html = clean_text(_text(record, mapping.content))
-    summary = plain_text(_text(record, mapping.summary))
+    title = plain_text(_text(record, mapping.title), MAX_TITLE_CHARS)
+    content_html = clean_text(_text(record, mapping.content), MAX_TEXT_CHARS)
+    summary = plain_text(_text(record, mapping.summary), MAX_TEXT_CHARS)
     published = parse_date(_text(record, mapping.date))
     return Entry(
         key=entry_key(guid, link, title, content_html or summary, duplicated_guids=repeated),
         url=link,
         title=title,
-        guid=guid,
+        guid=clip(guid, MAX_GUID_CHARS) if guid else None,
         summary=summary,
         content_html=content_html,
-        author=plain_text(_text(record, mapping.author)) or None,
+        author=plain_text(_text(record, mapping.author), MAX_NAME_CHARS) or None,
         published_at=published,
     )
 

@@ -6,8 +6,39 @@ into one of these right away (miniflux's "normalise at the edge").
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
+
+# The longest text kept per field, in characters. A feed is a stranger's data: a 120,000-character
+# title or a 12 MB one must not reach the store, the classifier, the letter or an e-mail header.
+# Measured on the 4,109 items of the shared corpus's 207 feeds: titles are at most 282
+# characters (p99 112), authors 242, GUIDs 269, tags 249 with at most 78 tags an item, and the
+# longest feed content 542,196 characters of HTML. The short fields get several times the
+# longest real value; summaries and texts a bound no article reaches (150,000 words or so).
+MAX_TITLE_CHARS = 1_000
+MAX_NAME_CHARS = 300  # author, site name, one tag, a feed's title
+MAX_TAGS = 100
+MAX_GUID_CHARS = 1_000  # a longer GUID is replaced by its hash (see feeds.entry_key)
+MAX_URL_CHARS = 4_096  # a longer link is no link (no browser or server takes it anyway)
+MAX_LANG_CHARS = 35  # BCP 47's longest tags are shorter
+MAX_TEXT_CHARS = 1_000_000  # summary, article text, a feed item's content
+MAX_ENTRIES_PER_FEED = 1_000  # items read from one feed document, in document order
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters (an ellipsis marks a cut), with lone surrogates
+    (a JSON feed can send ``"\\ud800"``) replaced: UTF-8 cannot encode them, and DuckDB would
+    refuse the whole source's batch."""
+    if _SURROGATES.search(text):
+        text = _SURROGATES.sub("\ufffd", text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def clip_optional(text: str | None, limit: int) -> str | None:
+    return None if text is None else clip(text, limit)
 
 
 @dataclass(frozen=True, slots=True)

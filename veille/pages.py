@@ -32,12 +32,15 @@ FILE_RE = re.compile(
 BOILERPLATE_TAGS = {"nav", "header", "footer", "aside"}
 
 
+MAX_URL_CHARS = 4096
+
+
 def _parse(html: bytes) -> lxml.html.HtmlElement | None:
     if not html.strip():
         return None
     try:
         return lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
+    except (etree.LxmlError, ValueError):
         return None
 
 
@@ -45,14 +48,20 @@ def _base(doc: lxml.html.HtmlElement, base_url: str) -> str:
     for base in doc.iter("base"):
         href = base.get("href")
         if isinstance(href, str) and href.strip():
-            return urljoin(base_url, href.strip())
+            return _absolute(href, base_url) or base_url
     return base_url
 
 
 def _absolute(href: str | None, base: str) -> str | None:
-    if not href or not href.strip() or href.strip().startswith("#"):
+    """``href`` resolved against ``base`` when it is an http(s) URL with a host, else None (a
+    page decides what its links hold: ``http://[oops``, a port out of range...)."""
+    if not href or not href.strip() or href.strip().startswith("#") or len(href) > MAX_URL_CHARS:
         return None
-    parts = urlsplit(urljoin(base, href.strip()))
+    try:
+        parts = urlsplit(urljoin(base, href.strip()))
+        parts.port  # noqa: B018 — raises ValueError for a port out of range
+    except ValueError:
+        return None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))

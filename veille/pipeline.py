@@ -13,6 +13,15 @@ directly. The shape of a pass:
 * each source is committed in one transaction (articles, sightings, validators), so a crash
   loses at most the source in progress and never saves an ETag without its articles;
 * a failing source is recorded on the source (count, message) and the pass goes on.
+
+Containment (one stranger's feed never stops the watch): whatever one entry, page, feed or
+redirect holds, the damage stops at that entry or that source. The fetcher and the parsers
+only raise veille's errors; an entry whose page or text fails anyway keeps its feed text and
+the error on the article (``extraction_error``); a source that fails in any way is recorded
+with one line (``sources.last_error``); parsing runs off the event loop, requests' deadlines
+count only time on the wire, and the fetch slots and the extraction queue are shared fairly
+between sources, so one huge or slow source cannot starve the others. A pass that fails all
+the same (the database cannot be written) is marked ``failed``, never left ``running``.
 """
 
 from __future__ import annotations
@@ -38,9 +47,19 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from veille import clock, dedup, extract, feeds, health, jsonsource, pages, triage
+from veille import clock, dedup, extract, feeds, health, i18n, jsonsource, pages, triage
 from veille.config import Config, Source
-from veille.errors import BotChallengeError, FetchError, HTTPStatusError, NetworkError, ParseError
+from veille.errors import (
+    BotChallengeError,
+    FetchError,
+    HTTPStatusError,
+    NetworkError,
+    ParseError,
+    StoreError,
+    VeilleError,
+    describe,
+    one_line,
+)
 from veille.fetch import Fetcher, looks_like_bot_challenge, mask_url_password
 from veille.identity import (
     article_id_for_entry,
@@ -48,8 +67,20 @@ from veille.identity import (
     canonical_url,
     content_hash,
     entry_id,
+    site_of,
+    without_query,
 )
-from veille.models import Article, Entry, Extracted, FetchResult, Sighting
+from veille.models import (
+    MAX_TEXT_CHARS,
+    Article,
+    Entry,
+    Extracted,
+    FetchResult,
+    ParsedFeed,
+    Sighting,
+    clip,
+)
+from veille.slots import FairSlots
 from veille.store import Store, crash_point
 
 if TYPE_CHECKING:
@@ -82,8 +113,10 @@ class SourceOutcome:
     new_articles: int = 0
     pages_fetched: int = 0
     page_errors: int = 0
+    resighted: int = 0  # entries seen before under another GUID or query string (churn)
     error: str | None = None
     error_kind: str | None = None
+    warnings: list[str] = field(default_factory=list)  # what the parser skipped or cut
     seconds: float = 0.0
 
     @property
@@ -178,6 +211,7 @@ class RunSummary:
             "seconds": round(self.seconds, 3),
             "timings": self.timings.as_dict(),
             "failed": {o.source_id: o.error for o in self.outcomes if not o.ok},
+            "warnings": {o.source_id: o.warnings for o in self.outcomes if o.warnings},
         }
 
 
@@ -221,7 +255,7 @@ class ExtractionPool:
         self.in_flight = in_flight or 8 * self.workers
         self.cpu_seconds = 0.0  # spent by the workers in trafilatura, summed
         self.pages = 0
-        self._slots: asyncio.Semaphore | None = None
+        self._slots: FairSlots | None = None
         self._context = forkserver_context()
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
@@ -246,11 +280,12 @@ class ExtractionPool:
         threading.Thread(target=spawn, name="veille-pool-start", daemon=True).start()
 
     @property
-    def slots(self) -> asyncio.Semaphore:
+    def slots(self) -> FairSlots:
         """Taken when a page's host admits its request, given back once it is extracted: bounds
-        the pages held in memory (see Fetcher.fetch's ``admit``)."""
+        the pages held in memory (see Fetcher.fetch's ``admit``). Shared in turn between the
+        sources that wait, so one source's 100 pages do not hold every place."""
         if self._slots is None:
-            self._slots = asyncio.Semaphore(self.in_flight)
+            self._slots = FairSlots(self.in_flight)
         return self._slots
 
     def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
@@ -422,9 +457,16 @@ async def ingest_source(
     outcome = SourceOutcome(source.id, "ok")
     try:
         await _ingest(source, config, fetcher, pool, store, observer, outcome, timings)
-    except (FetchError, ParseError) as exc:
-        outcome.status, outcome.error = "error", mask_url_password(str(exc))
-        outcome.error_kind = _error_kind(exc)
+    except StoreError:
+        raise  # the database, not the source: the pass cannot go on (and is marked failed)
+    except Exception as exc:  # containment: one source never stops the pass
+        if isinstance(exc, VeilleError):
+            message = str(exc)
+        else:  # a bug, or a library surprise nobody mapped: still this source's failure
+            logger.warning("source %s failed unexpectedly", source.id, exc_info=True)
+            message = i18n.message("ingest.unexpected", detail=describe(exc))
+        outcome.status, outcome.error = "error", one_line(mask_url_password(message))
+        outcome.error_kind = _error_kind(exc) if isinstance(exc, VeilleError) else "unexpected"
         await _in_store_thread(
             timings,
             store.record_source_error,
@@ -458,6 +500,7 @@ async def _ingest(
         accept=PAGE_ACCEPT if source.kind == "page" else FEED_ACCEPT,
         deadline=source.deadline,
         max_bytes=source.max_bytes,
+        owner=source.id,
     )
     timings.fetch_feeds += time.perf_counter() - tick
     if response.not_modified:
@@ -474,7 +517,9 @@ async def _ingest(
         )
         return
     tick = time.perf_counter()
-    entries = _entries_of(source, response)
+    # Off the event loop: a 13 MB feed takes seconds of CPU, and every other source's requests
+    # would wait for it meanwhile (their deadlines are safe anyway: see fetch._WireClock).
+    entries, outcome.warnings = await asyncio.to_thread(_entries_of, source, response)
     timings.parse += time.perf_counter() - tick
     outcome.entries = len(entries)
     fetched_at = clock.now()
@@ -490,6 +535,15 @@ async def _ingest(
         if ids[e.key] in known and e.title and known[ids[e.key]] != e.title
     ]
     article_ids = {e.key: _article_id(source, e) for e in fresh}
+    seen = await _in_store_thread(
+        timings,
+        store.source_items,
+        source.id,
+        list(set(article_ids.values())),
+        list({e.title for e in fresh if e.title and e.url}),
+    )
+    fresh = [e for e in fresh if not _seen_before(e, article_ids[e.key], seen)]
+    outcome.resighted = len(article_ids) - len(fresh)
     already_stored = await _in_store_thread(
         timings, store.known_articles, list(article_ids.values())
     )
@@ -510,9 +564,7 @@ async def _ingest(
     observer.pages_queued(source.id, len(to_build) if _wants_pages(source) else 0)
     results = await asyncio.gather(
         *(
-            _build_article(
-                source, e, article_ids[e.key], fetcher, pool, observer, fetched_at, timings
-            )
+            _contained(source, e, article_ids[e.key], fetcher, pool, observer, fetched_at, timings)
             for e in to_build
         )
     )
@@ -559,19 +611,20 @@ async def _ingest(
 class _Slot:
     """One place in the extraction queue, taken at most once (a retried fetch keeps it)."""
 
-    def __init__(self, slots: asyncio.Semaphore) -> None:
+    def __init__(self, slots: FairSlots, owner: str) -> None:
         self._slots = slots
+        self._owner = owner
         self._held = False
 
     async def take(self) -> None:
         if not self._held:
-            await self._slots.acquire()
+            await self._slots.acquire(self._owner)
             self._held = True
 
     def give_back(self) -> None:
         if self._held:
             self._held = False
-            self._slots.release()
+            self._slots.release(self._owner)
 
 
 def _transient(exc: FetchError) -> bool:
@@ -596,8 +649,31 @@ async def _fetch(fetcher: Fetcher, url: str, **options: Any) -> FetchResult:
     raise AssertionError("unreachable")
 
 
-def _entries_of(source: Source, response: FetchResult) -> list[Entry]:
-    """Turn the fetched document of a source into entries."""
+def _seen_before(
+    entry: Entry, article_id: str, seen: tuple[set[str], set[tuple[str, str]]]
+) -> bool:
+    """Whether a new-looking entry is an item this source listed before (GUID churn).
+
+    Some feeds give their items a new GUID at every fetch, or a new ``?sid=`` in their links;
+    taken as new, each fetch would add every item again, and the database would grow without
+    end. What is kept: one entry per item of a source, the first seen. An item is the same as
+    one stored for this source when it leads to the same article (same canonical URL: the GUID
+    changed), or when it has the same title and the same address but for its query string
+    (the session parameter changed). Items without a title are told apart by their URL alone,
+    query string included: the query may be all that tells two pages of a site apart
+    (``spip.php?article12``). A feed that changes titles and paths at every fetch cannot be
+    told from one publishing new items: it adds at most ``max_new_per_source`` a run.
+    """
+    articles_of_source, titled_paths = seen
+    if article_id in articles_of_source:
+        return True
+    return bool(entry.title and entry.url) and (
+        (entry.title, without_query(entry.url or "")) in titled_paths
+    )
+
+
+def _entries_of(source: Source, response: FetchResult) -> tuple[list[Entry], list[str]]:
+    """Turn the fetched document of a source into entries (and the parser's warnings)."""
     if looks_like_bot_challenge(200, {}, response.body[:65536]):
         raise BotChallengeError(
             f"{source.url} answered a bot-protection challenge page instead of the content. "
@@ -609,13 +685,14 @@ def _entries_of(source: Source, response: FetchResult) -> list[Entry]:
             response.body, url=response.final_url, content_type=response.content_type
         )
         # An item with neither link, title nor text carries nothing a reader could use.
-        return [e for e in parsed.entries if e.url or e.title or e.summary or e.content_html]
+        kept = [e for e in parsed.entries if e.url or e.title or e.summary or e.content_html]
+        return kept, _warnings(parsed)
     if source.kind == "json":
         mapping = source.json_mapping()
         parsed = jsonsource.parse_json_source(
             response.body, url=response.final_url, mapping=mapping
         )
-        return list(parsed.entries)
+        return list(parsed.entries), _warnings(parsed)
     links = pages.find_article_links(
         response.body,
         base_url=response.final_url,
@@ -627,7 +704,11 @@ def _entries_of(source: Source, response: FetchResult) -> list[Entry]:
             f"no article link found on the page {source.url}. "
             "Hint: set link_pattern or link_selector for this source."
         )
-    return [Entry(key=feeds.entry_key(None, link, "", ""), url=link) for link in links]
+    return [Entry(key=feeds.entry_key(None, link, "", ""), url=link) for link in links], []
+
+
+def _warnings(parsed: ParsedFeed) -> list[str]:
+    return [one_line(w, 300) for w in parsed.warnings[:10]]
 
 
 def _article_id(source: Source, entry: Entry) -> str:
@@ -638,6 +719,31 @@ def _article_id(source: Source, entry: Entry) -> str:
 
 def _wants_pages(source: Source) -> bool:
     return source.kind == "page" or source.fetch_pages
+
+
+async def _contained(
+    source: Source,
+    entry: Entry,
+    article_id: str,
+    fetcher: Fetcher,
+    pool: ExtractionPool,
+    observer: Observer,
+    fetched_at: datetime,
+    timings: Timings,
+) -> tuple[Article | None, bool]:
+    """:func:`_build_article`, whose failure stays with its entry: whatever went wrong, the entry
+    is kept with its feed text and the error recorded on it (a page source's link is tried
+    again next run)."""
+    try:
+        return await _build_article(
+            source, entry, article_id, fetcher, pool, observer, fetched_at, timings
+        )
+    except Exception as exc:  # containment: the other entries go on
+        logger.warning("entry %s of %s failed unexpectedly", entry.key, source.id, exc_info=True)
+        if source.kind == "page":
+            return None, False
+        error = i18n.message("ingest.unexpected_entry", detail=describe(exc))
+        return _bare_article(source, entry, article_id, error, fetched_at), False
 
 
 async def _build_article(
@@ -655,7 +761,7 @@ async def _build_article(
     error: str | None = None
     fetched = False
     if entry.url and _wants_pages(source):
-        slot = _Slot(pool.slots)
+        slot = _Slot(pool.slots, source.id)
         tick = time.perf_counter()
         try:
             page = await _fetch(
@@ -664,6 +770,7 @@ async def _build_article(
                 accept=PAGE_ACCEPT,
                 max_bytes=source.max_bytes,
                 admit=slot.take,  # room in the extraction queue, once the host admits us
+                owner=source.id,
             )
             fetched = True
             timings.fetch_pages += time.perf_counter() - tick
@@ -678,11 +785,11 @@ async def _build_article(
         finally:
             slot.give_back()
         observer.page_done(source.id)
-    feed_text = extract.text_of_html(entry.content_html) if entry.content_html else ""
-    feed_text = feed_text or entry.summary
-    if extracted is None and not feed_text and source.kind == "page":
-        return None, fetched  # nothing to keep: the link will be tried again next run
-    return _article(source, entry, article_id, extracted, feed_text, error, fetched_at), fetched
+    # Off the event loop: a feed item's HTML can be megabytes of markup to turn into text.
+    article = await asyncio.to_thread(
+        _article, source, entry, article_id, extracted, error, fetched_at
+    )
+    return article, fetched
 
 
 def _article(
@@ -690,13 +797,18 @@ def _article(
     entry: Entry,
     article_id: str,
     extracted: Extracted | None,
-    feed_text: str,
     error: str | None,
     fetched_at: datetime,
-) -> Article:
-    text = extracted.text if extracted else feed_text
+) -> Article | None:
+    """The article of an entry, from its extracted page or else the feed's own text; None for
+    a page source's link with no text at all (it is tried again next run)."""
+    feed_text = extract.text_of_html(entry.content_html) if entry.content_html else ""
+    feed_text = feed_text or entry.summary
+    if extracted is None and not feed_text and source.kind == "page":
+        return None
+    text = clip(extracted.text if extracted else feed_text, MAX_TEXT_CHARS)
     url = canonical_url(entry.url) if entry.url else f"urn:veille:{source.id}:{entry.key}"
-    declared = _declared_canonical(extracted, url)
+    declared = _declared_canonical(source, entry, extracted, url)
     if declared is not None:
         url, article_id = declared, article_id_for_url(declared)
     published = entry.published_at or (extracted.published_at if extracted else None)
@@ -718,24 +830,62 @@ def _article(
         sitename=extracted.sitename if extracted else None,
         summary=entry.summary or (extracted.description or "" if extracted else ""),
         extraction="page" if extracted else ("feed" if text else "none"),
-        extraction_error=error if not extracted and _wants_pages(source) else None,
+        extraction_error=(
+            one_line(error) if error and not extracted and _wants_pages(source) else None
+        ),
         word_count=len(text.split()),
         content_hash=content_hash(text) if text else None,
     )
 
 
-def _declared_canonical(extracted: Extracted | None, url: str) -> str | None:
-    """The page's own canonical URL when it is usable, else None.
+def _bare_article(
+    source: Source, entry: Entry, article_id: str, error: str, fetched_at: datetime
+) -> Article:
+    """An entry kept with what the feed said, plain as it is, and the error that stopped more."""
+    url = canonical_url(entry.url) if entry.url else f"urn:veille:{source.id}:{entry.key}"
+    text = entry.summary
+    return Article(
+        id=article_id,
+        url=url,
+        source_id=source.id,
+        title=entry.title or entry.url or "(sans titre)",
+        text=text,
+        fetched_at=fetched_at,
+        published_at=min(entry.published_at, fetched_at) if entry.published_at else None,
+        author=entry.author,
+        lang=entry.lang or source.lang,
+        summary=entry.summary,
+        extraction="feed" if text else "none",
+        extraction_error=one_line(error),
+        word_count=len(text.split()),
+        content_hash=content_hash(text) if text else None,
+    )
 
-    Some sites point every page's canonical link at their home page or at a section: such a
-    link would merge unrelated stories, so a canonical URL with an empty path is ignored.
+
+def _declared_canonical(
+    source: Source, entry: Entry, extracted: Extracted | None, url: str
+) -> str | None:
+    """The page's own canonical URL when it may name this article, else None.
+
+    * Some sites point every page's canonical link at their home page or at a section: such a
+      link would merge unrelated stories, so a canonical URL with an empty path is ignored.
+    * A page may only merge its article into one of its own site — the site of the entry's
+      link or of the source (``example.fr`` for ``www.`` and ``actu.example.fr``) — or of a
+      site the source declares (``sites:`` in sources.yaml). Otherwise any page could declare
+      another publisher's article URL and have its text stored under that article's id, and the
+      real page would never be fetched when its own source lists it.
     """
     if extracted is None or not extracted.canonical_url:
         return None
     declared = canonical_url(extracted.canonical_url)
-    if declared == url or urlsplit(declared).path in ("", "/"):
+    try:
+        path = urlsplit(declared).path
+    except ValueError:
         return None
-    return declared
+    if declared == url or path in ("", "/"):
+        return None
+    allowed = {site_of(url), site_of(source.url), *source.sites}
+    return declared if site_of(declared) in allowed else None
 
 
 def _error_kind(exc: Exception) -> str:
@@ -889,6 +1039,38 @@ async def ingest(
     started = time.monotonic()
     store.sync_sources(config.sources)
     summary.crashed_runs = store.start_run(summary.run_id)
+    try:
+        await _pass(config, store, sources, summary, only, observer, run_source, sources_phase)
+        crash_point("before_dedup")
+        summary.dedup = run_dedup(store)
+        summary.timings.dedup = summary.dedup.seconds
+        crash_point("before_classify")
+        summary.classify = (run_classify or classify_new)(config, store)
+        summary.timings.classify = summary.classify.seconds
+    except BaseException as exc:
+        # Never left "running": a run that stays so blocks the next ones of this process
+        # (`veille serve`) for hours. The error itself goes on to the caller.
+        summary.seconds = time.monotonic() - started
+        stats = {**summary.as_dict(), "error": one_line(describe(exc))}
+        with contextlib.suppress(Exception):  # the database may be what failed
+            store.finish_run(summary.run_id, "failed", stats)
+        raise
+    summary.seconds = time.monotonic() - started
+    store.finish_run(summary.run_id, "completed", summary.as_dict())
+    return summary
+
+
+async def _pass(
+    config: Config,
+    store: Store,
+    sources: list[Source],
+    summary: RunSummary,
+    only: Sequence[str],
+    observer: Observer | None,
+    run_source: SourceRunner,
+    sources_phase: SourcesPhase | None,
+) -> None:
+    """The sources' part of a pass: who is due, then fetch, extract and store them."""
     if not only:  # a source asked for by name is tried at once, backoff or not
         now = clock.now()
         due = []
@@ -912,15 +1094,6 @@ async def ingest(
         # The machine is offline, not the sources: nobody backs off (reliability.md §1.18).
         store.forgive_outage([o.source_id for o in summary.outcomes])
         summary.offline = True
-    crash_point("before_dedup")
-    summary.dedup = run_dedup(store)
-    timings.dedup = summary.dedup.seconds
-    crash_point("before_classify")
-    summary.classify = (run_classify or classify_new)(config, store)
-    timings.classify = summary.classify.seconds
-    summary.seconds = time.monotonic() - started
-    store.finish_run(summary.run_id, "completed", summary.as_dict())
-    return summary
 
 
 # -- relevance and tags ------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from typing import Any
 from veille.config import Source, load_config
 from veille.errors import SpoolError
 from veille.files import atomic_write
+from veille.identity import without_query
 from veille.models import Article, Sighting
 from veille.pipeline import SourceOutcome, Timings, fetch_sources
 from veille.store import SourceState, Store
@@ -152,8 +153,20 @@ class SpoolStore:
         return {e: known[e][0] for e in entry_ids if e in known}
 
     def known_articles(self, article_ids: Sequence[str]) -> set[str]:
-        known = {a for entries in self._entries.values() for _, a in entries.values()}
+        known = {e[1] for entries in self._entries.values() for e in entries.values()}
         return known.intersection(article_ids)
+
+    def source_items(
+        self, source_id: str, article_ids: Sequence[str], titles: Sequence[str]
+    ) -> tuple[set[str], set[tuple[str, str]]]:
+        """Store.source_items, from the order (an order without URLs matches articles only)."""
+        entries = list(self._entries.get(source_id, {}).values())
+        articles = {e[1] for e in entries}.intersection(article_ids)
+        wanted = set(titles)
+        titled = {
+            (e[0], without_query(e[2])) for e in entries if len(e) > 2 and e[2] and e[0] in wanted
+        }
+        return articles, titled
 
     def commit_source(self, source_id: str, **kwargs: Any) -> int:
         kwargs = {

@@ -53,9 +53,23 @@ from veille.errors import (
     RunInProgressError,
     SendInProgressError,
     StoreError,
+    one_line,
 )
 from veille.files import atomic_copy, dated_name, make_folder
-from veille.models import Article, Sighting
+from veille.identity import without_query
+from veille.models import (
+    MAX_GUID_CHARS,
+    MAX_LANG_CHARS,
+    MAX_NAME_CHARS,
+    MAX_TAGS,
+    MAX_TEXT_CHARS,
+    MAX_TITLE_CHARS,
+    MAX_URL_CHARS,
+    Article,
+    Sighting,
+    clip,
+    clip_optional,
+)
 
 # (version, name, statements). Append only: never edit a migration that has shipped.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
@@ -575,6 +589,7 @@ class Store:
         obeys the server's ``retry_after`` seconds); its validators and articles are left alone.
         Returns its consecutive errors."""
         now = clock.now()
+        message = one_line(message)
         with self.connect() as con:
             row = con.execute(
                 """
@@ -642,7 +657,8 @@ class Store:
                     f"SELECT {', '.join(ENTRY_COLUMNS)} FROM new_entries"
                 )
                 con.unregister("new_entries")
-            for eid, title in retitled:
+            for eid, new_title in retitled:
+                title = clip(new_title, MAX_TITLE_CHARS)
                 con.execute("UPDATE entries SET title = ? WHERE id = ?", [title, eid])
                 con.execute(
                     "UPDATE articles SET title = ? FROM entries e "
@@ -684,17 +700,41 @@ class Store:
             ).fetchall()
         return {r[0]: r[1] for r in rows}
 
+    def source_items(
+        self, source_id: str, article_ids: Sequence[str], titles: Sequence[str]
+    ) -> tuple[set[str], set[tuple[str, str]]]:
+        """What this source listed before, to recognise an item under a new GUID or query string
+        (``veille.pipeline._seen_before``): the articles among ``article_ids`` it has entries
+        for, and the (title, URL without query) of its entries titled as one of ``titles``."""
+        if not article_ids and not titles:
+            return set(), set()
+        with self.connect() as con:
+            rows = con.execute(
+                "SELECT article_id, title, url FROM entries WHERE source_id = $source "
+                "AND (article_id IN (SELECT unnest($articles)) "
+                "     OR title IN (SELECT unnest($titles)))",
+                {
+                    "source": source_id,
+                    "articles": list(article_ids),
+                    "titles": [clip(t, MAX_TITLE_CHARS) for t in titles],
+                },
+            ).fetchall()
+        wanted = set(article_ids)
+        articles = {aid for aid, _, _ in rows if aid in wanted}
+        titled = {(title, without_query(url)) for _, title, url in rows if title and url}
+        return articles, titled
+
     def entry_titles(self, source_ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
-        """Every stored entry of these sources: {source: {entry id: [title, article id]}}."""
+        """Every stored entry of these sources: {source: {entry id: [title, article id, url]}}."""
         out: dict[str, dict[str, list[str]]] = {sid: {} for sid in source_ids}
         with self.connect() as con:
             rows = con.execute(
-                "SELECT source_id, id, title, article_id FROM entries "
+                "SELECT source_id, id, title, article_id, url FROM entries "
                 "WHERE list_contains(?, source_id)",
                 [list(source_ids)],
             ).fetchall()
-        for sid, eid, title, aid in rows:
-            out[sid][eid] = [title, aid]
+        for sid, eid, title, aid, url in rows:
+            out[sid][eid] = [title, aid, url or ""]
         return out
 
     def known_articles(self, article_ids: Sequence[str]) -> set[str]:
@@ -1872,25 +1912,27 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 
 def _articles_table(articles: Sequence[Article]) -> pa.Table:
+    """Articles as an Arrow table, every text within its bound (veille.models): the parsers bound
+    them already, this is the last line before the file."""
     columns: dict[str, list[Any]] = {c: [] for c in ARTICLE_COLUMNS}
     for a in articles:
         values = {
             "id": a.id,
-            "url": a.url,
+            "url": clip(a.url, MAX_URL_CHARS + 100),
             "source_id": a.source_id,
-            "title": a.title,
-            "author": a.author,
+            "title": clip(a.title, MAX_TITLE_CHARS),
+            "author": clip_optional(a.author, MAX_NAME_CHARS),
             "published_at": utc_naive(a.published_at),
             "fetched_at": utc_naive(a.fetched_at),
-            "lang": a.lang,
-            "sitename": a.sitename,
-            "summary": a.summary,
-            "text": a.text,
+            "lang": clip_optional(a.lang, MAX_LANG_CHARS),
+            "sitename": clip_optional(a.sitename, MAX_NAME_CHARS),
+            "summary": clip(a.summary, MAX_TEXT_CHARS),
+            "text": clip(a.text, MAX_TEXT_CHARS),
             "word_count": a.word_count,
             "extraction": a.extraction,
-            "extraction_error": a.extraction_error,
+            "extraction_error": one_line(a.extraction_error) if a.extraction_error else None,
             "content_hash": a.content_hash,
-            "tags": list(a.tags),
+            "tags": [clip(t, MAX_NAME_CHARS) for t in a.tags[:MAX_TAGS]],
         }
         for key, value in values.items():
             columns[key].append(value)
@@ -1937,10 +1979,10 @@ def _entries_table(sightings: Sequence[Sighting]) -> pa.Table:
             ("id", s.entry_id),
             ("source_id", s.source_id),
             ("article_id", s.article_id),
-            ("entry_key", s.entry_key),
-            ("url", s.url),
-            ("guid", s.guid),
-            ("title", s.title),
+            ("entry_key", clip(s.entry_key, MAX_URL_CHARS + MAX_GUID_CHARS + 100)),
+            ("url", clip_optional(s.url, MAX_URL_CHARS)),
+            ("guid", clip_optional(s.guid, MAX_GUID_CHARS)),
+            ("title", clip(s.title, MAX_TITLE_CHARS)),
             ("published_at", utc_naive(s.published_at)),
             ("first_seen_at", utc_naive(s.seen_at)),
         ):
