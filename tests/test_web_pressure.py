@@ -13,16 +13,21 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
 
-from tests.conftest import UvicornThread
-from tests.test_web import PASSWORD, USER, _csrf, _login, app_env, served
+from tests.conftest import UvicornThread, run_veille
+from tests.test_web import PASSWORD, USER, _csrf, _job, _login, app_env, served
 from veille.auth import LoginThrottle, hash_password
 from veille.config import Config
+from veille.digest import UNSUBSCRIBE_LIST
+from veille.mail import unsubscribe_token
 from veille.store import Store
 from veille.web import create_app
 
@@ -247,3 +252,102 @@ def test_a_gigabyte_body_is_refused_with_memory_and_disk_bounded(
     assert peaks.disk < 8 << 20, f"{peaks.disk >> 20} MiB spooled to disk"
     with httpx.Client() as client:  # and the app still answers
         assert client.get(f"{served}/login").status_code == 200
+
+
+# --- a long import, the app and a run at the same time ---------------------------------------
+
+IMPORT_LINES = 100_000
+ANSWER_BOUND = 10.0  # seconds: a liveness bound (the app answers), not a speed measure
+
+
+def _subscribers_csv(lines: int) -> bytes:
+    """A CSV of ``lines`` distinct subscribers (about 4 MB for 100,000: under the upload cap)."""
+    rows = (f"abonne{n}@of{n % 97}.example.fr,Abonné {n},,fr\n" for n in range(lines))
+    return ("email,name,tags,lang\n" + "".join(rows)).encode()
+
+
+@pytest.mark.slow
+def test_a_100k_line_csv_import_while_the_app_answers_and_a_run_completes(
+    app_env: tuple[Config, Store, Path], tmp_path: Path, data_server: Any, prefect_api: str
+) -> None:
+    """The import took 249 s on the request, during which the app answered nothing and held
+    the file, so a `veille run` started meanwhile died with "database is in use". Now it is a
+    background job that holds the file only for its writes: while it runs, the login and the
+    unsubscribe pages answer and a run on the same file completes and stores its articles."""
+    config, store, out = app_env
+    (tmp_path / "sources.yaml").write_text(
+        "settings: {allow_private_networks: true}\nsources:\n"
+        f"  - {{id: nextinpact, url: '{data_server.base_url}/feeds/picofeed/nextinpact_full.xml', "
+        "fetch_pages: false}\n",
+        encoding="utf-8",
+    )
+    assert store.articles(source="nextinpact", off_topic=True) == []
+    before = store.count_subscribers(active_only=False)
+    email = "lectrice@of.example.fr"
+    unsubscribe = (
+        f"/unsubscribe?email={quote(email)}"
+        f"&token={unsubscribe_token(store.secret('unsubscribe').encode(), email, UNSUBSCRIBE_LIST)}"
+    )
+    upload = _subscribers_csv(IMPORT_LINES)
+    run: dict[str, subprocess.CompletedProcess[str]] = {}
+
+    def start_a_run() -> None:
+        args = ("--db", str(store.path), "run", "--no-progress")
+        run["done"] = run_veille(*args, cwd=tmp_path, timeout=280, prefect=prefect_api)
+
+    runner = threading.Thread(target=start_a_run, daemon=True)
+    with UvicornThread(create_app(config, store, out)) as base, httpx.Client(timeout=280) as client:
+        token = _login(client, base)
+        # The upload goes from a thread of its own: if the import ran on the request, the
+        # probes below would be the ones waiting behind it.
+        posted: dict[str, httpx.Response] = {}
+
+        def send_the_file() -> None:
+            posted["answer"] = client.post(
+                f"{base}/abonnes/importer",
+                data={"csrf": token},
+                files={"file": ("abonnes.csv", upload, "text/csv")},
+            )
+
+        uploader = threading.Thread(target=send_the_file, daemon=True)
+        uploader.start()
+        runner.start()
+
+        def importing() -> bool:
+            """The import is still going on: its upload not answered yet, or its job running."""
+            if "answer" not in posted:
+                return True
+            location = posted["answer"].headers.get("location", "")
+            if not location.startswith("/taches/"):
+                return False
+            return "hx-get" in client.get(base + location).text
+
+        slowest = 0.0
+        answered_while_importing = 0
+        with httpx.Client(timeout=280) as visitor:  # no session: a subscriber, a curator's login
+            while True:
+                for path, expected in (("/login", 200), (unsubscribe, 200)):
+                    started = time.monotonic()
+                    answer = visitor.get(base + path)
+                    elapsed = time.monotonic() - started
+                    assert answer.status_code == expected, (path, answer.text[-300:])
+                    assert elapsed < ANSWER_BOUND, f"{path} took {elapsed:.1f} s during the import"
+                    slowest = max(slowest, elapsed)
+                if not importing():
+                    break
+                answered_while_importing += 1
+                time.sleep(0.1)
+        uploader.join(ANSWER_BOUND)
+        answer = posted["answer"]
+        assert answer.status_code == 303, answer.text[-300:]
+        # The probes got answers while the import was going on (not only once it was over).
+        assert answered_while_importing >= 3, answered_while_importing
+        message = _job(client, base, answer)
+        assert message.startswith("Terminé"), message
+        assert f"+{IMPORT_LINES}" in message, message
+        runner.join(280)
+    done = run["done"]
+    assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-2000:])
+    assert "Traceback" not in done.stderr
+    assert len(store.articles(source="nextinpact", off_topic=True)) > 0
+    assert store.count_subscribers(active_only=False) == before + IMPORT_LINES
