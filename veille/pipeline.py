@@ -540,7 +540,7 @@ async def _ingest(
         store.source_items,
         source.id,
         list(set(article_ids.values())),
-        list({e.title for e in fresh if e.title and e.url}),
+        list({e.title for e in fresh if e.title}),
     )
     fresh = [e for e in fresh if not _seen_before(e, article_ids[e.key], seen)]
     outcome.resighted = len(article_ids) - len(fresh)
@@ -659,17 +659,18 @@ def _seen_before(
     end. What is kept: one entry per item of a source, the first seen. An item is the same as
     one stored for this source when it leads to the same article (same canonical URL: the GUID
     changed), or when it has the same title and the same address but for its query string
-    (the session parameter changed). Items without a title are told apart by their URL alone,
-    query string included: the query may be all that tells two pages of a site apart
+    (the session parameter changed); a titled item without a usable link is known by its title
+    alone (its GUID, which churns, is all that names it otherwise). Items without a title are
+    told apart by their URL alone, query string included: the query may be all that tells two
+    pages of a site apart
     (``spip.php?article12``). A feed that changes titles and paths at every fetch cannot be
     told from one publishing new items: it adds at most ``max_new_per_source`` a run.
     """
     articles_of_source, titled_paths = seen
     if article_id in articles_of_source:
         return True
-    return bool(entry.title and entry.url) and (
-        (entry.title, without_query(entry.url or "")) in titled_paths
-    )
+    path = without_query(entry.url) if entry.url else ""
+    return bool(entry.title) and (entry.title, path) in titled_paths
 
 
 def _entries_of(source: Source, response: FetchResult) -> tuple[list[Entry], list[str]]:

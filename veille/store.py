@@ -721,7 +721,7 @@ class Store:
             ).fetchall()
         wanted = set(article_ids)
         articles = {aid for aid, _, _ in rows if aid in wanted}
-        titled = {(title, without_query(url)) for _, title, url in rows if title and url}
+        titled = {(title, without_query(url) if url else "") for _, title, url in rows if title}
         return articles, titled
 
     def entry_titles(self, source_ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
