@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import UvicornThread, copy_ingested, run_cli
+from tests.test_web import ARTIFACTS
 from veille import triage
 from veille.auth import hash_password
 from veille.config import Config
@@ -101,6 +102,8 @@ def test_a_curator_rescues_an_item_and_answers_the_queue_then_train_counts_them(
         page.wait_for_url(f"**/semaine?week={WEEK}")
         page.click("nav >> text=Aidez veille à trier")  # the menu keeps the week
         page.wait_for_url(f"**/tri?week={WEEK}")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "ui-triage.png"), full_page=True)
 
         # The week's off-topic items are visible; rescue one into "Handicap".
         off = page.locator("#off-topic article.item")
