@@ -3,14 +3,13 @@ week's off-topic items visible and rescuable, and the retrain that follows a bat
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import UvicornThread, copy_ingested, run_cli
-from tests.test_web import ARTIFACTS
+from tests.test_web import ARTIFACTS, PASSWORD, USER, WEEK
 from veille import triage
 from veille.auth import hash_password
 from veille.config import Config
@@ -18,10 +17,6 @@ from veille.store import Store
 from veille.web import create_app
 
 pytestmark = pytest.mark.clock  # date-sensitive: the week's window
-
-WEEK = "2026-W47"
-USER, PASSWORD = "marie.curatrice", "une phrase de passe solide"
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
@@ -71,19 +66,6 @@ def _config_file(folder: Path, db: Path) -> Path:
         f"settings: {{database: {db}}}\nsources:\n  - id: s\n    url: https://s.example/feed\n"
     )
     return path
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
-    with playwright.sync_playwright() as p:
-        launched = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
-        )
-        yield launched
-        launched.close()
 
 
 @pytest.mark.slow

@@ -31,7 +31,6 @@ pytestmark = pytest.mark.clock  # date-sensitive: .ci/run runs it at three awkwa
 WEEK = "2026-W47"
 USER, PASSWORD = "marie.curatrice", "une phrase de passe solide"
 ARTIFACTS = Path(__file__).parent / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
@@ -186,27 +185,6 @@ def test_session_cookie_is_httponly_and_samesite(served: str) -> None:
 
 
 # --- a curator's week in the browser ---------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
-    with playwright.sync_playwright() as p:
-        launched = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield launched
-        launched.close()
 
 
 def _sign_in(page: Any, served: str, target: str) -> None:
