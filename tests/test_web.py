@@ -66,7 +66,10 @@ def _job(client: httpx.Client, base: str, started: httpx.Response, wait: float =
     assert location.startswith("/taches/"), location
     deadline = time.monotonic() + wait
     while True:
-        page = client.get(base + location)
+        # Generous: the progress page waits its turn for the database while the job writes,
+        # seconds on a loaded CI machine (liveness during imports is measured by
+        # test_web_pressure.py's 100,000-line import, not here).
+        page = client.get(base + location, timeout=60)
         assert page.status_code == 200, page.text
         if "hx-get" not in page.text:
             found = re.search(r'<p class="(?:flash|error)" role="[a-z]+">([^<]*)</p>', page.text)
