@@ -21,20 +21,24 @@ from urllib.parse import parse_qs, urlsplit
 from veille import clock
 
 
-class Hostile(ThreadingHTTPServer):
+class _Local(ThreadingHTTPServer):
+    """A threaded server on one loopback address and a free port."""
+
     daemon_threads = True
 
+    @property
+    def base(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+
+class Hostile(_Local):
     def __init__(self, host: str = "127.0.0.1") -> None:
         super().__init__((host, 0), _Handler)
         self.hits: list[str] = []
         self.lock = threading.Lock()
         self.active = 0
         self.max_active = 0
-
-    @property
-    def base(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -202,12 +206,10 @@ def hostile(host: str = "127.0.0.1") -> Iterator[Hostile]:
 Reply = tuple[int, dict[str, str], bytes]
 
 
-class Scripted(ThreadingHTTPServer):
+class Scripted(_Local):
     """Answers each path with what the test put in ``routes``: a reply ``(status, headers,
     body)``, or a function called at every request (feeds that change at each fetch).
     ``delays`` holds seconds to wait before answering a path. Unknown paths get 404."""
-
-    daemon_threads = True
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         super().__init__((host, 0), _ScriptedHandler)
@@ -215,11 +217,6 @@ class Scripted(ThreadingHTTPServer):
         self.delays: dict[str, float] = {}
         self.hits: list[str] = []
         self.lock = threading.Lock()
-
-    @property
-    def base(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
 
 
 class _ScriptedHandler(BaseHTTPRequestHandler):

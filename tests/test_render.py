@@ -15,6 +15,7 @@ import lxml.html
 import pytest
 from markdown_it import MarkdownIt
 
+from tests.conftest import CHROMIUM_FLAGS
 from veille.errors import ConfigError
 from veille.feeds import parse_feed
 from veille.models import Entry
@@ -540,12 +541,7 @@ def _screenshot(html_path: Path, png: Path, width: int, height: int, profile: Pa
         [
             str(CHROMIUM),
             "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
+            *CHROMIUM_FLAGS,
             "--hide-scrollbars",
             f"--user-data-dir={profile}",
             f"--screenshot={png}",

@@ -13,6 +13,7 @@ from tests.test_web import ARTIFACTS, PASSWORD, USER, WEEK
 from veille import triage
 from veille.auth import hash_password
 from veille.config import Config
+from veille.errors import TriageError
 from veille.store import Store
 from veille.web import create_app
 
@@ -49,9 +50,9 @@ def test_the_queue_puts_the_least_sure_first_and_lists_the_off_topic_ones(
     assert after.decisions == todo.decisions + 1
     article = next(a for a in store.articles(include_all=True) if a["id"] == rescued)
     assert article["relevant"] is True and article["tags"] == ["handicap", "reglementaire"]
-    with pytest.raises(triage.TriageError, match="n’existe pas"):
+    with pytest.raises(TriageError, match="n’existe pas"):
         triage.answer(config, store, todo.queue[0]["id"], ["sport"])
-    with pytest.raises(triage.TriageError, match="cochez au moins une section"):
+    with pytest.raises(TriageError, match="cochez au moins une section"):
         triage.answer(config, store, todo.queue[0]["id"], [])
     triage.answer(config, store, todo.queue[0]["id"], ["handicap"], relevant=False)
     assert (

@@ -21,6 +21,7 @@
     │   └── DatabaseLockedError      another process holds the DuckDB file
     ├── RunInProgressError       another ``veille run`` on this database is still running
     ├── SendInProgressError      the same week's letter is being sent by another process or job
+    ├── TriageError              a curator's answer that cannot be recorded (veille.triage)
     └── SpoolError               a worker's work order or batch file is unreadable (veille.spool)
 
 Each error carries a message meant for a person: what went wrong and, where it helps, what to do.
@@ -142,6 +143,11 @@ class RunInProgressError(VeilleError):
 
 class SendInProgressError(VeilleError):
     """The week's letter is being sent already (one send per week at a time)."""
+
+
+class TriageError(VeilleError):
+    """A curator's answer in « Aidez veille à trier » that cannot be recorded (no tag, unknown
+    article)."""
 
 
 class SpoolError(VeilleError):

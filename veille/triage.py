@@ -13,16 +13,12 @@ from typing import Any
 
 from veille import i18n
 from veille.config import Config
-from veille.errors import VeilleError
+from veille.errors import TriageError
 from veille.store import Store
 from veille.weeks import week_bounds
 
 QUEUE = 10  # items in "Aidez veille à trier"
 RETRAIN_AFTER = 20  # new decisions that make the next run retrain before classifying
-
-
-class TriageError(VeilleError):
-    """A curator's answer that cannot be recorded (no tag, unknown article)."""
 
 
 @dataclass(slots=True)
