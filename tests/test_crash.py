@@ -128,6 +128,39 @@ def test_killed_while_its_workers_start_leaves_no_process_behind() -> None:
     assert result.returncode == -signal.SIGKILL, result.stderr[-2000:]
 
 
+# Imported first by every Python started with this folder on PYTHONPATH: the extraction
+# workers' forkserver then starts as slowly as on a loaded machine.
+SLOW_FORKSERVER = """
+import sys, time
+if any("multiprocessing.forkserver" in arg for arg in sys.orig_argv):
+    time.sleep(2)
+"""
+
+
+@pytest.mark.slow
+def test_killed_before_its_forkserver_looked_leaves_no_process_behind(tmp_path: Path) -> None:
+    # veille asks for a worker, then dies before the forkserver has even imported veille (a
+    # busy CI machine made this happen): the forkserver must still see that veille is gone,
+    # rather than watch init, which adopted it, and fork a worker that waits for ever.
+    (tmp_path / "sitecustomize.py").write_text(SLOW_FORKSERVER, encoding="utf-8")
+    child = (
+        "import os, signal, threading\n"
+        "from veille.pipeline import ExtractionPool\n"
+        "threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGKILL)).start()\n"
+        "ExtractionPool(1)._executor().submit(int).result()\n"
+    )
+    path = os.pathsep.join(p for p in (str(tmp_path), os.environ.get("PYTHONPATH")) if p)
+    result = subprocess.run(
+        [sys.executable, "-c", child],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": path},
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == -signal.SIGKILL, result.stderr[-2000:]
+
+
 def _temporary_prefect_servers() -> set[int]:
     """PIDs of Prefect temporary API servers (uvicorn serving its app factory)."""
     found = set()

@@ -10,6 +10,11 @@ instructions, and the forkserver waiting for the worker (each holds the other's 
 still holding the terminal or the service's output. So: the forkserver leaves when its parent
 is gone (checked twice a second), and every process forked from it gets SIGKILL when the
 forkserver goes (Linux ``PR_SET_PDEATHSIG``; multiprocessing offers nothing for this).
+
+The parent to watch is the one veille named before starting the forkserver
+(:data:`PARENT_VARIABLE`, set by ``pipeline.forkserver_context``), not whatever
+``os.getppid()`` says here: on a busy machine veille can be killed before this module is
+imported, and the forkserver, already adopted by init, would then watch init for ever.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import threading
 import time
 
 PR_SET_PDEATHSIG = 1
+PARENT_VARIABLE = "_VEILLE_FORKSERVER_PARENT"  # internal: the PID of the process that started us
 
 
 def _die_with_parent() -> None:
@@ -35,6 +41,11 @@ def _watch_parent(parent: int) -> None:
     os._exit(0)  # veille is gone: nothing will ask for a worker again
 
 
+def _expected_parent() -> int:
+    named = os.environ.get(PARENT_VARIABLE, "")
+    return int(named) if named.isdigit() else os.getppid()
+
+
 def _in_forkserver() -> bool:
     """True when the forkserver is importing this module (its ``main`` is on the stack)."""
     frame = sys._getframe()
@@ -46,12 +57,12 @@ def _in_forkserver() -> bool:
     return False
 
 
-if _in_forkserver():  # never when a test or a tool imports this module
+if _in_forkserver():  # never when veille itself, a test or a tool imports this module
     os.register_at_fork(after_in_child=_die_with_parent)
     threading.Thread(
-        target=_watch_parent, args=(os.getppid(),), name="veille-watch-parent", daemon=True
+        target=_watch_parent, args=(_expected_parent(),), name="veille-watch-parent", daemon=True
     ).start()
 
-from veille import extract  # noqa: E402 — after the watch: importing takes seconds
+    from veille import extract  # after the watch: importing takes seconds
 
-extract.warm_up()
+    extract.warm_up()

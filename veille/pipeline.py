@@ -33,6 +33,7 @@ import functools
 import json
 import logging
 import multiprocessing
+import os
 import random
 import re
 import threading
@@ -48,6 +49,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from veille import clock, dedup, extract, feeds, health, i18n, jsonsource, pages, triage
+from veille._workers import PARENT_VARIABLE
 from veille.config import Config, Source
 from veille.errors import (
     BotChallengeError,
@@ -419,6 +421,9 @@ async def _in_store_thread(
 def forkserver_context() -> multiprocessing.context.ForkServerContext:
     """The process context of the extraction workers: forked from a server that preloaded
     ``veille._workers`` (forking this process itself is unsafe: Prefect runs threads in it)."""
+    # The forkserver inherits this environment: it watches this process, even when this one
+    # dies before the forkserver got to look (see veille._workers).
+    os.environ[PARENT_VARIABLE] = str(os.getpid())
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["veille._workers"])
     return context
