@@ -13,6 +13,7 @@ import skops.io as sio
 
 from veille import classify, evaluation
 from veille.config import DEFAULT_TAXONOMY, parse_config
+from veille.errors import ModelError
 from veille.pipeline import current_model, train, training_examples
 from veille.store import Store
 
@@ -170,10 +171,10 @@ def test_a_model_file_with_a_foreign_type_is_refused(tmp_path: Path) -> None:
     models = classify.ModelStore(tmp_path)
     path = tmp_path / "evil.skops"
     sio.dump({"words": Path("/etc/passwd")}, path)  # a type outside sklearn/numpy/scipy
-    with pytest.raises(classify.ModelError, match="refused"):
+    with pytest.raises(ModelError, match="refused"):
         models.load(path)
     (tmp_path / "garbage.skops").write_bytes(b"not a zip file")
-    with pytest.raises(classify.ModelError, match="not a readable model"):
+    with pytest.raises(ModelError, match="not a readable model"):
         models.load(tmp_path / "garbage.skops")
 
 

@@ -28,6 +28,7 @@ from tests.test_mail import Collector, _server
 from veille import clock
 from veille import digest as digests
 from veille.config import Config
+from veille.errors import DigestError
 from veille.mail import SmtpSettings
 from veille.qualiopi import evidence, render_csv, render_html
 from veille.store import Store
@@ -168,10 +169,10 @@ def test_changing_tags_moves_the_item_and_teaches_the_classifier(
 
 
 def test_editing_an_unknown_week_or_article_is_a_clear_error(config: Config, store: Store) -> None:
-    with pytest.raises(digests.DigestError, match=r"pas encore de brouillon .* 2026-W10"):
+    with pytest.raises(DigestError, match=r"pas encore de brouillon .* 2026-W10"):
         digests.load(config, store, "2026-W10")
     digests.draft(config, store, WEEK)
-    with pytest.raises(digests.DigestError, match="pas tous dans le brouillon"):
+    with pytest.raises(DigestError, match="pas tous dans le brouillon"):
         digests.set_note(store, WEEK, "0" * 40, "x")
 
 
@@ -368,7 +369,7 @@ def test_sending_an_unpublished_week_is_refused(
     config: Config, store: Store, smtp: tuple[Collector, SmtpSettings]
 ) -> None:
     digests.draft(config, store, WEEK)
-    with pytest.raises(digests.DigestError, match="pas encore publiée"):
+    with pytest.raises(DigestError, match="pas encore publiée"):
         digests.send(config, store, WEEK, smtp[1])
 
 

@@ -16,8 +16,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from tests.conftest import free_port
+from veille.errors import MailError
 from veille.mail import (
-    MailError,
     SmtpSettings,
     build_message,
     send_all,

@@ -42,7 +42,7 @@ from sklearn.linear_model import LogisticRegression
 from veille import clock
 from veille.config import Tag
 from veille.dedup import normalise
-from veille.errors import VeilleError
+from veille.errors import ModelError
 from veille.files import atomic_copy, atomic_write, dated_name
 
 MIN_POSITIVES = 5  # below this many hand-labelled examples, a tag uses its keywords
@@ -65,10 +65,6 @@ sans selon si sous tous tout toute toutes très déjà lors cela ceci celle celu
 afin car puis quand quel quelle quels quelles deux trois an ans the of and to in
 """
 STOP_WORDS = frozenset(_STOP_WORDS.split())
-
-
-class ModelError(VeilleError):
-    """A model file that cannot be trusted or read, or training that cannot be done."""
 
 
 @dataclass(frozen=True, slots=True)

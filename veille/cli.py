@@ -33,7 +33,7 @@ from veille.cli_sources import (
     sources_import,
 )
 from veille.config import Config
-from veille.errors import VeilleError
+from veille.errors import NotFoundError, PrefectServerError, VeilleError
 from veille.pipeline import RunSummary, SourceOutcome
 from veille.store import Store
 from veille.weeks import week_bounds
@@ -136,7 +136,7 @@ def _temporary_server_dies_with_us() -> None:
         server.start()
     except RuntimeError as exc:  # Prefect's own words: "Timed out while attempting to connect…"
         timeout = os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]
-        raise VeilleError(i18n.message("run.prefect_not_started", seconds=timeout)) from exc
+        raise PrefectServerError(i18n.message("run.prefect_not_started", seconds=timeout)) from exc
 
 
 def _quiet_run_logs() -> None:
@@ -336,7 +336,7 @@ def _all_found(found: int, article_ids: list[str]) -> int:
     """``found`` when every id matched an article; a one-line error otherwise."""
     missing = len(set(article_ids)) - found
     if missing > 0:
-        raise VeilleError(
+        raise NotFoundError(
             f"{missing} of these ids match no article. "
             "Hint: ids are in `veille articles --all --json`."
         )
@@ -504,7 +504,7 @@ def db_backup(
     context: Context = ctx.obj
     store = context.store(context.config_if_present())
     if not store.path.exists():
-        raise VeilleError(f"there is no database at {store.path}. Hint: pass --db PATH.")
+        raise NotFoundError(f"there is no database at {store.path}. Hint: pass --db PATH.")
     target = store.backup(to or store.path.parent / "backups", keep=keep)
     size = target.stat().st_size / 1024 / 1024
     out.print(f"{target} ({size:.1f} MB)", highlight=False)

@@ -19,7 +19,7 @@ from rich.table import Table
 from veille import clock, i18n
 from veille import digest as digests
 from veille.cli_common import Context, out
-from veille.errors import VeilleError
+from veille.errors import MailError, NotFoundError, PrefectServerError, UsageError, VeilleError
 from veille.weeks import parse_day, parse_week
 
 digest_app = typer.Typer(
@@ -154,7 +154,7 @@ def edit_move(
     context: Context = ctx.obj
     config = context.config()
     if section is None and position is None:
-        raise VeilleError("nothing to do. Hint: give --section TAG and/or --position N.")
+        raise UsageError("nothing to do. Hint: give --section TAG and/or --position N.")
     [aid] = _ids(context, [article_id])
     where = position - 1 if position is not None else None
     digests.move(
@@ -174,7 +174,7 @@ def edit_summary(
     """Replace an item's summary."""
     context: Context = ctx.obj
     if text is None and not reset:
-        raise VeilleError("no summary given. Hint: pass the text, or --reset.")
+        raise UsageError("no summary given. Hint: pass the text, or --reset.")
     [aid] = _ids(context, [article_id])
     digests.set_summary(
         context.store(context.config()), _week(context, week), aid, None if reset else text
@@ -206,7 +206,7 @@ def edit_top(
     """Pick the top story."""
     context: Context = ctx.obj
     if article_id is None and not reset:
-        raise VeilleError("no article given. Hint: pass its id, or --reset.")
+        raise UsageError("no article given. Hint: pass its id, or --reset.")
     aid = None if reset or article_id is None else _ids(context, [article_id])[0]
     digests.set_top(context.store(context.config()), _week(context, week), aid)
     out.print("top story set")
@@ -312,7 +312,7 @@ def digest_publish(
         if report.uncertain:
             out.print(i18n.message("send.uncertain_hint", week=name), highlight=False)
         if report.failed:
-            raise VeilleError(
+            raise MailError(
                 f"{len(report.failed)} e-mails were not sent. Hint: run the same command again "
                 "later: nobody already served gets it twice."
             )
@@ -350,7 +350,7 @@ def subscribers_remove(
     """Remove a subscriber."""
     context: Context = ctx.obj
     if not context.store(context.config()).remove_subscriber(email.strip().lower()):
-        raise VeilleError(f"{email} is not a subscriber. Hint: `veille subscribers list`.")
+        raise NotFoundError(f"{email} is not a subscriber. Hint: `veille subscribers list`.")
     out.print(f"{email} removed", highlight=False)
 
 
@@ -413,10 +413,10 @@ def export_qualiopi(
     context: Context = ctx.obj
     config = context.config()
     if fmt not in {"csv", "html"}:
-        raise VeilleError(f"--format {fmt!r} is not csv or html.")
+        raise UsageError(f"--format {fmt!r} is not csv or html.")
     start, end = _day(from_, "--from"), _day(to, "--to")
     if end < start:
-        raise VeilleError(f"--to {to} is before --from {from_}.")
+        raise UsageError(f"--to {to} is before --from {from_}.")
     data = evidence(config, context.store(config), start, end)
     text = render_csv(data) if fmt == "csv" else render_html(data, config.settings.digest.lang)
     if output is None:
@@ -432,7 +432,7 @@ def _day(value: str, option: str) -> date:
     try:
         return parse_day(value)
     except VeilleError as exc:
-        raise VeilleError(f"{option} {exc}") from None
+        raise UsageError(f"{option} {exc}") from None
 
 
 def ui(
@@ -494,7 +494,7 @@ def users_remove(ctx: typer.Context, name: Annotated[str, typer.Argument()]) -> 
     """Delete an account (its open sessions stop working)."""
     context: Context = ctx.obj
     if not context.store(context.config_if_present()).remove_user(name.strip().lower()):
-        raise VeilleError(f"no account named {name!r}. Hint: `veille users list`.")
+        raise NotFoundError(f"no account named {name!r}. Hint: `veille users list`.")
     out.print(f"{name} removed", highlight=False)
 
 
@@ -622,7 +622,7 @@ def _start_prefect_server(port: int) -> str:
         if server.poll() is not None:
             log.seek(0)
             detail = log.read().strip().splitlines()
-            raise VeilleError(
+            raise PrefectServerError(
                 f"the Prefect server did not start ({detail[-1] if detail else 'no output'}). "
                 f"Hint: is port {port} free? Try --prefect-port, or set PREFECT_API_URL."
             )
@@ -634,4 +634,6 @@ def _start_prefect_server(port: int) -> str:
             pass
         time.sleep(0.5)
     stop()
-    raise VeilleError("the Prefect server did not answer within 120 s. Hint: set PREFECT_API_URL.")
+    raise PrefectServerError(
+        "the Prefect server did not answer within 120 s. Hint: set PREFECT_API_URL."
+    )

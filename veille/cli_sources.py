@@ -19,7 +19,7 @@ from rich.markup import escape
 
 from veille.cli_common import Context, err, out
 from veille.config import Config
-from veille.errors import ConfigError, VeilleError
+from veille.errors import ConfigError, UsageError, VeilleError
 from veille.files import atomic_write
 from veille.store import Store
 from veille.weeks import parse_day
@@ -92,7 +92,7 @@ def sources_export(
         managed = {r["id"] for r in store.managed_sources() if r["url"]}
         text = sources_yaml(config, managed)
     else:
-        raise VeilleError(f"--format {fmt!r} is not opml or yaml.")
+        raise UsageError(f"--format {fmt!r} is not opml or yaml.")
     if output is None:
         sys.stdout.write(text)
     else:
@@ -138,7 +138,7 @@ def sources_add(
             out.print(f"    · {escape(link)}", highlight=False)
     already = existing_source(choice.url, config)
     if already is not None:
-        raise VeilleError(f"{choice.url} is already a source ({already}).")
+        raise UsageError(f"{choice.url} is already a source ({already}).")
     row = row_for(choice, config)
     if tags:
         row["options"]["tags"] = [t.strip() for t in tags.split(",") if t.strip()]
@@ -147,7 +147,7 @@ def sources_add(
         out.print("The first one is proposed; add the others with their own address.")
     if not yes:
         if not sys.stdin.isatty():
-            raise VeilleError(
+            raise UsageError(
                 f"would add {summary}; not confirmed. Hint: run it in a terminal, or add --yes."
             )
         if not typer.confirm(f"Add {summary}?", default=True):
@@ -229,9 +229,9 @@ def export_articles(
     config = context.config_if_present()
     tz_name = config.settings.timezone if config else "Europe/Paris"
     if fmt not in {"csv", "json", "parquet"}:
-        raise VeilleError(f"--format {fmt!r} is not csv, json or parquet.")
+        raise UsageError(f"--format {fmt!r} is not csv, json or parquet.")
     if week and (from_ or to):
-        raise VeilleError("give --week or --from/--to, not both.")
+        raise UsageError("give --week or --from/--to, not both.")
     since: datetime | None
     until: datetime | None
     if week:
@@ -241,13 +241,11 @@ def export_articles(
         last = _local_day(to, "--to", ZoneInfo(tz_name))
         until = last + timedelta(days=1) if last else None
         if since and until and until <= since:
-            raise VeilleError(f"--to {to} is before --from {from_}.")
+            raise UsageError(f"--to {to} is before --from {from_}.")
     store = context.store(config)
     if fmt == "parquet":
         if output is None:
-            raise VeilleError(
-                "--format parquet writes a file. Hint: add --output articles.parquet."
-            )
+            raise UsageError("--format parquet writes a file. Hint: add --output articles.parquet.")
         count = store.export_articles_parquet(output, since=since, until=until)
         out.print(f"{output}: {count} articles", highlight=False)
         return
@@ -268,7 +266,7 @@ def _local_day(value: str | None, option: str, tz: ZoneInfo) -> datetime | None:
     try:
         day = parse_day(value)
     except VeilleError as exc:
-        raise VeilleError(f"{option} {exc}") from None
+        raise UsageError(f"{option} {exc}") from None
     return datetime.combine(day, time(0), tzinfo=tz)
 
 

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from veille import clock, i18n
 from veille.config import Config
-from veille.errors import VeilleError
+from veille.errors import DigestError
 from veille.files import atomic_write
 from veille.render import (
     Digest,
@@ -59,7 +59,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "OTHER_SECTION",
-    "DigestError",
     "Draft",
     "DraftItem",
     "PublishResult",
@@ -85,10 +84,6 @@ __all__ = [
 OTHER_SECTION = "autres"  # a relevant story the classifier gave no tag
 _OTHER_LABEL = {"fr": "Autres actualités", "en": "Other news"}
 UNSUBSCRIBE_LIST = "veille"  # unsubscribe tokens name the list, not the week: links never expire
-
-
-class DigestError(VeilleError):
-    """A digest operation that cannot be done as asked (no draft, unknown article…)."""
 
 
 @dataclass(frozen=True, slots=True)

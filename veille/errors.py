@@ -4,6 +4,9 @@
 
     VeilleError
     ├── ConfigError              sources.yaml / settings are invalid (nothing is fetched)
+    ├── UsageError               a command option or a form field veille cannot use as given
+    │   └── NotFoundError            it names something that does not exist (week, account...)
+    ├── PrefectServerError       Prefect's API server did not start or does not answer
     ├── FetchError               one URL could not be fetched; the source is marked failed
     │   ├── UnsupportedURLError      not http(s), no host, or malformed
     │   ├── BlockedAddressError      resolves to a private/loopback/link-local/... address
@@ -22,9 +25,16 @@
     ├── RunInProgressError       another ``veille run`` on this database is still running
     ├── SendInProgressError      the same week's letter is being sent by another process or job
     ├── TriageError              a curator's answer that cannot be recorded (veille.triage)
-    └── SpoolError               a worker's work order or batch file is unreadable (veille.spool)
+    ├── SpoolError               a worker's work order or batch file is unreadable (veille.spool)
+    ├── ModelError               a model file that cannot be trusted, or training that cannot run
+    ├── DigestError              a letter operation that cannot be done as asked (no draft...)
+    └── MailError                the letter cannot be sent: mail settings, SMTP server refusing
 
 Each error carries a message meant for a person: what went wrong and, where it helps, what to do.
+
+Each class names its ``kind``: a short, stable word recorded with a failure (``sources``'
+``last_error_kind``, a pass's outcomes) and matched by policy (``health.NETWORK_KINDS``).
+Kinds are stored in databases: renaming a class never changes them, and a kind never changes.
 
 Containment: the exceptions of the libraries veille feeds with strangers' bytes (httpx's
 ``InvalidURL``, ``UnicodeError`` from IDNA, lxml's and feedparser's surprises...) are turned into
@@ -36,6 +46,7 @@ it belongs to (:func:`one_line` keeps the record short) and goes on.
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 MAX_MESSAGE_CHARS = 500
 _CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\ud800-\udfff]+")
@@ -54,15 +65,39 @@ def describe(exc: BaseException) -> str:
 
 
 class VeilleError(Exception):
-    """Base class of every error veille raises on purpose."""
+    """Base class of every error veille raises on purpose (never raised itself)."""
+
+    kind: ClassVar[str] = "veille"
 
 
 class ConfigError(VeilleError):
     """The configuration (sources.yaml, environment) is invalid."""
 
+    kind = "config"
+
+
+class UsageError(VeilleError):
+    """A command's option or a web form's field that veille cannot use as given."""
+
+    kind = "usage"
+
+
+class NotFoundError(UsageError):
+    """The option or field names something that does not exist (a week, an account...)."""
+
+    kind = "not-found"
+
+
+class PrefectServerError(VeilleError):
+    """Prefect's API server did not start, or does not answer."""
+
+    kind = "prefect-server"
+
 
 class FetchError(VeilleError):
     """A URL could not be fetched."""
+
+    kind = "fetch"
 
     def __init__(self, message: str, *, url: str | None = None) -> None:
         super().__init__(message)
@@ -72,37 +107,55 @@ class FetchError(VeilleError):
 class UnsupportedURLError(FetchError):
     """The URL is not an http(s) URL with a host."""
 
+    kind = "unsupported-url"
+
 
 class BlockedAddressError(FetchError):
     """The target address is private, loopback, link-local or otherwise not public."""
+
+    kind = "blocked-address"
 
 
 class NetworkError(FetchError):
     """DNS, connection or read failure, including connect/read timeouts."""
 
+    kind = "network"
+
 
 class DeadlineExceededError(FetchError):
     """The total deadline for one request passed (slow or trickling server)."""
+
+    kind = "deadline-exceeded"
 
 
 class ResponseTooLargeError(FetchError):
     """The body is larger than the size cap, counted after decompression."""
 
+    kind = "response-too-large"
+
 
 class TooManyRedirectsError(FetchError):
     """Redirect loop, or more redirects than allowed."""
+
+    kind = "too-many-redirects"
 
 
 class UnsupportedEncodingError(FetchError):
     """The server used a Content-Encoding we do not decode (we can only bound gzip and deflate)."""
 
+    kind = "unsupported-encoding"
+
 
 class BotChallengeError(FetchError):
     """The server answered with a bot-protection challenge instead of the content."""
 
+    kind = "bot-challenge"
+
 
 class HTTPStatusError(FetchError):
     """The server answered with an error status (4xx/5xx)."""
+
+    kind = "http-status"
 
     def __init__(
         self,
@@ -120,35 +173,71 @@ class HTTPStatusError(FetchError):
 class RateLimitedError(HTTPStatusError):
     """429 Too Many Requests or 503 Service Unavailable; ``retry_after`` in seconds if known."""
 
+    kind = "rate-limited"
+
 
 class ParseError(VeilleError):
     """The bytes are not a feed or page we can read."""
+
+    kind = "parse"
 
 
 class ExtractionError(VeilleError):
     """No article text could be extracted from a page."""
 
+    kind = "extraction"
+
 
 class StoreError(VeilleError):
     """The database cannot be opened or written."""
+
+    kind = "store"
 
 
 class DatabaseLockedError(StoreError):
     """Another process holds the DuckDB file read-write."""
 
+    kind = "database-locked"
+
 
 class RunInProgressError(VeilleError):
     """Another pass over the same database is running (runs never overlap)."""
 
+    kind = "run-in-progress"
+
 
 class SendInProgressError(VeilleError):
     """The week's letter is being sent already (one send per week at a time)."""
+
+    kind = "send-in-progress"
 
 
 class TriageError(VeilleError):
     """A curator's answer in « Aidez veille à trier » that cannot be recorded (no tag, unknown
     article)."""
 
+    kind = "triage"
+
 
 class SpoolError(VeilleError):
     """A work order or batch file exchanged with a Prefect worker is missing or unreadable."""
+
+    kind = "spool"
+
+
+class ModelError(VeilleError):
+    """A model file that cannot be trusted or read, or training that cannot be done."""
+
+    kind = "model"
+
+
+class DigestError(VeilleError):
+    """A digest operation that cannot be done as asked (no draft, unknown article…)."""
+
+    kind = "digest"
+
+
+class MailError(VeilleError):
+    """The digest cannot be sent: settings missing or wrong, SMTP server refusing us."""
+
+    kind = "mail"

@@ -21,11 +21,13 @@ import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from veille.errors import DeadlineExceededError, NetworkError
+
 BASE = timedelta(minutes=30)
 CAP = timedelta(days=1)
 JITTER = 0.25
-# Error kinds (veille.pipeline._error_kind) that say "the network", not "this source".
-NETWORK_KINDS = frozenset({"network", "deadline-exceeded"})
+# Error kinds (veille.errors) that say "the network", not "this source".
+NETWORK_KINDS = frozenset({NetworkError.kind, DeadlineExceededError.kind})
 SILENT_FACTOR = 3.0  # silent after 3 × the usual interval between new items
 MIN_HISTORY = 3  # new items needed before a source's usual interval means anything
 SHORTER_RATIO = 0.5  # recent texts under half their usual length: extraction may be broken

@@ -44,11 +44,10 @@ from urllib.parse import urlencode, urlsplit
 
 from veille import clock
 from veille.config import env_secret
-from veille.errors import VeilleError
+from veille.errors import MailError
 from veille.render import Digest, email_subject, render_email_html, render_email_text
 
 __all__ = [
-    "MailError",
     "SendReport",
     "SmtpSettings",
     "build_message",
@@ -61,10 +60,6 @@ __all__ = [
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
-
-
-class MailError(VeilleError):
-    """The digest cannot be sent: settings missing or wrong, SMTP server refusing us."""
 
 
 @dataclass(frozen=True, slots=True)

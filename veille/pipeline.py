@@ -35,7 +35,6 @@ import logging
 import multiprocessing
 import os
 import random
-import re
 import threading
 import time
 import uuid
@@ -471,7 +470,7 @@ async def ingest_source(
             logger.warning("source %s failed unexpectedly", source.id, exc_info=True)
             message = i18n.message("ingest.unexpected", detail=describe(exc))
         outcome.status, outcome.error = "error", one_line(mask_url_password(message))
-        outcome.error_kind = _error_kind(exc) if isinstance(exc, VeilleError) else "unexpected"
+        outcome.error_kind = exc.kind if isinstance(exc, VeilleError) else "unexpected"
         await _in_store_thread(
             timings,
             store.record_source_error,
@@ -892,12 +891,6 @@ def _declared_canonical(
         return None
     allowed = {site_of(url), site_of(source.url), *source.sites}
     return declared if site_of(declared) in allowed else None
-
-
-def _error_kind(exc: Exception) -> str:
-    """A short name for an error class: HTTPStatusError -> http-status."""
-    name = type(exc).__name__.removesuffix("Error")
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", name).lower()
 
 
 @dataclass(slots=True)

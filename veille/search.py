@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from veille.errors import VeilleError
+from veille.errors import UsageError
 from veille.store import Store
 
 WORD_RE = re.compile(r"\w+")
@@ -66,7 +66,7 @@ def search_articles(
     """Articles matching ``query``, best first, each with a highlighted snippet."""
     words = fts_query(query)
     if not words:
-        raise VeilleError(f"{query!r} has no word to search for. Hint: veille search 'CPF décret'.")
+        raise UsageError(f"{query!r} has no word to search for. Hint: veille search 'CPF décret'.")
     rows = store.search(words, tag=tag, source=source, since=since, until=until, limit=limit)
     texts = [f"{r['title'] or ''} {r['text'] or ''}" for r in rows]
     stems = store.stems([*WORD_RE.findall(words), *WORD_RE.findall(" ".join(texts))])

@@ -58,7 +58,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from veille import clock, i18n, triage
 from veille import digest as digests
 from veille.config import Config, env_secret
-from veille.errors import ConfigError, VeilleError
+from veille.errors import ConfigError, DigestError, NotFoundError, UsageError, VeilleError
 from veille.jobs import Jobs, Progress, Work
 from veille.mail import verify_unsubscribe_token
 from veille.render import render_email_html, safe_url, week_url
@@ -654,7 +654,7 @@ def create_app(
         week = current_week(request)
         try:
             view: digests.Draft | None = digests.load(config, store, week)
-        except digests.DigestError:
+        except DigestError:
             view = None
         prev_week, next_week = adjacent_weeks(week)
         sections = []
@@ -698,13 +698,13 @@ def create_app(
             section = _choice(form, "section", [*config.tag_ids(), digests.OTHER_SECTION])
             position = _position(form)
             if section is None and position is None:
-                raise digests.DigestError(i18n.message("web.move_needs_target"))
+                raise DigestError(i18n.message("web.move_needs_target"))
             digests.move(config, store, week, aid, section=section, position=position)
         elif action == "tags":
             chosen = [str(v) for v in form.getlist("tag")]
             unknown = [c for c in chosen if c not in config.tag_ids()]
             if unknown:
-                raise VeilleError(i18n.message("web.bad_choice", field="tag", value=unknown[0]))
+                raise UsageError(i18n.message("web.bad_choice", field="tag", value=unknown[0]))
             digests.set_tags(config, store, week, aid, chosen)
         elif action == "summary":
             text = _text(form, "summary", 5000).strip()
@@ -790,7 +790,7 @@ def create_app(
         week = current_week(request)
         given = _text(request.state.form, "count", 12)
         if not given.isdigit() or int(given) != store.count_subscribers():
-            raise digests.DigestError(i18n.message("web.subscribers_changed"))
+            raise DigestError(i18n.message("web.subscribers_changed"))
         settings = SmtpSettings.from_env()
         digests.published_letter(store, week)  # not published: say so now, not in the job
 
@@ -824,7 +824,7 @@ def create_app(
         q = request.query_params
         query = (q.get("q") or "").strip()
         if len(query) > MAX_QUERY:
-            raise VeilleError(i18n.message("web.too_long", field="q", limit=MAX_QUERY))
+            raise UsageError(i18n.message("web.too_long", field="q", limit=MAX_QUERY))
         since = _day(q.get("from"))
         until = _day(q.get("to"))
         tag = _choice(q, "tag", config.tag_ids())
@@ -884,7 +884,7 @@ def create_app(
             found = asyncio.run(discover(url, config.fetch_limits()))
             effective = sources_now()
             if found.url in {s.url for s in effective.sources}:
-                raise digests.DigestError(i18n.message("web.already_source", url=found.url))
+                raise DigestError(i18n.message("web.already_source", url=found.url))
             sid = source_id_for(
                 OpmlFeed(found.url, found.title, None, None), {s.id for s in effective.sources}
             )
@@ -946,7 +946,7 @@ def create_app(
     def subscribers(request: Request) -> Response:
         search = (request.query_params.get("q") or "").strip()
         if len(search) > MAX_QUERY:
-            raise VeilleError(i18n.message("web.too_long", field="q", limit=MAX_QUERY))
+            raise UsageError(i18n.message("web.too_long", field="q", limit=MAX_QUERY))
         rows = store.subscribers(active_only=False, search=search or None, limit=SHOWN_SUBSCRIBERS)
         total = store.count_subscribers(active_only=False)
         return page(request, "subscribers.html", rows=rows, total=total, q=search)
@@ -970,7 +970,7 @@ def create_app(
     def remove_subscriber(request: Request) -> Response:
         email = _text(request.state.form, "email", 320).strip().lower()
         if not store.remove_subscriber(email):
-            raise VeilleError(i18n.message("web.no_subscriber", email=email))
+            raise NotFoundError(i18n.message("web.no_subscriber", email=email))
         return back(request, "/abonnes", f"− {email}")
 
     def import_subscribers(request: Request) -> Response:
@@ -1105,11 +1105,11 @@ def _upload(form: FormData, field: str) -> tuple[str, bytes]:
     """(file name, bytes) of an uploaded file (the body was bounded as it arrived)."""
     item = form.get(field)
     if not isinstance(item, UploadFile):
-        raise VeilleError(i18n.message("web.no_file"))
+        raise UsageError(i18n.message("web.no_file"))
     item.file.seek(0)
     data = item.file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
-        raise VeilleError(i18n.message("web.too_large", size=_size(MAX_UPLOAD)))
+        raise UsageError(i18n.message("web.too_large", size=_size(MAX_UPLOAD)))
     return (item.filename or "fichier")[:100], data
 
 
@@ -1119,9 +1119,9 @@ def _text(values: Any, field: str, limit: int) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise VeilleError(i18n.message("web.bad_choice", field=field, value="(fichier)"))
+        raise UsageError(i18n.message("web.bad_choice", field=field, value="(fichier)"))
     if len(value) > limit:
-        raise VeilleError(i18n.message("web.too_long", field=field, limit=limit))
+        raise UsageError(i18n.message("web.too_long", field=field, limit=limit))
     return value
 
 
@@ -1131,7 +1131,7 @@ def _choice(values: Any, field: str, allowed: list[str]) -> str | None:
     if not value:
         return None
     if value not in allowed:
-        raise VeilleError(i18n.message("web.bad_choice", field=field, value=value[:64]))
+        raise UsageError(i18n.message("web.bad_choice", field=field, value=value[:64]))
     return value
 
 
@@ -1140,13 +1140,13 @@ def _position(form: FormData) -> int | None:
     if not raw:
         return None
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 1000:
-        raise VeilleError(i18n.message("web.bad_position", value=raw))
+        raise UsageError(i18n.message("web.bad_position", value=raw))
     return int(raw) - 1
 
 
 def _article_id(value: str) -> str:
     if not ARTICLE_ID_RE.fullmatch(value):
-        raise VeilleError(i18n.message("web.bad_article", value=value[:64]))
+        raise UsageError(i18n.message("web.bad_article", value=value[:64]))
     return value
 
 
@@ -1154,7 +1154,7 @@ def _http_url(value: str) -> str:
     url = value.strip()
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise VeilleError(i18n.message("web.bad_url", value=url[:200]))
+        raise UsageError(i18n.message("web.bad_url", value=url[:200]))
     return url
 
 
