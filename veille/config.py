@@ -31,14 +31,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from veille import i18n
+from veille import environment, i18n
 from veille.errors import ConfigError
 from veille.fetch import MASK, FetchLimits, mask_url_password
 from veille.identity import site_of
 
 SOURCE_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
-TRUE_WORDS = {"1", "true", "yes", "on", "oui"}
-FALSE_WORDS = {"0", "false", "no", "off", "non", ""}
 
 # Hints keyed by the last element of the error location: what a user should write instead.
 HINTS: dict[str, str] = {
@@ -526,11 +524,9 @@ def env_flag(name: str) -> bool:
     raw = os.environ.get(name)
     if raw is None:
         return False
-    value = raw.strip().lower()
-    if value in TRUE_WORDS:
-        return True
-    if value in FALSE_WORDS:
-        return False
+    value = environment.yes_no(raw)
+    if value is not None:
+        return value
     raise ConfigError(
         f"environment variable {name}={raw!r} is not a yes/no value. Hint: use 1 or 0."
     )
@@ -538,22 +534,6 @@ def env_flag(name: str) -> bool:
 
 # --- secrets from the environment ------------------------------------------------------------
 
-# Every variable veille reads, for `veille config show`; the secret ones are masked there.
-ENV_VARIABLES = (
-    "VEILLE_CONFIG",
-    "VEILLE_DB",
-    "VEILLE_ALLOW_PRIVATE_NETWORKS",
-    "VEILLE_SMTP_HOST",
-    "VEILLE_SMTP_PORT",
-    "VEILLE_SMTP_STARTTLS",
-    "VEILLE_MAIL_FROM",
-    "VEILLE_SMTP_USER",
-    "VEILLE_SMTP_PASSWORD",
-    "VEILLE_SESSION_SECRET",
-    "VEILLE_NOW",  # veille/clock.py: pretend it is this moment (tests, replays of a past week)
-)
-SECRET_VARIABLES = frozenset({"VEILLE_SMTP_PASSWORD", "VEILLE_SESSION_SECRET"})
-FILE_VARIABLES = ("VEILLE_SMTP_USER", "VEILLE_SMTP_PASSWORD", "VEILLE_SESSION_SECRET")
 MAX_SECRET_BYTES = 64 * 1024
 
 
@@ -601,12 +581,15 @@ def environment_summary(environ: Mapping[str, str] | None = None) -> dict[str, s
     """The VEILLE_* variables in effect, secrets masked, for `veille config show`."""
     env = os.environ if environ is None else environ
     shown: dict[str, str] = {}
-    for name in ENV_VARIABLES:
-        from_file = name in FILE_VARIABLES and env.get(f"{name}_FILE")
-        value = env_secret(name, env) if name in FILE_VARIABLES else env.get(name)
+    for variable in environment.VARIABLES:
+        if variable.internal:
+            continue
+        name = variable.name
+        from_file = variable.from_file and env.get(f"{name}_FILE")
+        value = env_secret(name, env) if variable.from_file else env.get(name)
         if value is None or value == "":
             continue
-        text = MASK if name in SECRET_VARIABLES else mask_url_password(value)
+        text = MASK if variable.secret else mask_url_password(value)
         shown[name] = f"{text} (from {name}_FILE)" if from_file else text
     return shown
 

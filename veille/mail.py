@@ -42,7 +42,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from urllib.parse import urlencode, urlsplit
 
-from veille import clock
+from veille import clock, environment
 from veille.config import env_secret
 from veille.errors import MailError
 from veille.render import Digest, email_subject, render_email_html, render_email_text
@@ -57,8 +57,6 @@ __all__ = [
     "verify_unsubscribe_token",
 ]
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
 _LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
@@ -104,7 +102,8 @@ class SmtpSettings:
             port=_port(env.get("VEILLE_SMTP_PORT", "587")),
             user=user,
             password=password,
-            starttls=_flag(env.get("VEILLE_SMTP_STARTTLS", "true"), "VEILLE_SMTP_STARTTLS"),
+            # Empty is the default, not "no": encryption is never turned off by a blank line.
+            starttls=_flag(env.get("VEILLE_SMTP_STARTTLS") or "true", "VEILLE_SMTP_STARTTLS"),
         )
 
 
@@ -128,9 +127,9 @@ def _port(value: str) -> int:
 
 
 def _flag(value: str, name: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in _TRUE | _FALSE:
-        return lowered in _TRUE
+    flag = environment.yes_no(value)
+    if flag is not None:
+        return flag
     raise MailError(f"{name}={value!r} is not a yes/no value. Hint: write true or false.")
 
 
