@@ -2,7 +2,7 @@
 
 The work itself is plain Python in :mod:`veille.pipeline`; this module only adds orchestration.
 One task per source (never one per article: each task run costs 10–30 ms and the temporary API
-server's CPU, performance.md §B7), all sources running concurrently on the flow's event loop;
+server's CPU), all sources running concurrently on the flow's event loop;
 article pages are extracted by a shared pool of worker processes inside those tasks.
 
 Flow graph::

@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import argon2
 import httpx
 import pytest
 
 from tests.conftest import UvicornThread, run_veille
 from tests.test_web import PASSWORD, USER, _csrf, _job, _login, app_env, served
-from veille.auth import LoginThrottle, hash_password
+from veille.auth import LoginThrottle, hash_password, needs_rehash
 from veille.config import Config
 from veille.digest import UNSUBSCRIBE_LIST
 from veille.mail import unsubscribe_token
@@ -70,6 +71,26 @@ def test_a_copied_cookie_is_refused_after_logout_and_after_a_password_change(
     emails = {s["email"] for s in store.subscribers()}
     assert "avant@of.example.fr" in emails
     assert not {"apres@of.example.fr", "mdp@of.example.fr"} & emails
+
+
+def test_a_hash_made_with_weaker_parameters_is_renewed_at_login_and_the_session_goes_on(
+    app_env: tuple[Config, Store, Path], served: str
+) -> None:
+    _, store, _ = app_env
+    old = argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
+    store.set_user(USER, old)
+    generation = store.session_generation(USER)
+    assert needs_rehash(old)
+    with httpx.Client() as client:
+        token = _login(client, served)
+        renewed = store.password_hash(USER)
+        assert renewed is not None and renewed != old and not needs_rehash(renewed)
+        assert store.session_generation(USER) == generation  # no session was ended
+        answer = client.post(f"{served}/abonnes/ajouter", data={"csrf": token, "email": "a@b.fr"})
+        assert answer.status_code == 303
+    with httpx.Client() as client:
+        _login(client, served)  # the same password opens the renewed hash
+    assert store.password_hash(USER) == renewed  # already strong: left alone
 
 
 def test_failures_under_a_name_like_an_address_do_not_lock_that_address_out(

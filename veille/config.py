@@ -82,7 +82,7 @@ class _Strict(BaseModel):
 
 
 class FetchSettings(_Strict):
-    """Limits of the HTTP client; defaults follow Miniflux/trafilatura (see reliability.md §2)."""
+    """Limits of the HTTP client; defaults follow Miniflux's and trafilatura's."""
 
     connect_timeout: Annotated[float, Field(gt=0, le=120)] = 10.0
     read_timeout: Annotated[float, Field(gt=0, le=300)] = 20.0
@@ -328,7 +328,7 @@ def _tag(id: str, label: str, en: str, indicator: str, description: str, kw: str
     )
 
 
-# The default taxonomy (DOMAIN.md, aligned on the Qualiopi watch indicators 23-26). An
+# The default taxonomy (the field's four watches, aligned on Qualiopi indicators 23-26). An
 # organisation replaces it with its own ``taxonomy:`` list in sources.yaml.
 DEFAULT_TAXONOMY: tuple[Tag, ...] = (
     _tag(

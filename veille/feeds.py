@@ -1,10 +1,11 @@
 """Feed bytes -> :class:`~veille.models.ParsedFeed`: RSS 0.9x/1.0/2.0, Atom, JSON Feed, RSS-in-JSON.
 
-feedparser is used for XML feeds with the defences found necessary on 6.0.14 (reliability.md
-§0, §1.2, §1.7): it only ever gets bytes (given a str it opens paths and URLs), the DOCTYPE is
-stripped first (its loose parser expands a "quadratic blow-up" entity without limit), and any
-exception it raises becomes a :class:`~veille.errors.ParseError`. HTML sanitising is left to
-render time (feed text is untrusted everywhere it lands), which also makes parsing 2–3× faster.
+feedparser is used for XML feeds with the defences found necessary on 6.0.14 (each one has its test
+in tests/test_feeds.py and tests/test_hostile.py): it only ever gets bytes (given a str it opens
+paths and URLs), the DOCTYPE is stripped first (its loose parser expands a "quadratic blow-up"
+entity without limit), and any exception it raises becomes a :class:`~veille.errors.ParseError`.
+HTML sanitising is left to render time (feed text is untrusted everywhere it lands), which also
+makes parsing 2–3× faster.
 
 Bounded and linear, whatever the document: at most ``MAX_ENTRIES_PER_FEED`` items are read, every
 field is cut to its bound (:mod:`veille.models`), an item that cannot be read is skipped (and

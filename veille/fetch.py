@@ -6,7 +6,7 @@
   routable unicast addresses pass: every range of IANA's special-purpose registries is refused,
   and an IPv6 address that embeds an IPv4 one (mapped, compatible, SIIT, NAT64, 6to4, Teredo)
   is judged by the IPv4 address it reaches (:func:`is_public_address`). It is hand-written
-  because no maintained, offline-friendly SSRF-safe transport exists for httpx (reliability.md §3);
+  because no maintained, offline-friendly SSRF-safe transport exists for httpx;
   it plugs into httpx through ``AsyncHTTPTransport._pool``, a private attribute, which is why
   httpx and httpcore are pinned and a test fails if the guard stops being used.
 * **Size cap after decompression**: only gzip/deflate are accepted (httpx decodes br/zstd in one
@@ -148,7 +148,7 @@ PRIVATE_HINT = (
 
 @dataclass(frozen=True, slots=True)
 class FetchLimits:
-    """Limits of one Fetcher; defaults follow Miniflux and trafilatura (reliability.md §2)."""
+    """Limits of one Fetcher; defaults follow Miniflux's and trafilatura's."""
 
     connect_timeout: float = 10.0
     read_timeout: float = 20.0

@@ -2,7 +2,7 @@
 
 Decided here, applied by :mod:`veille.pipeline` and shown by ``veille sources check``.
 
-- **Backoff** (reliability.md §1.18): after ``n`` consecutive errors a source waits
+- **Backoff**: after ``n`` consecutive errors a source waits
   ``BASE × 2^(n-1)``, capped at ``CAP`` (a day), plus a random 0–25 % so that sources failing
   together do not all come back at the same instant (miniflux#3130). A success resets it. A
   source is never disabled by errors: it keeps being tried at least once a day.
@@ -52,7 +52,7 @@ def next_check(
     """When a failing source is due again; None once it succeeds.
 
     A server's Retry-After (seconds, already capped at a week by veille.fetch) wins over a
-    shorter backoff: asking again sooner is what gets a bot banned (reliability.md §1.19).
+    shorter backoff: asking again sooner is what gets a bot banned.
     """
     if consecutive_errors <= 0:
         return None

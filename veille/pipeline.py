@@ -1,8 +1,8 @@
 """One ingest pass as plain Python: sources -> fetch -> entries -> pages -> extraction -> store.
 
 Nothing here imports Prefect: ``flows/ingest.py`` wraps :func:`ingest_source` as a task (one task
-per source, never one per article: performance.md §B7) and the tests call these functions
-directly. The shape of a pass:
+per source, never one per article: each task run costs Prefect 10–30 ms) and the tests call
+these functions directly. The shape of a pass:
 
 * every source is handled concurrently; the one :class:`~veille.fetch.Fetcher` bounds the
   requests in flight, overall and per host;
@@ -1090,7 +1090,7 @@ async def _pass(
     else:
         summary.outcomes = await sources_phase(config, store, sources, observer, timings)
     if health.is_outage([o.error_kind for o in summary.outcomes]):
-        # The machine is offline, not the sources: nobody backs off (reliability.md §1.18).
+        # The machine is offline, not the sources: nobody backs off.
         store.forgive_outage([o.source_id for o in summary.outcomes])
         summary.offline = True
 

@@ -1,6 +1,6 @@
 """The DuckDB file: the only module that speaks SQL.
 
-Design (see performance.md §B6 and reliability.md §1.15–1.16):
+Design (measured in bench/, each promise tested in tests/test_store.py):
 
 * **Short connections.** DuckDB lets one process hold the file read-write, and even a read-only
   open fails while a writer holds it. Every operation opens the file, does its work and closes
@@ -469,7 +469,7 @@ class Store:
                 if "replaying WAL" in message and not wal_moved:
                     # A crash left a damaged write-ahead log (duckdb#19712, #22044): the file
                     # itself is whole up to its last checkpoint. Keep the log aside for
-                    # inspection and open what was safely written (reliability.md §4 #13).
+                    # inspection and open what was safely written.
                     wal = self.path.with_name(self.path.name + ".wal")
                     aside = wal.with_name(f"{wal.name}.damaged-{clock.now():%Y%m%dT%H%M%SZ}")
                     wal.replace(aside)
@@ -1628,6 +1628,15 @@ class Store:
                     [name, password_hash, now],
                 )
         return existed is None
+
+    def rehash_password(self, name: str, old_hash: str, new_hash: str) -> None:
+        """Store a stronger hash of the same password (at login, when the hashing parameters
+        changed). Sessions go on; nothing changes if the password was changed meanwhile."""
+        with self.connect() as con:
+            con.execute(
+                "UPDATE users SET password_hash = ? WHERE name = ? AND password_hash = ?",
+                [new_hash, name, old_hash],
+            )
 
     def password_hash(self, name: str) -> str | None:
         with self.connect() as con:

@@ -457,7 +457,14 @@ def create_app(
     throttle: Any = None,
 ) -> Starlette:
     """The ASGI app. ``https``: mark the session cookie Secure (behind an HTTPS proxy)."""
-    from veille.auth import LoginThrottle, csrf_ok, new_csrf_token, verify_password
+    from veille.auth import (
+        LoginThrottle,
+        csrf_ok,
+        hash_password,
+        needs_rehash,
+        new_csrf_token,
+        verify_password,
+    )
 
     lang = config.settings.digest.lang
     t = STRINGS.get(lang, STRINGS["fr"])
@@ -621,6 +628,8 @@ def create_app(
                 next=target,
             )  # fmt: skip
         limiter.succeeded(account)
+        if needs_rehash(stored):  # made with weaker parameters than today's: renew it
+            store.rehash_password(name, stored, hash_password(password))
         request.session.clear()  # a new session: no fixation
         request.session.update(
             user=name,

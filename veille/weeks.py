@@ -2,7 +2,7 @@
 
 Weeks are named with ``%G-W%V`` (ISO year), never ``%Y-W%V``: 2024-12-31 belongs to 2025-W01.
 A week is ``[Monday 00:00 local, next Monday 00:00 local)``, each bound converted to UTC on its
-own, so the DST weeks last 167 or 169 hours as they really do (reliability.md §1.17).
+own, so the DST weeks last 167 or 169 hours as they really do.
 """
 
 from __future__ import annotations
