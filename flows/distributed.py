@@ -27,6 +27,7 @@ from prefect.deployments import run_deployment
 
 from veille import pipeline, spool
 from veille.config import Config, Source, load_config
+from veille.sourcelist import effective
 from veille.store import Store
 
 DEPLOYMENT = "fetch-order/workers"
@@ -54,7 +55,7 @@ async def distributed_ingest(
 ) -> dict[str, object]:
     """A whole pass like ``veille run``, its sources fetched by ``workers`` Prefect workers."""
     store = Store(db_path)
-    config = load_config(config_path).with_managed(store.managed_sources())
+    config = effective(load_config(config_path), store)
     folder = Path(spool_dir)
     folder.mkdir(parents=True, exist_ok=True)
 

@@ -20,13 +20,14 @@ from flows.ingest import ingest_flow
 from veille import clock
 from veille import digest as digests
 from veille.config import Config, load_config
+from veille.sourcelist import effective
 from veille.store import Store
 
 
 def _load(config_path: str, db_path: str | None) -> tuple[Config, Store]:
     config = load_config(Path(config_path))
     store = Store(db_path or config.database_path())
-    return config.with_managed(store.managed_sources()), store
+    return effective(config, store), store
 
 
 @flow(name="scheduled-ingest", log_prints=False, persist_result=False)

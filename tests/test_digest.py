@@ -403,6 +403,22 @@ def test_qualiopi_export_lists_sources_selections_and_notes(
     assert empty.selections == () and empty.weeks == ()
 
 
+def test_qualiopi_export_lists_the_sources_added_in_the_web_app(
+    config: Config, store: Store
+) -> None:
+    store.add_managed_sources([{
+        "id": "opco-ajoute", "url": "https://opco.example.fr/feed.xml", "kind": "feed",
+        "name": "OPCO ajouté dans l'appli", "origin": "web", "options": {"tags": ["handicap"]},
+    }])  # fmt: skip
+    switched_off = config.sources[0].id
+    store.set_source_enabled(switched_off, False)
+    today = clock.now().astimezone(PARIS).date()
+    rows = list(csv.DictReader(io.StringIO(render_csv(evidence(config, store, today, today)))))
+    watched = {r["source"] for r in rows if r["kind"] == "source"}
+    assert "opco-ajoute" in watched  # watched, so shown to the auditor
+    assert switched_off not in watched
+
+
 # --- command line ---------------------------------------------------------------------------
 
 

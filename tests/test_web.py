@@ -469,6 +469,10 @@ def test_sources_add_by_address_opml_import_export_and_switch(
         managed = {m["url"]: m for m in store.managed_sources()}
         assert managed[data_server.url("site/feeds/officiel.xml")]["kind"] == "feed"
         assert managed[data_server.url("site/pages/psl-original.html")]["kind"] == "page"
+        # The archive's source filter offers them, like the sources of sources.yaml.
+        archive = client.get(f"{served}/archives").text
+        added = managed[data_server.url("site/feeds/officiel.xml")]["id"]
+        assert f'<option value="{added}"' in archive and '<option value="rue89"' in archive
         # The same feed twice is refused, with a message and nothing added.
         again = _job(client, served, add(data_server.url("site/feeds/officiel.xml")))
         assert "officiel.xml" in again and len(store.managed_sources()) == 2

@@ -35,6 +35,7 @@ from veille.cli_sources import (
 from veille.config import Config
 from veille.errors import NotFoundError, PrefectServerError, VeilleError
 from veille.pipeline import RunSummary, SourceOutcome
+from veille.sourcelist import effective
 from veille.store import Store
 from veille.weeks import week_bounds
 
@@ -89,7 +90,7 @@ def run(
     context: Context = ctx.obj
     config = context.config()
     store = context.store(config)
-    config = config.with_managed(store.managed_sources())  # sources added in the web app
+    config = effective(config, store)  # sources added in the web app too
     only = tuple(source or ())
     config.enabled_sources(list(only))  # unknown ids fail before anything is fetched
     config.fetch_limits()  # so does a bad VEILLE_ALLOW_PRIVATE_NETWORKS
@@ -430,7 +431,7 @@ def sources_check(
     config = context.config_if_present()
     store = context.store(config)
     if config is not None:  # with the sources added by `sources add/import` or the web app
-        store.sync_sources(config.with_managed(store.managed_sources()).sources)
+        store.sync_sources(effective(config, store).sources)
     rows = [_health_row(r) for r in store.source_health()]
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")

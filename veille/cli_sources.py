@@ -21,6 +21,7 @@ from veille.cli_common import Context, err, out
 from veille.config import Config
 from veille.errors import ConfigError, UsageError, VeilleError
 from veille.files import atomic_write
+from veille.sourcelist import effective
 from veille.store import Store
 from veille.weeks import parse_day
 
@@ -28,7 +29,7 @@ from veille.weeks import parse_day
 def _effective(context: Context) -> tuple[Config, Store]:
     config = context.config()
     store = context.store(config)
-    return config.with_managed(store.managed_sources()), store
+    return effective(config, store), store
 
 
 def sources_import(

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from veille.config import Config
 from veille.render import _environment, clean_text, format_date, safe_url
+from veille.sourcelist import effective
 from veille.store import Store, utc_aware
 from veille.tabular import safe_cell
 
@@ -57,6 +58,7 @@ class Evidence:
 
 def evidence(config: Config, store: Store, start: date, end: date) -> Evidence:
     """The evidence for ``[start, end]`` (both days included, in ``settings.timezone``)."""
+    config = effective(config, store)  # the sources added in the web app are watched too
     indicator_of = {t.id: t.indicator for t in config.taxonomy if t.indicator}
     indicators = tuple(sorted(set(indicator_of.values()) | set(INDICATORS)))
     sources = []

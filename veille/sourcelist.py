@@ -1,18 +1,18 @@
 """The list of sources as users bring and take it: OPML import plans, YAML and OPML exports.
 
 Where added sources live: sources.yaml is the reference and is **never rewritten** by veille.
-Sources imported from OPML or added with ``veille sources add`` (or the web app's Sources page)
-are kept in the database (``managed_sources``) and merged with sources.yaml by
-:meth:`veille.config.Config.with_managed` wherever sources are read (``veille run``, the flows,
-the web app). So the file's comments, order and layout can never be damaged by an import, the web
-app and the command line share one list, and ``veille sources export --format yaml`` prints the
-merged list for anyone who wants to move sources into the file by hand.
+Sources imported from OPML or added with ``veille sources add`` (or the web app's Sources page) are
+kept in the database (``managed_sources``) and merged with sources.yaml by :func:`effective`
+wherever sources are read (``veille run``, the flows, the web app, the Qualiopi export). So the
+file's comments, order and layout can never be damaged by an import, the web app and the command
+line share one list, and ``veille sources export --format yaml`` prints the merged list for anyone
+who wants to move sources into the file by hand.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -21,6 +21,17 @@ from veille.discovery import Discovered
 from veille.identity import canonical_url
 from veille.opml import CATEGORY_SEP, OpmlFeed, OpmlProblem, OpmlScan, render_opml, slugify
 from veille.opml import source_id_for as _id_for
+
+
+class _HoldsManagedSources(Protocol):
+    def managed_sources(self) -> list[dict[str, Any]]: ...
+
+
+def effective(config: Config, store: _HoldsManagedSources) -> Config:
+    """The sources veille watches: sources.yaml plus those added or switched on or off in the
+    web app or with ``veille sources add/import`` (read again at each call: the list changes
+    while the app runs). Every command, flow and page that lists sources goes through here."""
+    return config.with_managed(store.managed_sources())
 
 
 @dataclass(slots=True)

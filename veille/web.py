@@ -63,6 +63,7 @@ from veille.jobs import Jobs, Progress, Work
 from veille.mail import verify_unsubscribe_token
 from veille.render import render_email_html, safe_url, week_url
 from veille.search import fts_query
+from veille.sourcelist import effective
 from veille.store import Store
 from veille.weeks import adjacent_weeks, parse_day, parse_week
 
@@ -860,14 +861,14 @@ def create_app(
             source=source or "",
             since=since.isoformat() if since else "",
             until=until.isoformat() if until else "",
-            sources=[(s.id, s.name or s.id) for s in config.sources],
+            sources=[(s.id, s.name or s.id) for s in sources_now().sources],
         )
 
     # -- sources -------------------------------------------------------------------------------
 
     def sources_now() -> Config:
         """sources.yaml plus the sources added or switched here (read at each request)."""
-        return config.with_managed(store.managed_sources())
+        return effective(config, store)
 
     def sources(request: Request) -> Response:
         effective = sources_now()
