@@ -81,17 +81,21 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class FetchSettings(_Strict):
-    """Limits of the HTTP client; defaults follow Miniflux's and trafilatura's."""
+_LIMITS = FetchLimits()  # the defaults are declared once, in veille.fetch
 
-    connect_timeout: Annotated[float, Field(gt=0, le=120)] = 10.0
-    read_timeout: Annotated[float, Field(gt=0, le=300)] = 20.0
-    deadline: Annotated[float, Field(gt=0, le=600)] = 30.0
-    max_bytes: Annotated[int, Field(ge=1024, le=200 * 1024 * 1024)] = 15 * 1024 * 1024
-    max_redirects: Annotated[int, Field(ge=0, le=20)] = 5
-    per_host: Annotated[int, Field(ge=1, le=16)] = 2
-    concurrency: Annotated[int, Field(ge=1, le=64)] = 16
-    user_agent: str | None = None
+
+class FetchSettings(_Strict):
+    """The HTTP client's limits as sources.yaml may set them: the ranges allowed here, the
+    defaults (Miniflux's and trafilatura's) in :class:`veille.fetch.FetchLimits`."""
+
+    connect_timeout: Annotated[float, Field(gt=0, le=120)] = _LIMITS.connect_timeout
+    read_timeout: Annotated[float, Field(gt=0, le=300)] = _LIMITS.read_timeout
+    deadline: Annotated[float, Field(gt=0, le=600)] = _LIMITS.deadline
+    max_bytes: Annotated[int, Field(ge=1024, le=200 * 1024 * 1024)] = _LIMITS.max_bytes
+    max_redirects: Annotated[int, Field(ge=0, le=20)] = _LIMITS.max_redirects
+    per_host: Annotated[int, Field(ge=1, le=16)] = _LIMITS.per_host
+    concurrency: Annotated[int, Field(ge=1, le=64)] = _LIMITS.concurrency
+    user_agent: str | None = None  # None: FetchLimits' own
 
 
 class DigestSettings(_Strict):
@@ -498,25 +502,9 @@ class Config(_Strict):
 
     def fetch_limits(self) -> FetchLimits:
         """The fetcher's limits, with the private-network switch from settings or environment."""
-        f = self.settings.fetch
         allow = self.settings.allow_private_networks or env_flag("VEILLE_ALLOW_PRIVATE_NETWORKS")
-        limits = FetchLimits(
-            connect_timeout=f.connect_timeout,
-            read_timeout=f.read_timeout,
-            deadline=f.deadline,
-            max_bytes=f.max_bytes,
-            max_redirects=f.max_redirects,
-            per_host=f.per_host,
-            concurrency=f.concurrency,
-            allow_private_networks=allow,
-        )
-        if f.user_agent:
-            limits = FetchLimits(**{**_limits_dict(limits), "user_agent": f.user_agent})
-        return limits
-
-
-def _limits_dict(limits: FetchLimits) -> dict[str, Any]:
-    return {name: getattr(limits, name) for name in limits.__dataclass_fields__}
+        given = self.settings.fetch.model_dump(exclude_none=True)
+        return FetchLimits(**given, allow_private_networks=allow)
 
 
 def env_flag(name: str) -> bool:
