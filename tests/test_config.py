@@ -37,6 +37,16 @@ def test_good_file_gives_typed_config() -> None:
     assert config.fetch_limits().allow_private_networks is False
 
 
+def test_fetch_settings_reach_the_fetcher_and_the_rest_keeps_its_defaults() -> None:
+    from veille.fetch import DEFAULT_USER_AGENT, FetchLimits
+
+    given = GOOD.replace("fetch: {deadline: 20}", "fetch: {deadline: 20, user_agent: 'OF/1.0'}")
+    limits = parse_config(given).fetch_limits()
+    assert (limits.deadline, limits.user_agent) == (20, "OF/1.0")
+    assert limits.max_bytes == FetchLimits().max_bytes and limits.per_host == FetchLimits().per_host
+    assert parse_config(GOOD).fetch_limits().user_agent == DEFAULT_USER_AGENT
+
+
 def test_shipped_sources_file_is_valid() -> None:
     config = load_config(REPO / "sources.yaml")
     enabled = config.enabled_sources()
