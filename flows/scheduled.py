@@ -12,9 +12,13 @@ curators added in the web app), at each run: an edit of sources.yaml applies at 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from prefect import flow
+from prefect import serve as prefect_serve
+from prefect.schedules import Cron, Interval
 
 from flows.ingest import ingest_flow
 from veille import clock
@@ -62,3 +66,37 @@ def publish_approved(
     result = digests.publish(config, store, week, digests.digests_dir(config))
     report = digests.send(config, store, week, SmtpSettings.from_env()) if send else None
     return {"week": week, "published": True, "items": result.items, "mail": str(report)}
+
+
+def serve_schedules(
+    config: Config, *, config_path: str, db_path: str | None, ingest_every: timedelta
+) -> None:
+    """Serve the three deployments in this process until Ctrl-C (``veille serve``)."""
+    schedule = config.settings.schedule
+    tz = config.settings.timezone
+    parameters = {"config_path": config_path, "db_path": db_path}
+    # to_deployment returns the deployment itself when called outside an event loop, as here.
+    deployments: list[Any] = [
+        scheduled_ingest.to_deployment(
+            name="veille-ingest",
+            schedules=[Interval(ingest_every, timezone=tz)],
+            parameters=parameters,
+            concurrency_limit=1,  # a run never overlaps the previous one
+        ),
+        weekly_draft.to_deployment(
+            name="veille-weekly-draft",
+            schedules=[Cron(schedule.draft_cron, timezone=tz)],
+            parameters=parameters,
+            concurrency_limit=1,
+        ),
+    ]
+    if schedule.publish_cron:
+        deployments.append(
+            publish_approved.to_deployment(
+                name="veille-publish-approved",
+                schedules=[Cron(schedule.publish_cron, timezone=tz)],
+                parameters=parameters,
+                concurrency_limit=1,
+            )
+        )
+    prefect_serve(*deployments, print_starting_message=False)

@@ -8,23 +8,20 @@ traceback. Global options come before the command::
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import json
-import logging
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import click
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from veille import __version__, i18n
 from veille.cli_common import Context, err, out
 from veille.cli_digest import digest_app, export_app, serve, subscribers_app, ui, users_app
+from veille.cli_run import print_summary, run_ingest
 from veille.cli_sources import (
     export_articles,
     search,
@@ -32,11 +29,8 @@ from veille.cli_sources import (
     sources_export,
     sources_import,
 )
-from veille.config import Config
-from veille.errors import NotFoundError, PrefectServerError, VeilleError
-from veille.pipeline import RunSummary, SourceOutcome
+from veille.errors import NotFoundError, VeilleError
 from veille.sourcelist import effective
-from veille.store import Store
 from veille.weeks import week_bounds
 
 app = typer.Typer(
@@ -96,170 +90,6 @@ def run(
     config.fetch_limits()  # so does a bad VEILLE_ALLOW_PRIVATE_NETWORKS
     summary = run_ingest(config, store, only=only, progress=progress)
     print_summary(summary)
-
-
-def run_ingest(
-    config: Config, store: Store, *, only: tuple[str, ...] = (), progress: bool = True
-) -> RunSummary:
-    """Run the ``ingest`` flow with a live progress display."""
-    _quiet_prefect()
-    from veille.pipeline import start_workers_early
-
-    start_workers_early()  # the extraction workers warm up while Prefect is imported
-    _temporary_server_dies_with_us()
-    from prefect.events.worker import EventsWorker
-
-    from flows.ingest import ingest_flow  # imported late: importing Prefect takes seconds
-
-    _quiet_run_logs()
-    sources = config.enabled_sources(list(only))
-    with ProgressObserver(len(sources), enabled=progress) as observer:
-        result = asyncio.run(ingest_flow(config, str(store.path), only, observer))
-    # Send the run's events before the temporary API server is stopped at exit.
-    EventsWorker.drain_all()
-    assert isinstance(result, RunSummary)
-    return result
-
-
-def _temporary_server_dies_with_us() -> None:
-    """Without PREFECT_API_URL, start Prefect's temporary API server now (the flow reuses it),
-    watched from before it exists by a watchdog that stops it if this process is killed, even
-    while the server is still starting (see veille/watchdog.py)."""
-    if os.environ.get("PREFECT_API_URL"):
-        return
-    from prefect.server.api.server import SubprocessASGIServer
-
-    from veille import watchdog
-
-    watchdog.start()  # first: the server inherits the mark the watchdog looks for
-    server = SubprocessASGIServer()  # the instance Prefect's client asks for
-    try:
-        server.start()
-    except RuntimeError as exc:  # Prefect's own words: "Timed out while attempting to connect…"
-        timeout = os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]
-        raise PrefectServerError(i18n.message("run.prefect_not_started", seconds=timeout)) from exc
-
-
-def _quiet_run_logs() -> None:
-    """A run that fails is one line (``main`` prints the error): Prefect's flow and task run
-    loggers would print it again with its traceback, and "Crash detected!" for every source
-    still running — 20 to 300 lines before the one that says what to do. Unless the user chose
-    a Prefect log level, they only speak up for CRITICAL. An error that is not veille's own
-    still ends in its traceback (``main`` lets it through)."""
-    if _PREFECT_LEVEL_IS_OURS:
-        for name in ("prefect.flow_runs", "prefect.task_runs"):
-            logging.getLogger(name).setLevel(logging.CRITICAL)
-
-
-_PREFECT_LEVEL_IS_OURS = "PREFECT_LOGGING_LEVEL" not in os.environ
-
-
-def _quiet_prefect() -> None:
-    """Prefect settings for a command-line run (the user's own settings win).
-
-    Without PREFECT_API_URL, Prefect starts a temporary API server for the run and stops it at
-    exit; events still in flight then make it log tracebacks that say nothing about our run.
-    """
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    # Prefect waits 20 s for its temporary server: too little on a busy 2-core machine.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
-    if not os.environ.get("PREFECT_API_URL"):
-        os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
-
-
-class ProgressObserver:
-    """Draws sources and article pages as two progress bars; plain lines when not a terminal."""
-
-    def __init__(self, n_sources: int, *, enabled: bool = True) -> None:
-        self.live = enabled and err.is_terminal
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            disable=not self.live,
-        )
-        self.sources_task = self.progress.add_task("Sources ", total=n_sources)
-        self.pages_task = self.progress.add_task("Articles", total=0)
-
-    def __enter__(self) -> ProgressObserver:
-        self.progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
-
-    def pages_queued(self, source_id: str, count: int) -> None:
-        task = self.progress.tasks[self.pages_task]
-        self.progress.update(self.pages_task, total=(task.total or 0) + count)
-
-    def page_done(self, source_id: str) -> None:
-        self.progress.advance(self.pages_task)
-
-    def source_done(self, outcome: SourceOutcome) -> None:
-        self.progress.advance(self.sources_task)
-        if not self.live:
-            err.print(_outcome_line(outcome), highlight=False)
-
-
-def _outcome_line(o: SourceOutcome) -> str:
-    if o.status == "error":
-        return f"  ✗ {o.source_id}: {o.error}"
-    if o.status == "not-modified":
-        return f"  = {o.source_id}: unchanged (304)"
-    return f"  ✓ {o.source_id}: {o.entries} entries, {o.new_articles} new ({o.seconds:.1f} s)"
-
-
-def print_summary(summary: RunSummary) -> None:
-    failed = [o for o in summary.outcomes if not o.ok]
-    if failed:
-        table = Table(title="Failed sources", title_justify="left", show_lines=False)
-        table.add_column("source")
-        table.add_column("error")
-        for o in failed:
-            table.add_row(o.source_id, o.error or "")
-        out.print(table)
-    n = len(summary.outcomes)
-    out.print(
-        f"{n} source{'s' if n != 1 else ''}: {summary.sources_ok} ok "
-        f"({summary.sources_not_modified} unchanged), {summary.sources_failed} failed · "
-        f"{summary.entries_seen} entries seen · {summary.new_articles} new articles "
-        f"({summary.pages_fetched} pages fetched, {summary.page_errors} with errors) · "
-        f"{summary.seconds:.1f} s",
-        highlight=False,
-    )
-    if summary.crashed_runs:
-        out.print(
-            f"Earlier run{'s' if len(summary.crashed_runs) != 1 else ''} "
-            f"{', '.join(summary.crashed_runs)} had stopped without finishing (process killed?): "
-            "marked crashed; this run picked up what they left.",
-            highlight=False,
-        )
-    if summary.waiting:
-        names = ", ".join(
-            f"{sid} (until {until.astimezone():%d/%m %H:%M})" for sid, until in summary.waiting
-        )
-        out.print(
-            f"{len(summary.waiting)} failing source{'s' if len(summary.waiting) != 1 else ''} "
-            f"backing off: {names} · `veille run --source ID` tries one now",
-            highlight=False,
-        )
-    if summary.offline:
-        out.print(
-            "Every source failed for network reasons: is this machine offline? "
-            "These errors are not counted against the sources.",
-            highlight=False,
-        )
-    if summary.dedup is not None and summary.classify is not None:
-        trained = " (first model, trained from the seed labels)" if summary.classify.trained else ""
-        model = f" · model {summary.classify.model}{trained}" if summary.classify.model else ""
-        out.print(
-            f"{summary.dedup.duplicates} duplicates merged · {summary.classify.articles} "
-            f"classified, {summary.classify.off_topic} off-topic{model}",
-            highlight=False,
-        )
 
 
 @app.command()

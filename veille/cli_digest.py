@@ -11,7 +11,7 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -19,7 +19,7 @@ from rich.table import Table
 from veille import clock, i18n
 from veille import digest as digests
 from veille.cli_common import Context, out
-from veille.errors import MailError, NotFoundError, PrefectServerError, UsageError, VeilleError
+from veille.errors import MailError, NotFoundError, UsageError, VeilleError
 from veille.weeks import parse_day, parse_week
 
 digest_app = typer.Typer(
@@ -523,117 +523,35 @@ def serve(
     """
     from datetime import timedelta
 
-    from veille.cli import _quiet_prefect
+    from flows import server
 
     context: Context = ctx.obj
     config = context.config()  # a bad sources.yaml stops here, with its one-line error
-    _quiet_prefect()
+    server.quiet_prefect()
     if not os.environ.get("PREFECT_API_URL"):
         # Prefect's temporary in-process server cannot schedule runs ("Cannot schedule flows
         # on an ephemeral server"): run a real one beside us, stopped when we stop.
-        os.environ["PREFECT_API_URL"] = _start_prefect_server(prefect_port)
+        os.environ["PREFECT_API_URL"] = server.start_prefect_server(
+            prefect_port, lambda text: out.print(text, highlight=False)
+        )
 
-    from prefect import serve as prefect_serve
-    from prefect.schedules import Cron, Interval
-
-    from flows.scheduled import publish_approved, scheduled_ingest, weekly_draft
+    from flows.scheduled import serve_schedules
 
     schedule = config.settings.schedule
-    tz = config.settings.timezone
-    parameters = {
-        "config_path": str(context.config_path.resolve()),
-        "db_path": str(context.db_path.resolve()) if context.db_path else None,
-    }
     every = (
         timedelta(minutes=ingest_every)
         if ingest_every
         else timedelta(hours=schedule.ingest_every_hours)
     )
-    # to_deployment returns the deployment itself when called outside an event loop, as here.
-    deployments: list[Any] = [
-        scheduled_ingest.to_deployment(
-            name="veille-ingest",
-            schedules=[Interval(every, timezone=tz)],
-            parameters=parameters,
-            concurrency_limit=1,  # a run never overlaps the previous one
-        ),
-        weekly_draft.to_deployment(
-            name="veille-weekly-draft",
-            schedules=[Cron(schedule.draft_cron, timezone=tz)],
-            parameters=parameters,
-            concurrency_limit=1,
-        ),
-    ]
-    if schedule.publish_cron:
-        deployments.append(
-            publish_approved.to_deployment(
-                name="veille-publish-approved",
-                schedules=[Cron(schedule.publish_cron, timezone=tz)],
-                parameters=parameters,
-                concurrency_limit=1,
-            )
-        )
     out.print(
         f"veille serve: ingest every {every}, draft at '{schedule.draft_cron}'"
         + (f", publish at '{schedule.publish_cron}'" if schedule.publish_cron else "")
-        + f" ({tz}) — Ctrl-C to stop.",
+        + f" ({config.settings.timezone}) — Ctrl-C to stop.",
         highlight=False,
     )
-    prefect_serve(*deployments, print_starting_message=False)
-
-
-def _start_prefect_server(port: int) -> str:
-    """Start ``prefect server start`` on 127.0.0.1:port, wait until it answers, return its API
-    URL. The server is terminated when this process exits."""
-    import atexit
-    import subprocess
-    import tempfile
-    import time
-    import urllib.request
-
-    url = f"http://127.0.0.1:{port}/api"
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_API_URL": url}
-    log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the server
-        "w+", prefix="veille-prefect-server-", suffix=".log", delete=False
-    )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-         "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-
-    import signal
-
-    # A service manager stops us with SIGTERM: exit normally so the server is stopped too.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-
-    def stop() -> None:
-        if server.poll() is None:
-            server.terminate()
-            try:
-                server.wait(20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-
-    atexit.register(stop)
-    out.print(f"Starting a Prefect server on {url} (its UI: http://127.0.0.1:{port}/)…")
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            log.seek(0)
-            detail = log.read().strip().splitlines()
-            raise PrefectServerError(
-                f"the Prefect server did not start ({detail[-1] if detail else 'no output'}). "
-                f"Hint: is port {port} free? Try --prefect-port, or set PREFECT_API_URL."
-            )
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:  # noqa: S310
-                if answer.status == 200:
-                    return url
-        except OSError:
-            pass
-        time.sleep(0.5)
-    stop()
-    raise PrefectServerError(
-        "the Prefect server did not answer within 120 s. Hint: set PREFECT_API_URL."
+    serve_schedules(
+        config,
+        config_path=str(context.config_path.resolve()),
+        db_path=str(context.db_path.resolve()) if context.db_path else None,
+        ingest_every=every,
     )
