@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from tests.conftest import PEAK_MB, run_bounded
 from tests.hostile_server import Hostile, hostile
 from veille.errors import ParseError
-from veille.feeds import entry_key, parse_feed
+from veille.feeds import parse_feed
+from veille.identity import entry_key
 from veille.models import ParsedFeed
 
 FEEDS = Path(__file__).parent / "data" / "feeds"

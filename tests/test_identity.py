@@ -54,3 +54,28 @@ def test_without_query_drops_the_query_of_addresses_urlsplit_refuses() -> None:
     for url in [*BAD_URLS, "https://example.fr/article?id=3"]:
         one, two = without_query(url + "?sid=1"), without_query(url + "?sid=2")
         assert one == two and "sid=" not in one, url
+
+
+def test_a_pages_canonical_link_renames_its_article_only_within_its_own_sites() -> None:
+    from veille.identity import accepted_canonical
+
+    url = "https://www.centre-inffo.fr/actu/cpf-2027?utm_source=rss"
+    src = "https://www.centre-inffo.fr/feed"
+    same_site = "https://actu.centre-inffo.fr/cpf-2027"
+    assert accepted_canonical(same_site, url, src) == canonical_url(same_site)
+    assert accepted_canonical("https://www.centre-inffo.fr/", url, src) is None  # home page
+    assert accepted_canonical("https://autre-editeur.fr/cpf", url, src) is None  # takeover
+    assert accepted_canonical("https://autre-editeur.fr/cpf", url, src, ["autre-editeur.fr"])
+    assert accepted_canonical(None, url, src) is None
+    assert accepted_canonical("http://[", url, src) is None  # unreadable: ignored
+
+
+def test_an_entry_without_a_link_has_its_own_article_and_a_urn() -> None:
+    from veille.identity import article_id, linkless_url, page_entry_key
+
+    assert article_id("a", "k", "https://x.fr/1?utm_medium=m") == article_id(
+        "b", "j", "https://x.fr/1"
+    )
+    assert article_id("a", "k", None) != article_id("b", "k", None)
+    assert linkless_url("a", "hash:12") == "urn:veille:a:hash:12"
+    assert page_entry_key("https://x.fr/1") == "link:https://x.fr/1"

@@ -33,7 +33,7 @@ import feedparser
 from veille import i18n
 from veille.errors import ParseError, describe
 from veille.extract import text_of_html
-from veille.identity import short_hash
+from veille.identity import entry_key
 from veille.models import (
     MAX_ENTRIES_PER_FEED,
     MAX_GUID_CHARS,
@@ -57,38 +57,6 @@ SPACES_RE = re.compile(r"\s+")
 HTML_START_RE = re.compile(
     rb"^\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html|<head|<body)", re.IGNORECASE | re.DOTALL
 )
-
-
-def entry_key(
-    guid: str | None,
-    link: str | None,
-    title: str,
-    content: str,
-    *,
-    duplicated_guids: frozenset[str] = frozenset(),
-) -> str:
-    """The identity of an entry inside its source: decided here and nowhere else.
-
-    * The GUID when the feed gives one and it is unique in the document: it survives a changed
-      title or URL (miniflux hashes the GUID first too).
-    * A feed that repeats a GUID (some CMSs give every item the channel's id) would lose entries
-      if we trusted it: for those, GUID + link, as miniflux falls back to GUID+URL and FreshRSS
-      degrades its rule per feed.
-    * No GUID: the absolute link, which is what readers follow anyway.
-    * No link either: a hash of title and content — the only thing left that tells items apart.
-
-    A GUID longer than ``MAX_GUID_CHARS`` stands for its hash (same GUID, same hash: the
-    identity is kept, the stored key is bounded).
-    """
-    if guid:
-        bounded = guid if len(guid) <= MAX_GUID_CHARS else "sha256:" + short_hash("guid", guid)
-        if guid not in duplicated_guids:
-            return f"guid:{bounded}"
-        if link:
-            return f"guid+link:{bounded}|{link}"
-    if link:
-        return f"link:{link}"
-    return "hash:" + short_hash(title, content)
 
 
 def repeated(values: Iterable[str | None]) -> frozenset[str]:

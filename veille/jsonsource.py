@@ -4,7 +4,7 @@ Publishers without a feed often run WordPress, whose REST API lists the latest p
 ``/wp-json/wp/v2/posts``; others expose a home-made JSON list. The source entry says where each
 field is (:class:`veille.config.JsonMapping`, WordPress defaults), and each item becomes the same
 :class:`~veille.models.Entry` a feed item gives: titles stripped of HTML and entities, dates in
-UTC, links absolute, identity decided by :func:`veille.feeds.entry_key`.
+UTC, links absolute, identity decided by :func:`veille.identity.entry_key`.
 
 Size is bounded by the fetcher (``max_bytes``) before the bytes arrive here. A document that is not
 JSON, or has no list where ``items`` points, is one :class:`~veille.errors.ParseError` for the
@@ -22,11 +22,11 @@ from veille.errors import ParseError, describe
 from veille.feeds import (
     absolute_http_url,
     clean_text,
-    entry_key,
     parse_date,
     plain_text,
     repeated,
 )
+from veille.identity import entry_key
 from veille.models import (
     MAX_ENTRIES_PER_FEED,
     MAX_GUID_CHARS,

@@ -43,7 +43,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
-from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -63,12 +62,14 @@ from veille.errors import (
 )
 from veille.fetch import Fetcher, looks_like_bot_challenge, mask_url_password
 from veille.identity import (
-    article_id_for_entry,
+    accepted_canonical,
+    article_id,
     article_id_for_url,
     canonical_url,
     content_hash,
     entry_id,
-    site_of,
+    linkless_url,
+    page_entry_key,
     without_query,
 )
 from veille.models import (
@@ -538,7 +539,7 @@ async def _ingest(
         for e in entries
         if ids[e.key] in known and e.title and known[ids[e.key]] != e.title
     ]
-    article_ids = {e.key: _article_id(source, e) for e in fresh}
+    article_ids = {e.key: article_id(source.id, e.key, e.url) for e in fresh}
     seen = await _in_store_thread(
         timings,
         store.source_items,
@@ -709,17 +710,11 @@ def _entries_of(source: Source, response: FetchResult) -> tuple[list[Entry], lis
             f"no article link found on the page {source.url}. "
             "Hint: set link_pattern or link_selector for this source."
         )
-    return [Entry(key=feeds.entry_key(None, link, "", ""), url=link) for link in links], []
+    return [Entry(key=page_entry_key(link), url=link) for link in links], []
 
 
 def _warnings(parsed: ParsedFeed) -> list[str]:
     return [one_line(w, 300) for w in parsed.warnings[:10]]
-
-
-def _article_id(source: Source, entry: Entry) -> str:
-    if entry.url:
-        return article_id_for_url(entry.url)
-    return article_id_for_entry(source.id, entry.key)
 
 
 def _wants_pages(source: Source) -> bool:
@@ -812,8 +807,10 @@ def _article(
     if extracted is None and not feed_text and source.kind == "page":
         return None
     text = clip(extracted.text if extracted else feed_text, MAX_TEXT_CHARS)
-    url = canonical_url(entry.url) if entry.url else f"urn:veille:{source.id}:{entry.key}"
-    declared = _declared_canonical(source, entry, extracted, url)
+    url = canonical_url(entry.url) if entry.url else linkless_url(source.id, entry.key)
+    declared = accepted_canonical(
+        extracted.canonical_url if extracted else None, url, source.url, source.sites
+    )
     if declared is not None:
         url, article_id = declared, article_id_for_url(declared)
     published = entry.published_at or (extracted.published_at if extracted else None)
@@ -865,32 +862,6 @@ def _bare_article(
         word_count=len(text.split()),
         content_hash=content_hash(text) if text else None,
     )
-
-
-def _declared_canonical(
-    source: Source, entry: Entry, extracted: Extracted | None, url: str
-) -> str | None:
-    """The page's own canonical URL when it may name this article, else None.
-
-    * Some sites point every page's canonical link at their home page or at a section: such a
-      link would merge unrelated stories, so a canonical URL with an empty path is ignored.
-    * A page may only merge its article into one of its own site — the site of the entry's
-      link or of the source (``example.fr`` for ``www.`` and ``actu.example.fr``) — or of a
-      site the source declares (``sites:`` in sources.yaml). Otherwise any page could declare
-      another publisher's article URL and have its text stored under that article's id, and the
-      real page would never be fetched when its own source lists it.
-    """
-    if extracted is None or not extracted.canonical_url:
-        return None
-    declared = canonical_url(extracted.canonical_url)
-    try:
-        path = urlsplit(declared).path
-    except ValueError:
-        return None
-    if declared == url or path in ("", "/"):
-        return None
-    allowed = {site_of(url), site_of(source.url), *source.sites}
-    return declared if site_of(declared) in allowed else None
 
 
 @dataclass(slots=True)
