@@ -40,8 +40,10 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
@@ -83,7 +85,7 @@ from veille.models import (
     clip,
 )
 from veille.slots import FairSlots
-from veille.store import Store, crash_point
+from veille.store import SourceState, Store, crash_point
 
 if TYPE_CHECKING:
     from veille import classify, evaluation
@@ -333,6 +335,43 @@ class ExtractionPool:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
+class Ledger(Protocol):
+    """What one source's stage asks of its storage: the :class:`~veille.store.Store`, or a
+    Prefect worker's :class:`~veille.spool.SpoolStore`, which answers from its work order and
+    records the writes for the coordinator."""
+
+    path: Path
+
+    def held(self) -> AbstractContextManager[None]: ...
+
+    def source_state(self, source_id: str) -> SourceState: ...
+
+    def known_entries(self, source_id: str, entry_ids: Sequence[str]) -> dict[str, str]: ...
+
+    def known_articles(self, article_ids: Sequence[str]) -> set[str]: ...
+
+    def source_items(
+        self, source_id: str, article_ids: Sequence[str], titles: Sequence[str]
+    ) -> tuple[set[str], set[tuple[str, str]]]: ...
+
+    def commit_source(
+        self,
+        source_id: str,
+        *,
+        articles: Sequence[Article],
+        sightings: Sequence[Sighting],
+        entries_seen: int | None,
+        etag: str | None,
+        last_modified: str | None,
+        keep_validators: bool = False,
+        retitled: Sequence[tuple[str, str]] = (),
+    ) -> int: ...
+
+    def record_source_error(
+        self, source_id: str, kind: str, message: str, *, retry_after: float | None = None
+    ) -> int: ...
+
+
 class _StoreThread:
     """Runs the store's calls of a pass in one thread, several at a time on one connection.
 
@@ -346,13 +385,13 @@ class _StoreThread:
     """
 
     def __init__(self) -> None:
-        self._pending: list[tuple[Store, Timings, Callable[[], Any], asyncio.Future[Any]]] = []
+        self._pending: list[tuple[Ledger, Timings, Callable[[], Any], asyncio.Future[Any]]] = []
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
     async def call(
-        self, store: Store, timings: Timings, fn: Callable[..., T], *args: Any, **kwargs: Any
+        self, store: Ledger, timings: Timings, fn: Callable[..., T], *args: Any, **kwargs: Any
     ) -> T:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         with self._lock:
@@ -377,7 +416,7 @@ class _StoreThread:
 
     @staticmethod
     def _run_group(
-        store: Store, group: list[tuple[Store, Timings, Callable[[], Any], asyncio.Future[Any]]]
+        store: Ledger, group: list[tuple[Ledger, Timings, Callable[[], Any], asyncio.Future[Any]]]
     ) -> None:
         results: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
         try:
@@ -451,7 +490,7 @@ async def ingest_source(
     config: Config,
     fetcher: Fetcher,
     pool: ExtractionPool,
-    store: Store,
+    store: Ledger,
     observer: Observer | None = None,
     timings: Timings | None = None,
 ) -> SourceOutcome:
@@ -490,7 +529,7 @@ async def _ingest(
     config: Config,
     fetcher: Fetcher,
     pool: ExtractionPool,
-    store: Store,
+    store: Ledger,
     observer: Observer,
     outcome: SourceOutcome,
     timings: Timings,
@@ -948,7 +987,7 @@ SourcesPhase = Callable[
 
 async def fetch_sources(
     config: Config,
-    store: Store,
+    store: Ledger,
     sources: Sequence[Source],
     observer: Observer | None = None,
     timings: Timings | None = None,

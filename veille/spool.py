@@ -112,7 +112,7 @@ def run_order(order_path: Path) -> Path:
     sources = [Source.model_validate(d) for d in order["definitions"]]
     spool = SpoolStore(order)
     timings = Timings()
-    outcomes = asyncio.run(fetch_sources(config, spool, sources, None, timings))  # type: ignore[arg-type]
+    outcomes = asyncio.run(fetch_sources(config, spool, sources, None, timings))
     batch = {
         "version": ORDER_VERSION,
         "worker": os.environ.get("VEILLE_WORKER_NAME") or f"{socket.gethostname()}:{os.getpid()}",
