@@ -82,7 +82,6 @@ __all__ = [
 ]
 
 OTHER_SECTION = "autres"  # a relevant story the classifier gave no tag
-_OTHER_LABEL = {"fr": "Autres actualités", "en": "Other news"}
 UNSUBSCRIBE_LIST = "veille"  # unsubscribe tokens name the list, not the week: links never expire
 
 
@@ -453,7 +452,7 @@ def build_digest(
     if top is not None and top not in items:
         top = max(items, key=lambda i: i.rank_score, default=None)
     labels = {t.id: (t.label_en or t.label) if lang == "en" else t.label for t in config.taxonomy}
-    labels[OTHER_SECTION] = _OTHER_LABEL[lang]
+    labels[OTHER_SECTION] = i18n.LETTER[lang]["other_news"]
     sections = []
     for tag in [*config.tag_ids(), OTHER_SECTION]:
         chosen = sorted((i for i in items if i.section == tag), key=lambda i: i.position)
@@ -652,10 +651,10 @@ def letter_for(
 ) -> Digest:
     """The published ``letter`` as one subscriber gets it: only the items that carry one of
     their ``tags`` (all when none), sections named in their ``lang``."""
-    lang = lang if lang in _OTHER_LABEL else letter.lang
+    lang = lang if lang in i18n.LETTER else letter.lang
     wanted = set(tags or ())
     labels = {t.id: (t.label_en or t.label) if lang == "en" else t.label for t in config.taxonomy}
-    labels[OTHER_SECTION] = _OTHER_LABEL[lang]
+    labels[OTHER_SECTION] = i18n.LETTER[lang]["other_news"]
     sections = []
     for section in letter.sections:
         items = tuple(i for i in section.items if not wanted or wanted & set(i.tags))

@@ -33,13 +33,12 @@ import lxml.html
 import nh3
 from markupsafe import Markup, escape
 
-from veille import clock
+from veille import clock, i18n
 from veille.errors import ConfigError
 from veille.weeks import parse_week
 
 __all__ = [
     "MONTHS",
-    "STRINGS",
     "Digest",
     "DigestItem",
     "DigestSection",
@@ -137,90 +136,6 @@ MONTHS: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 
-# Every word the reader sees. French typography: a no-break space before ":" and a narrow
-# no-break space before ";" and as thousands separator, so no line starts with punctuation.
-STRINGS: dict[str, dict[str, str]] = {
-    "fr": {
-        "week": "semaine {n}",
-        "subject": "{title} — semaine {n} ({period})",
-        "top_story": "À la une",
-        "editorial": "Édito",
-        "also_reported_by": "Aussi relayé par {names}",
-        "note": "Note de la rédaction\u00a0:",
-        "read": "Lire l’article",
-        "empty": "Aucun article retenu cette semaine.",
-        "view_online": "Lire cette lettre en ligne",
-        "unsubscribe": "Se désinscrire",
-        "why": "Vous recevez cette lettre de veille parce que vous êtes inscrit(e) à sa diffusion.",
-        "all_digests": "Toutes les lettres",
-        "archive_title": "Archives de la veille",
-        "archive_intro": "Les lettres de veille publiées, de la plus récente à la plus ancienne.",
-        "archive_empty": "Aucune lettre publiée pour l’instant.",
-        "published_on": "publiée le {date}",
-        "feed": "Flux Atom",
-        "feed_title": "Lettres de veille",
-        "failing_title": "Sources en échec cette semaine",
-        "failing_hint": "Visible des curateurs uniquement\u00a0: "
-        "ces sources n’ont pas pu être lues.",
-        "failing_none": "Toutes les sources ont été lues cette semaine.",
-        "colon": "\u00a0: ",
-        "stats": "Cette semaine, la veille a rassemblé {gathered}, fusionné {duplicates}, "
-        "écarté {off_topic}\u202f; {kept}. Environ {minutes} ({words} non lus à {wpm} "
-        "mots/minute).",
-        "gathered_one": "{n} article",
-        "gathered_other": "{n} articles",
-        "duplicates_one": "{n} doublon",
-        "duplicates_other": "{n} doublons",
-        "off_topic_one": "{n} hors sujet",
-        "off_topic_other": "{n} hors sujet",
-        "kept_one": "{n} retenu",
-        "kept_other": "{n} retenus",
-        "minutes_one": "{n} minute de lecture épargnée",
-        "minutes_other": "{n} minutes de lecture épargnées",
-        "words_one": "{n} mot",
-        "words_other": "{n} mots",
-        "thousands": "\u202f",
-    },
-    "en": {
-        "week": "week {n}",
-        "subject": "{title} — week {n} ({period})",
-        "top_story": "Top story",
-        "editorial": "Editorial",
-        "also_reported_by": "Also reported by {names}",
-        "note": "Curator’s note:",
-        "read": "Read the article",
-        "empty": "No article was selected this week.",
-        "view_online": "Read this digest online",
-        "unsubscribe": "Unsubscribe",
-        "why": "You receive this digest because you subscribed to it.",
-        "all_digests": "All digests",
-        "archive_title": "Digest archive",
-        "archive_intro": "Every published digest, newest first.",
-        "archive_empty": "No digest published yet.",
-        "published_on": "published {date}",
-        "feed": "Atom feed",
-        "feed_title": "Weekly digests",
-        "failing_title": "Sources failing this week",
-        "failing_hint": "Curators only: these sources could not be read.",
-        "failing_none": "Every source was read this week.",
-        "colon": ": ",
-        "stats": "This week, the watch gathered {gathered}, merged {duplicates}, set aside "
-        "{off_topic}; {kept}. About {minutes} ({words} not read at {wpm} words/minute).",
-        "gathered_one": "{n} article",
-        "gathered_other": "{n} articles",
-        "duplicates_one": "{n} duplicate",
-        "duplicates_other": "{n} duplicates",
-        "off_topic_one": "{n} off-topic",
-        "off_topic_other": "{n} off-topic",
-        "kept_one": "{n} kept",
-        "kept_other": "{n} kept",
-        "minutes_one": "{n} minute of reading saved",
-        "minutes_other": "{n} minutes of reading saved",
-        "words_one": "{n} word",
-        "words_other": "{n} words",
-        "thousands": ",",
-    },
-}
 
 # Characters XML 1.0 forbids (a feed can carry them; they would make the Atom feed invalid) and
 # bidi overrides/isolates (they can make a title display as something else).
@@ -272,9 +187,9 @@ def week_url(site_url: str, week: str) -> str:
 
 def _strings(lang: str) -> dict[str, str]:
     try:
-        return STRINGS[lang]
+        return i18n.LETTER[lang]
     except KeyError:
-        available = ", ".join(sorted(STRINGS))
+        available = ", ".join(sorted(i18n.LETTER))
         raise ConfigError(
             f"language {lang!r} is not available. Hint: use one of {available}."
         ) from None
@@ -617,7 +532,7 @@ def render_atom(entries: Sequence[Digest], *, feed_url: str, site_url: str) -> s
     return _render(
         "feed.xml",
         lang=newest.lang if newest else "fr",
-        title=clean_text(newest.title) if newest else STRINGS["fr"]["feed_title"],
+        title=clean_text(newest.title) if newest else i18n.LETTER["fr"]["feed_title"],
         updated=max((i["published"] for i in items), default=_rfc3339(clock.now())),
         feed_url=checked_feed,
         site_url=checked_site.rstrip("/") + "/",

@@ -1,5 +1,9 @@
 """What veille says to people, in French (the default) and English.
 
+Every word veille shows lives in this package: the web app's in :mod:`veille.i18n.web`
+(``WEB``), the letter's in :mod:`veille.i18n.letter` (``LETTER``), and the messages of the
+command line and of errors here.
+
 Messages are looked up by key in :data:`MESSAGES`, each a ``(français, English)`` pair of
 ``str.format`` templates, so both languages of a sentence sit side by side and a missing
 translation is visible in review. The language is a context variable: an entry point (the
@@ -15,6 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
+
+from veille.i18n.letter import LETTER as LETTER
+from veille.i18n.web import WEB as WEB
 
 LANGUAGES = ("fr", "en")
 _language: ContextVar[str] = ContextVar("veille_language", default="fr")
