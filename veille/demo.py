@@ -37,7 +37,7 @@ def run_demo(
     db_path: Path, *, out: Console, serve: bool = False, digests_dir: Path = Path("digests")
 ) -> None:
     """Serve the sample site, run the ingest flow on it, print what was found, publish."""
-    from veille.cli_run import print_summary, run_ingest
+    from veille.cli.run import print_summary, run_ingest
 
     with LocalServer(DEMO_DATA / "site") as server:
         config = demo_config(server.base_url)

@@ -1,13 +1,12 @@
-"""``veille digest``, ``veille subscribers`` and ``veille export``: the letter and its readers.
+"""``veille digest`` and ``veille export``: the weekly letter and the Qualiopi evidence.
 
-Kept apart from :mod:`veille.cli` so each file stays readable; same rules: every library error
-is one line and exit code 1 (``veille.cli.main`` catches them).
+Same rules as every command: each library error is one line and exit code 1
+(``veille.cli.main`` catches them).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -18,8 +17,8 @@ from rich.table import Table
 
 from veille import clock, i18n
 from veille import digest as digests
-from veille.cli_common import Context, out
-from veille.errors import MailError, NotFoundError, UsageError, VeilleError
+from veille.cli.common import Context, out
+from veille.errors import MailError, UsageError, VeilleError
 from veille.weeks import parse_day, parse_week
 
 digest_app = typer.Typer(
@@ -27,7 +26,6 @@ digest_app = typer.Typer(
 )
 edit_app = typer.Typer(help="Curate a week's draft.", no_args_is_help=True)
 digest_app.add_typer(edit_app, name="edit")
-subscribers_app = typer.Typer(help="Who receives the digest by e-mail.", no_args_is_help=True)
 export_app = typer.Typer(help="Exports.", no_args_is_help=True)
 
 WeekOption = Annotated[
@@ -318,82 +316,6 @@ def digest_publish(
             )
 
 
-# --- subscribers -------------------------------------------------------------------------------
-
-
-@subscribers_app.command("add")
-def subscribers_add(
-    ctx: typer.Context,
-    email: Annotated[str, typer.Argument(help="E-mail address.")],
-    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
-    tags: Annotated[
-        str | None, typer.Option(help="Only these sections, comma-separated tag ids.")
-    ] = None,
-    lang: Annotated[str | None, typer.Option(help="fr or en (default: the digest's).")] = None,
-) -> None:
-    """Add a subscriber (or update one)."""
-    context: Context = ctx.obj
-    config = context.config()
-    from veille.subscribers import check_subscriber
-
-    row = check_subscriber(
-        {"email": email, "name": name, "tags": tags, "lang": lang}, config.tag_ids()
-    )
-    counts = context.store(config).add_subscribers([row])
-    out.print(f"{row['email']} {'added' if counts['added'] else 'updated'}", highlight=False)
-
-
-@subscribers_app.command("remove")
-def subscribers_remove(
-    ctx: typer.Context, email: Annotated[str, typer.Argument(help="E-mail address.")]
-) -> None:
-    """Remove a subscriber."""
-    context: Context = ctx.obj
-    if not context.store(context.config()).remove_subscriber(email.strip().lower()):
-        raise NotFoundError(f"{email} is not a subscriber. Hint: `veille subscribers list`.")
-    out.print(f"{email} removed", highlight=False)
-
-
-@subscribers_app.command("list")
-def subscribers_list(
-    ctx: typer.Context,
-    all_: Annotated[bool, typer.Option("--all", help="Also those who unsubscribed.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
-) -> None:
-    """List subscribers."""
-    context: Context = ctx.obj
-    rows = context.store(context.config()).subscribers(active_only=not all_)
-    if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
-        return
-    table = Table()
-    for column in ("email", "name", "tags", "lang", "since", "state"):
-        table.add_column(column, overflow="fold")
-    for r in rows:
-        state = "active" if r["active"] else f"unsubscribed {r['unsubscribed_at'][:10]}"
-        table.add_row(
-            r["email"], r["name"] or "", ", ".join(r["tags"]) or "all", r["lang"] or "",
-            (r["added_at"] or "")[:10], state,
-        )  # fmt: skip
-    out.print(table)
-    out.print(f"{len(rows)} subscriber{'s' if len(rows) != 1 else ''}", highlight=False)
-
-
-@subscribers_app.command("import")
-def subscribers_import(
-    ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV with a header: email[,name,tags,lang].")],
-) -> None:
-    """Import subscribers from a CSV file: all rows or none (the first bad row is named)."""
-    context: Context = ctx.obj
-    config = context.config()
-    from veille.subscribers import read_csv
-
-    rows = read_csv(file, config.tag_ids())
-    counts = context.store(config).add_subscribers(rows)
-    out.print(f"{file}: {counts['added']} added, {counts['updated']} updated", highlight=False)
-
-
 # --- export ------------------------------------------------------------------------------------
 
 
@@ -433,125 +355,3 @@ def _day(value: str, option: str) -> date:
         return parse_day(value)
     except VeilleError as exc:
         raise UsageError(f"{option} {exc}") from None
-
-
-def ui(
-    ctx: typer.Context,
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
-    out_dir: Annotated[
-        Path | None, typer.Option("--out", help="Folder of published digests (default: digests/).")
-    ] = None,
-    https: Annotated[
-        bool, typer.Option("--https", help="Behind an HTTPS proxy: send the cookie as Secure.")
-    ] = False,
-) -> None:
-    """Serve the curators' web app (and the public unsubscribe page)."""
-    import uvicorn
-
-    from veille.web import create_app
-
-    context: Context = ctx.obj
-    config = context.config()
-    store = context.store(config)
-    if not store.users():
-        out.print(
-            "No account yet: nobody can log in. Create one with `veille users add NAME`.",
-            highlight=False,
-        )
-    web = create_app(config, store, digests.digests_dir(config, out_dir), https=https)
-    out.print(f"veille ui on http://{host}:{port}/ — Ctrl-C to stop.", highlight=False)
-    uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=https)
-
-
-users_app = typer.Typer(help="Curators' accounts for the web app.", no_args_is_help=True)
-
-
-@users_app.command("add")
-def users_add(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="User name, e.g. marie.dupont")],
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
-    ] = False,
-) -> None:
-    """Create an account (or set a new password): argon2id hash, never the password itself."""
-    from veille.auth import check_new_password, check_username, hash_password
-
-    context: Context = ctx.obj
-    user = check_username(name)
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    check_new_password(password)
-    created = context.store(context.config_if_present()).set_user(user, hash_password(password))
-    out.print(f"{user} {'created' if created else 'password changed'}", highlight=False)
-
-
-@users_app.command("remove")
-def users_remove(ctx: typer.Context, name: Annotated[str, typer.Argument()]) -> None:
-    """Delete an account (its open sessions stop working)."""
-    context: Context = ctx.obj
-    if not context.store(context.config_if_present()).remove_user(name.strip().lower()):
-        raise NotFoundError(f"no account named {name!r}. Hint: `veille users list`.")
-    out.print(f"{name} removed", highlight=False)
-
-
-@users_app.command("list")
-def users_list(ctx: typer.Context) -> None:
-    """List accounts and their last login."""
-    context: Context = ctx.obj
-    for u in context.store(context.config_if_present()).users():
-        out.print(f"{u['name']}  last login {u['last_login_at'] or 'never'}", highlight=False)
-
-
-def serve(
-    ctx: typer.Context,
-    ingest_every: Annotated[
-        float | None,
-        typer.Option(help="Minutes between ingest runs (default: settings.schedule).", min=0.05),
-    ] = None,
-    prefect_port: Annotated[
-        int, typer.Option(help="Port of the Prefect server started when PREFECT_API_URL is unset.")
-    ] = 4200,
-) -> None:
-    """Run the schedules: ingest, weekly draft and (once approved) publish-and-send.
-
-    Serves the Prefect deployments of flows/scheduled.py in this process until Ctrl-C. With
-    PREFECT_API_URL set, they are registered on that Prefect server and its UI shows the runs.
-    """
-    from datetime import timedelta
-
-    from flows import server
-
-    context: Context = ctx.obj
-    config = context.config()  # a bad sources.yaml stops here, with its one-line error
-    server.quiet_prefect()
-    if not os.environ.get("PREFECT_API_URL"):
-        # Prefect's temporary in-process server cannot schedule runs ("Cannot schedule flows
-        # on an ephemeral server"): run a real one beside us, stopped when we stop.
-        os.environ["PREFECT_API_URL"] = server.start_prefect_server(
-            prefect_port, lambda text: out.print(text, highlight=False)
-        )
-
-    from flows.scheduled import serve_schedules
-
-    schedule = config.settings.schedule
-    every = (
-        timedelta(minutes=ingest_every)
-        if ingest_every
-        else timedelta(hours=schedule.ingest_every_hours)
-    )
-    out.print(
-        f"veille serve: ingest every {every}, draft at '{schedule.draft_cron}'"
-        + (f", publish at '{schedule.publish_cron}'" if schedule.publish_cron else "")
-        + f" ({config.settings.timezone}) — Ctrl-C to stop.",
-        highlight=False,
-    )
-    serve_schedules(
-        config,
-        config_path=str(context.config_path.resolve()),
-        db_path=str(context.db_path.resolve()) if context.db_path else None,
-        ingest_every=every,
-    )

@@ -1,4 +1,4 @@
-"""``veille sources import|export|add``, ``veille search`` and ``veille export articles``
+"""``veille sources``, ``veille search`` and ``veille export articles``
 (registered on the app in :mod:`veille.cli`).
 
 Sources added here go where the web app puts them (the database, merged with sources.yaml,
@@ -8,22 +8,24 @@ which is never rewritten: see :mod:`veille.sourcelist`).
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.markup import escape
+from rich.table import Table
 
-from veille.cli_common import Context, err, out
+from veille.cli.common import Context, err, out
 from veille.config import Config
 from veille.errors import ConfigError, UsageError, VeilleError
 from veille.files import atomic_write
 from veille.sourcelist import effective
 from veille.store import Store
-from veille.weeks import parse_day
+from veille.weeks import parse_day, week_bounds
 
 
 def _effective(context: Context) -> tuple[Config, Store]:
@@ -224,7 +226,6 @@ def export_articles(
     """Every stored article of a period (all of them by default) as CSV, JSON or Parquet."""
     from veille.store import EXPORT_COLUMNS
     from veille.tabular import articles_csv, articles_json
-    from veille.weeks import week_bounds
 
     context: Context = ctx.obj
     config = context.config_if_present()
@@ -280,3 +281,74 @@ def _marked(text: str, spans: list[tuple[int, int]]) -> str:
         last = end
     parts.append(escape(text[last:]))
     return "".join(parts)
+
+
+def sources_check(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+) -> None:
+    """Health of every source: last success, consecutive errors, last error, entries."""
+    context: Context = ctx.obj
+    config = context.config_if_present()
+    store = context.store(config)
+    if config is not None:  # with the sources added by `sources add/import` or the web app
+        store.sync_sources(effective(config, store).sources)
+    rows = [_health_row(r) for r in store.source_health()]
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table()
+    for column in ("source", "kind", "status", "errors", "last success", "entries", "problem"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        status = r["status"]
+        style = {"ok": "green", "failing": "red", "never-fetched": "yellow"}.get(status, "")
+        table.add_row(
+            r["id"],
+            r["kind"],
+            f"[{style}]{status}[/]" if style else status,
+            str(r["error_count"]),
+            (r["last_success_at"] or "—")[:16],
+            str(r["entries"]),
+            "; ".join(
+                [
+                    *([r["last_error"]] if r["last_error"] else []),
+                    *([f"next try {r['next_check_at'][:16]}"] if r["next_check_at"] else []),
+                    *r["flags"],
+                ]
+            ),
+        )
+    out.print(table)
+
+
+def _health_row(r: dict[str, Any]) -> dict[str, Any]:
+    if not r["enabled"]:
+        status = "disabled"
+    elif r["last_fetch_at"] is None:
+        status = "never-fetched"
+    elif r["error_count"]:
+        status = "failing"
+    else:
+        status = "ok"
+    return {
+        "id": r["id"],
+        "url": r["url"],
+        "kind": r["kind"],
+        "name": r["name"],
+        "enabled": r["enabled"],
+        "ok": status == "ok",
+        "status": status,
+        "error_count": r["error_count"],
+        "total_errors": r["total_errors"],
+        "last_error": r["last_error"],
+        "last_error_kind": r["last_error_kind"],
+        "last_error_at": r["last_error_at"],
+        "last_success_at": r["last_success_at"],
+        "last_fetch_at": r["last_fetch_at"],
+        "entries": r["entries"],
+        "articles": r["articles"],
+        "last_entries": r["last_entries"],
+        "next_check_at": r["next_check_at"],  # backing off until then (failing sources)
+        "entries_per_week": r["entries_per_week"],  # new entries, average of the last 90 days
+        "flags": r["flags"],  # silent, link pattern no longer matching, texts much shorter
+    }

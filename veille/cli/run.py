@@ -6,13 +6,16 @@ Shared by ``veille run`` and ``veille demo``.
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
+import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from veille.cli_common import err, out
+from veille.cli.common import Context, err, out
 from veille.config import Config
 from veille.pipeline import RunSummary, SourceOutcome
+from veille.sourcelist import effective
 from veille.store import Store
 
 
@@ -130,3 +133,22 @@ def print_summary(summary: RunSummary) -> None:
             f"classified, {summary.classify.off_topic} off-topic{model}",
             highlight=False,
         )
+
+
+def run(
+    ctx: typer.Context,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only this source id (repeatable).")
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Fetch every enabled source, extract new articles and store them (Prefect flow `ingest`)."""
+    context: Context = ctx.obj
+    config = context.config()
+    store = context.store(config)
+    config = effective(config, store)  # sources added in the web app too
+    only = tuple(source or ())
+    config.enabled_sources(list(only))  # unknown ids fail before anything is fetched
+    config.fetch_limits()  # so does a bad VEILLE_ALLOW_PRIVATE_NETWORKS
+    summary = run_ingest(config, store, only=only, progress=progress)
+    print_summary(summary)

@@ -1,0 +1,69 @@
+"""``veille db`` and ``veille config``: backups, run history, the configuration in effect."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from veille.cli.common import Context, out
+from veille.errors import NotFoundError
+
+
+def db_backup(
+    ctx: typer.Context,
+    to: Annotated[
+        Path | None, typer.Option("--to", help="Folder of backups (default: backups/ beside it).")
+    ] = None,
+    keep: Annotated[int, typer.Option(help="How many dated copies to keep.", min=1)] = 14,
+) -> None:
+    """Copy the database to a dated file (safe while the app runs; a run waits meanwhile)."""
+    context: Context = ctx.obj
+    store = context.store(context.config_if_present())
+    if not store.path.exists():
+        raise NotFoundError(f"there is no database at {store.path}. Hint: pass --db PATH.")
+    target = store.backup(to or store.path.parent / "backups", keep=keep)
+    size = target.stat().st_size / 1024 / 1024
+    out.print(f"{target} ({size:.1f} MB)", highlight=False)
+
+
+def db_runs(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(help="How many runs.", min=1)] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+) -> None:
+    """The latest runs: completed, running, failed (stopped by an error) or crashed (killed)."""
+    context: Context = ctx.obj
+    rows = context.store(context.config_if_present()).runs(limit)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table()
+    for column in ("run", "status", "started", "finished", "new articles", "failed sources"):
+        table.add_column(column)
+    for r in rows:
+        stats = r["stats"] or {}
+        table.add_row(
+            r["id"], r["status"], (r["started_at"] or "")[:19], (r["finished_at"] or "")[:19],
+            str(stats.get("new_articles", "")), str(stats.get("sources_failed", "")),
+        )  # fmt: skip
+    out.print(table)
+
+
+def config_show(ctx: typer.Context) -> None:
+    """Print the validated configuration (defaults filled in) and the VEILLE_* variables in
+    effect; passwords and secrets are masked."""
+    from veille.config import environment_summary
+    from veille.fetch import mask_url_password
+
+    context: Context = ctx.obj
+    config = context.config()
+    data = config.model_dump(mode="json", exclude={"path"})
+    for source in data["sources"]:
+        source["url"] = mask_url_password(source["url"])
+    data["environment"] = environment_summary()
+    out.print_json(json.dumps(data, ensure_ascii=False))

@@ -1,0 +1,134 @@
+"""``veille subscribers`` and ``veille users``: who receives the letter, who curates it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from veille.cli.common import Context, out
+from veille.errors import NotFoundError
+
+subscribers_app = typer.Typer(help="Who receives the digest by e-mail.", no_args_is_help=True)
+
+
+# --- subscribers -------------------------------------------------------------------------------
+
+
+@subscribers_app.command("add")
+def subscribers_add(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="E-mail address.")],
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    tags: Annotated[
+        str | None, typer.Option(help="Only these sections, comma-separated tag ids.")
+    ] = None,
+    lang: Annotated[str | None, typer.Option(help="fr or en (default: the digest's).")] = None,
+) -> None:
+    """Add a subscriber (or update one)."""
+    context: Context = ctx.obj
+    config = context.config()
+    from veille.subscribers import check_subscriber
+
+    row = check_subscriber(
+        {"email": email, "name": name, "tags": tags, "lang": lang}, config.tag_ids()
+    )
+    counts = context.store(config).add_subscribers([row])
+    out.print(f"{row['email']} {'added' if counts['added'] else 'updated'}", highlight=False)
+
+
+@subscribers_app.command("remove")
+def subscribers_remove(
+    ctx: typer.Context, email: Annotated[str, typer.Argument(help="E-mail address.")]
+) -> None:
+    """Remove a subscriber."""
+    context: Context = ctx.obj
+    if not context.store(context.config()).remove_subscriber(email.strip().lower()):
+        raise NotFoundError(f"{email} is not a subscriber. Hint: `veille subscribers list`.")
+    out.print(f"{email} removed", highlight=False)
+
+
+@subscribers_app.command("list")
+def subscribers_list(
+    ctx: typer.Context,
+    all_: Annotated[bool, typer.Option("--all", help="Also those who unsubscribed.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+) -> None:
+    """List subscribers."""
+    context: Context = ctx.obj
+    rows = context.store(context.config()).subscribers(active_only=not all_)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table()
+    for column in ("email", "name", "tags", "lang", "since", "state"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        state = "active" if r["active"] else f"unsubscribed {r['unsubscribed_at'][:10]}"
+        table.add_row(
+            r["email"], r["name"] or "", ", ".join(r["tags"]) or "all", r["lang"] or "",
+            (r["added_at"] or "")[:10], state,
+        )  # fmt: skip
+    out.print(table)
+    out.print(f"{len(rows)} subscriber{'s' if len(rows) != 1 else ''}", highlight=False)
+
+
+@subscribers_app.command("import")
+def subscribers_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV with a header: email[,name,tags,lang].")],
+) -> None:
+    """Import subscribers from a CSV file: all rows or none (the first bad row is named)."""
+    context: Context = ctx.obj
+    config = context.config()
+    from veille.subscribers import read_csv
+
+    rows = read_csv(file, config.tag_ids())
+    counts = context.store(config).add_subscribers(rows)
+    out.print(f"{file}: {counts['added']} added, {counts['updated']} updated", highlight=False)
+
+
+users_app = typer.Typer(help="Curators' accounts for the web app.", no_args_is_help=True)
+
+
+@users_app.command("add")
+def users_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="User name, e.g. marie.dupont")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create an account (or set a new password): argon2id hash, never the password itself."""
+    from veille.auth import check_new_password, check_username, hash_password
+
+    context: Context = ctx.obj
+    user = check_username(name)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    check_new_password(password)
+    created = context.store(context.config_if_present()).set_user(user, hash_password(password))
+    out.print(f"{user} {'created' if created else 'password changed'}", highlight=False)
+
+
+@users_app.command("remove")
+def users_remove(ctx: typer.Context, name: Annotated[str, typer.Argument()]) -> None:
+    """Delete an account (its open sessions stop working)."""
+    context: Context = ctx.obj
+    if not context.store(context.config_if_present()).remove_user(name.strip().lower()):
+        raise NotFoundError(f"no account named {name!r}. Hint: `veille users list`.")
+    out.print(f"{name} removed", highlight=False)
+
+
+@users_app.command("list")
+def users_list(ctx: typer.Context) -> None:
+    """List accounts and their last login."""
+    context: Context = ctx.obj
+    for u in context.store(context.config_if_present()).users():
+        out.print(f"{u['name']}  last login {u['last_login_at'] or 'never'}", highlight=False)
