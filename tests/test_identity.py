@@ -71,11 +71,11 @@ def test_a_pages_canonical_link_renames_its_article_only_within_its_own_sites() 
 
 
 def test_an_entry_without_a_link_has_its_own_article_and_a_urn() -> None:
-    from veille.identity import article_id, linkless_url, page_entry_key
+    from veille.identity import entry_article_id, linkless_url, page_entry_key
 
-    assert article_id("a", "k", "https://x.fr/1?utm_medium=m") == article_id(
+    assert entry_article_id("a", "k", "https://x.fr/1?utm_medium=m") == entry_article_id(
         "b", "j", "https://x.fr/1"
     )
-    assert article_id("a", "k", None) != article_id("b", "k", None)
+    assert entry_article_id("a", "k", None) != entry_article_id("b", "k", None)
     assert linkless_url("a", "hash:12") == "urn:veille:a:hash:12"
     assert page_entry_key("https://x.fr/1") == "link:https://x.fr/1"

@@ -5,10 +5,10 @@
   page's links are keyed by :func:`page_entry_key`.
 * An **article** is one story URL, whatever the number of sources that listed it: its id is a hash
   of the canonical URL, so two feeds linking to the same page (one of them with ``utm_*``
-  parameters) give one article with two sightings (:func:`article_id`). An entry without any link
-  has nothing to share with other sources: its article id is derived from the entry id, and its
-  address is a ``urn:veille:`` name (:func:`linkless_url`). A page's own canonical link may
-  re-identify its article (:func:`accepted_canonical`).
+  parameters) give one article with two sightings (:func:`entry_article_id`). An entry without
+  any link has nothing to share with other sources: its article id is derived from the entry
+  id, and its address is a ``urn:veille:`` name (:func:`linkless_url`). A page's own
+  canonical link may re-identify its article (:func:`accepted_canonical`).
 
 * A **site** is a registrable domain (``centre-inffo.fr`` for ``www.centre-inffo.fr``, from the
   Public Suffix List that the ``tld`` package ships): a page's canonical link may only merge
@@ -204,7 +204,7 @@ def page_entry_key(link: str) -> str:
     return entry_key(None, link, "", "")
 
 
-def article_id(source_id: str, entry_key: str, url: str | None) -> str:
+def entry_article_id(source_id: str, entry_key: str, url: str | None) -> str:
     """The article an entry brings: its story URL's, or its own when it has no link."""
     return article_id_for_url(url) if url else article_id_for_entry(source_id, entry_key)
 

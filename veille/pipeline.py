@@ -65,10 +65,10 @@ from veille.errors import (
 from veille.fetch import Fetcher, looks_like_bot_challenge, mask_url_password
 from veille.identity import (
     accepted_canonical,
-    article_id,
     article_id_for_url,
     canonical_url,
     content_hash,
+    entry_article_id,
     entry_id,
     linkless_url,
     page_entry_key,
@@ -578,7 +578,7 @@ async def _ingest(
         for e in entries
         if ids[e.key] in known and e.title and known[ids[e.key]] != e.title
     ]
-    article_ids = {e.key: article_id(source.id, e.key, e.url) for e in fresh}
+    article_ids = {e.key: entry_article_id(source.id, e.key, e.url) for e in fresh}
     seen = await _in_store_thread(
         timings,
         store.source_items,
