@@ -1,6 +1,6 @@
 """The DuckDB file: the only module that speaks SQL.
 
-Design (measured in bench/, each promise tested in tests/test_store.py):
+Design (measured by bench/perf.py, tested in tests/test_store.py):
 
 * **Short connections.** DuckDB lets one process hold the file read-write, and even a read-only
   open fails while a writer holds it. Every operation opens the file, does its work and closes
