@@ -107,8 +107,8 @@ def test_a_network_outage_does_not_count_against_the_sources(tmp_path: Path) -> 
     # The server is gone: every source fails to connect.
     down = _run(_config(base), db)
     assert down.sources_failed == 2 and down.offline
-    health_rows = {h["id"]: h for h in Store(db).source_health()}
-    assert all(h["error_count"] == 0 and h["next_check_at"] is None for h in health_rows.values())
+    health_rows = {h.id: h for h in health.assess(Store(db).source_figures(), clock.now())}
+    assert all(h.error_count == 0 and h.next_check_at is None for h in health_rows.values())
     # The network is back: every source is tried and works, nobody was left behind.
     with LocalServer(DATA, port=port):
         back = _run(_config(base), db)

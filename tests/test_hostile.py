@@ -24,7 +24,7 @@ import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import quote
@@ -52,6 +52,7 @@ from veille.errors import ConfigError, ExtractionError, HTTPStatusError, VeilleE
 from veille.extract import extract_article, text_of_html
 from veille.feeds import parse_feed
 from veille.fetch import Fetcher, FetchLimits
+from veille.health import assess
 from veille.identity import canonical_url
 from veille.localserver import LocalServer
 from veille.mail import SmtpSettings
@@ -273,10 +274,10 @@ def test_challenges_and_retry_after_through_the_pipeline(tmp_path: Path) -> None
             assert "bot-protection" in (outcomes[sid].error or "")
         assert outcomes["trop-vite"].error_kind == "rate-limited"
         assert outcomes["maintenance"].error_kind == "rate-limited"
-        health = {h["id"]: h for h in store.source_health()}
-        assert health["defi"]["last_error_kind"] == "bot-challenge"
+        health = {h.id: h for h in assess(store.source_figures(), clock.now())}
+        assert health["defi"].last_error_kind == "bot-challenge"
         # The backoff after one error is at most 37.5 minutes: only Retry-After explains more.
-        due = {sid: datetime.fromisoformat(h["next_check_at"]) for sid, h in health.items()}
+        due = {sid: h.next_check_at for sid, h in health.items()}
         assert due["trop-vite"] >= before + timedelta(seconds=7200 - 5)
         assert due["maintenance"] >= before + timedelta(seconds=10800 - 60)
         assert due["defi"] < before + timedelta(hours=1)

@@ -15,9 +15,11 @@ from typing import ClassVar
 
 import pytest
 
+from veille import clock
 from veille.config import Config, parse_config
 from veille.demo import demo_config
 from veille.fetch import Fetcher
+from veille.health import assess
 from veille.localserver import LocalServer
 from veille.pipeline import ExtractionPool, RunSummary, ingest, ingest_source
 from veille.store import Store
@@ -65,10 +67,10 @@ def test_demo_site_end_to_end(demo_server: LocalServer, db_path: Path) -> None:
     assert psy and all(a["extraction"] == "feed" for a in psy)
     assert any("é" in a["title"] + a["text"] for a in psy)
 
-    health = {h["id"]: h for h in store.source_health()}
-    assert health["flux-disparu"]["error_count"] == 1
-    assert health["actualites-demo"]["error_count"] == 0
-    assert health["actualites-demo"]["last_success_at"]
+    health = {h.id: h for h in assess(store.source_figures(), clock.now())}
+    assert health["flux-disparu"].error_count == 1
+    assert health["actualites-demo"].error_count == 0
+    assert health["actualites-demo"].last_success_at
 
 
 @pytest.mark.slow

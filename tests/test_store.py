@@ -12,8 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from veille import clock
 from veille.config import parse_config
 from veille.errors import DatabaseLockedError, SendInProgressError, StoreError
+from veille.health import assess
 from veille.identity import article_id_for_url, content_hash, entry_id
 from veille.models import Article, Sighting
 from veille.store import MIGRATIONS, Store
@@ -135,14 +137,14 @@ def test_keep_validators_leaves_the_old_etag(store: Store) -> None:
 def test_errors_are_counted_and_reset_by_success(store: Store) -> None:
     store.record_source_error("a", "network", "connection refused")
     store.record_source_error("a", "network", "connection refused")
-    health = {h["id"]: h for h in store.source_health()}
-    assert health["a"]["error_count"] == 2 and health["a"]["last_error"] == "connection refused"
+    health = {h.id: h for h in assess(store.source_figures(), clock.now())}
+    assert health["a"].error_count == 2 and health["a"].last_error == "connection refused"
     store.commit_source(
         "a", articles=[], sightings=[], entries_seen=3, etag=None, last_modified=None
     )
-    health = {h["id"]: h for h in store.source_health()}
-    assert health["a"]["error_count"] == 0 and health["a"]["last_error"] is None
-    assert health["a"]["total_errors"] == 2 and health["a"]["last_success_at"]
+    health = {h.id: h for h in assess(store.source_figures(), clock.now())}
+    assert health["a"].error_count == 0 and health["a"].last_error is None
+    assert health["a"].total_errors == 2 and health["a"].last_success_at
 
 
 def test_changing_a_source_url_forgets_its_validators(store: Store) -> None:

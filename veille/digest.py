@@ -33,7 +33,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from veille import clock, i18n
+from veille import clock, health, i18n
 from veille.config import Config
 from veille.errors import DigestError
 from veille.files import atomic_write
@@ -308,12 +308,9 @@ def load(
     )
     since, until = week_bounds(week, config.settings.timezone)
     failing = tuple(
-        (
-            h["name"] or h["id"],
-            "; ".join([*([h["last_error"]] if h["error_count"] else []), *h["flags"]]),
-        )
-        for h in store.source_health()
-        if h["enabled"] and (h["error_count"] or h["flags"])
+        (h.name or h.id, "; ".join(h.problems))
+        for h in health.assess(store.source_figures(), clock.now())
+        if h.enabled and (h.error_count or h.flags)
     )  # failing, silent or no longer matching: for the curators, never in the trainers' e-mail
     return Draft(
         week=week,

@@ -1,6 +1,8 @@
 """Source health rules: when to try a failing source again, and when a quiet source is worrying.
 
-Decided here, applied by :mod:`veille.pipeline` and shown by ``veille sources check``.
+Decided here, applied by :mod:`veille.pipeline`, and shown as :class:`SourceHealth` (built by
+:func:`assess` from the store's figures) by ``veille sources check``, the web app's Sources page
+and the curators' draft.
 
 - **Backoff**: after ``n`` consecutive errors a source waits
   ``BASE × 2^(n-1)``, capped at ``CAP`` (a day), plus a random 0–25 % so that sources failing
@@ -19,9 +21,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from veille.errors import DeadlineExceededError, NetworkError
+from veille.models import SourceFigures
 
 BASE = timedelta(minutes=30)
 CAP = timedelta(days=1)
@@ -96,3 +101,110 @@ def silent_flags(
             f"{usual_words:.0f} usually): has the site changed its layout?"
         )
     return flags
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    """A source as ``veille sources check``, the Sources page and the draft show it."""
+
+    id: str
+    url: str
+    kind: str
+    name: str | None
+    enabled: bool
+    error_count: int  # consecutive errors (0 once a fetch succeeds)
+    total_errors: int
+    last_error: str | None
+    last_error_kind: str | None
+    last_error_at: datetime | None
+    last_success_at: datetime | None
+    last_fetch_at: datetime | None
+    last_new_at: datetime | None
+    next_check_at: datetime | None  # backing off until then (failing sources)
+    last_entries: int | None
+    entries: int
+    articles: int
+    entries_per_week: float  # new entries, average of the last 90 days
+    flags: tuple[str, ...]  # silent, link pattern no longer matching, texts much shorter
+
+    @property
+    def status(self) -> str:
+        if not self.enabled:
+            return "disabled"
+        if self.last_fetch_at is None:
+            return "never-fetched"
+        return "failing" if self.error_count else "ok"
+
+    @property
+    def problems(self) -> list[str]:
+        """What the curators should know: the current error, then the warnings."""
+        return [*([self.last_error] if self.error_count and self.last_error else []), *self.flags]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form (``veille sources check --json``): dates in ISO 8601, UTC."""
+
+        def iso(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {
+            "id": self.id,
+            "url": self.url,
+            "kind": self.kind,
+            "name": self.name,
+            "enabled": self.enabled,
+            "ok": self.status == "ok",
+            "status": self.status,
+            "error_count": self.error_count,
+            "total_errors": self.total_errors,
+            "last_error": self.last_error,
+            "last_error_kind": self.last_error_kind,
+            "last_error_at": iso(self.last_error_at),
+            "last_success_at": iso(self.last_success_at),
+            "last_fetch_at": iso(self.last_fetch_at),
+            "last_new_at": iso(self.last_new_at),
+            "entries": self.entries,
+            "articles": self.articles,
+            "last_entries": self.last_entries,
+            "next_check_at": iso(self.next_check_at),
+            "entries_per_week": self.entries_per_week,
+            "flags": list(self.flags),
+        }
+
+
+def assess(figures: Sequence[SourceFigures], now: datetime) -> list[SourceHealth]:
+    """The health of each source, from what the store knows of it."""
+    return [
+        SourceHealth(
+            id=f.id,
+            url=f.url,
+            kind=f.kind,
+            name=f.name,
+            enabled=f.enabled,
+            error_count=f.error_count,
+            total_errors=f.total_errors,
+            last_error=f.last_error,
+            last_error_kind=f.last_error_kind,
+            last_error_at=f.last_error_at,
+            last_success_at=f.last_success_at,
+            last_fetch_at=f.last_fetch_at,
+            last_new_at=f.last_new_at,
+            next_check_at=f.next_check_at,
+            last_entries=f.last_entries,
+            entries=f.entries,
+            articles=f.articles,
+            entries_per_week=round(f.new_items_90d / (90 / 7), 1),
+            flags=tuple(
+                silent_flags(
+                    kind=f.kind,
+                    new_items_90d=f.new_items_90d,
+                    last_new_at=f.last_new_at,
+                    last_entries=f.last_entries,
+                    had_entries_before=f.had_entries_before,
+                    recent_words=f.recent_words,
+                    usual_words=f.usual_words,
+                    now=now,
+                )
+            ),
+        )
+        for f in figures
+    ]

@@ -145,3 +145,31 @@ class Sighting:
     title: str
     published_at: datetime | None
     seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFigures:
+    """What the database knows of a source's fetching, as :func:`veille.health.assess` reads
+    it (dates aware, in UTC)."""
+
+    id: str
+    url: str
+    kind: str
+    name: str | None
+    enabled: bool
+    error_count: int
+    total_errors: int
+    last_error: str | None
+    last_error_kind: str | None
+    last_error_at: datetime | None
+    last_success_at: datetime | None
+    last_fetch_at: datetime | None
+    last_new_at: datetime | None
+    next_check_at: datetime | None
+    last_entries: int | None
+    entries: int
+    articles: int
+    new_items_90d: int  # entries first seen in the last 90 days
+    had_entries_before: bool  # the most entries one fetch ever gave was more than 0
+    recent_words: float | None  # average words of the page texts of the last 14 days
+    usual_words: float | None  # ... of the 14 to 180 days before

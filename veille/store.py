@@ -67,6 +67,7 @@ from veille.models import (
     MAX_URL_CHARS,
     Article,
     Sighting,
+    SourceFigures,
     clip,
     clip_optional,
 )
@@ -1140,9 +1141,9 @@ class Store:
             rows = _all(con, sql, params)
         return [_article_dict(row) for row in rows]
 
-    def source_health(self, now: datetime | None = None) -> list[dict[str, Any]]:
-        """Health of every stored source: errors, backoff, counts, and the warning ``flags``
-        of :func:`veille.health.silent_flags`."""
+    def source_figures(self, now: datetime | None = None) -> list[SourceFigures]:
+        """What is known of every stored source's fetching (:func:`veille.health.assess`
+        turns it into a status and warnings)."""
         now = now or clock.now()
         with self.connect() as con:
             rows = _all(
@@ -1167,30 +1168,32 @@ class Store:
                 """,
                 {"now": utc_naive(now)},
             )
-        result = []
-        for item in rows:
-            new_90d = int(item.pop("new_90d"))
-            item["entries_per_week"] = round(new_90d / (90 / 7), 1)
-            item["flags"] = health.silent_flags(
-                kind=item["kind"],
-                new_items_90d=new_90d,
-                last_new_at=utc_aware(item["last_new_at"]),
-                last_entries=item["last_entries"],
-                had_entries_before=bool(item.pop("max_entries")),
-                recent_words=item.pop("recent_words"),
-                usual_words=item.pop("usual_words"),
-                now=now,
+        return [
+            SourceFigures(
+                id=r["id"],
+                url=r["url"],
+                kind=r["kind"],
+                name=r["name"],
+                enabled=bool(r["enabled"]),
+                error_count=int(r["error_count"]),
+                total_errors=int(r["total_errors"]),
+                last_error=r["last_error"],
+                last_error_kind=r["last_error_kind"],
+                last_error_at=utc_aware(r["last_error_at"]),
+                last_success_at=utc_aware(r["last_success_at"]),
+                last_fetch_at=utc_aware(r["last_fetch_at"]),
+                last_new_at=utc_aware(r["last_new_at"]),
+                next_check_at=utc_aware(r["next_check_at"]),
+                last_entries=r["last_entries"],
+                entries=int(r["entries"]),
+                articles=int(r["articles"]),
+                new_items_90d=int(r["new_90d"]),
+                had_entries_before=bool(r["max_entries"]),
+                recent_words=r["recent_words"],
+                usual_words=r["usual_words"],
             )
-            for key in (
-                "last_error_at",
-                "last_success_at",
-                "last_fetch_at",
-                "last_new_at",
-                "next_check_at",
-            ):
-                item[key] = _iso(item[key])
-            result.append(item)
-        return result
+            for r in rows
+        ]
 
     # -- digests -----------------------------------------------------------------------------
 

@@ -55,7 +55,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from veille import clock, i18n, triage
+from veille import clock, health, i18n, triage
 from veille import digest as digests
 from veille.config import Config, env_secret
 from veille.errors import ConfigError, DigestError, NotFoundError, UsageError, VeilleError
@@ -632,14 +632,14 @@ def create_app(
 
     def sources(request: Request) -> Response:
         effective = sources_now()
-        health = {h["id"]: h for h in store.source_health()}
         now = clock.now()
+        known = {h.id: h for h in health.assess(store.source_figures(), now)}
         rows = []
         for s in effective.sources:
-            h = health.get(s.id, {})
-            last_new = h.get("last_new_at")
-            silent = (now - datetime.fromisoformat(last_new)).days if last_new else None
-            rows.append({"source": s, "health": h, "silent": silent})
+            h = known.get(s.id)
+            last_new = h.last_new_at if h else None
+            silent = (now - last_new).days if last_new else None
+            rows.append({"source": s, "health": h.as_dict() if h else {}, "silent": silent})
         return page(request, "sources.html", rows=rows)
 
     def add_source(request: Request) -> Response:

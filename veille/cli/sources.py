@@ -12,13 +12,14 @@ import json
 import sys
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from veille import clock, health
 from veille.cli.common import Context, err, out
 from veille.config import Config
 from veille.errors import ConfigError, UsageError, VeilleError
@@ -293,7 +294,7 @@ def sources_check(
     store = context.store(config)
     if config is not None:  # with the sources added by `sources add/import` or the web app
         store.sync_sources(effective(config, store).sources)
-    rows = [_health_row(r) for r in store.source_health()]
+    rows = [h.as_dict() for h in health.assess(store.source_figures(), clock.now())]
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
@@ -319,36 +320,3 @@ def sources_check(
             ),
         )
     out.print(table)
-
-
-def _health_row(r: dict[str, Any]) -> dict[str, Any]:
-    if not r["enabled"]:
-        status = "disabled"
-    elif r["last_fetch_at"] is None:
-        status = "never-fetched"
-    elif r["error_count"]:
-        status = "failing"
-    else:
-        status = "ok"
-    return {
-        "id": r["id"],
-        "url": r["url"],
-        "kind": r["kind"],
-        "name": r["name"],
-        "enabled": r["enabled"],
-        "ok": status == "ok",
-        "status": status,
-        "error_count": r["error_count"],
-        "total_errors": r["total_errors"],
-        "last_error": r["last_error"],
-        "last_error_kind": r["last_error_kind"],
-        "last_error_at": r["last_error_at"],
-        "last_success_at": r["last_success_at"],
-        "last_fetch_at": r["last_fetch_at"],
-        "entries": r["entries"],
-        "articles": r["articles"],
-        "last_entries": r["last_entries"],
-        "next_check_at": r["next_check_at"],  # backing off until then (failing sources)
-        "entries_per_week": r["entries_per_week"],  # new entries, average of the last 90 days
-        "flags": r["flags"],  # silent, link pattern no longer matching, texts much shorter
-    }
