@@ -502,6 +502,25 @@ def test_sources_add_by_address_opml_import_export_and_switch(
         assert "rue89" not in {s.id for s in after.enabled_sources()}
 
 
+def test_the_sources_page_says_when_in_the_organisations_time_zone(
+    app_env: tuple[Config, Store, Path], served: str
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from veille import clock
+    from veille.render import format_date
+
+    config, _, _ = app_env
+    # The fixture's pass ran at veille's "now": every source's last success is that moment.
+    local = clock.now().astimezone(ZoneInfo(config.settings.timezone))
+    utc = clock.now().astimezone(ZoneInfo("UTC"))
+    with httpx.Client() as client:
+        _login(client, served)
+        page = client.get(f"{served}/sources").text
+    assert f"{format_date(local.date())}, {local:%H:%M}" in page
+    assert f"{utc:%H:%M}" not in page  # Paris is never at UTC's hour
+
+
 def test_english_is_available(app_env: tuple[Config, Store, Path]) -> None:
     config, store, out = app_env
     digest = config.settings.digest.model_copy(update={"lang": "en"})

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from veille import digest as digests
 from veille.config import Config, parse_config
+from veille.files import atomic_write
 from veille.localserver import LocalServer
 from veille.store import Store
 from veille.weeks import week_name
@@ -27,10 +28,14 @@ from veille.weeks import week_name
 DEMO_DATA = Path(str(resources.files("veille") / "demo_data"))
 
 
-def demo_config(base_url: str) -> Config:
+def demo_sources(base_url: str) -> str:
     """The demo's sources file, pointed at a running sample server."""
     text = (DEMO_DATA / "sources.yaml").read_text(encoding="utf-8")
-    return parse_config(text.replace("__BASE__", base_url), name="demo sources.yaml")
+    return text.replace("__BASE__", base_url)
+
+
+def demo_config(base_url: str) -> Config:
+    return parse_config(demo_sources(base_url), name="demo sources.yaml")
 
 
 def run_demo(
@@ -41,6 +46,10 @@ def run_demo(
 
     with LocalServer(DEMO_DATA / "site") as server:
         config = demo_config(server.base_url)
+        # Kept beside the database, so that the commands suggested below work on its data.
+        sources_file = atomic_write(
+            db_path.with_suffix(".sources.yaml"), demo_sources(server.base_url)
+        )
         out.print(
             f"Sample site served at {server.base_url} · {len(config.sources)} sources · "
             f"database {db_path}",
@@ -58,10 +67,11 @@ def run_demo(
                     time.sleep(3600)
             except KeyboardInterrupt:
                 pass
+    there = f"veille --config {sources_file} --db {db_path}"
     out.print(
-        f"\nNext: `veille --db {db_path} articles` lists them, "
-        f"`veille --db {db_path} articles --json` gives every field; "
-        f"`veille --db {db_path} ui --out {digests_dir}` serves the archive.",
+        f"\nNext: `{there} articles` lists them, `{there} articles --json` gives every field; "
+        f"`{there} users add NAME`, then `{there} ui --out {digests_dir}`, opens the curators' "
+        "web app on this data.",
         highlight=False,
     )
 

@@ -43,6 +43,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
 
 import jinja2
 from starlette.applications import Starlette
@@ -61,7 +62,7 @@ from veille.config import Config, env_secret
 from veille.errors import ConfigError, DigestError, NotFoundError, UsageError, VeilleError
 from veille.jobs import Jobs, Progress, Work
 from veille.mail import verify_unsubscribe_token
-from veille.render import render_email_html, safe_url, week_url
+from veille.render import format_date, render_email_html, safe_url, week_url
 from veille.search import fts_query
 from veille.sourcelist import effective
 from veille.store import Store
@@ -639,7 +640,16 @@ def create_app(
             h = known.get(s.id)
             last_new = h.last_new_at if h else None
             silent = (now - last_new).days if last_new else None
-            rows.append({"source": s, "health": h.as_dict() if h else {}, "silent": silent})
+            success = h.last_success_at if h else None
+            rows.append(
+                {
+                    "source": s,
+                    "health": h.as_dict() if h else {},
+                    "silent": silent,
+                    # In the organisation's time zone, as people write it: 2 décembre 2026, 16:15.
+                    "success": _local_moment(success, config.settings.timezone, lang),
+                }
+            )
         return page(request, "sources.html", rows=rows)
 
     def add_source(request: Request) -> Response:
@@ -959,6 +969,13 @@ def _whys(store: Store, view: digests.Draft | None) -> dict[str, dict[str, list[
         for row in store.articles(include_all=True)
         if row["id"] in ids
     }
+
+
+def _local_moment(moment: datetime | None, tz: str, lang: str) -> str:
+    if moment is None:
+        return "—"
+    local = moment.astimezone(ZoneInfo(tz))
+    return f"{format_date(local.date(), lang)}, {local:%H:%M}"
 
 
 __all__ = ["CSP", "PUBLIC_PATHS", "BodyLimit", "create_app"]
