@@ -4,7 +4,7 @@
     python bench/dedup_bench.py scale [--sizes 10000 50000 100000] [--json FILE]
 
 **quality** builds a labelled set of items from the corpus and runs them through veille's own
-identity and duplicate stages (``Store.commit_source`` then ``pipeline.deduplicate``, the code
+identity and duplicate stages (``Store.commit_source`` then ``dedup_run.deduplicate``, the code
 a run uses), then counts pairs: two items are *predicted* together when they end up in the same
 cluster, and *labelled* together when they are the same story:
 
@@ -52,10 +52,10 @@ sys.path.insert(0, str(ROOT))
 
 from veille import dedup, extract  # noqa: E402
 from veille.config import parse_config  # noqa: E402
+from veille.dedup_run import deduplicate  # noqa: E402
 from veille.feeds import parse_feed  # noqa: E402
 from veille.identity import article_id_for_url, canonical_url, content_hash  # noqa: E402
 from veille.models import Article  # noqa: E402
-from veille.pipeline import deduplicate  # noqa: E402
 from veille.store import Store  # noqa: E402
 
 NOW = datetime(2026, 11, 16, 8, tzinfo=UTC)

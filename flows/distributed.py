@@ -25,7 +25,7 @@ from prefect import flow
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 
-from veille import pipeline, spool
+from veille import pipeline, records, spool
 from veille.config import Config, Source, load_config
 from veille.sourcelist import effective
 from veille.store import Store
@@ -64,8 +64,8 @@ async def distributed_ingest(
         store: Store,
         sources: Sequence[Source],
         observer: object,
-        timings: pipeline.Timings,
-    ) -> list[pipeline.SourceOutcome]:
+        timings: records.Timings,
+    ) -> list[records.SourceOutcome]:
         tag = uuid.uuid4().hex[:8]
         orders = [
             spool.write_order(
@@ -81,7 +81,7 @@ async def distributed_ingest(
             for o in orders
         ]
         runs: list[FlowRun] = await asyncio.gather(*started)
-        outcomes: list[pipeline.SourceOutcome] = []
+        outcomes: list[records.SourceOutcome] = []
         for order, run in zip(orders, runs, strict=True):
             batch = order.with_name(order.name.replace("order", "batch"))
             if run.state is not None and run.state.is_completed() and batch.exists():
@@ -90,7 +90,7 @@ async def distributed_ingest(
                 state = run.state.name if run.state is not None else "unknown"
                 for sid in spool.order_sources(order):
                     outcomes.append(
-                        pipeline.SourceOutcome(sid, "error", error=f"worker run {state}")
+                        records.SourceOutcome(sid, "error", error=f"worker run {state}")
                     )
         return outcomes
 

@@ -20,7 +20,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from veille import pipeline
+from veille import dedup_run, learning, pipeline, records
 from veille.config import Config
 from veille.store import Store
 
@@ -36,12 +36,12 @@ ingest_source_task = task(
 
 
 dedup_task = task(name="deduplicate", cache_policy=NO_CACHE, persist_result=False)(
-    pipeline.deduplicate
+    dedup_run.deduplicate
 )
 
 
 classify_task = task(name="classify", cache_policy=NO_CACHE, persist_result=False)(
-    pipeline.classify_new
+    learning.classify_new
 )
 
 
@@ -51,7 +51,7 @@ async def ingest_flow(
     db_path: str,
     only: Sequence[str] = (),
     observer: Any = None,
-) -> pipeline.RunSummary:
+) -> records.RunSummary:
     """Fetch every enabled source (or ``only`` these), extract new articles, store them."""
     return await pipeline.ingest(
         config,

@@ -14,7 +14,7 @@ import skops.io as sio
 from veille import classify, evaluation
 from veille.config import DEFAULT_TAXONOMY, parse_config
 from veille.errors import ModelError
-from veille.pipeline import current_model, train, training_examples
+from veille.learning import current_model, train, training_examples
 from veille.store import Store
 
 FLOORS = json.loads((Path(__file__).parent / "data" / "classifier_floors.json").read_text())
@@ -216,7 +216,7 @@ def _store_with(
 
 @pytest.mark.slow
 def test_curator_decisions_become_training_examples_and_swap_is_guarded(tmp_path: Path) -> None:
-    from veille.pipeline import classify_new
+    from veille.learning import classify_new
 
     store, config = _store_with(
         tmp_path,
@@ -301,7 +301,7 @@ def test_a_worse_model_is_not_swapped_in(tmp_path: Path) -> None:
 def test_a_batch_of_decisions_retrains_before_classifying_and_swaps_only_if_not_worse(
     tmp_path: Path,
 ) -> None:
-    from veille.pipeline import classify_new, new_decisions
+    from veille.learning import classify_new, new_decisions
 
     texts = [
         (

@@ -33,7 +33,8 @@ from tests.conftest import PEAK_MB, run_bounded, run_veille
 from tests.hostile_server import Reply, Scripted, scripted
 from veille.config import Config, parse_config
 from veille.identity import article_id_for_url
-from veille.pipeline import RunSummary, ingest
+from veille.pipeline import ingest
+from veille.records import RunSummary
 from veille.store import Store
 
 TEXT = (

@@ -112,7 +112,7 @@ def test_killed_pass_then_a_normal_pass_equals_an_uninterrupted_one(
 def test_killed_while_its_workers_start_leaves_no_process_behind() -> None:
     child = (
         "import asyncio, os, signal\n"
-        "from veille.pipeline import ExtractionPool\n"
+        "from veille.extraction_pool import ExtractionPool\n"
         "async def main():\n"
         "    pool = ExtractionPool(2)\n"
         "    pool.start()\n"
@@ -145,7 +145,7 @@ def test_killed_before_its_forkserver_looked_leaves_no_process_behind(tmp_path: 
     (tmp_path / "sitecustomize.py").write_text(SLOW_FORKSERVER, encoding="utf-8")
     child = (
         "import os, signal, threading\n"
-        "from veille.pipeline import ExtractionPool\n"
+        "from veille.extraction_pool import ExtractionPool\n"
         "threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGKILL)).start()\n"
         "ExtractionPool(1)._executor().submit(int).result()\n"
     )

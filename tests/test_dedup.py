@@ -225,8 +225,8 @@ def test_same_short_text_is_not_a_copy_but_same_long_text_is(db_path: Path) -> N
     from dataclasses import replace
 
     from tests.test_store import CONFIG, _article
+    from veille.dedup_run import deduplicate
     from veille.identity import content_hash
-    from veille.pipeline import deduplicate
 
     store = Store(db_path)
     store.sync_sources(CONFIG.sources)

@@ -18,7 +18,8 @@ from tests.conftest import DATA
 from veille import clock, health
 from veille.config import Config, parse_config
 from veille.localserver import LocalServer
-from veille.pipeline import RunSummary, ingest
+from veille.pipeline import ingest
+from veille.records import RunSummary
 from veille.store import Store
 
 pytestmark = pytest.mark.clock  # date-sensitive: .ci/run runs it at three awkward moments

@@ -18,10 +18,12 @@ import pytest
 from veille import clock
 from veille.config import Config, parse_config
 from veille.demo import demo_config
+from veille.extraction_pool import ExtractionPool
 from veille.fetch import Fetcher
 from veille.health import assess
 from veille.localserver import LocalServer
-from veille.pipeline import ExtractionPool, RunSummary, ingest, ingest_source
+from veille.pipeline import ingest, ingest_source
+from veille.records import RunSummary
 from veille.store import Store
 
 DATA = Path(__file__).parent / "data"

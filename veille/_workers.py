@@ -2,7 +2,7 @@
 
 Workers are forked from the forkserver: what it imported and compiled here (trafilatura, lxml,
 htmldate's date parsers: ~3 s in all) is theirs at once, instead of each worker paying it
-when it starts (see :class:`veille.pipeline.ExtractionPool`).
+when it starts (see :class:`veille.extraction_pool.ExtractionPool`).
 
 It also makes the forkserver and its workers die with veille. A veille process killed with
 SIGKILL while a worker was starting leaves that worker waiting forever for the parent's
@@ -12,7 +12,7 @@ is gone (checked twice a second), and every process forked from it gets SIGKILL 
 forkserver goes (Linux ``PR_SET_PDEATHSIG``; multiprocessing offers nothing for this).
 
 The parent to watch is the one veille named before starting the forkserver
-(:data:`PARENT_VARIABLE`, set by ``pipeline.forkserver_context``), not whatever
+(:data:`PARENT_VARIABLE`, set by ``extraction_pool.forkserver_context``), not whatever
 ``os.getppid()`` says here: on a busy machine veille can be killed before this module is
 imported, and the forkserver, already adopted by init, would then watch init for ever.
 """

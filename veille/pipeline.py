@@ -27,30 +27,18 @@ the same (the database cannot be written) is marked ``failed``, never left ``run
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
-import functools
-import json
 import logging
-import multiprocessing
-import os
 import random
-import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from datetime import datetime
+from typing import Any
 
-import numpy as np
-
-from veille import clock, dedup, extract, feeds, health, i18n, jsonsource, pages, triage
-from veille._workers import PARENT_VARIABLE
+from veille import clock, extract, feeds, health, i18n, jsonsource, pages
 from veille.config import Config, Source
+from veille.dedup_run import deduplicate
 from veille.errors import (
     BotChallengeError,
     FetchError,
@@ -62,6 +50,7 @@ from veille.errors import (
     describe,
     one_line,
 )
+from veille.extraction_pool import ExtractionPool
 from veille.fetch import Fetcher, looks_like_bot_challenge, mask_url_password
 from veille.identity import (
     accepted_canonical,
@@ -74,6 +63,10 @@ from veille.identity import (
     page_entry_key,
     without_query,
 )
+from veille.learning import (
+    classify_new,
+)
+from veille.ledger import Ledger, _in_store_thread
 from veille.models import (
     MAX_TEXT_CHARS,
     Article,
@@ -84,13 +77,18 @@ from veille.models import (
     Sighting,
     clip,
 )
+from veille.records import (
+    ClassifySummary,
+    DedupSummary,
+    NullObserver,
+    Observer,
+    RunSummary,
+    SourceOutcome,
+    Timings,
+)
 from veille.slots import FairSlots
-from veille.store import SourceState, Store, crash_point
+from veille.store import Store, crash_point
 
-if TYPE_CHECKING:
-    from veille import classify, evaluation
-
-T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 FEED_ACCEPT = (
@@ -105,379 +103,6 @@ PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 # here: the source's backoff across runs (veille.health) takes them.
 RETRY_DELAYS = (1.0, 4.0)
 TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
-
-
-@dataclass(slots=True)
-class SourceOutcome:
-    """What happened to one source during a pass."""
-
-    source_id: str
-    status: str  # "ok" | "not-modified" | "error"
-    entries: int = 0
-    new_articles: int = 0
-    pages_fetched: int = 0
-    page_errors: int = 0
-    resighted: int = 0  # entries seen before under another GUID or query string (churn)
-    error: str | None = None
-    error_kind: str | None = None
-    warnings: list[str] = field(default_factory=list)  # what the parser skipped or cut
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.status != "error"
-
-
-@dataclass(slots=True)
-class Timings:
-    """Where a pass spent its time, in seconds (stored with the run, read by ``bench/perf.py``).
-
-    The sources run concurrently, so the per-stage sums overlap each other and exceed the
-    pass's wall time: ``fetch_*`` add up how long every request took, its waits for a free
-    slot on its host and for room in the extraction queue included; ``extract_cpu`` is the
-    CPU time the extraction workers spent in trafilatura; ``parse`` and ``store`` the work done
-    in this process (feed parsing; DuckDB queries and commits, in the store thread).
-    """
-
-    sources_wall: float = 0.0  # fetching, extracting and storing every source, start to end
-    fetch_feeds: float = 0.0
-    fetch_pages: float = 0.0
-    parse: float = 0.0
-    extract_cpu: float = 0.0
-    store: float = 0.0
-    dedup: float = 0.0
-    classify: float = 0.0
-    pages_extracted: int = 0
-
-    def as_dict(self) -> dict[str, float]:
-        return {name: round(float(getattr(self, name)), 3) for name in self.__dataclass_fields__}
-
-
-@dataclass(slots=True)
-class RunSummary:
-    """Totals of one pass, printed at the end of ``veille run``."""
-
-    run_id: str
-    outcomes: list[SourceOutcome] = field(default_factory=list)
-    dedup: DedupSummary | None = None
-    classify: ClassifySummary | None = None
-    seconds: float = 0.0
-    # Sources skipped because they are backing off after errors: (id, due again at).
-    waiting: list[tuple[str, datetime]] = field(default_factory=list)
-    offline: bool = False  # every source failed for network reasons: errors not counted
-    crashed_runs: list[str] = field(default_factory=list)  # left "running" by a dead process
-    timings: Timings = field(default_factory=Timings)
-
-    @property
-    def sources_ok(self) -> int:
-        return sum(1 for o in self.outcomes if o.ok)
-
-    @property
-    def sources_failed(self) -> int:
-        return sum(1 for o in self.outcomes if not o.ok)
-
-    @property
-    def sources_not_modified(self) -> int:
-        return sum(1 for o in self.outcomes if o.status == "not-modified")
-
-    @property
-    def entries_seen(self) -> int:
-        return sum(o.entries for o in self.outcomes)
-
-    @property
-    def new_articles(self) -> int:
-        return sum(o.new_articles for o in self.outcomes)
-
-    @property
-    def pages_fetched(self) -> int:
-        return sum(o.pages_fetched for o in self.outcomes)
-
-    @property
-    def page_errors(self) -> int:
-        return sum(o.page_errors for o in self.outcomes)
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "run_id": self.run_id,
-            "waiting": [sid for sid, _ in self.waiting],
-            "offline": self.offline,
-            "sources_ok": self.sources_ok,
-            "sources_failed": self.sources_failed,
-            "sources_not_modified": self.sources_not_modified,
-            "entries_seen": self.entries_seen,
-            "new_articles": self.new_articles,
-            "pages_fetched": self.pages_fetched,
-            "page_errors": self.page_errors,
-            "duplicates": self.dedup.duplicates if self.dedup else 0,
-            "classified": self.classify.articles if self.classify else 0,
-            "off_topic": self.classify.off_topic if self.classify else 0,
-            "model": self.classify.model if self.classify else None,
-            "seconds": round(self.seconds, 3),
-            "timings": self.timings.as_dict(),
-            "failed": {o.source_id: o.error for o in self.outcomes if not o.ok},
-            "warnings": {o.source_id: o.warnings for o in self.outcomes if o.warnings},
-        }
-
-
-class Observer(Protocol):
-    """Receives progress events (the CLI draws a progress bar from them)."""
-
-    def pages_queued(self, source_id: str, count: int) -> None: ...
-    def page_done(self, source_id: str) -> None: ...
-    def source_done(self, outcome: SourceOutcome) -> None: ...
-
-
-class NullObserver:
-    def pages_queued(self, source_id: str, count: int) -> None:
-        pass
-
-    def page_done(self, source_id: str) -> None:
-        pass
-
-    def source_done(self, outcome: SourceOutcome) -> None:
-        pass
-
-
-class ExtractionPool:
-    """Worker processes running trafilatura, with a per-page time limit that is really enforced.
-
-    ``concurrent.futures`` cannot cancel a running call, so a page that overruns its time limit
-    gets its workers killed and the pool restarted (trafilatura can run away on huge pages:
-    adbar/trafilatura#704). Workers are forked from a server that preloaded ``veille._workers``
-    (so they start warm), not from this process: forking one that runs Prefect's threads is
-    unsafe.
-    """
-
-    def __init__(
-        self, workers: int = 2, *, timeout: float = 60.0, in_flight: int | None = None
-    ) -> None:
-        self.workers = max(1, workers)
-        self.timeout = timeout
-        # Pages fetched or being fetched but not yet extracted, across all sources. The network
-        # is faster than trafilatura, so without this bound every page of a large backlog would
-        # wait in memory for a worker (10,000 pages of ~150 KB: 1.5 GB).
-        self.in_flight = in_flight or 8 * self.workers
-        self.cpu_seconds = 0.0  # spent by the workers in trafilatura, summed
-        self.pages = 0
-        self._slots: FairSlots | None = None
-        self._context = forkserver_context()
-        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
-        self._lock = threading.Lock()
-
-    def start(self) -> None:
-        """Start the workers now, in a background thread, without waiting for them.
-
-        A worker takes ~3 s to be ready (forkserver, imports, date-parser warm-up), and
-        starting one blocks the caller meanwhile: begun at the start of a pass, that time
-        overlaps the fetching of the feeds instead of stalling the event loop later.
-        """
-
-        def spawn() -> None:
-            try:
-                executor = self._executor()
-                for _ in range(self.workers):  # one trivial job per worker makes each one start
-                    executor.submit(int)
-            except (OSError, RuntimeError) as exc:  # e.g. the working folder was deleted
-                # Only a head start: the first page to extract starts them and reports.
-                logger.debug("extraction workers not started ahead: %s", exc)
-
-        threading.Thread(target=spawn, name="veille-pool-start", daemon=True).start()
-
-    @property
-    def slots(self) -> FairSlots:
-        """Taken when a page's host admits its request, given back once it is extracted: bounds
-        the pages held in memory (see Fetcher.fetch's ``admit``). Shared in turn between the
-        sources that wait, so one source's 100 pages do not hold every place."""
-        if self._slots is None:
-            self._slots = FairSlots(self.in_flight)
-        return self._slots
-
-    def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
-        with self._lock:
-            if self._pool is None:
-                self._pool = concurrent.futures.ProcessPoolExecutor(
-                    max_workers=self.workers,
-                    mp_context=self._context,
-                )
-            return self._pool
-
-    async def extract(self, url: str, html: bytes) -> Extracted | str:
-        """Extract one page in a worker; an error message instead of an exception."""
-        loop = asyncio.get_running_loop()
-        try:
-            work = extract.extract_article_timed
-            future = loop.run_in_executor(self._executor(), work, url, html)
-            result, cpu = await asyncio.wait_for(future, self.timeout)
-            self.cpu_seconds += cpu
-            self.pages += 1
-            return result
-        except TimeoutError:
-            self._restart()
-            return f"extraction took longer than {self.timeout:.0f} s and was stopped"
-        except BrokenProcessPool:
-            self._restart()
-            return "the extraction worker crashed on this page (out of memory?)"
-
-    def _restart(self) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        # Private attribute, but the only way to stop a stuck worker; shutdown() alone waits.
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
-
-    def close(self) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-
-
-class Ledger(Protocol):
-    """What one source's stage asks of its storage: the :class:`~veille.store.Store`, or a
-    Prefect worker's :class:`~veille.spool.SpoolStore`, which answers from its work order and
-    records the writes for the coordinator."""
-
-    path: Path
-
-    def held(self) -> AbstractContextManager[None]: ...
-
-    def source_state(self, source_id: str) -> SourceState: ...
-
-    def known_entries(self, source_id: str, entry_ids: Sequence[str]) -> dict[str, str]: ...
-
-    def known_articles(self, article_ids: Sequence[str]) -> set[str]: ...
-
-    def source_items(
-        self, source_id: str, article_ids: Sequence[str], titles: Sequence[str]
-    ) -> tuple[set[str], set[tuple[str, str]]]: ...
-
-    def commit_source(
-        self,
-        source_id: str,
-        *,
-        articles: Sequence[Article],
-        sightings: Sequence[Sighting],
-        entries_seen: int | None,
-        etag: str | None,
-        last_modified: str | None,
-        keep_validators: bool = False,
-        retitled: Sequence[tuple[str, str]] = (),
-    ) -> int: ...
-
-    def record_source_error(
-        self, source_id: str, kind: str, message: str, *, retry_after: float | None = None
-    ) -> int: ...
-
-
-class _StoreThread:
-    """Runs the store's calls of a pass in one thread, several at a time on one connection.
-
-    DuckDB calls block: made on the event loop, each one would stall every fetch and keep the
-    extraction workers waiting for work. And each open and close of the file costs a checkpoint
-    (~40 ms on a small file, a commit itself ~10 ms): so the calls that queued up while the
-    thread was busy run together on one connection (a *group commit*: each source keeps its own
-    transaction, the file is opened and checkpointed once per group). Other processes — the
-    web app — only wait for one group, never for a whole pass. Hand-written because no library
-    offers group commit over DuckDB; it is a queue and a thread.
-    """
-
-    def __init__(self) -> None:
-        self._pending: list[tuple[Ledger, Timings, Callable[[], Any], asyncio.Future[Any]]] = []
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    async def call(
-        self, store: Ledger, timings: Timings, fn: Callable[..., T], *args: Any, **kwargs: Any
-    ) -> T:
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        with self._lock:
-            self._pending.append((store, timings, functools.partial(fn, *args, **kwargs), future))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="veille-store", daemon=True)
-                self._thread.start()
-        self._wake.set()
-        return await future
-
-    def _run(self) -> None:
-        while True:
-            self._wake.wait(timeout=2.0)
-            with self._lock:
-                batch, self._pending = self._pending, []
-                self._wake.clear()
-                if not batch:
-                    self._thread = None  # idle: the next call starts a new thread
-                    return
-            for store in {id(item[0]): item[0] for item in batch}.values():
-                self._run_group(store, [item for item in batch if item[0] is store])
-
-    @staticmethod
-    def _run_group(
-        store: Ledger, group: list[tuple[Ledger, Timings, Callable[[], Any], asyncio.Future[Any]]]
-    ) -> None:
-        results: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
-        try:
-            with store.held():
-                for _, timings, call, future in group:
-                    started = time.perf_counter()
-                    try:
-                        results.append((future, call(), None))
-                    except Exception as exc:  # noqa: BLE001 — raised again in the caller
-                        results.append((future, None, exc))
-                    timings.store += time.perf_counter() - started
-        except Exception as exc:  # noqa: BLE001 — the file would not open: all calls fail
-            done = {id(f) for f, _, _ in results}
-            results += [(f, None, exc) for _, _, _, f in group if id(f) not in done]
-        for future, value, error in results:
-            # RuntimeError: the caller's event loop is gone (its pass was cancelled).
-            with contextlib.suppress(RuntimeError):
-                future.get_loop().call_soon_threadsafe(_settle, future, value, error)
-
-
-def _settle(future: asyncio.Future[Any], value: Any, error: BaseException | None) -> None:
-    if future.cancelled():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(value)
-
-
-_store_thread = _StoreThread()
-
-
-async def _in_store_thread(
-    timings: Timings, call: Callable[..., T], *args: Any, **kwargs: Any
-) -> T:
-    """Run ``call`` (a bound method of a Store) in the store thread; see :class:`_StoreThread`."""
-    store = call.__self__  # type: ignore[attr-defined]
-    return await _store_thread.call(store, timings, call, *args, **kwargs)
-
-
-def forkserver_context() -> multiprocessing.context.ForkServerContext:
-    """The process context of the extraction workers: forked from a server that preloaded
-    ``veille._workers`` (forking this process itself is unsafe: Prefect runs threads in it)."""
-    # The forkserver inherits this environment: it watches this process, even when this one
-    # dies before the forkserver got to look (see veille._workers).
-    os.environ[PARENT_VARIABLE] = str(os.getpid())
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["veille._workers"])
-    return context
-
-
-def start_workers_early() -> None:
-    """Start the extraction workers' forkserver now, in the background (~3 s of imports and
-    warm-up), so that it is ready when a pass needs it. For commands that import Prefect
-    before the pass: both then happen at once."""
-    import multiprocessing.forkserver
-
-    forkserver_context()
-    threading.Thread(
-        target=multiprocessing.forkserver.ensure_running, name="veille-forkserver", daemon=True
-    ).start()
 
 
 def new_run_id() -> str:
@@ -903,80 +528,6 @@ def _bare_article(
     )
 
 
-@dataclass(slots=True)
-class DedupSummary:
-    """What the duplicate stage did to the new articles of a pass."""
-
-    articles: int = 0
-    duplicates: int = 0  # new articles that joined an existing story
-    seconds: float = 0.0
-
-
-PARALLEL_SKETCH_MIN = 2000  # below this many articles, a helper process costs more than it saves
-
-
-def _signatures(
-    texts: list[str], helper: concurrent.futures.Executor | None
-) -> list[np.ndarray | None]:
-    """Signatures of texts; with a helper process, it takes the second half meanwhile."""
-    if helper is None or len(texts) < PARALLEL_SKETCH_MIN:
-        return [dedup.signature(t) for t in texts]
-    half = len(texts) // 2
-    future = helper.submit(dedup.signatures, texts[half:])
-    return [dedup.signature(t) for t in texts[:half]] + future.result()
-
-
-def deduplicate(store: Store, *, batch: int = 5000, parallel: bool = True) -> DedupSummary:
-    """Match every article not yet matched against the batch and the store; record clusters.
-
-    A large backlog (a first run, a rebuild) uses a second process for the signatures, which
-    are most of the cost; a weekly batch of a few hundred articles stays in this process.
-    """
-    started = time.monotonic()
-    summary = DedupSummary()
-    helper: concurrent.futures.ProcessPoolExecutor | None = None
-    try:
-        with store.held():
-            while rows := store.articles_to_sketch(limit=batch, sketch_chars=dedup.SKETCH_CHARS):
-                if helper is None and parallel and len(rows) >= PARALLEL_SKETCH_MIN:
-                    context = multiprocessing.get_context("forkserver")  # see ExtractionPool
-                    helper = concurrent.futures.ProcessPoolExecutor(1, mp_context=context)
-                summary.articles += len(rows)
-                summary.duplicates += _cluster_rows(store, rows, helper)
-    finally:
-        if helper is not None:
-            helper.shutdown(cancel_futures=True)
-    summary.seconds = time.monotonic() - started
-    return summary
-
-
-def _cluster_rows(
-    store: Store,
-    rows: list[tuple[str, str, str | None]],
-    helper: concurrent.futures.Executor | None,
-) -> int:
-    """Sketch, match and record one batch; returns how many joined another story."""
-    signatures = _signatures([text for _, text, _ in rows], helper)
-    sigs = {aid: sig for (aid, _, _), sig in zip(rows, signatures, strict=True)}
-    keys_of = {aid: dedup.band_keys(sig) for aid, sig in sigs.items() if sig is not None}
-    keys = [(aid, band, key) for aid, ks in keys_of.items() for band, key in enumerate(ks)]
-    hashes = [(aid, digest) for aid, _, digest in rows if digest]
-    candidates, matches = store.duplicate_candidates(keys, hashes)
-    assigned, merged = dedup.cluster_batch(
-        {aid: (digest, sigs[aid]) for aid, _, digest in rows},
-        [(n, s, c, dedup.from_blob(m) if m else None) for n, s, c, m in candidates],
-        matches,
-        keys_of,
-    )
-    store.save_clusters(
-        [(aid, dedup.to_blob(s) if s is not None else None) for aid, s in sigs.items()],
-        keys,
-        assigned,
-        merged,
-    )
-    return sum(1 for aid, cluster in assigned.items() if cluster != aid)
-
-
 SourceRunner = Callable[..., Awaitable[SourceOutcome]]
 # Fetches, extracts and stores a list of sources: :func:`fetch_sources` in this process, or
 # ``flows/distributed.py`` handing them to Prefect workers. Returns one outcome per source.
@@ -1103,199 +654,3 @@ async def _pass(
         # The machine is offline, not the sources: nobody backs off.
         store.forgive_outage([o.source_id for o in summary.outcomes])
         summary.offline = True
-
-
-# -- relevance and tags ------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class ClassifySummary:
-    articles: int = 0
-    off_topic: int = 0
-    model: str = ""
-    trained: bool = False  # a first model was trained from the seed during this pass
-    retrained: bool | None = None  # curators' decisions retrained it: swapped in, or not
-    seconds: float = 0.0
-
-
-def current_model(config: Config, store: Store) -> tuple[classify.Classifier, str, bool]:
-    """The current model, or one trained now from seed and decisions (first run, new taxonomy).
-
-    Returns (model, its name, whether it was trained now).
-    """
-    from veille import classify, seedmodel  # imported when needed: scikit-learn takes ~1 s
-
-    models = classify.ModelStore(config.models_path(store.path))
-    fingerprint = classify.taxonomy_fingerprint(config.taxonomy)
-    loaded = models.load_current()
-    if loaded is not None and loaded[1].get("taxonomy") == fingerprint:
-        return loaded[0], loaded[1]["name"], False
-    if seedmodel.usable_for(fingerprint) and not store.decisions():
-        name = seedmodel.install(models)  # the model shipped with veille: no training
-        return models.load(models.folder / f"{name}.skops"), name, False
-    result = train(config, store, force=True)
-    assert result.model is not None and result.swapped, result
-    return result.model, result.name, True  # not read back from disk: that takes ~1.5 s
-
-
-def new_decisions(config: Config, store: Store) -> int:
-    """Curators' decisions taken since the newest model was trained (made current or not: a
-    model that was worse is not retrained at every run until new decisions arrive)."""
-    from veille import classify
-
-    meta = classify.ModelStore(config.models_path(store.path)).latest_meta()
-    if meta is None:
-        return 0
-    last = (meta.get("training_data") or {}).get("last_decision") or 0
-    return sum(1 for d in store.decisions() if d["decision"] > last)
-
-
-def retrain_if_due(
-    config: Config, store: Store, *, after: int = triage.RETRAIN_AFTER
-) -> TrainResult | None:
-    """Retrain when ``after`` decisions or more arrived since the current model; the new model
-    replaces it only if it is not worse on the held-out examples (:func:`train`)."""
-    if new_decisions(config, store) < after:
-        return None
-    return train(config, store)
-
-
-def classify_new(
-    config: Config, store: Store, *, batch: int = 2000, retrain_after: int = triage.RETRAIN_AFTER
-) -> ClassifySummary:
-    """Score and tag every article no model has seen yet (after a retrain, when enough curator
-    decisions arrived since the current model: see :func:`retrain_if_due`)."""
-    from veille import classify  # imported when needed: scikit-learn takes ~1 s
-
-    started = time.monotonic()
-    summary = ClassifySummary()
-    retrained = retrain_if_due(config, store, after=retrain_after)
-    summary.retrained = retrained.swapped if retrained is not None else None
-    rows = store.articles_to_classify(limit=batch)
-    if not rows:  # nothing new: not even the model is loaded (~1.5 s)
-        summary.seconds = time.monotonic() - started
-        return summary
-    model, name, summary.trained = current_model(config, store)
-    summary.model = name
-    hints = {s.id: [t for t in s.tags if t in config.tag_ids()] for s in config.sources}
-    threshold = config.settings.relevance_threshold
-    while rows:
-        verdicts = model.predict(
-            [classify.article_text(title, summ, text) for _, _, title, summ, text in rows],
-            threshold,
-        )
-        out = []
-        for (aid, source_id, *_), v in zip(rows, verdicts, strict=True):
-            tags = v.tags
-            if v.relevant:  # a source's tags are hints: its relevant articles carry them
-                extra = [t for t in hints.get(source_id, []) if t not in tags]
-                tags = [*tags, *(t for t in config.tag_ids() if t in extra)]
-            out.append((aid, v.relevant, v.score, tags, json.dumps(v.why, ensure_ascii=False)))
-            summary.off_topic += not v.relevant
-        store.save_classification(name, out)
-        summary.articles += len(rows)
-        rows = store.articles_to_classify(limit=batch)
-    summary.seconds = time.monotonic() - started
-    return summary
-
-
-def training_examples(
-    config: Config, store: Store
-) -> tuple[list[classify.Example], dict[str, object]]:
-    """Seed examples (tags outside the taxonomy dropped) + one example per curator decision."""
-    from veille import classify  # imported when needed: scikit-learn takes ~1 s
-
-    known = set(config.tag_ids())
-    examples = {
-        e.id: replace(e, tags=tuple(t for t in e.tags if t in known))
-        for e in classify.load_seed()
-        if classify.TRAIN_ON_WRITTEN or not e.written
-    }
-    decisions = store.decisions()
-    for d in decisions:
-        text = classify.article_text(d["title"], d["summary"], d["text"])
-        tags = tuple(t for t in (d["tags"] or ()) if t in known) if d["relevant"] else ()
-        # A retag puts the curator's section first; a keep only confirms the model's tags.
-        primary = tags[0] if d["kind"] == "tags" and tags else None
-        examples[d["article_id"]] = classify.Example(
-            d["article_id"], text, bool(d["relevant"]), tags, "decision", primary, d["source_id"]
-        )
-    provenance: dict[str, object] = {
-        "seed_sha256": classify.seed_digest(),
-        "seed_examples": sum(1 for e in examples.values() if e.origin == "seed"),
-        "decisions": len(decisions),
-        "last_decision": max((d["decision"] for d in decisions), default=None),
-    }
-    return list(examples.values()), provenance
-
-
-@dataclass(slots=True)
-class TrainResult:
-    name: str
-    swapped: bool
-    reason: str
-    held_out: evaluation.Report
-    current_held_out: evaluation.Report | None
-    cross_validation: evaluation.Report | None
-    provenance: dict[str, object]
-    model: classify.Classifier | None = field(default=None, repr=False)  # the one just trained
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "model": self.name,
-            "swapped": self.swapped,
-            "reason": self.reason,
-            "held_out": self.held_out.as_dict(),
-            "current_held_out": self.current_held_out.as_dict() if self.current_held_out else None,
-            "cross_validation": (
-                self.cross_validation.as_dict() if self.cross_validation else None
-            ),
-            "training_data": self.provenance,
-        }
-
-
-def train(
-    config: Config, store: Store, *, report: bool = False, force: bool = False
-) -> TrainResult:
-    """Train from seed + decisions; make it current only if it is not worse on the held-out set.
-
-    The held-out fifth (by a hash of each example id) is never trained on. The current model
-    is measured on the same held-out examples, so the comparison is like for like.
-    """
-    from veille import classify, evaluation  # imported when needed: scikit-learn takes ~1 s
-
-    examples, provenance = training_examples(config, store)
-    training, held_out = classify.split(examples)
-    threshold = config.settings.relevance_threshold
-    model = classify.Classifier(config.taxonomy).fit(training)
-    new_report = evaluation.evaluate(model, held_out, threshold)
-    models = classify.ModelStore(config.models_path(store.path))
-    current = models.load_current()
-    current_report = None
-    fingerprint = classify.taxonomy_fingerprint(config.taxonomy)
-    if current is not None and current[1].get("taxonomy") == fingerprint:
-        current_report = evaluation.evaluate(current[0], held_out, threshold)
-    if force or current_report is None:
-        swapped, reason = True, "no current model for this taxonomy" if not force else "forced"
-    elif (
-        new_report.macro_f1 >= current_report.macro_f1
-        and new_report.relevance_accuracy >= current_report.relevance_accuracy
-    ):
-        swapped, reason = True, "not worse than the current model on the held-out examples"
-    else:
-        swapped, reason = False, "worse than the current model on the held-out examples"
-    cv = None
-    if report:  # judged on publishers it never saw: whole sources held out, real texts only
-        cv = evaluation.grouped_cross_validate(config.taxonomy, examples, threshold=threshold)
-    meta = {
-        "created_at": clock.now().isoformat(),
-        "taxonomy": fingerprint,
-        "training_examples": len(training),
-        "held_out_examples": len(held_out),
-        "held_out": new_report.as_dict(),
-        "training_data": provenance,
-    }
-    name = models.save(model, meta, make_current=swapped)
-    if swapped and current is not None:
-        store.forget_classification(since=clock.now() - timedelta(days=90))
-    return TrainResult(name, swapped, reason, new_report, current_report, cv, provenance, model)

@@ -35,7 +35,8 @@ from veille.errors import SpoolError
 from veille.files import atomic_write
 from veille.identity import without_query
 from veille.models import Article, Sighting
-from veille.pipeline import SourceOutcome, Timings, fetch_sources
+from veille.pipeline import fetch_sources
+from veille.records import SourceOutcome, Timings
 from veille.store import SourceState, Store
 
 ORDER_VERSION = 1

@@ -404,7 +404,7 @@ class Store:
         """Keep one connection open for a series of calls (each open and close of the file
         costs a checkpoint: ~0.2 s on a 1 GB file). Other processes, and the other threads of
         this one, wait meanwhile, so hold it only for a short, busy stretch such as
-        :func:`veille.pipeline.deduplicate`."""
+        :func:`veille.dedup_run.deduplicate`."""
         if getattr(self._local, "con", None) is not None:
             yield
             return

@@ -2,7 +2,7 @@
 
 Each answer is a curator's decision (``Store.record_decision``), the same label a retag or a
 rejection gives: the next run retrains once enough of them arrived
-(``pipeline.retrain_if_due``), and the new model is used only if it is not worse.
+(``learning.retrain_if_due``), and the new model is used only if it is not worse.
 """
 
 from __future__ import annotations

@@ -107,7 +107,7 @@ def train(
 
     The new model replaces the current one only if it is not worse on the held-out examples.
     """
-    from veille.pipeline import train as train_model
+    from veille.learning import train as train_model
 
     context: Context = ctx.obj
     config = context.config()

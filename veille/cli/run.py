@@ -14,7 +14,7 @@ from rich.table import Table
 
 from veille.cli.common import Context, err, out
 from veille.config import Config
-from veille.pipeline import RunSummary, SourceOutcome
+from veille.records import RunSummary, SourceOutcome
 from veille.sourcelist import effective
 from veille.store import Store
 
@@ -26,7 +26,7 @@ def run_ingest(
     from flows import server
 
     server.quiet_prefect()
-    from veille.pipeline import start_workers_early
+    from veille.extraction_pool import start_workers_early
 
     start_workers_early()  # the extraction workers warm up while Prefect is imported
     server.temporary_server_dies_with_us()

@@ -1,0 +1,141 @@
+"""The extraction workers: processes forked from a warm forkserver, with a per-page time
+limit that is really enforced (see :class:`ExtractionPool`)."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import multiprocessing
+import os
+import threading
+from concurrent.futures.process import BrokenProcessPool
+
+from veille import extract
+from veille._workers import PARENT_VARIABLE
+from veille.models import (
+    Extracted,
+)
+from veille.slots import FairSlots
+
+logger = logging.getLogger(__name__)
+
+
+class ExtractionPool:
+    """Worker processes running trafilatura, with a per-page time limit that is really enforced.
+
+    ``concurrent.futures`` cannot cancel a running call, so a page that overruns its time limit
+    gets its workers killed and the pool restarted (trafilatura can run away on huge pages:
+    adbar/trafilatura#704). Workers are forked from a server that preloaded ``veille._workers``
+    (so they start warm), not from this process: forking one that runs Prefect's threads is
+    unsafe.
+    """
+
+    def __init__(
+        self, workers: int = 2, *, timeout: float = 60.0, in_flight: int | None = None
+    ) -> None:
+        self.workers = max(1, workers)
+        self.timeout = timeout
+        # Pages fetched or being fetched but not yet extracted, across all sources. The network
+        # is faster than trafilatura, so without this bound every page of a large backlog would
+        # wait in memory for a worker (10,000 pages of ~150 KB: 1.5 GB).
+        self.in_flight = in_flight or 8 * self.workers
+        self.cpu_seconds = 0.0  # spent by the workers in trafilatura, summed
+        self.pages = 0
+        self._slots: FairSlots | None = None
+        self._context = forkserver_context()
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the workers now, in a background thread, without waiting for them.
+
+        A worker takes ~3 s to be ready (forkserver, imports, date-parser warm-up), and
+        starting one blocks the caller meanwhile: begun at the start of a pass, that time
+        overlaps the fetching of the feeds instead of stalling the event loop later.
+        """
+
+        def spawn() -> None:
+            try:
+                executor = self._executor()
+                for _ in range(self.workers):  # one trivial job per worker makes each one start
+                    executor.submit(int)
+            except (OSError, RuntimeError) as exc:  # e.g. the working folder was deleted
+                # Only a head start: the first page to extract starts them and reports.
+                logger.debug("extraction workers not started ahead: %s", exc)
+
+        threading.Thread(target=spawn, name="veille-pool-start", daemon=True).start()
+
+    @property
+    def slots(self) -> FairSlots:
+        """Taken when a page's host admits its request, given back once it is extracted: bounds
+        the pages held in memory (see Fetcher.fetch's ``admit``). Shared in turn between the
+        sources that wait, so one source's 100 pages do not hold every place."""
+        if self._slots is None:
+            self._slots = FairSlots(self.in_flight)
+        return self._slots
+
+    def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = concurrent.futures.ProcessPoolExecutor(
+                    max_workers=self.workers,
+                    mp_context=self._context,
+                )
+            return self._pool
+
+    async def extract(self, url: str, html: bytes) -> Extracted | str:
+        """Extract one page in a worker; an error message instead of an exception."""
+        loop = asyncio.get_running_loop()
+        try:
+            work = extract.extract_article_timed
+            future = loop.run_in_executor(self._executor(), work, url, html)
+            result, cpu = await asyncio.wait_for(future, self.timeout)
+            self.cpu_seconds += cpu
+            self.pages += 1
+            return result
+        except TimeoutError:
+            self._restart()
+            return f"extraction took longer than {self.timeout:.0f} s and was stopped"
+        except BrokenProcessPool:
+            self._restart()
+            return "the extraction worker crashed on this page (out of memory?)"
+
+    def _restart(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        # Private attribute, but the only way to stop a stuck worker; shutdown() alone waits.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def forkserver_context() -> multiprocessing.context.ForkServerContext:
+    """The process context of the extraction workers: forked from a server that preloaded
+    ``veille._workers`` (forking this process itself is unsafe: Prefect runs threads in it)."""
+    # The forkserver inherits this environment: it watches this process, even when this one
+    # dies before the forkserver got to look (see veille._workers).
+    os.environ[PARENT_VARIABLE] = str(os.getpid())
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["veille._workers"])
+    return context
+
+
+def start_workers_early() -> None:
+    """Start the extraction workers' forkserver now, in the background (~3 s of imports and
+    warm-up), so that it is ready when a pass needs it. For commands that import Prefect
+    before the pass: both then happen at once."""
+    import multiprocessing.forkserver
+
+    forkserver_context()
+    threading.Thread(
+        target=multiprocessing.forkserver.ensure_running, name="veille-forkserver", daemon=True
+    ).start()
