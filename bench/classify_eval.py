@@ -24,9 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from veille import classify, evaluation, extract  # noqa: E402
-from veille.config import DEFAULT_TAXONOMY  # noqa: E402
 from veille.feeds import parse_feed  # noqa: E402
 from veille.identity import canonical_url  # noqa: E402
+from veille.taxonomy import DEFAULT_TAXONOMY  # noqa: E402
 
 LABELS = ROOT / "bench/labels/field_items.jsonl"
 CORPUS = ROOT.parent / "shared" / "corpus"

@@ -24,7 +24,7 @@ from classify_eval import CORPUS, field_items  # noqa: E402
 
 from veille import classify, evaluation  # noqa: E402
 from veille.classify import Example, Options  # noqa: E402
-from veille.config import DEFAULT_TAXONOMY  # noqa: E402
+from veille.taxonomy import DEFAULT_TAXONOMY  # noqa: E402
 
 OLD = Options(
     tag_thresholds=False, primary=False, chars=True

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from veille import classify, evaluation  # noqa: E402
 from veille.classify import Example  # noqa: E402
-from veille.config import DEFAULT_TAXONOMY  # noqa: E402
+from veille.taxonomy import DEFAULT_TAXONOMY  # noqa: E402
 
 STEPS = (0, 10, 25, 50, 100)
 DRAWS = 3  # random orders per source

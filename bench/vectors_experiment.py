@@ -74,7 +74,7 @@ def measure(path: Path) -> None:
     from classify_eval import CORPUS, field_items
 
     from veille import classify, evaluation
-    from veille.config import DEFAULT_TAXONOMY
+    from veille.taxonomy import DEFAULT_TAXONOMY
 
     data = np.load(path)
     table = dict(zip(data["keys"].tolist(), data["vecs"], strict=True))

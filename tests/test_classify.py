@@ -12,10 +12,11 @@ import pytest
 import skops.io as sio
 
 from veille import classify, evaluation
-from veille.config import DEFAULT_TAXONOMY, parse_config
+from veille.config import parse_config
 from veille.errors import ModelError
 from veille.learning import current_model, train, training_examples
 from veille.store import Store
+from veille.taxonomy import DEFAULT_TAXONOMY
 
 FLOORS = json.loads((Path(__file__).parent / "data" / "classifier_floors.json").read_text())
 

@@ -14,7 +14,8 @@ import pytest
 
 from tests.conftest import run_bounded
 from tests.conftest import run_cli as cli
-from veille.config import env_secret, parse_config
+from veille.config import parse_config
+from veille.environment import env_secret
 from veille.errors import ConfigError
 from veille.weeks import LAST_YEAR, adjacent_weeks, parse_day, parse_week
 
@@ -69,7 +70,7 @@ def test_yaml_bomb_at_the_command_line(capsys: pytest.CaptureFixture[str], tmp_p
 
 def test_a_secret_file_that_never_ends_is_one_line() -> None:
     child = run_bounded(
-        "from veille.config import env_secret\n"
+        "from veille.environment import env_secret\n"
         "from veille.errors import ConfigError\n"
         "try:\n"
         "    env_secret('VEILLE_SMTP_PASSWORD', {'VEILLE_SMTP_PASSWORD_FILE': '/dev/zero'})\n"

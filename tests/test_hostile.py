@@ -47,7 +47,8 @@ from tests.test_mail import Collector, _server
 from veille import clock
 from veille import digest as digests
 from veille.auth import hash_password
-from veille.config import Config, env_secret, parse_config
+from veille.config import Config, parse_config
+from veille.environment import env_secret
 from veille.errors import ConfigError, ExtractionError, HTTPStatusError, VeilleError
 from veille.extract import extract_article, text_of_html
 from veille.feeds import parse_feed

@@ -40,10 +40,10 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from veille import clock
-from veille.config import Tag
 from veille.dedup import normalise
 from veille.errors import ModelError
 from veille.files import atomic_copy, atomic_write, dated_name
+from veille.taxonomy import Tag
 
 MIN_POSITIVES = 5  # below this many hand-labelled examples, a tag uses its keywords
 KEYWORD_HITS = 2  # keyword rule: this many hits of a tag's keywords give the tag

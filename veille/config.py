@@ -20,9 +20,7 @@ file where it makes sense (``VEILLE_ALLOW_PRIVATE_NETWORKS``, ``VEILLE_DB``).
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -31,12 +29,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from veille import environment, i18n
+from veille import i18n
+from veille.environment import env_flag
 from veille.errors import ConfigError
-from veille.fetch import MASK, FetchLimits, mask_url_password
+from veille.fetch import FetchLimits
 from veille.identity import site_of
+from veille.taxonomy import DEFAULT_TAXONOMY, SLUG_RE, Tag
 
-SOURCE_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+SOURCE_ID_RE = SLUG_RE
 
 # Hints keyed by the last element of the error location: what a user should write instead.
 HINTS: dict[str, str] = {
@@ -296,110 +296,6 @@ class Source(_Strict):
         return self.name or self.id
 
 
-class Tag(_Strict):
-    """One tag of the taxonomy (``taxonomy:`` in sources.yaml)."""
-
-    id: str
-    label: str
-    label_en: str | None = None
-    description: str = ""
-    indicator: str | None = None  # Qualiopi indicator, e.g. I23
-    keywords: tuple[str, ...] = ()  # seed keywords: weak evidence for the classifier
-
-    @field_validator("id")
-    @classmethod
-    def _slug(cls, value: str) -> str:
-        if not SOURCE_ID_RE.match(value):
-            raise ValueError(f"{value!r} is not a valid tag id")
-        return value
-
-    @field_validator("indicator")
-    @classmethod
-    def _indicator(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"I\d{1,2}", value):
-            raise ValueError(f"{value!r} is not a Qualiopi indicator")
-        return value
-
-
-def _tag(id: str, label: str, en: str, indicator: str, description: str, kw: str) -> Tag:
-    return Tag(
-        id=id,
-        label=label,
-        label_en=en,
-        indicator=indicator,
-        description=description,
-        keywords=tuple(k.strip() for k in kw.split(",")),
-    )
-
-
-# The default taxonomy (the field's four watches, aligned on Qualiopi indicators 23-26). An
-# organisation replaces it with its own ``taxonomy:`` list in sources.yaml.
-DEFAULT_TAXONOMY: tuple[Tag, ...] = (
-    _tag(
-        "reglementaire",
-        "Réglementaire et financement",
-        "Regulation and funding",
-        "I23",
-        "Lois, décrets, financements (CPF, OPCO, France compétences), répertoires de "
-        "certification, Qualiopi, règles de l'apprentissage.",
-        "décret, arrêté, loi, ordonnance, Journal officiel, CPF, compte personnel de formation, "
-        "OPCO, France compétences, Qualiopi, RNCP, répertoire spécifique, certification, "
-        "apprentissage, contrat d'apprentissage, financement, prise en charge, reste à charge, "
-        "Pro-A, transition professionnelle, réforme, Caisse des dépôts",
-    ),
-    _tag(
-        "competences-metiers",
-        "Compétences et métiers",
-        "Jobs and skills",
-        "I24",
-        "Métiers, compétences, emploi, études sectorielles, reconversion, données du marché "
-        "du travail.",
-        "métier, métiers, compétences, emploi, recrutement, reconversion, marché du travail, "
-        "France Travail, chômage, tensions, observatoire, branche professionnelle, GPEC, "
-        "étude sectorielle, insertion professionnelle, qualification, salariés",
-    ),
-    _tag(
-        "innovation-pedagogique",
-        "Innovation pédagogique",
-        "Teaching innovation",
-        "I25",
-        "Pédagogie, AFEST, formation mixte ou à distance, ingénierie de formation, évaluation.",
-        "pédagogie, pédagogique, AFEST, formation en situation de travail, blended learning, "
-        "formation à distance, FOAD, classe inversée, ingénierie de formation, évaluation, "
-        "apprenants, formateurs, andragogie, ludification, multimodal",
-    ),
-    _tag(
-        "numerique-ia",
-        "Numérique et IA",
-        "Digital and AI",
-        "I25",
-        "Outils numériques de formation, LMS, IA et IA générative, learning analytics, "
-        "transformation numérique des organismes de formation.",
-        "intelligence artificielle, IA, IA générative, ChatGPT, LMS, plateforme, digital "
-        "learning, e-learning, numérique, learning analytics, outils numériques, MOOC, "
-        "réalité virtuelle",
-    ),
-    _tag(
-        "inclusion-numerique",
-        "Inclusion numérique",
-        "Digital inclusion",
-        "I25",
-        "Compétences numériques du public, illectronisme, Pix, fracture numérique.",
-        "inclusion numérique, illectronisme, Pix, fracture numérique, compétences numériques, "
-        "conseillers numériques, médiation numérique, France services, exclusion numérique",
-    ),
-    _tag(
-        "handicap",
-        "Handicap et accessibilité",
-        "Disability and accessibility",
-        "I26",
-        "Handicap, accessibilité, Agefiph, référent handicap.",
-        "handicap, handicapées, accessibilité, Agefiph, référent handicap, RQTH, FIPHFP, "
-        "compensation, aménagement, inclusion des personnes handicapées, MDPH",
-    ),
-)
-
-
 class Config(_Strict):
     """The validated content of sources.yaml, plus where it came from."""
 
@@ -505,81 +401,6 @@ class Config(_Strict):
         allow = self.settings.allow_private_networks or env_flag("VEILLE_ALLOW_PRIVATE_NETWORKS")
         given = self.settings.fetch.model_dump(exclude_none=True)
         return FetchLimits(**given, allow_private_networks=allow)
-
-
-def env_flag(name: str) -> bool:
-    """Read a yes/no environment variable; anything unrecognised is a ConfigError."""
-    raw = os.environ.get(name)
-    if raw is None:
-        return False
-    value = environment.yes_no(raw)
-    if value is not None:
-        return value
-    raise ConfigError(
-        f"environment variable {name}={raw!r} is not a yes/no value. Hint: use 1 or 0."
-    )
-
-
-# --- secrets from the environment ------------------------------------------------------------
-
-MAX_SECRET_BYTES = 64 * 1024
-
-
-def env_secret(name: str, environ: Mapping[str, str] | None = None) -> str | None:
-    """``name`` from the environment, or the content of the file ``name_FILE`` points to.
-
-    The ``_FILE`` convention of Docker secrets and systemd credentials keeps passwords out of
-    the environment (and so out of ``ps e``, crash reports and child processes). Written here
-    because pydantic-settings only knows a folder of files named after fields, not ``_FILE``.
-    One trailing newline is removed (``echo secret > file`` adds one); both set is an error.
-    """
-    env = os.environ if environ is None else environ
-    value = env.get(name) or None
-    file_name = env.get(f"{name}_FILE") or None
-    if file_name is None:
-        return value
-    if value is not None:
-        raise ConfigError(
-            f"both {name} and {name}_FILE are set. Hint: keep only one (the file is safer)."
-        )
-    try:
-        # Read a bounded amount: a secret is a line, and /dev/zero or a log file by mistake
-        # must not fill the memory.
-        with Path(file_name).open("rb") as handle:
-            raw = handle.read(MAX_SECRET_BYTES + 1)
-        if len(raw) > MAX_SECRET_BYTES:
-            raise ConfigError(
-                i18n.message(
-                    "config.secret_too_long", name=f"{name}_FILE", path=file_name,
-                    kb=MAX_SECRET_BYTES // 1024,
-                )
-            )  # fmt: skip
-        text = raw.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
-        raise ConfigError(
-            f"{name}_FILE={file_name!r} cannot be read ({reason}). "
-            "Hint: check the path and that the user running veille may read it."
-        ) from None
-    text = text.removesuffix("\n").removesuffix("\r")
-    return text or None
-
-
-def environment_summary(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The VEILLE_* variables in effect, secrets masked, for `veille config show`."""
-    env = os.environ if environ is None else environ
-    shown: dict[str, str] = {}
-    for variable in environment.VARIABLES:
-        if variable.internal:
-            continue
-        name = variable.name
-        from_file = variable.from_file and env.get(f"{name}_FILE")
-        value = env_secret(name, env) if variable.from_file else env.get(name)
-        if value is None or value == "":
-            continue
-        text = MASK if variable.secret else mask_url_password(value)
-        shown[name] = f"{text} (from {name}_FILE)" if from_file else text
-    return shown
 
 
 def load_config(path: str | Path) -> Config:

@@ -2,7 +2,7 @@
 
 Each one says its default, whether it is a secret (masked by ``veille config show``), whether
 ``NAME_FILE`` may name a file holding it instead (Docker secrets, systemd credentials: see
-:func:`veille.config.env_secret`), and what it does. ``veille config show`` lists them, the
+:func:`env_secret`), and what it does. ``veille config show`` lists them, the
 README documents them, and a test checks that no variable read anywhere in veille is missing
 here or from the README.
 
@@ -11,7 +11,14 @@ Also the one reader of yes/no values, so that every variable accepts the same wo
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+
+from veille import i18n
+from veille.errors import ConfigError
+from veille.fetch import MASK, mask_url_password
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +83,76 @@ def yes_no(raw: str) -> bool | None:
     if value in FALSE_WORDS:
         return False
     return None
+
+
+def env_flag(name: str) -> bool:
+    """Read a yes/no environment variable; anything unrecognised is a ConfigError."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return False
+    value = yes_no(raw)
+    if value is not None:
+        return value
+    raise ConfigError(
+        f"environment variable {name}={raw!r} is not a yes/no value. Hint: use 1 or 0."
+    )
+
+
+MAX_SECRET_BYTES = 64 * 1024
+
+
+def env_secret(name: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """``name`` from the environment, or the content of the file ``name_FILE`` points to.
+
+    The ``_FILE`` convention of Docker secrets and systemd credentials keeps passwords out of
+    the environment (and so out of ``ps e``, crash reports and child processes). Written here
+    because pydantic-settings only knows a folder of files named after fields, not ``_FILE``.
+    One trailing newline is removed (``echo secret > file`` adds one); both set is an error.
+    """
+    env = os.environ if environ is None else environ
+    value = env.get(name) or None
+    file_name = env.get(f"{name}_FILE") or None
+    if file_name is None:
+        return value
+    if value is not None:
+        raise ConfigError(
+            f"both {name} and {name}_FILE are set. Hint: keep only one (the file is safer)."
+        )
+    try:
+        # Read a bounded amount: a secret is a line, and /dev/zero or a log file by mistake
+        # must not fill the memory.
+        with Path(file_name).open("rb") as handle:
+            raw = handle.read(MAX_SECRET_BYTES + 1)
+        if len(raw) > MAX_SECRET_BYTES:
+            raise ConfigError(
+                i18n.message(
+                    "config.secret_too_long", name=f"{name}_FILE", path=file_name,
+                    kb=MAX_SECRET_BYTES // 1024,
+                )
+            )  # fmt: skip
+        text = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise ConfigError(
+            f"{name}_FILE={file_name!r} cannot be read ({reason}). "
+            "Hint: check the path and that the user running veille may read it."
+        ) from None
+    text = text.removesuffix("\n").removesuffix("\r")
+    return text or None
+
+
+def environment_summary(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The VEILLE_* variables in effect, secrets masked, for `veille config show`."""
+    env = os.environ if environ is None else environ
+    shown: dict[str, str] = {}
+    for variable in VARIABLES:
+        if variable.internal:
+            continue
+        name = variable.name
+        from_file = variable.from_file and env.get(f"{name}_FILE")
+        value = env_secret(name, env) if variable.from_file else env.get(name)
+        if value is None or value == "":
+            continue
+        text = MASK if variable.secret else mask_url_password(value)
+        shown[name] = f"{text} (from {name}_FILE)" if from_file else text
+    return shown

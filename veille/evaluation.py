@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from veille.classify import Classifier, Example, Options, Verdict
-from veille.config import Tag
+from veille.taxonomy import Tag
 
 BIG_SOURCE = 40  # a source with this many items or more is a fold of its own
 SMALL_FOLDS = 3  # the other sources are dealt into this many folds (by a hash of their name)

@@ -43,7 +43,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from urllib.parse import urlencode, urlsplit
 
 from veille import clock, environment
-from veille.config import env_secret
+from veille.environment import env_secret
 from veille.errors import MailError
 from veille.render import Digest, email_subject, render_email_html, render_email_text
 

@@ -24,7 +24,7 @@ from typing import Any
 import sklearn
 
 from veille import classify, clock, evaluation
-from veille.config import DEFAULT_TAXONOMY, Tag
+from veille.taxonomy import DEFAULT_TAXONOMY, Tag
 
 NAME = "model"
 

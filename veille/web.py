@@ -58,7 +58,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from veille import clock, health, i18n, triage
 from veille import digest as digests
-from veille.config import Config, env_secret
+from veille.config import Config
+from veille.environment import env_secret
 from veille.errors import ConfigError, DigestError, NotFoundError, UsageError, VeilleError
 from veille.jobs import Jobs, Progress, Work
 from veille.mail import verify_unsubscribe_token

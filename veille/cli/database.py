@@ -57,7 +57,7 @@ def db_runs(
 def config_show(ctx: typer.Context) -> None:
     """Print the validated configuration (defaults filled in) and the VEILLE_* variables in
     effect; passwords and secrets are masked."""
-    from veille.config import environment_summary
+    from veille.environment import environment_summary
     from veille.fetch import mask_url_password
 
     context: Context = ctx.obj

@@ -1,0 +1,118 @@
+"""The taxonomy: the tags articles get, and the default one (the field's four watches, aligned on
+the Qualiopi indicators 23-26). An organisation replaces it with its own ``taxonomy:`` list in
+sources.yaml."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+# Ids of sources and tags: lowercase letters, digits and inner hyphens (they appear in URLs).
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+
+class Tag(BaseModel):
+    """One tag of the taxonomy (``taxonomy:`` in sources.yaml)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    label: str
+    label_en: str | None = None
+    description: str = ""
+    indicator: str | None = None  # Qualiopi indicator, e.g. I23
+    keywords: tuple[str, ...] = ()  # seed keywords: weak evidence for the classifier
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG_RE.match(value):
+            raise ValueError(f"{value!r} is not a valid tag id")
+        return value
+
+    @field_validator("indicator")
+    @classmethod
+    def _indicator(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"I\d{1,2}", value):
+            raise ValueError(f"{value!r} is not a Qualiopi indicator")
+        return value
+
+
+def _tag(id: str, label: str, en: str, indicator: str, description: str, kw: str) -> Tag:
+    return Tag(
+        id=id,
+        label=label,
+        label_en=en,
+        indicator=indicator,
+        description=description,
+        keywords=tuple(k.strip() for k in kw.split(",")),
+    )
+
+
+# The default taxonomy (the field's four watches, aligned on Qualiopi indicators 23-26). An
+# organisation replaces it with its own ``taxonomy:`` list in sources.yaml.
+DEFAULT_TAXONOMY: tuple[Tag, ...] = (
+    _tag(
+        "reglementaire",
+        "Réglementaire et financement",
+        "Regulation and funding",
+        "I23",
+        "Lois, décrets, financements (CPF, OPCO, France compétences), répertoires de "
+        "certification, Qualiopi, règles de l'apprentissage.",
+        "décret, arrêté, loi, ordonnance, Journal officiel, CPF, compte personnel de formation, "
+        "OPCO, France compétences, Qualiopi, RNCP, répertoire spécifique, certification, "
+        "apprentissage, contrat d'apprentissage, financement, prise en charge, reste à charge, "
+        "Pro-A, transition professionnelle, réforme, Caisse des dépôts",
+    ),
+    _tag(
+        "competences-metiers",
+        "Compétences et métiers",
+        "Jobs and skills",
+        "I24",
+        "Métiers, compétences, emploi, études sectorielles, reconversion, données du marché "
+        "du travail.",
+        "métier, métiers, compétences, emploi, recrutement, reconversion, marché du travail, "
+        "France Travail, chômage, tensions, observatoire, branche professionnelle, GPEC, "
+        "étude sectorielle, insertion professionnelle, qualification, salariés",
+    ),
+    _tag(
+        "innovation-pedagogique",
+        "Innovation pédagogique",
+        "Teaching innovation",
+        "I25",
+        "Pédagogie, AFEST, formation mixte ou à distance, ingénierie de formation, évaluation.",
+        "pédagogie, pédagogique, AFEST, formation en situation de travail, blended learning, "
+        "formation à distance, FOAD, classe inversée, ingénierie de formation, évaluation, "
+        "apprenants, formateurs, andragogie, ludification, multimodal",
+    ),
+    _tag(
+        "numerique-ia",
+        "Numérique et IA",
+        "Digital and AI",
+        "I25",
+        "Outils numériques de formation, LMS, IA et IA générative, learning analytics, "
+        "transformation numérique des organismes de formation.",
+        "intelligence artificielle, IA, IA générative, ChatGPT, LMS, plateforme, digital "
+        "learning, e-learning, numérique, learning analytics, outils numériques, MOOC, "
+        "réalité virtuelle",
+    ),
+    _tag(
+        "inclusion-numerique",
+        "Inclusion numérique",
+        "Digital inclusion",
+        "I25",
+        "Compétences numériques du public, illectronisme, Pix, fracture numérique.",
+        "inclusion numérique, illectronisme, Pix, fracture numérique, compétences numériques, "
+        "conseillers numériques, médiation numérique, France services, exclusion numérique",
+    ),
+    _tag(
+        "handicap",
+        "Handicap et accessibilité",
+        "Disability and accessibility",
+        "I26",
+        "Handicap, accessibilité, Agefiph, référent handicap.",
+        "handicap, handicapées, accessibilité, Agefiph, référent handicap, RQTH, FIPHFP, "
+        "compensation, aménagement, inclusion des personnes handicapées, MDPH",
+    ),
+)
