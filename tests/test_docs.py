@@ -53,3 +53,19 @@ def test_yes_no_words_are_read_the_same_everywhere() -> None:
     assert [environment.yes_no(w) for w in ("1", " Oui ", "on", "0", "NON", "", "peut-être")] == [
         True, True, True, False, False, False, None,
     ]  # fmt: skip
+
+
+def test_the_readme_map_names_every_module() -> None:
+    block = README.split("## How it works", 1)[1].split("```", 2)[1]
+    named = set(re.findall(r"^((?:veille|flows)/[\w/]+(?:\.py|/))", block, re.M))
+    wanted = set()
+    for folder in ("veille", "flows"):
+        for path in (REPO / folder).rglob("*.py"):
+            relative = path.relative_to(REPO)
+            parts = relative.parts
+            if len(parts) > 2:  # a sub-package: one line for its folder
+                wanted.add("/".join(parts[:2]) + "/")
+            elif path.name != "__init__.py":
+                wanted.add(str(relative))
+    assert sorted(wanted - named) == []
+    assert sorted(named - wanted - {"flows/"}) == []  # no line for a module that is gone
