@@ -256,3 +256,25 @@ def test_repeated_guids_are_found_in_one_pass() -> None:
     assert repeated(guids()) == frozenset()
     assert pulled == 10_000
     assert repeated(iter(["a", "b", "a", None, "", "c", "c"])) == frozenset({"a", "c"})
+
+
+@pytest.mark.parametrize("loose", [False, True], ids=["well-formed", "malformed"])
+def test_a_million_letter_author_is_cut_before_feedparser_scans_it(loose: bool) -> None:
+    """feedparser's search for an e-mail address in an author's text takes time growing with
+    the square of its length (a million letters: hours; found by fuzzing). Without veille's
+    bound this test never ends (pytest-timeout fails it); with it the author is cut to
+    MAX_NAME_CHARS characters, and an ordinary author with an address is read as before."""
+    from veille.models import MAX_NAME_CHARS
+
+    def feed(author: str) -> bytes:
+        body = (
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item>'
+            f"<title>x</title><link>https://of.example.fr/1</link><author>{author}</author>"
+            "</item></channel></rss>"
+        ).encode()
+        return body.replace(b"</channel>", b"</channel><pas-ferme") if loose else body
+
+    huge = parse_feed(feed("a" * 1_000_000), url="https://of.example.fr/feed")
+    assert huge.entries[0].author == "a" * (MAX_NAME_CHARS - 1) + "…"  # cut as every field is
+    usual = parse_feed(feed("jean.dupont@of.example.fr (Jean Dupont)"), url="https://x.fr/f")
+    assert usual.entries[0].author == "jean.dupont@of.example.fr (Jean Dupont)"
