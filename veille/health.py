@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -104,26 +104,10 @@ def silent_flags(
 
 
 @dataclass(frozen=True, slots=True)
-class SourceHealth:
-    """A source as ``veille sources check``, the Sources page and the draft show it."""
+class SourceHealth(SourceFigures):
+    """A source as ``veille sources check``, the Sources page and the draft show it: the
+    store's figures, judged."""
 
-    id: str
-    url: str
-    kind: str
-    name: str | None
-    enabled: bool
-    error_count: int  # consecutive errors (0 once a fetch succeeds)
-    total_errors: int
-    last_error: str | None
-    last_error_kind: str | None
-    last_error_at: datetime | None
-    last_success_at: datetime | None
-    last_fetch_at: datetime | None
-    last_new_at: datetime | None
-    next_check_at: datetime | None  # backing off until then (failing sources)
-    last_entries: int | None
-    entries: int
-    articles: int
     entries_per_week: float  # new entries, average of the last 90 days
     flags: tuple[str, ...]  # silent, link pattern no longer matching, texts much shorter
 
@@ -175,23 +159,7 @@ def assess(figures: Sequence[SourceFigures], now: datetime) -> list[SourceHealth
     """The health of each source, from what the store knows of it."""
     return [
         SourceHealth(
-            id=f.id,
-            url=f.url,
-            kind=f.kind,
-            name=f.name,
-            enabled=f.enabled,
-            error_count=f.error_count,
-            total_errors=f.total_errors,
-            last_error=f.last_error,
-            last_error_kind=f.last_error_kind,
-            last_error_at=f.last_error_at,
-            last_success_at=f.last_success_at,
-            last_fetch_at=f.last_fetch_at,
-            last_new_at=f.last_new_at,
-            next_check_at=f.next_check_at,
-            last_entries=f.last_entries,
-            entries=f.entries,
-            articles=f.articles,
+            **{field.name: getattr(f, field.name) for field in fields(SourceFigures)},
             entries_per_week=round(f.new_items_90d / (90 / 7), 1),
             flags=tuple(
                 silent_flags(

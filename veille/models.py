@@ -157,7 +157,7 @@ class SourceFigures:
     kind: str
     name: str | None
     enabled: bool
-    error_count: int
+    error_count: int  # consecutive errors (0 once a fetch succeeds)
     total_errors: int
     last_error: str | None
     last_error_kind: str | None
@@ -165,7 +165,7 @@ class SourceFigures:
     last_success_at: datetime | None
     last_fetch_at: datetime | None
     last_new_at: datetime | None
-    next_check_at: datetime | None
+    next_check_at: datetime | None  # backing off until then (failing sources)
     last_entries: int | None
     entries: int
     articles: int

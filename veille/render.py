@@ -208,6 +208,14 @@ def format_date(day: date, lang: str = "fr") -> str:
     return f"{number} {month} {day.year}"
 
 
+def format_moment(moment: datetime | None, tz: str, lang: str = "fr") -> str:
+    """``2 décembre 2026, 16:15`` in the time zone ``tz``; ``—`` when there is none."""
+    if moment is None:
+        return "—"
+    local = moment.astimezone(ZoneInfo(tz))
+    return f"{format_date(local.date(), lang)}, {local:%H:%M}"
+
+
 def format_period(start: date, end: date, lang: str = "fr") -> str:
     """``9–15 novembre 2026``, ``28 septembre – 4 octobre 2026``, across years in full."""
     if (start.year, start.month) == (end.year, end.month):

@@ -43,7 +43,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
-from zoneinfo import ZoneInfo
 
 import jinja2
 from starlette.applications import Starlette
@@ -63,7 +62,7 @@ from veille.environment import env_secret
 from veille.errors import ConfigError, DigestError, NotFoundError, UsageError, VeilleError
 from veille.jobs import Jobs, Progress, Work
 from veille.mail import verify_unsubscribe_token
-from veille.render import format_date, render_email_html, safe_url, week_url
+from veille.render import format_moment, render_email_html, safe_url, week_url
 from veille.search import fts_query
 from veille.sourcelist import effective
 from veille.store import Store
@@ -648,7 +647,7 @@ def create_app(
                     "health": h.as_dict() if h else {},
                     "silent": silent,
                     # In the organisation's time zone, as people write it: 2 décembre 2026, 16:15.
-                    "success": _local_moment(success, config.settings.timezone, lang),
+                    "success": format_moment(success, config.settings.timezone, lang),
                 }
             )
         return page(request, "sources.html", rows=rows)
@@ -970,13 +969,6 @@ def _whys(store: Store, view: digests.Draft | None) -> dict[str, dict[str, list[
         for row in store.articles(include_all=True)
         if row["id"] in ids
     }
-
-
-def _local_moment(moment: datetime | None, tz: str, lang: str) -> str:
-    if moment is None:
-        return "—"
-    local = moment.astimezone(ZoneInfo(tz))
-    return f"{format_date(local.date(), lang)}, {local:%H:%M}"
 
 
 __all__ = ["CSP", "PUBLIC_PATHS", "BodyLimit", "create_app"]
