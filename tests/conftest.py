@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import fcntl
 import os
 import shutil
 import socket
@@ -214,18 +215,32 @@ def with_site(config: Config, **digest: Any) -> Config:
 
 
 @pytest.fixture(scope="session")
-def ingested(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Config, Path]]:
-    """One real pass over the demo site, kept as a pristine DuckDB file (copy it to change it)."""
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Path]:
+    """One real pass over the demo site, kept as a pristine DuckDB file (copy it to change it).
+
+    Made once per test run, not once per test process: the first xdist worker to ask makes it
+    (under a file lock) in the folder all workers share; the others wait and reuse it.
+    """
     from veille.demo import demo_config
     from veille.pipeline import ingest
     from veille.store import Store
 
-    folder = tmp_path_factory.mktemp("ingested")
-    with LocalServer(DEMO_SITE) as server:
-        config = with_site(demo_config(server.base_url))
-        db = folder / "veille.duckdb"
-        asyncio.run(ingest(config, Store(db)))
-    yield config, db
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / f"ingested-{os.environ.get('PYTEST_XDIST_TESTRUNUID', 'solo')}"
+    folder.mkdir(exist_ok=True)
+    db, made = folder / "veille.duckdb", folder / "base-url"
+    with (folder / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not made.exists():  # (what a failed attempt left is not reused)
+            for leftover in (db, db.with_name(db.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+            shutil.rmtree(folder / "models", ignore_errors=True)
+            with LocalServer(DEMO_SITE) as server:
+                asyncio.run(ingest(with_site(demo_config(server.base_url)), Store(db)))
+                made.write_text(server.base_url, encoding="utf-8")
+    # The site's address as it was during the pass: the stored URLs name it.
+    return with_site(demo_config(made.read_text(encoding="utf-8"))), db
 
 
 class UvicornThread:

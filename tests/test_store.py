@@ -255,7 +255,7 @@ def test_threads_of_one_process_take_turns_with_the_file(db_path: Path) -> None:
 
     def work(n: int) -> None:
         try:
-            for i in range(15):
+            for i in range(5):
                 store.add_subscribers([{"email": f"t{n}-{i}@of.example.fr"}])
                 (other if n % 2 else store).subscribers()
         except BaseException as exc:
@@ -267,7 +267,7 @@ def test_threads_of_one_process_take_turns_with_the_file(db_path: Path) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    assert len(store.subscribers()) == 6 * 15
+    assert len(store.subscribers()) == 6 * 5
 
 
 def test_after_a_log_replay_indexes_are_whole(tmp_path: Path) -> None:

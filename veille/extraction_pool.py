@@ -46,14 +46,20 @@ class ExtractionPool:
         self._context = forkserver_context()
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._started = False
 
     def start(self) -> None:
-        """Start the workers now, in a background thread, without waiting for them.
+        """Start the workers now, in a background thread, without waiting for them (once:
+        later calls do nothing).
 
         A worker takes ~3 s to be ready (forkserver, imports, date-parser warm-up), and
-        starting one blocks the caller meanwhile: begun at the start of a pass, that time
-        overlaps the fetching of the feeds instead of stalling the event loop later.
+        starting one blocks the caller meanwhile: begun when the pass finds its first page to
+        fetch, that time overlaps the fetching instead of stalling the event loop later, and a
+        pass that finds nothing new starts no worker at all.
         """
+        if self._started:
+            return
+        self._started = True
 
         def spawn() -> None:
             try:

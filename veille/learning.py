@@ -55,8 +55,8 @@ def retrain_if_due(
 ) -> TrainResult | None:
     """Retrain when ``after`` decisions or more arrived since the current model; the new model
     replaces it only if it is not worse on the held-out examples (:func:`train`)."""
-    if new_decisions(config, store) < after:
-        return None
+    if len(store.decisions()) < after or new_decisions(config, store) < after:
+        return None  # (the first test spares importing scikit-learn when few decisions exist)
     return train(config, store)
 
 
@@ -65,16 +65,16 @@ def classify_new(
 ) -> ClassifySummary:
     """Score and tag every article no model has seen yet (after a retrain, when enough curator
     decisions arrived since the current model: see :func:`retrain_if_due`)."""
-    from veille import classify  # imported when needed: scikit-learn takes ~1 s
-
     started = time.monotonic()
     summary = ClassifySummary()
     retrained = retrain_if_due(config, store, after=retrain_after)
     summary.retrained = retrained.swapped if retrained is not None else None
     rows = store.articles_to_classify(limit=batch)
-    if not rows:  # nothing new: not even the model is loaded (~1.5 s)
+    if not rows:  # nothing new: not even scikit-learn is imported (1-7 s) nor the model loaded
         summary.seconds = time.monotonic() - started
         return summary
+    from veille import classify  # imported when needed (see above)
+
     model, name, summary.trained = current_model(config, store)
     summary.model = name
     hints = {s.id: [t for t in s.tags if t in config.tag_ids()] for s in config.sources}

@@ -242,6 +242,7 @@ def send_all(
     confirm: Callable[[str], None],
     release: Callable[[str], None],
     progress: Callable[[int], None] | None = None,
+    on_wire: Callable[[], None] | None = None,
 ) -> SendReport:
     """Send each message to its recipient over one SMTP connection, at most once each.
 
@@ -250,7 +251,8 @@ def send_all(
     the server refuses is reported in ``failed`` (released: the next run tries again) and the
     others go on. If the connection is lost, the rest are reported as failed and left for the
     next run. An exception from ``claim``, ``confirm`` or ``release`` stops the run.
-    ``progress(n)``: called after each recipient, with how many were handled.
+    ``progress(n)``: called after each recipient, with how many were handled. ``on_wire()``:
+    called before each exchange with the server (the caller lets go of what it holds).
     """
     sent: list[str] = []
     skipped: list[str] = []
@@ -266,6 +268,8 @@ def send_all(
             elif (state := claim(recipient)) is not None:
                 (skipped if state == "sent" else uncertain).append(recipient)
             else:
+                if on_wire is not None:
+                    on_wire()
                 if smtp is None:
                     try:
                         smtp = _connect(settings)

@@ -425,6 +425,7 @@ async def _build_article(
     error: str | None = None
     fetched = False
     if entry.url and _wants_pages(source):
+        pool.start()  # the first page of the pass starts the workers (see ExtractionPool.start)
         slot = _Slot(pool.slots, source.id)
         tick = time.perf_counter()
         try:
@@ -551,8 +552,6 @@ async def fetch_sources(
     workers = config.settings.extract_workers
     # Enough pages in flight to keep every connection busy and every worker fed, no more.
     pool = ExtractionPool(workers, in_flight=limits.concurrency + 2 * workers)
-    if any(_wants_pages(s) for s in sources):
-        pool.start()
     tick = time.perf_counter()
     try:
         async with Fetcher(limits) as fetcher:
