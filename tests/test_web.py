@@ -448,7 +448,7 @@ def test_cli_users_add_refuses_weak_passwords(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_sources_add_by_address_opml_import_export_and_switch(
-    app_env: tuple[Config, Store, Path], served: str, data_server: Any
+    app_env: tuple[Config, Store, Path], served: str, data_server: Any, demo_server: Any
 ) -> None:
     from veille.identity import canonical_url
     from veille.opml import parse_opml
@@ -473,9 +473,19 @@ def test_sources_add_by_address_opml_import_export_and_switch(
         archive = client.get(f"{served}/archives").text
         added = managed[data_server.url("site/feeds/officiel.xml")]["id"]
         assert f'<option value="{added}"' in archive and '<option value="rue89"' in archive
-        # The same feed twice is refused, with a message and nothing added.
+        # The same feed twice is refused, with a message and nothing added, also under
+        # another spelling of its address (the rules of `veille sources add`).
         again = _job(client, served, add(data_server.url("site/feeds/officiel.xml")))
         assert "officiel.xml" in again and len(store.managed_sources()) == 2
+        respelt = data_server.url("site/feeds/officiel.xml?utm_source=lettre")
+        assert "déjà une source" in _job(client, served, add(respelt))
+        assert len(store.managed_sources()) == 2
+        # A listing page keeps the link pattern proposed for it, as on the command line.
+        listing = demo_server.url("revue-de-presse/")
+        assert "page" in _job(client, served, add(listing))
+        added_page = config.with_managed(store.managed_sources())
+        (page,) = [s for s in added_page.sources if s.url == listing]
+        assert (page.kind, page.link_pattern) == ("page", "/articles/")
 
         opml = (Path(__file__).parent / "data" / "opml" / "netnewswire" / "Subs.opml").read_bytes()
         imported = client.post(

@@ -676,23 +676,20 @@ def create_app(
 
         def work(progress: Progress) -> str:
             from veille.discovery import discover
-            from veille.opml import OpmlFeed, source_id_for
+            from veille.sourcelist import existing_source, row_for
 
             progress(0, None)
             # The fetch and the parsing of a large feed take this thread, not the app's loop.
             found = asyncio.run(discover(url, config.fetch_limits()))
             effective = sources_now()
-            if found.url in {s.url for s in effective.sources}:
+            # The rules of `veille sources add`: the same source under another spelling of its
+            # address is refused, and a page source keeps its proposed link pattern.
+            if existing_source(found.url, effective) is not None:
                 raise DigestError(i18n.message("web.already_source", url=found.url))
-            sid = source_id_for(
-                OpmlFeed(found.url, found.title, None, None), {s.id for s in effective.sources}
-            )
-            store.add_managed_sources(
-                [{"id": sid, "url": found.url, "kind": found.kind, "name": found.title,
-                  "origin": "web"}]
-            )  # fmt: skip
+            row = row_for(found, effective, origin="web")
+            store.add_managed_sources([row])
             kind = f"{found.kind}, {found.entries} items" if found.kind == "feed" else found.kind
-            return f"+ {sid} ({kind}): {found.url}"
+            return f"+ {row['id']} ({kind}): {found.url}"
 
         return start_job(
             request, f"add-source:{url}", t["job_add_source"].format(url=url), work, "/sources"
