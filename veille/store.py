@@ -459,6 +459,28 @@ class Store:
                 f"database {self.path}: folder {self.path.parent} does not exist. "
                 "Hint: create it or pass --db with another path."
             )
+        con = self._connect_waiting()
+        try:
+            _keep_private(self.path)
+            # This process is the only one with the file open (DuckDB's lock) and no other
+            # thread of it has it (our lock): a non-empty log now is one DuckDB just replayed.
+            key = _key(self.path)
+            if _wal_path(self.path).exists() and _wal_path(self.path).stat().st_size > 0:
+                _REBUILD_INDEXES.add(key)
+            if key in _REBUILD_INDEXES:
+                _rebuild_indexes(con)
+                _REBUILD_INDEXES.discard(key)
+        except duckdb.Error as exc:
+            con.close()
+            raise StoreError(_store_error_message(self.path, exc)) from exc
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    def _connect_waiting(self) -> duckdb.DuckDBPyConnection:
+        """duckdb.connect, waiting while another process holds the file (up to lock_timeout),
+        setting a damaged write-ahead log aside once; a StoreError for anything else."""
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.05
         wal_moved = False
@@ -503,24 +525,7 @@ class Store:
                     "Hint: is it a DuckDB file written by veille? Restore a backup if damaged."
                 ) from exc
             else:
-                break
-        try:
-            _keep_private(self.path)
-            # This process is the only one with the file open (DuckDB's lock) and no other
-            # thread of it has it (our lock): a non-empty log now is one DuckDB just replayed.
-            key = _key(self.path)
-            if _wal_path(self.path).exists() and _wal_path(self.path).stat().st_size > 0:
-                _REBUILD_INDEXES.add(key)
-            if key in _REBUILD_INDEXES:
-                _rebuild_indexes(con)
-                _REBUILD_INDEXES.discard(key)
-        except duckdb.Error as exc:
-            con.close()
-            raise StoreError(_store_error_message(self.path, exc)) from exc
-        except BaseException:
-            con.close()
-            raise
-        return con
+                return con
 
     def _migrate(self, con: duckdb.DuckDBPyConnection) -> None:
         con.execute(
