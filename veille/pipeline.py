@@ -33,6 +33,7 @@ import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -162,15 +163,10 @@ async def _ingest(
     state = await _in_store_thread(timings, store.source_state, source.id)
     tick = time.perf_counter()
     response = await _fetch(
-        fetcher,
-        source.url,
-        etag=state.etag,
-        last_modified=state.last_modified,
+        fetcher, source.url, etag=state.etag, last_modified=state.last_modified,
         accept=PAGE_ACCEPT if source.kind == "page" else FEED_ACCEPT,
-        deadline=source.deadline,
-        max_bytes=source.max_bytes,
-        owner=source.id,
-    )
+        deadline=source.deadline, max_bytes=source.max_bytes, owner=source.id,
+    )  # fmt: skip
     timings.fetch_feeds += time.perf_counter() - tick
     if response.not_modified:
         outcome.status = "not-modified"
@@ -194,6 +190,85 @@ async def _ingest(
     fetched_at = clock.now()
     crash_point("after_fetch")
 
+    plan = await _plan(source, config, store, entries, fetched_at, timings)
+    outcome.resighted = plan.resighted
+    to_build, article_ids = plan.to_build, plan.article_ids
+
+    observer.pages_queued(source.id, len(to_build) if _wants_pages(source) else 0)
+    results = await asyncio.gather(
+        *(
+            _contained(source, e, article_ids[e.key], fetcher, pool, observer, fetched_at, timings)
+            for e in to_build
+        )
+    )
+    articles = [a for a, _ in results if a is not None]
+    # The page's <link rel="canonical"> may name another URL than the feed's link.
+    for entry, (article, _) in zip(to_build, results, strict=True):
+        if article is not None:
+            article_ids[entry.key] = article.id
+    failed_keys = {e.key for e, (a, _) in zip(to_build, results, strict=True) if a is None}
+    outcome.pages_fetched = sum(1 for _, fetched in results if fetched)
+    outcome.page_errors = sum(1 for a, _ in results if a is None or a.extraction_error)
+    deferred_keys = {e.key for e in plan.deferred} | failed_keys
+    sightings = [
+        _sighting(source, e, plan.ids[e.key], article_ids[e.key], fetched_at)
+        for e in plan.fresh
+        if e.key not in deferred_keys
+    ]
+    outcome.new_articles = await _in_store_thread(
+        timings,
+        store.commit_source,
+        source.id,
+        articles=articles,
+        sightings=sightings,
+        entries_seen=len(entries),
+        retitled=plan.retitled,
+        etag=response.etag,
+        last_modified=response.last_modified,
+        # Entries left for later (cap reached, or a listed page that could not be fetched) must
+        # be seen again next time: keep the old validators so the next run is not a 304.
+        keep_validators=bool(deferred_keys),
+    )
+
+
+def _sighting(
+    source: Source, e: Entry, entry_id_: str, article_id: str, seen_at: datetime
+) -> Sighting:
+    """One entry of the feed seen now, for the story ``article_id``."""
+    return Sighting(
+        entry_id=entry_id_,
+        source_id=source.id,
+        article_id=article_id,
+        entry_key=e.key,
+        url=e.url,
+        guid=e.guid,
+        title=e.title,
+        published_at=e.published_at,
+        seen_at=seen_at,
+    )
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What a fetched feed brings: its entries' ids, the new ones, the pages to build now."""
+
+    ids: dict[str, str]  # entry key -> entry id
+    article_ids: dict[str, str]  # entry key -> article id, for the new entries
+    fresh: list[Entry]  # entries never seen before (by id, URL or title)
+    retitled: list[tuple[str, str]]  # (entry id, new title): edited in place
+    to_build: list[Entry]  # pages to fetch and extract in this run, newest first
+    deferred: list[Entry]  # beyond max_new_per_source: left for the next run
+    resighted: int  # new entries of stories already stored
+
+
+async def _plan(
+    source: Source,
+    config: Config,
+    store: Ledger,
+    entries: list[Entry],
+    fetched_at: datetime,
+    timings: Timings,
+) -> _Plan:
     ids = {e.key: entry_id(source.id, e.key) for e in entries}
     known = await _in_store_thread(timings, store.known_entries, source.id, list(ids.values()))
     fresh = [e for e in entries if ids[e.key] not in known]
@@ -212,7 +287,6 @@ async def _ingest(
         list({e.title for e in fresh if e.title}),
     )
     fresh = [e for e in fresh if not _seen_before(e, article_ids[e.key], seen)]
-    outcome.resighted = len(article_ids) - len(fresh)
     already_stored = await _in_store_thread(
         timings, store.known_articles, list(article_ids.values())
     )
@@ -229,51 +303,8 @@ async def _ingest(
     )[::-1]
     deferred = to_build[config.settings.max_new_per_source :]
     to_build = to_build[: config.settings.max_new_per_source]
-
-    observer.pages_queued(source.id, len(to_build) if _wants_pages(source) else 0)
-    results = await asyncio.gather(
-        *(
-            _contained(source, e, article_ids[e.key], fetcher, pool, observer, fetched_at, timings)
-            for e in to_build
-        )
-    )
-    articles = [a for a, _ in results if a is not None]
-    # The page's <link rel="canonical"> may name another URL than the feed's link.
-    for entry, (article, _) in zip(to_build, results, strict=True):
-        if article is not None:
-            article_ids[entry.key] = article.id
-    failed_keys = {e.key for e, (a, _) in zip(to_build, results, strict=True) if a is None}
-    outcome.pages_fetched = sum(1 for _, fetched in results if fetched)
-    outcome.page_errors = sum(1 for a, _ in results if a is None or a.extraction_error)
-    deferred_keys = {e.key for e in deferred} | failed_keys
-    sightings = [
-        Sighting(
-            entry_id=ids[e.key],
-            source_id=source.id,
-            article_id=article_ids[e.key],
-            entry_key=e.key,
-            url=e.url,
-            guid=e.guid,
-            title=e.title,
-            published_at=e.published_at,
-            seen_at=fetched_at,
-        )
-        for e in fresh
-        if e.key not in deferred_keys
-    ]
-    outcome.new_articles = await _in_store_thread(
-        timings,
-        store.commit_source,
-        source.id,
-        articles=articles,
-        sightings=sightings,
-        entries_seen=len(entries),
-        retitled=retitled,
-        etag=response.etag,
-        last_modified=response.last_modified,
-        # Entries left for later (cap reached, or a listed page that could not be fetched) must
-        # be seen again next time: keep the old validators so the next run is not a 304.
-        keep_validators=bool(deferred_keys),
+    return _Plan(
+        ids, article_ids, fresh, retitled, to_build, deferred, len(article_ids) - len(fresh)
     )
 
 
