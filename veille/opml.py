@@ -111,35 +111,7 @@ def parse_opml(data: bytes, *, name: str = "OPML file") -> list[OpmlFeed]:
 def scan_opml(data: bytes, *, name: str = "OPML file") -> OpmlScan:
     """Like :func:`parse_opml`, and also says which feed outlines were left out and why (an
     address that is not http(s), a URL already listed above), so an import can report them."""
-    if len(data) > MAX_BYTES:
-        raise ConfigError(
-            f"{name}: the file is {len(data) / 1024 / 1024:.1f} MB, more than the "
-            f"{MAX_BYTES // 1024 // 1024} MB an OPML file may have. "
-            "Hint: split the list, or export only the folders you need."
-        )
-    root = _parse_xml(data, name)
-    opml = root if _local(root) == "opml" else next(_descendants(root, "opml"), None)
-    if opml is None:
-        if _local(root) in ("rss", "feed", "rdf"):
-            raise ConfigError(
-                f"{name}: this is a feed (RSS/Atom), not a list of feeds. "
-                "Hint: add its address as a source instead of importing it."
-            )
-        raise ConfigError(
-            f"{name}: not an OPML file (no <opml> element; a web page, or another XML file?). "
-            f"{_HINT}"
-        )
-    body = next((c for c in opml if _local(c) == "body"), None)
-    if body is None:
-        body = next(_descendants(opml, "body"), None)
-    if body is None:
-        raise ConfigError(
-            f"{name}: the <opml> element has no <body>, so no outline to read. {_HINT}"
-        )
-    outlines = sum(1 for _ in _descendants(body, "outline"))
-    if outlines > MAX_OUTLINES:
-        raise _too_many(name, outlines)
-
+    body = _opml_body(data, name)
     feeds: list[OpmlFeed] = []
     problems: list[OpmlProblem] = []
     seen: dict[str, int | None] = {}
@@ -188,6 +160,40 @@ def scan_opml(data: bytes, *, name: str = "OPML file") -> OpmlScan:
             "subscription list and not an outline of notes."
         )
     return OpmlScan(feeds, problems)
+
+
+def _opml_body(data: bytes, name: str) -> etree._Element:
+    """The <body> of an OPML document, after the checks of size, kind and outline count (a
+    ConfigError naming the file and saying what to do otherwise)."""
+    if len(data) > MAX_BYTES:
+        raise ConfigError(
+            f"{name}: the file is {len(data) / 1024 / 1024:.1f} MB, more than the "
+            f"{MAX_BYTES // 1024 // 1024} MB an OPML file may have. "
+            "Hint: split the list, or export only the folders you need."
+        )
+    root = _parse_xml(data, name)
+    opml = root if _local(root) == "opml" else next(_descendants(root, "opml"), None)
+    if opml is None:
+        if _local(root) in ("rss", "feed", "rdf"):
+            raise ConfigError(
+                f"{name}: this is a feed (RSS/Atom), not a list of feeds. "
+                "Hint: add its address as a source instead of importing it."
+            )
+        raise ConfigError(
+            f"{name}: not an OPML file (no <opml> element; a web page, or another XML file?). "
+            f"{_HINT}"
+        )
+    body = next((c for c in opml if _local(c) == "body"), None)
+    if body is None:
+        body = next(_descendants(opml, "body"), None)
+    if body is None:
+        raise ConfigError(
+            f"{name}: the <opml> element has no <body>, so no outline to read. {_HINT}"
+        )
+    outlines = sum(1 for _ in _descendants(body, "outline"))
+    if outlines > MAX_OUTLINES:
+        raise _too_many(name, outlines)
+    return body
 
 
 def render_opml(feeds: Sequence[OpmlFeed], *, title: str, created: datetime | None = None) -> str:
