@@ -1098,25 +1098,7 @@ class Store:
         ``also_in`` lists every other source and URL of the story.
         ``source`` matches the first source and every other source that listed the article.
         """
-        where, params = _date_window(since, until)
-        if tag:
-            where.append("list_contains(a.tags, $tag)")
-            params["tag"] = tag
-        if source:
-            where.append(
-                "(a.source_id = $source OR EXISTS (SELECT 1 FROM entries e "
-                "WHERE e.article_id = a.id AND e.source_id = $source))"
-            )
-            params["source"] = source
-        if not include_all:
-            # A rejected story stays rejected: reposts of it (same cluster) are hidden too.
-            if not off_topic:
-                where.append("a.relevant IS DISTINCT FROM FALSE")
-            where.append(
-                "a.rank = 1 AND NOT EXISTS ("
-                "SELECT 1 FROM articles r WHERE r.rejected_at IS NOT NULL "
-                "AND coalesce(r.cluster_id, r.id) = coalesce(a.cluster_id, a.id))"
-            )
+        where, params = _article_filters(since, until, tag, source, include_all, off_topic)
         sql = f"""
             WITH ranked AS (
                 SELECT a.*, s.name AS source_name,
@@ -2027,6 +2009,38 @@ EXPORT_COLUMNS = (
     "word_count",
     "summary",
 )
+
+
+def _article_filters(
+    since: datetime | None,
+    until: datetime | None,
+    tag: str | None,
+    source: str | None,
+    include_all: bool,
+    off_topic: bool,
+) -> tuple[list[str], dict[str, Any]]:
+    """The WHERE conditions and parameters of :meth:`Store.articles` (``a``: the ranked
+    articles)."""
+    where, params = _date_window(since, until)
+    if tag:
+        where.append("list_contains(a.tags, $tag)")
+        params["tag"] = tag
+    if source:
+        where.append(
+            "(a.source_id = $source OR EXISTS (SELECT 1 FROM entries e "
+            "WHERE e.article_id = a.id AND e.source_id = $source))"
+        )
+        params["source"] = source
+    if not include_all:
+        # A rejected story stays rejected: reposts of it (same cluster) are hidden too.
+        if not off_topic:
+            where.append("a.relevant IS DISTINCT FROM FALSE")
+        where.append(
+            "a.rank = 1 AND NOT EXISTS ("
+            "SELECT 1 FROM articles r WHERE r.rejected_at IS NOT NULL "
+            "AND coalesce(r.cluster_id, r.id) = coalesce(a.cluster_id, a.id))"
+        )
+    return where, params
 
 
 def _date_window(
