@@ -647,22 +647,10 @@ class Store:
         entry_table = _entries_table(sightings)
         with self.connect() as con, _transaction(con):
             before = _count(con, "articles")
-            if article_table.num_rows:
-                con.register("new_articles", article_table)
-                con.execute(
-                    f"INSERT OR IGNORE INTO articles ({', '.join(ARTICLE_COLUMNS)}) "
-                    f"SELECT {', '.join(ARTICLE_COLUMNS)} FROM new_articles"
-                )
-                con.unregister("new_articles")
+            _insert_new(con, "articles", article_table, ARTICLE_COLUMNS)
             inserted = _count(con, "articles") - before
             crash_point("between_articles_and_entries")
-            if entry_table.num_rows:
-                con.register("new_entries", entry_table)
-                con.execute(
-                    f"INSERT OR IGNORE INTO entries ({', '.join(ENTRY_COLUMNS)}) "
-                    f"SELECT {', '.join(ENTRY_COLUMNS)} FROM new_entries"
-                )
-                con.unregister("new_entries")
+            _insert_new(con, "entries", entry_table, ENTRY_COLUMNS)
             for eid, new_title in retitled:
                 title = clip(new_title, MAX_TITLE_CHARS)
                 con.execute("UPDATE entries SET title = ? WHERE id = ?", [title, eid])
@@ -2009,6 +1997,20 @@ EXPORT_COLUMNS = (
     "word_count",
     "summary",
 )
+
+
+def _insert_new(
+    con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table, columns: Sequence[str]
+) -> None:
+    """INSERT OR IGNORE the Arrow ``rows`` into ``table`` (rows already there are kept)."""
+    if not rows.num_rows:
+        return
+    con.register(f"new_{table}", rows)
+    con.execute(
+        f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(columns)} FROM new_{table}"
+    )
+    con.unregister(f"new_{table}")
 
 
 def _article_filters(
