@@ -242,7 +242,7 @@ def send_all(
     confirm: Callable[[str], None],
     release: Callable[[str], None],
     progress: Callable[[int], None] | None = None,
-    on_wire: Callable[[], None] | None = None,
+    on_wire: Callable[[], None] = lambda: None,
 ) -> SendReport:
     """Send each message to its recipient over one SMTP connection, at most once each.
 
@@ -268,8 +268,7 @@ def send_all(
             elif (state := claim(recipient)) is not None:
                 (skipped if state == "sent" else uncertain).append(recipient)
             else:
-                if on_wire is not None:
-                    on_wire()
+                on_wire()
                 if smtp is None:
                     try:
                         smtp = _connect(settings)
