@@ -277,7 +277,7 @@ def test_a_damaged_write_ahead_log_is_set_aside_and_the_database_opens(tmp_path:
 
     with pytest.warns(UserWarning, match="write-ahead log was damaged"):
         users = Store(db).users()
-    assert [u["name"] for u in users] == ["marie"]  # what was checkpointed is intact
+    assert [u.name for u in users] == ["marie"]  # what was checkpointed is intact
     assert list(tmp_path.glob("veille.duckdb.wal.damaged-*"))
 
 
@@ -289,7 +289,7 @@ def test_backup_is_a_dated_copy_that_opens(tmp_path: Path) -> None:
     copies = [store.backup(folder, keep=2) for _ in range(3)]
     kept = sorted(folder.glob("veille-*.duckdb"))
     assert kept == copies[1:]  # the oldest copy went
-    assert [u["name"] for u in Store(kept[-1]).users()] == ["marie"]
+    assert [u.name for u in Store(kept[-1]).users()] == ["marie"]
 
 
 def test_runs_never_overlap_and_dead_ones_are_marked_crashed(tmp_path: Path) -> None:

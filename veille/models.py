@@ -173,3 +173,13 @@ class SourceFigures:
     had_entries_before: bool  # the most entries one fetch ever gave was more than 0
     recent_words: float | None  # average words of the page texts of the last 14 days
     usual_words: float | None  # ... of the 14 to 180 days before
+
+
+@dataclass(frozen=True, slots=True)
+class UserAccount:
+    """A web app account as :meth:`veille.store.Store.users` lists it (dates aware, in UTC);
+    the password hash stays in the store."""
+
+    name: str
+    created_at: datetime
+    last_login_at: datetime | None

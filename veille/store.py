@@ -68,6 +68,7 @@ from veille.models import (
     Article,
     Sighting,
     SourceFigures,
+    UserAccount,
     clip,
     clip_optional,
 )
@@ -1685,13 +1686,15 @@ class Store:
                 con.execute("DELETE FROM users WHERE name = ? RETURNING name", [name]).fetchall()
             )
 
-    def users(self) -> list[dict[str, Any]]:
+    def users(self) -> list[UserAccount]:
         with self.connect() as con:
-            rows = _all(con, "SELECT name, created_at, last_login_at FROM users ORDER BY name", [])
-        for row in rows:
-            row["created_at"] = _iso(row["created_at"])
-            row["last_login_at"] = _iso(row["last_login_at"])
-        return rows
+            rows = con.execute(
+                "SELECT name, created_at, last_login_at FROM users ORDER BY name"
+            ).fetchall()
+        return [
+            UserAccount(name, created.replace(tzinfo=UTC), utc_aware(last))
+            for name, created, last in rows
+        ]
 
     # -- sources managed from the web app --------------------------------------------------------
 

@@ -131,4 +131,5 @@ def users_list(ctx: typer.Context) -> None:
     """List accounts and their last login."""
     context: Context = ctx.obj
     for u in context.store(context.config_if_present()).users():
-        out.print(f"{u['name']}  last login {u['last_login_at'] or 'never'}", highlight=False)
+        last = u.last_login_at.isoformat() if u.last_login_at else "never"
+        out.print(f"{u.name}  last login {last}", highlight=False)
