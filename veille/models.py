@@ -183,3 +183,21 @@ class UserAccount:
     name: str
     created_at: datetime
     last_login_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """An item kept in a published letter, as the Qualiopi evidence lists it
+    (:meth:`veille.store.Store.selections`; dates aware, in UTC)."""
+
+    week: str
+    published_at: datetime  # when its letter was published
+    section: str
+    note: str | None  # the curator's note: what was done about it
+    article_id: str
+    url: str
+    title: str
+    source_id: str
+    source_name: str | None
+    article_at: datetime | None  # the article's own publication date
+    tags: tuple[str, ...]

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from veille.config import Config
 from veille.render import _environment, clean_text, format_date, safe_url
 from veille.sourcelist import effective
-from veille.store import Store, utc_aware
+from veille.store import Store
 from veille.tabular import safe_cell
 
 INDICATORS: dict[str, dict[str, str]] = {
@@ -80,21 +80,20 @@ def evidence(config: Config, store: Store, start: date, end: date) -> Evidence:
     selections = []
     weeks: set[str] = set()
     for row in store.selections(since, until):
-        weeks.add(row["week"])
-        tags = [t for t in (row["tags"] or []) if t]
+        weeks.add(row.week)
+        tags = list(row.tags)
         own = sorted({indicator_of[t] for t in tags if t in indicator_of})
-        if not own and row["section"] in indicator_of:
-            own = [indicator_of[row["section"]]]
-        published = utc_aware(row["published_at"])
+        if not own and row.section in indicator_of:
+            own = [indicator_of[row.section]]
         selections.append(
             {
-                "week": row["week"],
-                "published": published.astimezone(zone).date().isoformat() if published else "",
-                "title": row["title"],
-                "url": row["url"],
-                "source": row["source_name"] or row["source_id"],
+                "week": row.week,
+                "published": row.published_at.astimezone(zone).date().isoformat(),
+                "title": row.title,
+                "url": row.url,
+                "source": row.source_name or row.source_id,
                 "tags": tags,
-                "note": row["note"] or "",
+                "note": row.note or "",
                 "indicators": own,
             }
         )

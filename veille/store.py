@@ -66,6 +66,7 @@ from veille.models import (
     MAX_TITLE_CHARS,
     MAX_URL_CHARS,
     Article,
+    Selection,
     Sighting,
     SourceFigures,
     UserAccount,
@@ -1380,12 +1381,11 @@ class Store:
             "words": int(words),
         }
 
-    def selections(self, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    def selections(self, since: datetime, until: datetime) -> list[Selection]:
         """Items kept in digests published in a window, with tags and curators' notes
         (the Qualiopi evidence of what was selected and what was done about it)."""
         with self.connect() as con:
-            return _all(
-                con,
+            rows = con.execute(
                 """
                 SELECT d.week, d.published_at, i.section, i.note, a.id AS article_id, a.url,
                        a.title, a.source_id, s.name AS source_name, a.published_at AS article_at,
@@ -1398,7 +1398,15 @@ class Store:
                  ORDER BY d.week, i.section, i.position
                 """,
                 {"since": utc_naive(since), "until": utc_naive(until)},
+            ).fetchall()
+        return [
+            Selection(
+                week, published.replace(tzinfo=UTC), section, note, article_id, url, title,
+                source_id, source_name, utc_aware(article_at), tuple(t for t in tags or () if t),
             )
+            for (week, published, section, note, article_id, url, title, source_id, source_name,
+                 article_at, tags) in rows
+        ]  # fmt: skip
 
     # -- subscribers and sends -------------------------------------------------------------------
 
