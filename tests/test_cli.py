@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_veille
+from tests.conftest import copy_ingested, run_cli, run_veille
+from veille import clock
+from veille.config import Config
 from veille.localserver import LocalServer
 
 REPO = Path(__file__).parent.parent
@@ -173,3 +176,18 @@ def test_a_prefect_server_that_does_not_start_is_one_clear_line(tmp_path: Path) 
     assert result.stderr.strip().count("\n") == 0, result.stderr
     assert "serveur temporaire de Prefect" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_db_runs_lists_the_passes_as_a_table_and_as_json(
+    ingested: tuple[Config, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = copy_ingested(ingested[1], tmp_path)
+    code, out, err = run_cli(capsys, "--db", str(db), "db", "runs", "--json")
+    assert code == 0, err
+    (run,) = json.loads(out)
+    assert run["status"] == "completed" and run["stats"]["new_articles"] > 20
+    # Dates in ISO 8601 with their offset, as veille's clock gave them.
+    assert datetime.fromisoformat(run["started_at"]) == clock.now()
+    code, out, err = run_cli(capsys, "--db", str(db), "db", "runs")
+    assert code == 0, err
+    assert "completed" in out and str(run["stats"]["new_articles"]) in out

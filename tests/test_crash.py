@@ -104,7 +104,7 @@ def test_killed_pass_then_a_normal_pass_equals_an_uninterrupted_one(
     summary = asyncio.run(ingest(demo_config(site.base_url), Store(db)))
     assert len(summary.crashed_runs) == 1  # the killed pass is recorded as crashed
     assert _snapshot(db) == reference
-    statuses = [r["status"] for r in Store(db).runs()]
+    statuses = [r.status for r in Store(db).runs()]
     assert sorted(statuses) == ["completed", "crashed"]
 
 
@@ -305,7 +305,7 @@ def test_runs_never_overlap_and_dead_ones_are_marked_crashed(tmp_path: Path) -> 
     con.execute("UPDATE runs SET pid = ? WHERE id = 'first'", [int(dead.stdout)])
     con.close()
     assert store.start_run("third") == ["first"]
-    assert {r["id"]: r["status"] for r in store.runs()} == {
+    assert {r.id: r.status for r in store.runs()} == {
         "first": "crashed",
         "third": "running",
     }

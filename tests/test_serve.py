@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import REPO, copy_ingested, free_port
 from veille.localserver import LocalServer
+from veille.models import RunRecord
 from veille.store import Store
 
 
@@ -40,20 +41,20 @@ def test_serve_runs_the_ingest_on_its_schedule(demo_server: LocalServer, tmp_pat
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     db = tmp_path / "veille.duckdb"
-    completed: list[dict[str, object]] = []
+    completed: list[RunRecord] = []
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline and serve.poll() is None:
             time.sleep(3)
             if db.exists():
-                completed = [r for r in Store(db).runs() if r["status"] == "completed"]
+                completed = [r for r in Store(db).runs() if r.status == "completed"]
                 if completed:
                     break
     finally:
         serve.send_signal(signal.SIGTERM)
         output, _ = serve.communicate(timeout=60)
     assert completed, output[-3000:]
-    stats = completed[0]["stats"]
+    stats = completed[0].stats
     assert isinstance(stats, dict) and stats["new_articles"] > 20
     assert "ingest every 0:00:12" in output
     # The Prefect server veille started is gone with it.

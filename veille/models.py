@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 # The longest text kept per field, in characters. A feed is a stranger's data: a 120,000-character
 # title or a 12 MB one must not reach the store, the classifier, the letter or an e-mail header.
@@ -201,3 +202,26 @@ class Selection:
     source_name: str | None
     article_at: datetime | None  # the article's own publication date
     tags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One pass as :meth:`veille.store.Store.runs` lists it (dates aware, in UTC)."""
+
+    id: str
+    status: str  # running | completed | failed | crashed
+    pid: int | None
+    started_at: datetime
+    finished_at: datetime | None
+    stats: dict[str, Any] | None  # the run's summary (RunSummary.as_dict), once finished
+
+    def as_dict(self) -> dict[str, Any]:
+        """For JSON: dates as ISO 8601 strings."""
+        return {
+            "id": self.id,
+            "status": self.status,
+            "pid": self.pid,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "stats": self.stats,
+        }

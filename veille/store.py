@@ -66,6 +66,7 @@ from veille.models import (
     MAX_TITLE_CHARS,
     MAX_URL_CHARS,
     Article,
+    RunRecord,
     Selection,
     Sighting,
     SourceFigures,
@@ -1044,20 +1045,21 @@ class Store:
             old.unlink(missing_ok=True)
         return target
 
-    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
-        """The latest runs, newest first (id, status, pid, dates, stats)."""
+    def runs(self, limit: int = 20) -> list[RunRecord]:
+        """The latest runs, newest first."""
         with self.connect() as con:
-            rows = _all(
-                con,
+            rows = con.execute(
                 "SELECT id, status, pid, started_at, finished_at, stats FROM runs "
                 "ORDER BY started_at DESC LIMIT ?",
                 [limit],
+            ).fetchall()
+        return [
+            RunRecord(
+                run_id, status, pid, started.replace(tzinfo=UTC), utc_aware(finished),
+                json.loads(stats) if stats else None,
             )
-        for row in rows:
-            row["started_at"] = _iso(row["started_at"])
-            row["finished_at"] = _iso(row["finished_at"])
-            row["stats"] = json.loads(row["stats"]) if row["stats"] else None
-        return rows
+            for run_id, status, pid, started, finished, stats in rows
+        ]  # fmt: skip
 
     def finish_run(self, run_id: str, status: str, stats: dict[str, Any]) -> None:
         with self.connect() as con:

@@ -40,15 +40,18 @@ def db_runs(
     context: Context = ctx.obj
     rows = context.store(context.config_if_present()).runs(limit)
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2) + "\n"
+        )
         return
     table = Table()
     for column in ("run", "status", "started", "finished", "new articles", "failed sources"):
         table.add_column(column)
     for r in rows:
-        stats = r["stats"] or {}
+        stats = r.stats or {}
+        finished = r.finished_at.isoformat()[:19] if r.finished_at else ""
         table.add_row(
-            r["id"], r["status"], (r["started_at"] or "")[:19], (r["finished_at"] or "")[:19],
+            r.id, r.status, r.started_at.isoformat()[:19], finished,
             str(stats.get("new_articles", "")), str(stats.get("sources_failed", "")),
         )  # fmt: skip
     out.print(table)
