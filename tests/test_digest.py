@@ -332,14 +332,14 @@ def test_send_is_idempotent_and_the_unsubscribe_link_works(
         local = base + "/unsubscribe?" + urlsplit(link).query
         page = httpx.get(local)
         assert page.status_code == 200 and "<form" in page.text
-        assert store.subscribers()[0]["email"] == "ana.martin@greta.example.fr"  # GET: nothing yet
+        assert store.subscribers()[0].email == "ana.martin@greta.example.fr"  # GET: nothing yet
         done = httpx.post(local, data={"List-Unsubscribe": "One-Click"})
         assert done.status_code == 200 and "ana.martin@greta.example.fr" in done.text
         forged = httpx.post(local.replace("ana.martin", "bruno"))
         assert forged.status_code == 400
         # The unsubscribe page is public; the curators' pages are not.
         assert httpx.get(base + "/semaine").headers["location"].startswith("/login")
-    assert [s["email"] for s in store.subscribers()] == [
+    assert [s.email for s in store.subscribers()] == [
         "bruno@cfa.example.fr",
         "chloe@of.example.fr",
     ]

@@ -545,3 +545,27 @@ def test_english_is_available(app_env: tuple[Config, Store, Path]) -> None:
         )
         week = client.get(f"{base}/semaine?week={WEEK}")
         assert "This week" in week.text and "Draft this week" in week.text
+
+
+def test_the_subscribers_page_gives_days_as_people_write_them(
+    app_env: tuple[Config, Store, Path], served: str
+) -> None:
+    """The day a subscriber was added (and left) in the organisation's time zone, in words:
+    at 00:30 on a Monday in Paris it is still Sunday in UTC."""
+    from zoneinfo import ZoneInfo
+
+    from veille import clock
+    from veille.render import format_date
+
+    config, store, _ = app_env
+    with httpx.Client() as client:
+        token = _login(client, served)
+        for email in ("ana@of.example.fr", "bruno@of.example.fr"):
+            added = client.post(f"{served}/abonnes/ajouter", data={"csrf": token, "email": email})
+            assert added.status_code == 303
+        assert store.unsubscribe("bruno@of.example.fr")
+        page = client.get(f"{served}/abonnes").text
+    today = format_date(clock.now().astimezone(ZoneInfo(config.settings.timezone)).date())
+    rows = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert rows.count(today) == 3, rows  # ana's day, bruno's day and the day he left
+    assert "+00:00" not in rows

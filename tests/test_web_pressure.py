@@ -68,7 +68,7 @@ def test_a_copied_cookie_is_refused_after_logout_and_after_a_password_change(
             store.set_user(USER, hash_password(PASSWORD + " neuve"))  # `veille users add`
             assert add(thief, token, "mdp@of.example.fr") == 401
             assert add(client, token, "mdp@of.example.fr") == 401  # every session of the user
-    emails = {s["email"] for s in store.subscribers()}
+    emails = {s.email for s in store.subscribers()}
     assert "avant@of.example.fr" in emails
     assert not {"apres@of.example.fr", "mdp@of.example.fr"} & emails
 

@@ -718,15 +718,13 @@ def send(
 
         def messages() -> Iterator[tuple[str, EmailMessage]]:
             for sub in subscribers:
-                mine = letter_for(config, letter, tags=sub["tags"], lang=sub["lang"])
-                link = unsubscribe_link(
-                    f"{site}unsubscribe", secret, sub["email"], UNSUBSCRIBE_LIST
-                )
+                mine = letter_for(config, letter, tags=list(sub.tags), lang=sub.lang)
+                link = unsubscribe_link(f"{site}unsubscribe", secret, sub.email, UNSUBSCRIBE_LIST)
                 yield (
-                    sub["email"],
+                    sub.email,
                     build_message(
                         mine,
-                        to=sub["email"],
+                        to=sub.email,
                         unsubscribe_url=link,
                         archive_url=week_url(site, week),
                         sender=smtp.sender,

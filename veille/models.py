@@ -225,3 +225,32 @@ class RunRecord:
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "stats": self.stats,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """A letter's subscriber as :meth:`veille.store.Store.subscribers` lists them (dates
+    aware, in UTC)."""
+
+    email: str
+    name: str | None
+    tags: tuple[str, ...]  # empty: every section
+    lang: str | None
+    added_at: datetime
+    unsubscribed_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.unsubscribed_at is None
+
+    def as_dict(self) -> dict[str, Any]:
+        """For JSON: dates as ISO 8601 strings."""
+        return {
+            "email": self.email,
+            "name": self.name,
+            "tags": list(self.tags),
+            "lang": self.lang,
+            "added_at": self.added_at.isoformat(),
+            "unsubscribed_at": self.unsubscribed_at.isoformat() if self.unsubscribed_at else None,
+            "active": self.active,
+        }

@@ -70,6 +70,7 @@ from veille.models import (
     Selection,
     Sighting,
     SourceFigures,
+    Subscriber,
     UserAccount,
     clip,
     clip_optional,
@@ -1472,7 +1473,7 @@ class Store:
 
     def subscribers(
         self, *, active_only: bool = True, search: str | None = None, limit: int | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[Subscriber]:
         """Subscribers by address; ``search``: only addresses or names containing it."""
         where = ["TRUE"]
         params: dict[str, Any] = {"limit": limit}
@@ -1482,18 +1483,17 @@ class Store:
             where.append("(contains(lower(email), $q) OR contains(lower(coalesce(name, '')), $q))")
             params["q"] = search.lower()
         with self.connect() as con:
-            rows = _all(
-                con,
-                f"SELECT * FROM subscribers WHERE {' AND '.join(where)} "
-                "ORDER BY email LIMIT $limit",
+            rows = con.execute(
+                "SELECT email, name, tags, lang, added_at, unsubscribed_at FROM subscribers "
+                f"WHERE {' AND '.join(where)} ORDER BY email LIMIT $limit",
                 params,
+            ).fetchall()
+        return [
+            Subscriber(
+                email, name, tuple(tags or ()), lang, added.replace(tzinfo=UTC), utc_aware(gone)
             )
-        for row in rows:
-            row["tags"] = list(row["tags"] or [])
-            row["active"] = row["unsubscribed_at"] is None
-            row["added_at"] = _iso(row["added_at"])
-            row["unsubscribed_at"] = _iso(row["unsubscribed_at"])
-        return rows
+            for email, name, tags, lang, added, gone in rows
+        ]
 
     # A week's letter goes to each subscriber at most once. One send per week at a time
     # (send_locks: the primary key refuses a second holder); before a message goes out its

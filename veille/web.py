@@ -43,6 +43,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
 
 import jinja2
 from starlette.applications import Starlette
@@ -69,7 +70,7 @@ from veille.errors import (
 )
 from veille.jobs import Jobs, Progress, Work
 from veille.mail import verify_unsubscribe_token
-from veille.render import format_moment, render_email_html, safe_url, week_url
+from veille.render import format_date, format_moment, render_email_html, safe_url, week_url
 from veille.search import fts_query
 from veille.sourcelist import effective
 from veille.store import Store
@@ -258,6 +259,9 @@ def create_app(
     # Stored URLs are http(s) or veille's own urn: for link-less items; a link is only drawn
     # for a checked http(s) URL, whatever the store holds (defence in depth, like the digest).
     env.filters["safe_url"] = safe_url
+    # A moment as the day people say, in the organisation's time zone ("2 décembre 2026").
+    zone = ZoneInfo(config.settings.timezone)
+    env.filters["day"] = lambda moment: format_date(moment.astimezone(zone).date(), lang)
 
     async def on_database(work: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()

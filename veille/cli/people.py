@@ -62,16 +62,18 @@ def subscribers_list(
     context: Context = ctx.obj
     rows = context.store(context.config()).subscribers(active_only=not all_)
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        rows_json = [r.as_dict() for r in rows]
+        sys.stdout.write(json.dumps(rows_json, ensure_ascii=False, indent=2) + "\n")
         return
     table = Table()
     for column in ("email", "name", "tags", "lang", "since", "state"):
         table.add_column(column, overflow="fold")
     for r in rows:
-        state = "active" if r["active"] else f"unsubscribed {r['unsubscribed_at'][:10]}"
+        gone = r.unsubscribed_at
+        state = "active" if gone is None else f"unsubscribed {gone.date().isoformat()}"
         table.add_row(
-            r["email"], r["name"] or "", ", ".join(r["tags"]) or "all", r["lang"] or "",
-            (r["added_at"] or "")[:10], state,
+            r.email, r.name or "", ", ".join(r.tags) or "all", r.lang or "",
+            r.added_at.date().isoformat(), state,
         )  # fmt: skip
     out.print(table)
     out.print(f"{len(rows)} subscriber{'s' if len(rows) != 1 else ''}", highlight=False)
