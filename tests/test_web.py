@@ -461,9 +461,8 @@ def test_sources_add_by_address_opml_import_export_and_switch(
             return client.post(f"{served}/sources/ajouter", data={"csrf": token, "url": url})
 
         # A page that announces its feed: the feed is what gets subscribed (a background job).
-        assert "officiel.xml" in _job(
-            client, served, add(data_server.url("site/pages/annonce-flux.html"))
-        )
+        added_feed = _job(client, served, add(data_server.url("site/pages/annonce-flux.html")))
+        assert "officiel.xml" in added_feed and "(flux, 1 article)" in added_feed, added_feed
         # A page without a feed becomes a page source.
         assert "page" in _job(client, served, add(data_server.url("site/pages/psl-original.html")))
         managed = {m["url"]: m for m in store.managed_sources()}

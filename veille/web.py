@@ -692,8 +692,11 @@ def create_app(
                 raise DigestError(i18n.message("web.already_source", url=found.url))
             row = row_for(found, effective, origin="web")
             store.add_managed_sources([row])
-            kind = f"{found.kind}, {found.entries} items" if found.kind == "feed" else found.kind
-            return f"+ {row['id']} ({kind}): {found.url}"
+            key = "web.feed_added" if found.kind == "feed" else "web.page_added"
+            plural = "s" if found.entries > 1 else ""
+            return i18n.message(
+                key, id=row["id"], entries=found.entries, plural=plural, url=found.url
+            )
 
         return start_job(
             request, f"add-source:{url}", t["job_add_source"].format(url=url), work, "/sources"
