@@ -344,5 +344,5 @@ def test_subscribers_are_written_in_bulk(store: Store) -> None:
     again = store.add_subscribers([{"email": "p1@of.example.fr", "name": "P", "lang": "en"}])
     assert again == {"added": 0, "updated": 1}
     first = store.subscribers(search="p1@of.example.fr")[0]
-    assert first["active"] and first["name"] == "P" and first["lang"] == "en"
+    assert first.active and first.name == "P" and first.lang == "en"
     assert store.count_subscribers() == 5000
