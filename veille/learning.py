@@ -7,7 +7,7 @@ import json
 import time
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from veille import clock, triage
 from veille.config import Config
@@ -41,13 +41,17 @@ def current_model(config: Config, store: Store) -> tuple[classify.Classifier, st
 def new_decisions(config: Config, store: Store) -> int:
     """Curators' decisions taken since the newest model was trained (made current or not: a
     model that was worse is not retrained at every run until new decisions arrive)."""
-    from veille import classify
+    return _newer_than_model(config, store, store.decisions())
+
+
+def _newer_than_model(config: Config, store: Store, decisions: list[dict[str, Any]]) -> int:
+    from veille import classify  # scikit-learn: only once there are decisions to count
 
     meta = classify.ModelStore(config.models_path(store.path)).latest_meta()
     if meta is None:
         return 0
     last = (meta.get("training_data") or {}).get("last_decision") or 0
-    return sum(1 for d in store.decisions() if d["decision"] > last)
+    return sum(1 for d in decisions if d["decision"] > last)
 
 
 def retrain_if_due(
@@ -55,8 +59,9 @@ def retrain_if_due(
 ) -> TrainResult | None:
     """Retrain when ``after`` decisions or more arrived since the current model; the new model
     replaces it only if it is not worse on the held-out examples (:func:`train`)."""
-    if len(store.decisions()) < after or new_decisions(config, store) < after:
-        return None  # (the first test spares importing scikit-learn when few decisions exist)
+    decisions = store.decisions()
+    if len(decisions) < after or _newer_than_model(config, store, decisions) < after:
+        return None  # fewer decisions than that in all: not even scikit-learn is imported
     return train(config, store)
 
 

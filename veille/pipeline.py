@@ -163,18 +163,28 @@ async def _ingest(
     state = await _in_store_thread(timings, store.source_state, source.id)
     tick = time.perf_counter()
     response = await _fetch(
-        fetcher, source.url, etag=state.etag, last_modified=state.last_modified,
+        fetcher,
+        source.url,
+        etag=state.etag,
+        last_modified=state.last_modified,
         accept=PAGE_ACCEPT if source.kind == "page" else FEED_ACCEPT,
-        deadline=source.deadline, max_bytes=source.max_bytes, owner=source.id,
-    )  # fmt: skip
+        deadline=source.deadline,
+        max_bytes=source.max_bytes,
+        owner=source.id,
+    )
     timings.fetch_feeds += time.perf_counter() - tick
     if response.not_modified:  # nothing new: the source is healthy, its validators renewed
         outcome.status = "not-modified"
         await _in_store_thread(
-            timings, store.commit_source, source.id, articles=(), sightings=(), entries_seen=None,
+            timings,
+            store.commit_source,
+            source.id,
+            articles=(),
+            sightings=(),
+            entries_seen=None,
             etag=response.etag or state.etag,
             last_modified=response.last_modified or state.last_modified,
-        )  # fmt: skip
+        )
         return
     tick = time.perf_counter()
     # Off the event loop: a 13 MB feed takes seconds of CPU, and every other source's requests

@@ -42,7 +42,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import duckdb
 import pyarrow as pa
@@ -377,6 +377,12 @@ def utc_naive(value: datetime | None) -> datetime | None:
     return value
 
 
+@overload
+def utc_aware(value: datetime) -> datetime: ...
+@overload
+def utc_aware(value: None) -> None: ...
+@overload
+def utc_aware(value: datetime | None) -> datetime | None: ...
 def utc_aware(value: datetime | None) -> datetime | None:
     """Stored naive UTC -> aware UTC."""
     if value is None:
@@ -1056,7 +1062,7 @@ class Store:
             ).fetchall()
         return [
             RunRecord(
-                run_id, status, pid, started.replace(tzinfo=UTC), utc_aware(finished),
+                run_id, status, pid, utc_aware(started), utc_aware(finished),
                 json.loads(stats) if stats else None,
             )
             for run_id, status, pid, started, finished, stats in rows
@@ -1404,7 +1410,7 @@ class Store:
             ).fetchall()
         return [
             Selection(
-                week, published.replace(tzinfo=UTC), section, note, article_id, url, title,
+                week, utc_aware(published), section, note, article_id, url, title,
                 source_id, source_name, utc_aware(article_at), tuple(t for t in tags or () if t),
             )
             for (week, published, section, note, article_id, url, title, source_id, source_name,
@@ -1489,9 +1495,7 @@ class Store:
                 params,
             ).fetchall()
         return [
-            Subscriber(
-                email, name, tuple(tags or ()), lang, added.replace(tzinfo=UTC), utc_aware(gone)
-            )
+            Subscriber(email, name, tuple(tags or ()), lang, utc_aware(added), utc_aware(gone))
             for email, name, tags, lang, added, gone in rows
         ]
 
@@ -1702,8 +1706,7 @@ class Store:
                 "SELECT name, created_at, last_login_at FROM users ORDER BY name"
             ).fetchall()
         return [
-            UserAccount(name, created.replace(tzinfo=UTC), utc_aware(last))
-            for name, created, last in rows
+            UserAccount(name, utc_aware(created), utc_aware(last)) for name, created, last in rows
         ]
 
     # -- sources managed from the web app --------------------------------------------------------
