@@ -7,6 +7,7 @@ import atexit
 import fcntl
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -73,46 +75,114 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One Prefect API server for the session's `veille run` commands.
+    """One Prefect API server for the test run's `veille run` commands.
 
     Without PREFECT_API_URL, each `veille run` starts Prefect's temporary server (8-19 s on this
     machine); the tests that run the command pass this one instead (`run_veille(prefect=...)`).
-    The tests of the temporary server itself (tests/test_crash.py) start their own.
+    One per test run, not per test process (each start costs seconds of a core): the first
+    xdist worker to ask starts it, the others reuse it, the last one to leave stops it. The
+    tests of the temporary server itself (tests/test_crash.py) start their own.
     """
+    folder = _shared_folder(tmp_path_factory, "prefect-api")
+    url_file, users_file = folder / "url", folder / "users"
+    with _locked(folder):
+        url = url_file.read_text(encoding="utf-8") if url_file.exists() else ""
+        if not url or not _prefect_answers(url):
+            url = _start_prefect_server(folder)
+            url_file.write_text(url, encoding="utf-8")
+        users = int(users_file.read_text(encoding="utf-8")) if users_file.exists() else 0
+        users_file.write_text(str(users + 1), encoding="utf-8")
+    try:
+        yield url
+    finally:
+        with _locked(folder):
+            users = int(users_file.read_text(encoding="utf-8")) - 1
+            users_file.write_text(str(users), encoding="utf-8")
+            if users == 0:
+                _stop_process(int((folder / "pid").read_text(encoding="utf-8")))
+                url_file.unlink()
+
+
+_SERVERS: dict[int, subprocess.Popen[bytes]] = {}  # the servers this test process started
+
+
+def _shared_folder(factory: pytest.TempPathFactory, name: str) -> Path:
+    """A folder every xdist worker of this test run shares (one per run without xdist)."""
+    base = factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / f"{name}-{os.environ.get('PYTEST_XDIST_TESTRUNUID', 'solo')}"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """The folder's lock, across the test processes (released when the file closes)."""
+    with (folder / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _prefect_answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _start_prefect_server(folder: Path) -> str:
     port = free_port()
     url = f"http://127.0.0.1:{port}/api"
-    home = tmp_path_factory.mktemp("prefect-home")
+    home = folder / f"home-{port}"
+    home.mkdir()
     env = {
         **os.environ,
         "PREFECT_HOME": str(home),
         "PREFECT_API_URL": url,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     }
-    log = (home / "server.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-         "--port", str(port), "--no-services", "--no-ui"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    with (home / "server.log").open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+             "--port", str(port), "--no-services", "--no-ui"],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    _SERVERS[server.pid] = server
+    (folder / "pid").write_text(str(server.pid), encoding="utf-8")
     deadline = time.monotonic() + 120
-    while True:
+    while not _prefect_answers(url):
         assert server.poll() is None, (home / "server.log").read_text()[-2000:]
         assert time.monotonic() < deadline, "the Prefect server did not start within 120 s"
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
         time.sleep(0.3)
-    try:
-        yield url
-    finally:
+    return url
+
+
+def _stop_process(pid: int) -> None:
+    """SIGTERM, then SIGKILL after 20 s. The server may be another test process's child: that
+    process may have left already, and nobody may reap it (a zombie counts as stopped)."""
+    if (server := _SERVERS.pop(pid, None)) is not None:
         server.terminate()
         try:
             server.wait(20)
         except subprocess.TimeoutExpired:
             server.kill()
-        log.close()
+        return
+    with suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        while _running(pid):
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                return
+            time.sleep(0.1)
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
 def run_veille(
@@ -227,13 +297,9 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Path]:
     from veille.pipeline import ingest
     from veille.store import Store
 
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    folder = shared / f"ingested-{os.environ.get('PYTEST_XDIST_TESTRUNUID', 'solo')}"
-    folder.mkdir(exist_ok=True)
+    folder = _shared_folder(tmp_path_factory, "ingested")
     db, made = folder / "veille.duckdb", folder / "base-url"
-    with (folder / "lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+    with _locked(folder):
         if not made.exists():  # (what a failed attempt left is not reused)
             for leftover in (db, db.with_name(db.name + ".wal")):
                 leftover.unlink(missing_ok=True)
