@@ -34,34 +34,29 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime, time, timedelta
-from html import escape as html_escape
+from datetime import UTC, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import jinja2
 from starlette.applications import Starlette
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from veille import clock, health, i18n, triage
 from veille import digest as digests
 from veille.config import Config
-from veille.environment import env_secret
 from veille.errors import (
-    ConfigError,
     DatabaseLockedError,
     DigestError,
     NotFoundError,
@@ -74,148 +69,43 @@ from veille.render import format_date, format_moment, render_email_html, safe_ur
 from veille.search import fts_query
 from veille.sourcelist import effective
 from veille.store import Store
-from veille.weeks import adjacent_weeks, parse_day, parse_week
+from veille.web.forms import (
+    MAX_FORM,
+    MAX_QUERY,
+    MAX_UPLOAD,
+    MAX_URL,
+    _article_id,
+    _choice,
+    _day,
+    _form,
+    _http_url,
+    _next,
+    _position,
+    _referer,
+    _text,
+    _upload,
+)
+from veille.web.security import (
+    CSP,
+    FRAMED_CSP,
+    PREVIEW_CSP,
+    PUBLIC_PATHS,
+    SESSION_DAYS,
+    BodyLimit,
+    SecurityHeaders,
+    session_secret,
+    too_large,
+)
+from veille.weeks import adjacent_weeks, parse_week
 
 logger = logging.getLogger(__name__)
 
-PUBLIC_PATHS = ("/login", "/unsubscribe", "/static/")
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "frame-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
-    "object-src 'none'"
-)
-# The e-mail preview is the e-mail: inline styles, remote images. It runs sandboxed (no
-# script, no form, no same-origin access) inside the preview page's frame.
-PREVIEW_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
-    "frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox"
-)
-# An answer shown in the preview's frame that is not the e-mail (an error, the login page):
-# the app's own rules, but the preview page may frame it, so the curator sees what went wrong.
-FRAMED_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
-MAX_UPLOAD = 16 * 1024 * 1024  # an OPML file, a CSV of subscribers (100,000 lines: ~6 MB)
-MAX_FORM = 64 * 1024  # every other request body: forms of a few fields
-MAX_QUERY = 200  # characters of a search
-MAX_URL = 2000
 SHOWN_SUBSCRIBERS = 500  # the subscribers page lists this many; a search finds the others
-SESSION_DAYS = 7
 T = TypeVar("T")
 
 
 Handler = Callable[[Request], Awaitable[Response]]
 Page = Callable[[Request], Response]  # a route's work: runs on the app's database thread
-
-
-class SecurityHeaders:
-    """Content-Security-Policy and friends on every answer (a route may set its own CSP)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                names = {k.lower() for k, _ in headers}
-                if b"content-security-policy" not in names:
-                    headers.append((b"content-security-policy", CSP.encode()))
-                headers += [
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"same-origin"),
-                    (b"cache-control", b"no-store"),
-                ]
-                if b"x-frame-options" not in names:
-                    headers.append((b"x-frame-options", b"DENY"))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
-
-
-class _BodyTooLarge(Exception):
-    """Raised from ``receive`` once a request body passes its limit."""
-
-
-class BodyLimit:
-    """Every request body is bounded before it is read, with a length or chunked.
-
-    A declared ``Content-Length`` over the limit is refused before a byte is read; a chunked
-    body is counted as it arrives and refused the moment it passes the limit. The refusal is a
-    413 page that closes the connection, so the client stops sending (otherwise the server
-    would go on reading and dropping the rest). ``limits``: larger limits for some paths
-    (the uploads); ``default`` for the others.
-    """
-
-    def __init__(
-        self, app: ASGIApp, *, default: int, limits: dict[str, int], page: Callable[[int], bytes]
-    ) -> None:
-        self.app = app
-        self.default = default
-        self.limits = limits
-        self.page = page
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = self.limits.get(scope["path"], self.default)
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await self._refuse(send, limit)
-            return
-        received = 0
-        started = False
-
-        async def bounded() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise _BodyTooLarge
-            return message
-
-        async def watched(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, bounded, watched)
-        except _BodyTooLarge:
-            if not started:
-                await self._refuse(send, limit)
-
-    async def _refuse(self, send: Send, limit: int) -> None:
-        body = self.page(limit)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"text/html; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
-
-
-def session_secret(store: Store) -> str:
-    """The key that signs session cookies: VEILLE_SESSION_SECRET(_FILE), else the key file
-    beside the database (made on first use; see :meth:`Store.session_key`). Set it to share
-    sessions between instances or to rotate it."""
-    secret = env_secret("VEILLE_SESSION_SECRET")
-    if secret is None:
-        return store.session_key()
-    if len(secret) < 32:
-        raise ConfigError(i18n.message("web.session_secret_short", count=len(secret)))
-    return secret
 
 
 def create_app(
@@ -286,15 +176,6 @@ def create_app(
             **context,
         )
         return HTMLResponse(html, status_code=status)
-
-    def too_large(limit: int) -> bytes:
-        with i18n.language(lang):
-            message = i18n.message("web.too_large", size=_size(limit))
-        return (
-            f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
-            f'<title>413</title><link rel="stylesheet" href="/static/ui.css"></head><body><main>'
-            f'<p class="error" role="alert">{html_escape(message)}</p></main></body></html>'
-        ).encode()
 
     def back(
         request: Request, url: str, message: str | None = None, *, error: bool = False
@@ -874,7 +755,7 @@ def create_app(
             BodyLimit,
             default=MAX_FORM,
             limits={"/abonnes/importer": MAX_UPLOAD, "/sources/opml": MAX_UPLOAD},
-            page=too_large,
+            page=functools.partial(too_large, lang),
         ),
         Middleware(
             SessionMiddleware,
@@ -896,90 +777,6 @@ _DUMMY_HASH = (
     "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$"
     "0Jd4v0pDKcdk5c4Q0ipgGmEnAGj0mF9s4C6G4k4Ew7k"
 )
-ARTICLE_ID_RE = re.compile(r"[0-9a-f]{6,64}")
-
-
-async def _form(request: Request) -> FormData:
-    """The POST's form; its size was bounded by :class:`BodyLimit` as it arrived."""
-    return await request.form(max_files=1, max_fields=200, max_part_size=MAX_FORM)
-
-
-def _upload(form: FormData, field: str) -> tuple[str, bytes]:
-    """(file name, bytes) of an uploaded file (the body was bounded as it arrived)."""
-    item = form.get(field)
-    if not isinstance(item, UploadFile):
-        raise UsageError(i18n.message("web.no_file"))
-    item.file.seek(0)
-    data = item.file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise UsageError(i18n.message("web.too_large", size=_size(MAX_UPLOAD)))
-    return (item.filename or "fichier")[:100], data
-
-
-def _text(values: Any, field: str, limit: int) -> str:
-    """A text field of a form or query (empty when absent), at most ``limit`` characters."""
-    value = values.get(field)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise UsageError(i18n.message("web.bad_choice", field=field, value="(fichier)"))
-    if len(value) > limit:
-        raise UsageError(i18n.message("web.too_long", field=field, limit=limit))
-    return value
-
-
-def _choice(values: Any, field: str, allowed: list[str]) -> str | None:
-    """One of ``allowed`` (None when empty); a clear error for anything else."""
-    value = _text(values, field, 200).strip()
-    if not value:
-        return None
-    if value not in allowed:
-        raise UsageError(i18n.message("web.bad_choice", field=field, value=value[:64]))
-    return value
-
-
-def _position(form: FormData) -> int | None:
-    raw = _text(form, "position", 12).strip()
-    if not raw:
-        return None
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 1000:
-        raise UsageError(i18n.message("web.bad_position", value=raw))
-    return int(raw) - 1
-
-
-def _article_id(value: str) -> str:
-    if not ARTICLE_ID_RE.fullmatch(value):
-        raise UsageError(i18n.message("web.bad_article", value=value[:64]))
-    return value
-
-
-def _http_url(value: str) -> str:
-    url = value.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise UsageError(i18n.message("web.bad_url", value=url[:200]))
-    return url
-
-
-def _next(request: Request, form: FormData | None) -> str:
-    """Where to go after logging in: a path of this app, never another site."""
-    raw = _text(form, "next", MAX_URL) if form is not None else request.query_params.get("next")
-    target = (raw or "/")[:MAX_URL]
-    return target if target.startswith("/") and not target.startswith("//") else "/"
-
-
-def _size(limit: int) -> str:
-    return f"{limit // 1024 // 1024} Mo" if limit >= 1024 * 1024 else f"{limit // 1024} Kio"
-
-
-def _referer(request: Request) -> str:
-    ref = request.headers.get("referer", "")
-    path = ref.split(str(request.base_url).rstrip("/"), 1)[-1] if ref else "/"
-    return path if path.startswith("/") and not path.startswith("//") else "/"
-
-
-def _day(value: str | None) -> date | None:
-    return parse_day(value) if value else None
 
 
 def _whys(store: Store, view: digests.Draft | None) -> dict[str, dict[str, list[str]]]:
@@ -994,4 +791,13 @@ def _whys(store: Store, view: digests.Draft | None) -> dict[str, dict[str, list[
     }
 
 
-__all__ = ["CSP", "PUBLIC_PATHS", "BodyLimit", "create_app"]
+__all__ = [
+    "CSP",
+    "FRAMED_CSP",
+    "PREVIEW_CSP",
+    "PUBLIC_PATHS",
+    "BodyLimit",
+    "SecurityHeaders",
+    "create_app",
+    "session_secret",
+]
