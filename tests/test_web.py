@@ -146,6 +146,26 @@ def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(
         assert ok.status_code == 303 and store.digest(WEEK) is not None
 
 
+def test_a_route_is_a_function_called_with_a_bare_request(
+    app_env: tuple[Config, Store, Path],
+) -> None:
+    """Each route is a module-level function that finds the app's shared state on
+    ``app.state.web``: it can be called alone, without a server (here a GET, past the gate)."""
+    from starlette.requests import Request
+
+    from veille.web.jobs import job_page
+    from veille.web.week import home
+
+    config, store, out = app_env
+    app = create_app(config, store, out)
+    scope = {"type": "http", "method": "GET", "query_string": b"", "headers": [], "app": app}
+    request = Request({**scope, "path": "/taches/x", "path_params": {"job_id": "x"}, "session": {}})
+    missing = job_page(request)
+    assert missing.status_code == 404
+    assert "cette tâche n’existe pas ou plus" in bytes(missing.body).decode()
+    assert home(Request({**scope, "path": "/"})).headers["location"] == "/semaine"
+
+
 def test_login_fails_closed_and_is_throttled(
     app_env: tuple[Config, Store, Path], tmp_path: Path
 ) -> None:

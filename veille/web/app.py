@@ -1,0 +1,175 @@
+"""The app itself: :func:`create_app` makes the :class:`~veille.web.context.WebContext` every
+route reaches through ``app.state.web``, and puts together the route table and the middleware."""
+
+from __future__ import annotations
+
+import functools
+from concurrent.futures import ThreadPoolExecutor
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from veille import digest as digests
+from veille import i18n
+from veille.auth import LoginThrottle
+from veille.config import Config
+from veille.jobs import Jobs
+from veille.render import format_date, safe_url
+from veille.store import Store
+from veille.web.archive import archive
+from veille.web.context import WebContext, failure
+from veille.web.forms import MAX_FORM, MAX_UPLOAD
+from veille.web.guard import guarded
+from veille.web.jobs import job_page
+from veille.web.login import login, logout
+from veille.web.preview import approve, preview, preview_email, publish, send
+from veille.web.security import (
+    SESSION_DAYS,
+    BodyLimit,
+    SecurityHeaders,
+    session_secret,
+    too_large,
+)
+from veille.web.sources import add_source, export_opml, import_opml, sources, toggle_source
+from veille.web.subscribers import (
+    add_subscriber,
+    import_subscribers,
+    remove_subscriber,
+    subscribers,
+)
+from veille.web.triage import triage_answer, triage_page
+from veille.web.unsubscribe import unsubscribe, unsubscribe_post
+from veille.web.week import draft, editorial, home, item_action, week_page
+
+
+def create_app(
+    config: Config,
+    store: Store,
+    digests_dir: Path,
+    *,
+    https: bool = False,
+    throttle: Any = None,
+) -> Starlette:
+    """The ASGI app. ``https``: mark the session cookie Secure (behind an HTTPS proxy)."""
+    web = _context(config, store, digests_dir, throttle)
+    app = Starlette(
+        routes=_routes(),
+        middleware=_middleware(web, https),
+        exception_handlers={404: not_found, 405: not_found},
+    )
+    app.state.web = web
+    return app
+
+
+def _context(config: Config, store: Store, digests_dir: Path, throttle: Any) -> WebContext:
+    lang = config.settings.digest.lang
+    tags = [
+        (tag.id, (tag.label_en or tag.label) if lang == "en" else tag.label)
+        for tag in config.taxonomy
+    ]
+    return WebContext(
+        config=config,
+        store=store,
+        digests_dir=digests_dir,
+        lang=lang,
+        t=i18n.WEB.get(lang, i18n.WEB["fr"]),
+        tags=tags,
+        tag_labels=dict(tags) | {digests.OTHER_SECTION: "Autres" if lang == "fr" else "Other"},
+        limiter=throttle or LoginThrottle(),
+        jobs=Jobs(),
+        database=ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-db"),
+        templates=_templates(config, lang),
+    )
+
+
+def _templates(config: Config, lang: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("veille", "templates/ui"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    # Stored URLs are http(s) or veille's own urn: for link-less items; a link is only drawn
+    # for a checked http(s) URL, whatever the store holds (defence in depth, like the digest).
+    env.filters["safe_url"] = safe_url
+    # A moment as the day people say, in the organisation's time zone ("2 décembre 2026").
+    zone = ZoneInfo(config.settings.timezone)
+    env.filters["day"] = lambda moment: format_date(moment.astimezone(zone).date(), lang)
+    return env
+
+
+def _routes() -> list[BaseRoute]:
+    return [
+        Route("/login", guarded(login, public=True), methods=["GET", "POST"]),
+        Route("/logout", guarded(logout), methods=["POST"]),
+        Route("/unsubscribe", guarded(unsubscribe, public=True), methods=["GET"]),
+        Route("/unsubscribe", unsubscribe_post, methods=["POST"]),
+        Route("/", guarded(home)),
+        Route("/semaine", guarded(week_page)),
+        Route("/semaine/{week}/brouillon", guarded(draft), methods=["POST"]),
+        Route("/semaine/{week}/edito", guarded(editorial), methods=["POST"]),
+        Route(
+            "/semaine/{week}/articles/{article_id}/{action}", guarded(item_action), methods=["POST"]
+        ),
+        Route("/tri", guarded(triage_page)),
+        Route("/tri/{week}/{article_id}", guarded(triage_answer), methods=["POST"]),
+        Route("/apercu", guarded(preview)),
+        Route("/apercu/{week}", guarded(preview)),
+        Route("/apercu/{week}/email", guarded(preview_email, framed=True)),
+        Route("/apercu/{week}/publier", guarded(publish), methods=["POST"]),
+        Route("/apercu/{week}/envoyer", guarded(send), methods=["POST"]),
+        Route("/apercu/{week}/approuver", guarded(approve), methods=["POST"]),
+        Route("/taches/{job_id}", guarded(job_page)),
+        Route("/archives", guarded(archive)),
+        Route("/sources", guarded(sources)),
+        Route("/sources/ajouter", guarded(add_source), methods=["POST"]),
+        Route("/sources/opml", guarded(export_opml)),
+        Route("/sources/opml", guarded(import_opml), methods=["POST"]),
+        Route("/sources/{source_id}/basculer", guarded(toggle_source), methods=["POST"]),
+        Route("/abonnes", guarded(subscribers)),
+        Route("/abonnes/ajouter", guarded(add_subscriber), methods=["POST"]),
+        Route("/abonnes/retirer", guarded(remove_subscriber), methods=["POST"]),
+        Route("/abonnes/importer", guarded(import_subscribers), methods=["POST"]),
+        Mount(
+            "/static",
+            app=StaticFiles(directory=str(resources.files("veille") / "static")),
+            name="static",
+        ),
+    ]
+
+
+def _middleware(web: WebContext, https: bool) -> list[Middleware]:
+    return [
+        Middleware(SecurityHeaders),
+        Middleware(
+            BodyLimit,
+            default=MAX_FORM,
+            limits={"/abonnes/importer": MAX_UPLOAD, "/sources/opml": MAX_UPLOAD},
+            page=functools.partial(too_large, web.lang),
+        ),
+        Middleware(
+            SessionMiddleware,
+            secret_key=session_secret(web.store),
+            session_cookie="veille_session",
+            max_age=SESSION_DAYS * 86400,
+            same_site="lax",
+            https_only=https,
+        ),
+    ]
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 404)
+    key = "web.method_not_allowed" if status == 405 else "web.not_found"
+    return failure(request, status, i18n.message(key))
