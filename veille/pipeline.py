@@ -52,7 +52,8 @@ from veille.errors import (
     one_line,
 )
 from veille.extraction_pool import ExtractionPool
-from veille.fetch import Fetcher, looks_like_bot_challenge, mask_url_password
+from veille.fetch import Fetcher, looks_like_bot_challenge
+from veille.guard import mask_url_password
 from veille.identity import (
     accepted_canonical,
     article_id_for_url,
