@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from veille import classify, evaluation, extract  # noqa: E402
+from veille import evaluation, extract  # noqa: E402
+from veille.examples import Example, article_text, load_seed  # noqa: E402
 from veille.feeds import parse_feed  # noqa: E402
 from veille.identity import canonical_url  # noqa: E402
 from veille.taxonomy import DEFAULT_TAXONOMY  # noqa: E402
@@ -38,11 +39,11 @@ def _texts(corpus: Path, ref: str) -> dict[str, str]:
     out: dict[str, str] = {}
     if path.suffix == ".json":
         for art in json.loads(path.read_text())["articles"]:
-            out[art["url"]] = classify.article_text(art["titre"], art.get("resume") or "", "")
+            out[art["url"]] = article_text(art["titre"], art.get("resume") or "", "")
         return out
     for entry in parse_feed(path.read_bytes(), url="https://corpus.example/").entries:
         body = extract.text_of_html(entry.content_html) if entry.content_html else ""
-        text = classify.article_text(entry.title, entry.summary, body)
+        text = article_text(entry.title, entry.summary, body)
         for key in (entry.url, entry.guid):
             if key:
                 out[key] = text
@@ -62,7 +63,7 @@ def bench_source(ref: str, key: str) -> str:
     return host.removeprefix("www.").split(".")[0]
 
 
-def field_items(corpus: Path, labels: Path = LABELS) -> tuple[list[classify.Example], int]:
+def field_items(corpus: Path, labels: Path = LABELS) -> tuple[list[Example], int]:
     """The hand-labelled field items of bench/labels, with their text read from the corpus."""
     cache: dict[str, dict[str, str]] = {}
     examples, missing = [], 0
@@ -77,14 +78,12 @@ def field_items(corpus: Path, labels: Path = LABELS) -> tuple[list[classify.Exam
             continue
         source = bench_source(row["ref"], row["key"])
         examples.append(
-            classify.Example(
-                row["key"], text, bool(row["relevant"]), tuple(row["tags"]), source=source
-            )
+            Example(row["key"], text, bool(row["relevant"]), tuple(row["tags"]), source=source)
         )
     return examples, missing
 
 
-def part_of(example: classify.Example, bench: set[str]) -> str:
+def part_of(example: Example, bench: set[str]) -> str:
     if example.id in bench:
         return "field items (bench/labels)"
     return "train-fr" if "/" in example.source else "seed, real off-topic news"
@@ -115,8 +114,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--no-corpus", action="store_true", help="seed only (no bench/labels)")
     args = parser.parse_args()
-    seed = classify.load_seed()
-    bench: list[classify.Example] = []
+    seed = load_seed()
+    bench: list[Example] = []
     missing = 0
     if not args.no_corpus:
         if not (args.corpus / "feeds").is_dir():

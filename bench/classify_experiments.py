@@ -22,8 +22,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from classify_eval import CORPUS, field_items  # noqa: E402
 
-from veille import classify, evaluation  # noqa: E402
-from veille.classify import Example, Options  # noqa: E402
+from veille import evaluation  # noqa: E402
+from veille.classify import Options  # noqa: E402
+from veille.examples import Example, load_seed  # noqa: E402
 from veille.taxonomy import DEFAULT_TAXONOMY  # noqa: E402
 
 OLD = Options(
@@ -79,7 +80,7 @@ def main() -> None:
         "--json", type=Path, default=ROOT / "bench/figures/classify_experiments.json"
     )
     args = parser.parse_args()
-    seed = classify.load_seed()
+    seed = load_seed()
     bench, _ = field_items(args.corpus)
     results = json.loads(args.json.read_text()) if args.json.exists() else {}
     for name, (options, trainable) in VARIANTS.items():

@@ -24,14 +24,15 @@ os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
 t = time.monotonic()
 import sklearn, skops.io  # noqa
 imports = time.monotonic() - t
-from veille import classify, seedmodel
+from veille import modelfiles, seedmodel
+from veille.examples import load_seed
 path = seedmodel.folder() / "model.skops"
 loads = []
 for _ in range(5):
     t = time.monotonic()
-    model = classify.ModelStore(path.parent)._read(path)
+    model = modelfiles.ModelStore(path.parent)._read(path)
     loads.append(time.monotonic() - t)
-texts = [e.text for e in classify.load_seed() if not e.written]
+texts = [e.text for e in load_seed() if not e.written]
 batch, single = [], []
 for _ in range(5):
     t = time.monotonic(); model.predict(texts); batch.append((time.monotonic() - t) / len(texts))

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from veille import classify, evaluation  # noqa: E402
-from veille.classify import Example  # noqa: E402
+from veille.examples import Example, load_seed  # noqa: E402
 from veille.taxonomy import DEFAULT_TAXONOMY  # noqa: E402
 
 STEPS = (0, 10, 25, 50, 100)
@@ -44,7 +44,7 @@ def _figures(model: classify.Classifier, rest: Sequence[Example]) -> dict[str, f
 
 
 def _as_decision(e: Example) -> Example:
-    return classify.Example(e.id, e.text, e.relevant, e.tags, "decision", e.known_primary, e.source)
+    return Example(e.id, e.text, e.relevant, e.tags, "decision", e.known_primary, e.source)
 
 
 def curve(base: Sequence[Example], target: Sequence[Example], order: str, draw: int) -> list[dict]:
@@ -106,7 +106,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--out", type=Path, default=ROOT / "bench/figures")
     args = parser.parse_args()
-    seed = classify.load_seed()
+    seed = load_seed()
     sizes: dict[str, int] = {}
     for e in seed:
         sizes[e.source] = sizes.get(e.source, 0) + (not e.written)

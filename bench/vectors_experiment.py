@@ -35,9 +35,9 @@ def _key(text: str) -> str:
 def dump(out: Path) -> None:
     from classify_eval import CORPUS, field_items
 
-    from veille import classify
+    from veille.examples import load_seed
 
-    examples = classify.load_seed() + field_items(CORPUS)[0]
+    examples = load_seed() + field_items(CORPUS)[0]
     out.write_text(json.dumps({_key(e.text): e.text for e in examples}))
 
 
@@ -74,6 +74,7 @@ def measure(path: Path) -> None:
     from classify_eval import CORPUS, field_items
 
     from veille import classify, evaluation
+    from veille.examples import load_seed
     from veille.taxonomy import DEFAULT_TAXONOMY
 
     data = np.load(path)
@@ -90,7 +91,7 @@ def measure(path: Path) -> None:
             dense /= np.linalg.norm(dense, axis=1, keepdims=True) + 1e-9
             return sp.hstack([sparse, sp.csr_matrix(dense)], format="csr")
 
-    seed = classify.load_seed()
+    seed = load_seed()
     bench, _ = field_items(CORPUS)
     started = time.monotonic()
     report = evaluation.grouped_cross_validate(

@@ -1,6 +1,7 @@
 """The ``ingest`` Prefect flow: veille's pipeline with one task per source.
 
-The work itself is plain Python in :mod:`veille.pipeline`; this module only adds orchestration.
+The work itself is plain Python in :mod:`veille.pipeline` (one source:
+:mod:`veille.source_run`); this module only adds orchestration.
 One task per source (never one per article: each task run costs 10–30 ms and the temporary API
 server's CPU), all sources running concurrently on the flow's event loop;
 article pages are extracted by a shared pool of worker processes inside those tasks.
@@ -20,7 +21,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from veille import dedup_run, learning, pipeline, records
+from veille import dedup_run, learning, pipeline, records, source_run
 from veille.config import Config
 from veille.store import Store
 
@@ -32,7 +33,7 @@ ingest_source_task = task(
     cache_policy=NO_CACHE,
     persist_result=False,
     log_prints=False,
-)(pipeline.ingest_source)
+)(source_run.ingest_source)
 
 
 dedup_task = task(name="deduplicate", cache_policy=NO_CACHE, persist_result=False)(

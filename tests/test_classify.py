@@ -15,7 +15,18 @@ from tests.conftest import run_cli
 from veille import classify, evaluation
 from veille.config import parse_config
 from veille.errors import ModelError
+from veille.examples import (
+    TEAM,
+    Example,
+    is_held_out,
+    load_seed,
+    prepare,
+    seed_digest,
+    source_of,
+    split,
+)
 from veille.learning import current_model, train, training_examples
+from veille.modelfiles import ModelStore, taxonomy_fingerprint
 from veille.store import Store
 from veille.taxonomy import DEFAULT_TAXONOMY
 
@@ -23,19 +34,19 @@ FLOORS = json.loads((Path(__file__).parent / "data" / "classifier_floors.json").
 
 
 @pytest.fixture(scope="module")
-def seed_split() -> tuple[list[classify.Example], list[classify.Example]]:
-    return classify.split(classify.load_seed())
+def seed_split() -> tuple[list[Example], list[Example]]:
+    return split(load_seed())
 
 
 @pytest.fixture(scope="module")
 def seed_model(
-    seed_split: tuple[list[classify.Example], list[classify.Example]],
+    seed_split: tuple[list[Example], list[Example]],
 ) -> classify.Classifier:
     return classify.Classifier(DEFAULT_TAXONOMY).fit(seed_split[0])
 
 
 def test_seed_labels_are_well_formed() -> None:
-    examples = classify.load_seed()
+    examples = load_seed()
     known = {t.id for t in DEFAULT_TAXONOMY}
     assert len({e.id for e in examples}) == len(examples)
     for e in examples:
@@ -48,18 +59,16 @@ def test_seed_labels_are_well_formed() -> None:
 
 
 def test_seed_items_belong_to_their_publisher() -> None:
-    assert classify.source_of("feeds/picofeed/pcinpact.xml") == "nextinpact"
-    assert classify.source_of("feeds/picofeed/nextinpact_full.xml") == "nextinpact"
-    assert classify.source_of("feeds/miniflux/le-cercle-psy_rss2_no-xml-decl_iso-8859-1.xml") == (
-        classify.source_of("feeds/picofeed/le-cercle-psy_no-xml-decl.xml")
+    assert source_of("feeds/picofeed/pcinpact.xml") == "nextinpact"
+    assert source_of("feeds/picofeed/nextinpact_full.xml") == "nextinpact"
+    assert source_of("feeds/miniflux/le-cercle-psy_rss2_no-xml-decl_iso-8859-1.xml") == (
+        source_of("feeds/picofeed/le-cercle-psy_no-xml-decl.xml")
     )
-    assert classify.source_of("pages/mozilla-readability/test-pages/lemonde-1/source.html") == (
-        "lemonde"
-    )
-    assert classify.source_of("SocialGouv/kali-data@npm-3.449.0:data/KALICONT1.json#K") == (
+    assert source_of("pages/mozilla-readability/test-pages/lemonde-1/source.html") == "lemonde"
+    assert source_of("SocialGouv/kali-data@npm-3.449.0:data/KALICONT1.json#K") == (
         "SocialGouv/kali-data"
     )
-    assert classify.source_of("written by the veille team (synthetic, 2026-11-23)") == "veille-team"
+    assert source_of("written by the veille team (synthetic, 2026-11-23)") == "veille-team"
 
 
 class _Recorder(classify.Classifier):
@@ -67,7 +76,7 @@ class _Recorder(classify.Classifier):
 
     trained: ClassVar[list[set[str]]] = []
 
-    def fit(self, examples: Sequence[classify.Example]) -> classify.Classifier:
+    def fit(self, examples: Sequence[Example]) -> classify.Classifier:
         _Recorder.trained.append({e.source for e in examples})
         return self
 
@@ -76,26 +85,26 @@ class _Recorder(classify.Classifier):
 
 
 def test_grouped_cross_validation_never_trains_on_the_source_it_scores() -> None:
-    def ex(n: int, source: str) -> classify.Example:
-        return classify.Example(f"{source}-{n}", "texte", n % 2 == 0, (), source=source)
+    def ex(n: int, source: str) -> Example:
+        return Example(f"{source}-{n}", "texte", n % 2 == 0, (), source=source)
 
     examples = [ex(n, "big-a") for n in range(50)] + [ex(n, "big-b") for n in range(45)]
     examples += [ex(n, f"small-{k}") for k in range(7) for n in range(3)]
-    examples += [ex(n, classify.TEAM) for n in range(10)]
+    examples += [ex(n, TEAM) for n in range(10)]
     field = [ex(n, "field") for n in range(4)]
     _Recorder.trained = []
     done = evaluation.grouped_predictions(
         DEFAULT_TAXONOMY, examples, test_only=field, make=lambda: _Recorder(DEFAULT_TAXONOMY)
     )
     folds = evaluation.source_folds(examples)
-    assert {"big-a"} in folds and {"big-b"} in folds and classify.TEAM not in set().union(*folds)
+    assert {"big-a"} in folds and {"big-b"} in folds and TEAM not in set().union(*folds)
     assert sorted(s for f in folds for s in f) == sorted(
         {e.source for e in examples} - {"veille-team"}
     )
     scored = [e for e, _ in done]
     assert len(scored) == len(examples) - 10 + len(field)  # team-written items are never scored
     for fold, trained in zip(folds, _Recorder.trained, strict=False):
-        assert not fold & trained and classify.TEAM in trained
+        assert not fold & trained and TEAM in trained
     assert "field" not in set().union(*_Recorder.trained)  # test-only items are never trained on
 
 
@@ -125,17 +134,17 @@ def test_real_text_quality_stays_above_the_pinned_floors(
 
 
 def test_held_out_examples_are_never_trained_on(
-    seed_split: tuple[list[classify.Example], list[classify.Example]],
+    seed_split: tuple[list[Example], list[Example]],
 ) -> None:
     training, held = seed_split
     assert not {e.id for e in training} & {e.id for e in held}
-    assert all(classify.is_held_out(e.id) for e in held)
+    assert all(is_held_out(e.id) for e in held)
     assert 0.1 < len(held) / (len(held) + len(training)) < 0.3
 
 
 @pytest.mark.slow
 def test_the_shipped_model_is_the_one_the_seed_gives(
-    seed_split: tuple[list[classify.Example], list[classify.Example]],
+    seed_split: tuple[list[Example], list[Example]],
     seed_model: classify.Classifier,
 ) -> None:
     """veille/seed/model.skops matches the seed, the default taxonomy and this scikit-learn, and
@@ -143,12 +152,12 @@ def test_the_shipped_model_is_the_one_the_seed_gives(
     `python -m veille.seedmodel` after changing either)."""
     from veille import seedmodel
 
-    fingerprint = classify.taxonomy_fingerprint(DEFAULT_TAXONOMY)
+    fingerprint = taxonomy_fingerprint(DEFAULT_TAXONOMY)
     assert seedmodel.usable_for(fingerprint), (
         "the shipped model is stale: run `python -m veille.seedmodel`",
         seedmodel.shipped_meta(),
     )
-    shipped = classify.ModelStore(seedmodel.folder()).load(seedmodel.folder() / "model.skops")
+    shipped = ModelStore(seedmodel.folder()).load(seedmodel.folder() / "model.skops")
     texts = [e.text for e in seed_split[1]]
     assert [(v.relevant, v.tags) for v in shipped.predict(texts)] == [
         (v.relevant, v.tags) for v in seed_model.predict(texts)
@@ -160,7 +169,7 @@ def test_the_shipped_model_is_the_one_the_seed_gives(
 
 
 def test_french_preparation_splits_elisions_and_drops_stop_words() -> None:
-    assert classify.prepare("L’apprentissage et l'AFEST dans l'entreprise") == (
+    assert prepare("L’apprentissage et l'AFEST dans l'entreprise") == (
         "apprentissage afest entreprise"
     )
 
@@ -173,7 +182,7 @@ def test_why_names_words_of_the_article(seed_model: classify.Classifier) -> None
     (verdict,) = seed_model.predict([text])
     assert verdict.relevant and "reglementaire" in verdict.tags
     words = verdict.why["reglementaire"]
-    assert words and all(w.split()[0] in classify.prepare(text) for w in words)
+    assert words and all(w.split()[0] in prepare(text) for w in words)
 
 
 def test_sport_result_is_off_topic(seed_model: classify.Classifier) -> None:
@@ -184,7 +193,7 @@ def test_sport_result_is_off_topic(seed_model: classify.Classifier) -> None:
 
 
 def test_a_model_file_with_a_foreign_type_is_refused(tmp_path: Path) -> None:
-    models = classify.ModelStore(tmp_path)
+    models = ModelStore(tmp_path)
     path = tmp_path / "evil.skops"
     sio.dump({"words": Path("/etc/passwd")}, path)  # a type outside sklearn/numpy/scipy
     with pytest.raises(ModelError, match="refused"):
@@ -246,7 +255,7 @@ def test_curator_decisions_become_training_examples_and_swap_is_guarded(tmp_path
     assert not summary.trained and summary.articles == 2
     articles = store.articles(include_all=True)
     assert all(a["score"] is not None for a in articles)
-    first = classify.ModelStore(config.models_path(store.path)).current_meta()  # type: ignore[attr-defined]
+    first = ModelStore(config.models_path(store.path)).current_meta()  # type: ignore[attr-defined]
     assert first is not None and first["origin"] == "shipped"
     assert first["training_data"]["decisions"] == 0
 
@@ -274,25 +283,25 @@ def test_curator_decisions_become_training_examples_and_swap_is_guarded(tmp_path
     forced = train(config, store, force=True)  # type: ignore[arg-type]
     assert forced.swapped and forced.reason == "forced"
     meta = json.loads((config.models_path(store.path) / f"{result.name}.json").read_text())  # type: ignore[attr-defined]
-    assert meta["training_data"]["seed_sha256"] == classify.seed_digest()
+    assert meta["training_data"]["seed_sha256"] == seed_digest()
 
 
 @pytest.mark.slow
 def test_a_worse_model_is_not_swapped_in(tmp_path: Path) -> None:
     from veille.identity import article_id_for_url
 
-    held = [e for e in classify.load_seed() if classify.is_held_out(e.id)]
+    held = [e for e in load_seed() if is_held_out(e.id)]
     # The held-out texts again, as articles whose own ids fall in the training part.
     urls = []
     for n, _ in enumerate(held):
         k = 0
-        while classify.is_held_out(article_id_for_url(f"https://s.example/{n}-{k}")):
+        while is_held_out(article_id_for_url(f"https://s.example/{n}-{k}")):
             k += 1
         urls.append(f"https://s.example/{n}-{k}")
     store, config = _store_with(tmp_path, [(e.text[:60], e.text) for e in held], urls)
     _, first, trained = current_model(config, store)  # type: ignore[arg-type]
     assert not trained  # the shipped model, trained on the same seed
-    models = classify.ModelStore(config.models_path(store.path))  # type: ignore[attr-defined]
+    models = ModelStore(config.models_path(store.path))  # type: ignore[attr-defined]
     assert models.current_meta()["name"] == first  # type: ignore[index]
     # Curators who decide every one of these backwards: the retrained model gets worse on
     # the held-out examples, so it is saved but not made current.
@@ -330,7 +339,7 @@ def test_a_batch_of_decisions_retrains_before_classifying_and_swaps_only_if_not_
         ("Décret CPF", "Le décret modifie le compte personnel de formation et les OPCO."),
     ]
     store, config = _store_with(tmp_path, texts)
-    models = classify.ModelStore(config.models_path(store.path))  # type: ignore[attr-defined]
+    models = ModelStore(config.models_path(store.path))  # type: ignore[attr-defined]
     first = classify_new(config, store, retrain_after=2)  # type: ignore[arg-type]
     assert first.retrained is None and not first.trained  # the shipped model, no training
     shipped = models.current_meta()["name"]  # type: ignore[index]

@@ -701,7 +701,7 @@ def test_fuzz_whole_pass_contains_every_hostile_source(
         _check_world(config, db, summary, feed_urls, healthy)
         if any(s["churn"] for s in world["sources"]):
             # Titled items are recognised under a new GUID or ?sid=: their rows do not grow.
-            # Untitled ones are told apart by their full URL (pipeline._seen_before): they may
+            # Untitled ones are told apart by their full URL (source_run._seen_before): they may
             # come back as new, at most max_new_per_source a run.
             before = dict(stored(db, CHURN_SQL))
             again = run_pass(config, db)

@@ -26,14 +26,8 @@ from veille.errors import (
     UnsupportedEncodingError,
     UnsupportedURLError,
 )
-from veille.fetch import (
-    Fetcher,
-    FetchLimits,
-    IPAddress,
-    is_public_address,
-    looks_like_bot_challenge,
-    parse_retry_after,
-)
+from veille.fetch import Fetcher, FetchLimits, looks_like_bot_challenge, parse_retry_after
+from veille.guard import IPAddress, is_public_address
 from veille.models import FetchResult
 
 

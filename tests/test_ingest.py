@@ -22,8 +22,9 @@ from veille.extraction_pool import ExtractionPool
 from veille.fetch import Fetcher
 from veille.health import assess
 from veille.localserver import LocalServer
-from veille.pipeline import ingest, ingest_source
+from veille.pipeline import ingest
 from veille.records import RunSummary
+from veille.source_run import ingest_source
 from veille.store import Store
 
 DATA = Path(__file__).parent / "data"

@@ -1,8 +1,8 @@
 """Relevance and tags: a small scikit-learn model that learns from the curators.
 
-* Features: TF-IDF of French words (elisions split, stop words dropped, 1-2 grams) and of
-  character 3-5 grams (robust to inflection: « formateur », « formatrices »), plus the
-  taxonomy's seed keywords as binary features.
+* Features: TF-IDF of French words (elisions split, stop words dropped, 1-2 grams:
+  :func:`veille.examples.prepare`) and of character 3-5 grams (robust to inflection:
+  « formateur », « formatrices »), plus the taxonomy's seed keywords as binary features.
 * Relevance: logistic regression, probabilities calibrated (sigmoid, 3-fold) -> ``score``.
 * Tags: one logistic regression per tag, trained on relevant examples, each with its own
   threshold chosen by cross-validation over the training sources; the primary tag (the section
@@ -11,83 +11,31 @@
   on its keywords (two keyword hits), so a new tag works before curators have labelled any.
 * Why: for each tag given, the words whose weight × TF-IDF pushed it most.
 
-Training data = the hand-labelled seed (``veille/seed/train-fr.jsonl``: real French texts of
-the field; ``labels.jsonl``: real off-topic news and the team's written items) + the curators'
-decisions. The figures that count are measured by source-grouped cross-validation
-(``veille.evaluation``): the model is judged on publishers it never saw. Models are saved with
-skops (no pickle), and loading refuses any type outside scikit-learn, numpy and scipy.
+What it learns from: :mod:`veille.examples`. The figures that count are measured by
+source-grouped cross-validation (``veille.evaluation``): the model is judged on publishers it
+never saw. Its files: :mod:`veille.modelfiles`.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
-import json
-import re
-import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-import sklearn
-import skops.io as sio
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from veille import clock
-from veille.dedup import normalise
 from veille.errors import ModelError
-from veille.files import atomic_copy, atomic_write, dated_name
+from veille.examples import MAX_WORDS, Example, prepare
 from veille.taxonomy import Tag
 
 MIN_POSITIVES = 5  # below this many hand-labelled examples, a tag uses its keywords
 KEYWORD_HITS = 2  # keyword rule: this many hits of a tag's keywords give the tag
-HELD_OUT = 5  # one example in HELD_OUT is held out
-MAX_WORDS = 300  # of the article text, after title and summary
 WORD_PATTERN = r"(?u)\b\w\w+\b"
-SEED_FILES = ("train-fr.jsonl", "labels.jsonl")  # real texts of the field first
-TEAM = "veille-team"  # the source of the team-written seed items
-TRAIN_ON_WRITTEN = True  # kept while source-grouped cross-validation says they help real text
-
-# French function words: they carry no topic. Written here rather than taken from a library:
-# scikit-learn ships an English list only, and this one must match normalise()'s elision split.
-_STOP_WORDS = """
-au aux avec ce ces cet cette dans de des du elle elles en et eux il ils je la le les leur
-leurs lui ma mais me même mes moi mon ne nos notre nous on ou où par pas pour qu que qui sa
-se ses son sur ta te tes toi ton tu un une vos votre vous été être est sont ont avait sera
-seront aussi ainsi alors après avant bien comme dont donc encore entre fait faire peut plus
-sans selon si sous tous tout toute toutes très déjà lors cela ceci celle celui ceux chez
-afin car puis quand quel quelle quels quelles deux trois an ans the of and to in
-"""
-STOP_WORDS = frozenset(_STOP_WORDS.split())
-
-
-@dataclass(frozen=True, slots=True)
-class Example:
-    id: str
-    text: str
-    relevant: bool
-    tags: tuple[str, ...] = ()
-    origin: str = "seed"  # seed | decision
-    primary: str | None = None  # the section a curator files it under (None: not known)
-    source: str = ""  # who published it: cross-validation holds out whole sources
-
-    @property
-    def written(self) -> bool:
-        """Written by the veille team, not a real text of the field."""
-        return self.source == TEAM
-
-    @property
-    def known_primary(self) -> str | None:
-        """The primary tag when the label says it (or the item has one tag only)."""
-        if self.primary is not None or not self.relevant:
-            return self.primary
-        return self.tags[0] if len(self.tags) == 1 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,94 +58,6 @@ class Verdict:
     tags: list[str]
     why: dict[str, list[str]]
     certainty: float = 1.0  # how sure the model is of relevance and primary tag, 0..1
-
-
-def prepare(text: str, max_words: int | None = None) -> str:
-    """Lower-case French words, elisions split, stop words and single letters dropped."""
-    words = [w for w in normalise(text) if len(w) > 1 and w not in STOP_WORDS]
-    return " ".join(words if max_words is None else words[:max_words])
-
-
-def article_text(title: str, summary: str, text: str) -> str:
-    """What the model reads of an article: title, summary and the start of the text."""
-    words = text.split()
-    return "\n".join(p for p in (title, summary, " ".join(words[:MAX_WORDS])) if p)
-
-
-def is_held_out(example_id: str) -> bool:
-    return int(hashlib.sha1(example_id.encode()).hexdigest()[:8], 16) % HELD_OUT == 0  # noqa: S324
-
-
-def source_of(origin: str) -> str:
-    """The publisher of a seed item, from its ``origin``: the unit cross-validation holds out."""
-    if origin.startswith("written by the veille team") or origin.startswith("tests/"):
-        return TEAM  # the team's items, and two of veille's own test fixtures
-    if "@" in origin:  # owner/repo@commit:path (train-fr.jsonl)
-        return origin.split("@", 1)[0]
-    name = Path(origin).name if Path(origin).name != "source.html" else Path(origin).parent.name
-    name = name.removeprefix("https___www.")
-    if origin.startswith("feeds/"):
-        name = name.split("_", 1)[0].removesuffix(".xml")
-        return {"pcinpact": "nextinpact"}.get(name, name)  # PC INpact became Next INpact
-    return re.split(r"[._-]", name, maxsplit=1)[0]
-
-
-def load_seed(path: Path | None = None) -> list[Example]:
-    """The hand-labelled seed shipped with veille (or one other labels file)."""
-    if path is None:
-        folder = resources.files("veille") / "seed"
-        texts = [(folder / name).read_text(encoding="utf-8") for name in SEED_FILES]
-    else:
-        texts = [path.read_text(encoding="utf-8")]
-    examples = []
-    for content in texts:
-        for number, line in enumerate(content.splitlines(), 1):
-            if line.strip():
-                examples.append(_example(line, number))
-    return examples
-
-
-def _example(line: str, number: int) -> Example:
-    try:
-        row = json.loads(line)
-        text = "\n".join(p for p in (row["title"], row.get("text") or "") if p)
-        tags = tuple(row.get("tags") or ())
-        return Example(
-            row["id"],
-            text,
-            bool(row["relevant"]),
-            tags,
-            primary=row.get("primary"),
-            source=source_of(str(row.get("origin") or "")),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelError(f"seed labels line {number}: {exc}") from None
-
-
-def taxonomy_fingerprint(taxonomy: Sequence[Tag]) -> str:
-    """A short hash of the taxonomy: a model is only used with the taxonomy it learnt."""
-    data = json.dumps([t.model_dump() for t in taxonomy], sort_keys=True, default=list)
-    return hashlib.sha256(data.encode()).hexdigest()[:16]
-
-
-def seed_digest(path: Path | None = None) -> str:
-    """The checksum of the seed's label files (a model records the seed it learnt)."""
-    digest = hashlib.sha256()
-    if path is not None:
-        digest.update(path.read_bytes())
-        return digest.hexdigest()
-    for name in SEED_FILES:
-        digest.update((resources.files("veille") / "seed" / name).read_bytes())
-    return digest.hexdigest()
-
-
-def split(examples: Iterable[Example]) -> tuple[list[Example], list[Example]]:
-    """(training, held out): the held-out fifth is chosen by a hash of each example's id."""
-    train: list[Example] = []
-    held: list[Example] = []
-    for e in examples:
-        (held if is_held_out(e.id) else train).append(e)
-    return train, held
 
 
 def _logistic(c: float) -> LogisticRegression:
@@ -437,9 +297,6 @@ class Classifier:
         return [str(names[cols[mask][j]]) for j in order[:top] if contrib[j] > 0]
 
 
-# -- model files -------------------------------------------------------------------------------
-
-
 def _compact(vectorizer: Any) -> None:
     """Make a fitted vectorizer cheap to save and load.
 
@@ -456,167 +313,3 @@ def _compact(vectorizer: Any) -> None:
         vectorizer.vocabulary_ = {term: int(index) for term, index in vocabulary.items()}
     if hasattr(vectorizer, "stop_words_"):
         del vectorizer.stop_words_
-
-
-def _terms(vectorizer: Any) -> tuple[Any, np.ndarray]:
-    """A copy of a fitted vectorizer without its vocabulary, and the vocabulary as one array of
-    terms in column order (rebuilt into a dict on load).
-
-    skops makes one entry per value of a dict and audits each of them on load: a 50,000-term
-    vocabulary took 2.3 s to load that way; one numpy array of strings is one entry.
-    """
-    vocabulary = vectorizer.vocabulary_
-    terms = np.empty(len(vocabulary), dtype=object)
-    for term, index in vocabulary.items():
-        terms[index] = term
-    bare = copy.copy(vectorizer)
-    del bare.vocabulary_
-    return bare, terms.astype(str)
-
-
-TERMS = "@terms"  # key suffix of a vectorizer's vocabulary in a model file
-KEEP_MODELS = 5  # model versions kept on disk (each is a few MB)
-MODEL_TIME = "%Y%m%dT%H%M%S%fZ"  # model-<this>.skops: names sort in time order
-TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
-
-
-_LOADED: dict[tuple[str, int, int], Classifier] = {}  # ModelStore.load's one-model cache
-
-
-class ModelStore:
-    """Versioned model files in a folder: ``model-<time>.skops`` + ``.json``, and ``current``."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = Path(folder)
-
-    @property
-    def pointer(self) -> Path:
-        return self.folder / "current.json"
-
-    def current_meta(self) -> dict[str, Any] | None:
-        try:
-            name = json.loads(self.pointer.read_text())["model"]
-            meta: dict[str, Any] = json.loads((self.folder / f"{name}.json").read_text())
-        except FileNotFoundError:
-            return None
-        except (ValueError, KeyError, OSError) as exc:
-            raise ModelError(
-                f"{self.pointer}: unreadable ({exc}). Hint: delete it and run `veille train`."
-            ) from None
-        return meta
-
-    def latest_meta(self) -> dict[str, Any] | None:
-        """The record of the newest model trained here, current or kept aside."""
-        for path in sorted(self.folder.glob("model-*.json"), reverse=True):
-            try:
-                meta: dict[str, Any] = json.loads(path.read_text())
-            except (ValueError, OSError):
-                continue
-            return meta
-        return None
-
-    def load_current(self) -> tuple[Classifier, dict[str, Any]] | None:
-        meta = self.current_meta()
-        if meta is None:
-            return None
-        return self.load(self.folder / f"{meta['name']}.skops"), meta
-
-    def load(self, path: Path) -> Classifier:
-        """The model in ``path``, read once per process while the file does not change (a
-        long-lived process, the web app or the scheduler, classifies every run without paying
-        the ~1.5 s of reading it again)."""
-        try:
-            stat = path.stat()
-        except OSError as exc:
-            raise ModelError(f"{path}: not a readable model file ({exc})") from None
-        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-        cached = _LOADED.get(key)
-        if cached is None:
-            cached = self._read(path)
-            _LOADED.clear()  # keep one model in memory: the current one
-            _LOADED[key] = cached
-        return cached
-
-    def _read(self, path: Path) -> Classifier:
-        try:
-            untrusted = sio.get_untrusted_types(file=path)
-        except Exception as exc:  # noqa: BLE001 — skops raises many kinds on a damaged file
-            raise ModelError(f"{path}: not a readable model file ({exc})") from None
-        foreign = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
-        if foreign:
-            raise ModelError(
-                f"{path}: refused, it contains types veille does not trust ({', '.join(foreign)}). "
-                "Hint: delete the file and run `veille train`."
-            )
-        state = sio.load(path, trusted=untrusted)
-        model = Classifier.__new__(Classifier)
-        for key, value in state.items():
-            if key.endswith(TERMS):
-                vectorizer = state[key.removesuffix(TERMS)]
-                vectorizer.vocabulary_ = {str(t): i for i, t in enumerate(value.tolist())}
-            else:
-                setattr(model, key, value)
-        return model
-
-    def save(self, model: Classifier, meta: dict[str, Any], *, make_current: bool) -> str:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        name = dated_name(self.folder, "model", clock.now(), ".skops", MODEL_TIME).stem
-        state = {
-            k: getattr(model, k)
-            for k in (
-                "tag_ids",
-                "keywords",
-                "words",
-                "chars",
-                "keyword_counts",
-                "relevance",
-                "relevance_linear",
-                "tag_models",
-                "max_words",
-                "c",
-                "use_thresholds",
-                "use_primary",
-                "title_twice",
-                "primary_balanced",
-                "thresholds",
-                "primary_model",
-            )
-        }
-        for key in ("words", "chars"):  # vocabularies as one array of terms: see _terms()
-            if state[key] is not None:
-                state[key], state[key + TERMS] = _terms(state[key])
-        meta = {**meta, "name": name, "sklearn": sklearn.__version__}
-        # Deflate: the vocabularies are text, a model shrinks about fourfold.
-        data = sio.dumps(state, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
-        atomic_write(self.folder / f"{name}.skops", data)
-        atomic_write(
-            self.folder / f"{name}.json", json.dumps(meta, indent=2, ensure_ascii=False).encode()
-        )
-        if make_current:
-            atomic_write(self.pointer, json.dumps({"model": name}).encode())
-        self.prune()
-        return name
-
-    def adopt(self, path: Path, meta: dict[str, Any]) -> str:
-        """Copy a model file made elsewhere (the shipped one) in as the current version."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        name = dated_name(self.folder, "model", clock.now(), ".skops", MODEL_TIME).stem
-        atomic_copy(path, self.folder / f"{name}.skops")
-        atomic_write(
-            self.folder / f"{name}.json",
-            json.dumps({**meta, "name": name}, indent=2, ensure_ascii=False).encode(),
-        )
-        atomic_write(self.pointer, json.dumps({"model": name}).encode())
-        self.prune()
-        return name
-
-    def prune(self, keep: int = KEEP_MODELS) -> list[str]:
-        """Delete all but the ``keep`` newest models; the current one is always kept."""
-        meta = self.current_meta()
-        current = meta["name"] if meta else None
-        names = sorted(p.stem for p in self.folder.glob("model-*.skops"))
-        doomed = [n for n in names[:-keep] if n != current] if keep > 0 else []
-        for name in doomed:
-            for suffix in (".skops", ".json"):
-                (self.folder / f"{name}{suffix}").unlink(missing_ok=True)
-        return doomed

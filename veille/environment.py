@@ -18,7 +18,7 @@ from pathlib import Path
 
 from veille import i18n
 from veille.errors import ConfigError
-from veille.fetch import MASK, mask_url_password
+from veille.guard import MASK, mask_url_password
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from veille.classify import Classifier, Example, Options, Verdict
+from veille.classify import Classifier, Options, Verdict
+from veille.examples import Example
 from veille.taxonomy import Tag
 
 BIG_SOURCE = 40  # a source with this many items or more is a fold of its own

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from veille import clock, triage
 from veille.config import Config
+from veille.examples import TRAIN_ON_WRITTEN, Example, article_text, load_seed, seed_digest, split
 from veille.records import ClassifySummary
 from veille.store import Store
 
@@ -23,10 +24,10 @@ def current_model(config: Config, store: Store) -> tuple[classify.Classifier, st
 
     Returns (model, its name, whether it was trained now).
     """
-    from veille import classify, seedmodel  # imported when needed: scikit-learn takes ~1 s
+    from veille import modelfiles, seedmodel  # imported when needed: scikit-learn takes ~1 s
 
-    models = classify.ModelStore(config.models_path(store.path))
-    fingerprint = classify.taxonomy_fingerprint(config.taxonomy)
+    models = modelfiles.ModelStore(config.models_path(store.path))
+    fingerprint = modelfiles.taxonomy_fingerprint(config.taxonomy)
     loaded = models.load_current()
     if loaded is not None and loaded[1].get("taxonomy") == fingerprint:
         return loaded[0], loaded[1]["name"], False
@@ -45,9 +46,9 @@ def new_decisions(config: Config, store: Store) -> int:
 
 
 def _newer_than_model(config: Config, store: Store, decisions: list[dict[str, Any]]) -> int:
-    from veille import classify  # scikit-learn: only once there are decisions to count
+    from veille import modelfiles  # scikit-learn: only once there are decisions to count
 
-    meta = classify.ModelStore(config.models_path(store.path)).latest_meta()
+    meta = modelfiles.ModelStore(config.models_path(store.path)).latest_meta()
     if meta is None:
         return 0
     last = (meta.get("training_data") or {}).get("last_decision") or 0
@@ -78,15 +79,13 @@ def classify_new(
     if not rows:  # nothing new: not even scikit-learn is imported (1-7 s) nor the model loaded
         summary.seconds = time.monotonic() - started
         return summary
-    from veille import classify  # imported when needed (see above)
-
     model, name, summary.trained = current_model(config, store)
     summary.model = name
     hints = {s.id: [t for t in s.tags if t in config.tag_ids()] for s in config.sources}
     threshold = config.settings.relevance_threshold
     while rows:
         verdicts = model.predict(
-            [classify.article_text(title, summ, text) for _, _, title, summ, text in rows],
+            [article_text(title, summ, text) for _, _, title, summ, text in rows],
             threshold,
         )
         out = []
@@ -104,29 +103,25 @@ def classify_new(
     return summary
 
 
-def training_examples(
-    config: Config, store: Store
-) -> tuple[list[classify.Example], dict[str, object]]:
+def training_examples(config: Config, store: Store) -> tuple[list[Example], dict[str, object]]:
     """Seed examples (tags outside the taxonomy dropped) + one example per curator decision."""
-    from veille import classify  # imported when needed: scikit-learn takes ~1 s
-
     known = set(config.tag_ids())
     examples = {
         e.id: replace(e, tags=tuple(t for t in e.tags if t in known))
-        for e in classify.load_seed()
-        if classify.TRAIN_ON_WRITTEN or not e.written
+        for e in load_seed()
+        if TRAIN_ON_WRITTEN or not e.written
     }
     decisions = store.decisions()
     for d in decisions:
-        text = classify.article_text(d["title"], d["summary"], d["text"])
+        text = article_text(d["title"], d["summary"], d["text"])
         tags = tuple(t for t in (d["tags"] or ()) if t in known) if d["relevant"] else ()
         # A retag puts the curator's section first; a keep only confirms the model's tags.
         primary = tags[0] if d["kind"] == "tags" and tags else None
-        examples[d["article_id"]] = classify.Example(
+        examples[d["article_id"]] = Example(
             d["article_id"], text, bool(d["relevant"]), tags, "decision", primary, d["source_id"]
         )
     provenance: dict[str, object] = {
-        "seed_sha256": classify.seed_digest(),
+        "seed_sha256": seed_digest(),
         "seed_examples": sum(1 for e in examples.values() if e.origin == "seed"),
         "decisions": len(decisions),
         "last_decision": max((d["decision"] for d in decisions), default=None),
@@ -167,17 +162,17 @@ def train(
     The held-out fifth (by a hash of each example id) is never trained on. The current model
     is measured on the same held-out examples, so the comparison is like for like.
     """
-    from veille import classify, evaluation  # imported when needed: scikit-learn takes ~1 s
+    from veille import classify, evaluation, modelfiles  # scikit-learn: when needed
 
     examples, provenance = training_examples(config, store)
-    training, held_out = classify.split(examples)
+    training, held_out = split(examples)
     threshold = config.settings.relevance_threshold
     model = classify.Classifier(config.taxonomy).fit(training)
     new_report = evaluation.evaluate(model, held_out, threshold)
-    models = classify.ModelStore(config.models_path(store.path))
+    models = modelfiles.ModelStore(config.models_path(store.path))
     current = models.load_current()
     current_report = None
-    fingerprint = classify.taxonomy_fingerprint(config.taxonomy)
+    fingerprint = modelfiles.taxonomy_fingerprint(config.taxonomy)
     if current is not None and current[1].get("taxonomy") == fingerprint:
         current_report = evaluation.evaluate(current[0], held_out, threshold)
     if force or current_report is None:

@@ -23,7 +23,8 @@ from typing import Any
 
 import sklearn
 
-from veille import classify, clock, evaluation
+from veille import classify, clock, evaluation, modelfiles
+from veille.examples import TRAIN_ON_WRITTEN, load_seed, seed_digest, split
 from veille.taxonomy import DEFAULT_TAXONOMY, Tag
 
 NAME = "model"
@@ -51,11 +52,11 @@ def usable_for(fingerprint: str) -> bool:
         and (folder() / f"{NAME}.skops").is_file()
         and meta.get("taxonomy") == fingerprint
         and meta.get("sklearn") == sklearn.__version__
-        and meta.get("training_data", {}).get("seed_sha256") == classify.seed_digest()
+        and meta.get("training_data", {}).get("seed_sha256") == seed_digest()
     )
 
 
-def install(models: classify.ModelStore) -> str:
+def install(models: modelfiles.ModelStore) -> str:
     """Copy the shipped model into ``models`` as its current version; returns its name there."""
     meta = shipped_meta()
     assert meta is not None
@@ -67,26 +68,26 @@ def build(out: Path, taxonomy: tuple[Tag, ...] = DEFAULT_TAXONOMY) -> dict[str, 
     ``out/model.skops`` and ``out/model.json``; returns the training record."""
     examples = [
         replace(e, tags=tuple(t for t in e.tags if t in _ids(taxonomy)))
-        for e in classify.load_seed()
-        if classify.TRAIN_ON_WRITTEN or not e.written
+        for e in load_seed()
+        if TRAIN_ON_WRITTEN or not e.written
     ]
-    training, held_out = classify.split(examples)
+    training, held_out = split(examples)
     model = classify.Classifier(taxonomy).fit(training)
     report = evaluation.evaluate(model, held_out, 0.5)
     meta = {
         "created_at": clock.now().isoformat(),
-        "taxonomy": classify.taxonomy_fingerprint(taxonomy),
+        "taxonomy": modelfiles.taxonomy_fingerprint(taxonomy),
         "training_examples": len(training),
         "held_out_examples": len(held_out),
         "held_out": report.as_dict(),
         "training_data": {
-            "seed_sha256": classify.seed_digest(),
+            "seed_sha256": seed_digest(),
             "seed_examples": len(examples),
             "decisions": 0,
             "last_decision": None,
         },
     }
-    staging = classify.ModelStore(out / ".build")
+    staging = modelfiles.ModelStore(out / ".build")
     name = staging.save(model, meta, make_current=False)
     saved = json.loads((staging.folder / f"{name}.json").read_text("utf-8"))
     shutil.move(staging.folder / f"{name}.skops", out / f"{NAME}.skops")

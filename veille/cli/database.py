@@ -61,7 +61,7 @@ def config_show(ctx: typer.Context) -> None:
     """Print the validated configuration (defaults filled in) and the VEILLE_* variables in
     effect; passwords and secrets are masked."""
     from veille.environment import environment_summary
-    from veille.fetch import mask_url_password
+    from veille.guard import mask_url_password
 
     context: Context = ctx.obj
     config = context.config()
