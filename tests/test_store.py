@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -135,10 +135,13 @@ def test_keep_validators_leaves_the_old_etag(store: Store) -> None:
 
 
 def test_errors_are_counted_and_reset_by_success(store: Store) -> None:
-    store.record_source_error("a", "network", "connection refused")
-    store.record_source_error("a", "network", "connection refused")
+    wait = timedelta(minutes=30)
+    store.record_source_error("a", "network", "connection refused", next_check_in=wait)
+    store.record_source_error("a", "network", "connection refused", next_check_in=wait)
     health = {h.id: h for h in assess(store.source_figures(), clock.now())}
     assert health["a"].error_count == 2 and health["a"].last_error == "connection refused"
+    # Due again when the caller said, counted from the error.
+    assert health["a"].next_check_at == health["a"].last_error_at + wait  # type: ignore[operator]
     store.commit_source(
         "a", articles=[], sightings=[], entries_seen=3, etag=None, last_modified=None
     )

@@ -88,7 +88,7 @@ from veille.records import (
     Timings,
 )
 from veille.slots import FairSlots
-from veille.store import Store, crash_point
+from veille.store import SourceState, Store, crash_point
 
 logger = logging.getLogger(__name__)
 
@@ -125,8 +125,10 @@ async def ingest_source(
     timings = timings if timings is not None else Timings()
     started = time.monotonic()
     outcome = SourceOutcome(source.id, "ok")
+    state: SourceState | None = None
     try:
-        await _ingest(source, config, fetcher, pool, store, observer, outcome, timings)
+        state = await _in_store_thread(timings, store.source_state, source.id)
+        await _ingest(source, state, config, fetcher, pool, store, observer, outcome, timings)
     except StoreError:
         raise  # the database, not the source: the pass cannot go on (and is marked failed)
     except Exception as exc:  # containment: one source never stops the pass
@@ -137,13 +139,18 @@ async def ingest_source(
             message = i18n.message("ingest.unexpected", detail=describe(exc))
         outcome.status, outcome.error = "error", one_line(mask_url_password(message))
         outcome.error_kind = exc.kind if isinstance(exc, VeilleError) else "unexpected"
+        # Its consecutive errors once this one is counted (runs never overlap: nobody else
+        # counts this source's errors meanwhile).
+        errors = (state.error_count if state else 0) + 1
         await _in_store_thread(
             timings,
             store.record_source_error,
             source.id,
             outcome.error_kind,
             outcome.error,
-            retry_after=getattr(exc, "retry_after", None),
+            next_check_in=health.next_check_in(
+                errors, retry_after=getattr(exc, "retry_after", None)
+            ),
         )
     outcome.seconds = time.monotonic() - started
     observer.source_done(outcome)
@@ -152,6 +159,7 @@ async def ingest_source(
 
 async def _ingest(
     source: Source,
+    state: SourceState,
     config: Config,
     fetcher: Fetcher,
     pool: ExtractionPool,
@@ -160,7 +168,6 @@ async def _ingest(
     outcome: SourceOutcome,
     timings: Timings,
 ) -> None:
-    state = await _in_store_thread(timings, store.source_state, source.id)
     tick = time.perf_counter()
     response = await _fetch(
         fetcher,

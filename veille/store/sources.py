@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from veille import clock, health
+from veille import clock
 from veille.errors import one_line
 from veille.models import SourceFigures
 from veille.store.common import fetch_dicts, utc_aware, utc_naive
@@ -69,11 +69,11 @@ class SourcesMixin(StoreBase):
         )
 
     def record_source_error(
-        self, source_id: str, kind: str, message: str, *, retry_after: float | None = None
+        self, source_id: str, kind: str, message: str, *, next_check_in: timedelta | None
     ) -> int:
-        """Count one failed fetch of a source and set when to try it again (veille.health, which
-        obeys the server's ``retry_after`` seconds); its validators and articles are left alone.
-        Returns its consecutive errors."""
+        """Count one failed fetch of a source and set when to try it again: ``next_check_in``
+        from now (the caller's policy, :func:`veille.health.next_check_in`); its validators and
+        articles are left alone. Returns its consecutive errors."""
         now = clock.now()
         message = one_line(message)
         with self.connect() as con:
@@ -88,7 +88,7 @@ class SourcesMixin(StoreBase):
             errors = int(row[0]) if row else 1
             con.execute(
                 "UPDATE sources SET next_check_at = ? WHERE id = ?",
-                [utc_naive(health.next_check(errors, now, retry_after=retry_after)), source_id],
+                [utc_naive(now + next_check_in) if next_check_in is not None else None, source_id],
             )
         return errors
 
