@@ -108,15 +108,15 @@ def test_draft_holds_relevant_stories_once_with_sections_and_summaries(
 ) -> None:
     view = digests.draft(config, store, WEEK)
     assert view.included, "the demo week must give a digest"
-    all_rows = {r["id"]: r for r in store.articles(include_all=True)}
+    all_rows = {r.id: r for r in store.articles(include_all=True)}
     for item in view.items:
         row = all_rows[item.article_id]
-        assert row["relevant"] is True  # off-topic never reaches a draft
-        assert row["representative"] is True  # one entry per story
+        assert row.relevant is True  # off-topic never reaches a draft
+        assert row.representative is True  # one entry per story
         assert item.summary, item.title
         assert item.summary.count(". ") <= 3
-    off_topic = [r for r in all_rows.values() if r["relevant"] is False]
-    assert off_topic and not {r["id"] for r in off_topic} & {i.article_id for i in view.items}
+    off_topic = [r for r in all_rows.values() if r.relevant is False]
+    assert off_topic and not {r.id for r in off_topic} & {i.article_id for i in view.items}
     assert any(item.also for item in view.items), "a story carried by two feeds says so"
     order = [*config.tag_ids(), digests.OTHER_SECTION]
     sections = [i.section for i in view.included]

@@ -98,7 +98,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         store = Store(folder / "veille.duckdb")
         summary = asyncio.run(ingest(config, store))
     assert summary.new_articles == 3, summary.outcomes
-    ids = [a["id"] for a in store.articles(source="piege", off_topic=True)]
+    ids = [a.id for a in store.articles(source="piege", off_topic=True)]
     digests.draft(config, store, WEEK)
     digests.include(store, WEEK, ids)  # every hostile item is in the letter, whatever its score
     out = folder / "digests"
@@ -145,15 +145,15 @@ def test_stored_text_is_plain_text(world: World) -> None:
     assert len(articles) == 3
     for a in articles:
         for field in ("title", "summary", "text", "author"):
-            value = a[field] or ""
+            value = getattr(a, field) or ""
             assert "\r" not in value and "\x00" not in value, field
             for marker in (*LIVE_MARKERS, "onerror", "<iframe", "<svg", "<form"):
                 assert marker not in value, (field, marker)
-        assert a["url"].startswith(("http://", "https://", "urn:veille:"))
-    titles = " ".join(a["title"] for a in articles)
+        assert a.url.startswith(("http://", "https://", "urn:veille:"))
+    titles = " ".join(a.title for a in articles)
     assert "alert('title')" not in titles  # markup in a title is dropped, not kept as text
     # Text the publisher wrote as text (&lt;script&gt;) is kept as text, escaped on output.
-    assert any("<script>alert('escaped')</script>" in a["text"] for a in articles)
+    assert any("<script>alert('escaped')</script>" in a.text for a in articles)
 
 
 def test_published_html_pages_are_inert(world: World) -> None:
@@ -307,7 +307,7 @@ def _ingest_into(db: Path, feed: str, base_url: str) -> int:
 
 
 def _stored(db: Path) -> list[tuple[str, str, str]]:
-    return sorted((a["id"], a["title"], a["text"]) for a in Store(db).articles(off_topic=True))
+    return sorted((a.id, a.title, a.text) for a in Store(db).articles(off_topic=True))
 
 
 @pytest.mark.slow
@@ -723,7 +723,7 @@ def test_a_full_disk_then_freed_leaves_a_database_the_next_run_completes(
         )
         assert again.returncode == 0, again.stderr[-3000:]
         store = Store(db)
-        assert store.counts()["articles"] > 0
+        assert store.counts().articles > 0
         assert store.articles_to_classify() == []  # every article classified
         third = run_veille(
             "--db", str(db), "run", "--no-progress", cwd=tmp_path, prefect=prefect_api

@@ -17,7 +17,7 @@ from veille.config import parse_config
 from veille.errors import DatabaseLockedError, SendInProgressError, StoreError
 from veille.health import assess
 from veille.identity import article_id_for_url, content_hash, entry_id
-from veille.models import Article, Sighting
+from veille.models import Article, Sighting, StoreCounts
 from veille.store import MIGRATIONS, Store
 
 CONFIG = parse_config(
@@ -80,10 +80,11 @@ def test_commit_is_idempotent_and_round_trips(store: Store) -> None:
             etag='"v1"',
             last_modified=None,
         )
-    assert store.counts() == {"sources": 2, "articles": 2, "entries": 2}
+    assert store.counts() == StoreCounts(sources=2, articles=2, entries=2)
     row = store.articles(source="a")[0]
-    assert row["published_at"] == "2026-11-12T08:00:00+00:00"
-    assert row["lang"] == "fr" and row["tags"] == [] and row["also_in"] == []
+    assert row.published_at == datetime(2026, 11, 12, 8, tzinfo=UTC)
+    assert row.as_dict()["published_at"] == "2026-11-12T08:00:00+00:00"
+    assert row.lang == "fr" and row.tags == () and row.also_in == ()
     assert store.source_state("a").etag == '"v1"'
 
 
@@ -107,9 +108,10 @@ def test_second_source_of_the_same_article_is_listed_in_also_in(store: Store) ->
     )
     rows = store.articles()
     assert len(rows) == 1
-    assert rows[0]["source"] == "a"
-    assert rows[0]["also_in"] == [{"source": "b", "url": url}]
-    assert [r["id"] for r in store.articles(source="b")] == [rows[0]["id"]]
+    assert rows[0].source_id == "a"
+    assert rows[0].also_in == (("b", url),)
+    assert rows[0].as_dict()["also_in"] == [{"source": "b", "url": url}]
+    assert [r.id for r in store.articles(source="b")] == [rows[0].id]
 
 
 def test_keep_validators_leaves_the_old_etag(store: Store) -> None:
@@ -182,7 +184,7 @@ def test_a_locked_file_waits_then_says_who_holds_it(store: Store) -> None:
     finally:
         holder.kill()
         holder.wait()
-    assert store.counts()["sources"] == 2  # free again once the holder is gone
+    assert store.counts().sources == 2  # free again once the holder is gone
 
 
 def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
@@ -245,7 +247,7 @@ def test_an_existing_world_readable_database_is_closed_to_others(tmp_path: Path)
     db = tmp_path / "veille.duckdb"
     duckdb.connect(str(db)).close()
     db.chmod(0o664)
-    assert Store(db).counts()["articles"] == 0
+    assert Store(db).counts().articles == 0
     assert _mode(db) == 0o660  # others lose access; the group (a shared setup) keeps it
 
 
@@ -297,11 +299,11 @@ def test_after_a_log_replay_indexes_are_whole(tmp_path: Path) -> None:
     )
     assert done.returncode == -9
     assert (tmp_path / "veille.duckdb.wal").stat().st_size > 0
-    assert Store(db).counts()["articles"] == 30  # replayed, then closed (a checkpoint)
+    assert Store(db).counts().articles == 30  # replayed, then closed (a checkpoint)
     store = Store(db)
-    rows = [(a["id"], True, 0.9, ["reglementaire"], "{}") for a in store.articles(off_topic=True)]
+    rows = [(a.id, True, 0.9, ["reglementaire"], "{}") for a in store.articles(off_topic=True)]
     store.save_classification("model-x", rows)  # an update of every replayed row
-    assert {a["score"] for a in store.articles(off_topic=True)} == {0.9}
+    assert {a.score for a in store.articles(off_topic=True)} == {0.9}
 
 
 # --- sends ---------------------------------------------------------------------------------------

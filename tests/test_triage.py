@@ -35,28 +35,28 @@ def test_the_queue_puts_the_least_sure_first_and_lists_the_off_topic_ones(
     todo = triage.week_to_sort(config, store, WEEK, size=50)
     threshold = config.settings.relevance_threshold
     assert len(todo.queue) >= 5 and todo.off_topic
-    distances = [abs(a["score"] - threshold) for a in todo.queue]
+    distances = [abs(a.score - threshold) for a in todo.queue]
     assert distances == sorted(distances)
-    assert all(a["relevant"] is False for a in todo.off_topic)
+    assert all(a.relevant is False for a in todo.off_topic)
     # Everything the model set aside this week is listed, once per story.
     week_articles = store.articles(include_all=False, off_topic=True)
-    ids = {a["id"] for a in todo.off_topic}
-    assert ids and ids <= {a["id"] for a in week_articles if a["relevant"] is False}
+    ids = {a.id for a in todo.off_topic}
+    assert ids and ids <= {a.id for a in week_articles if a.relevant is False}
     # An answered article leaves both lists; a rescue makes it relevant with its section.
-    rescued = todo.off_topic[0]["id"]
+    rescued = todo.off_topic[0].id
     triage.answer(config, store, rescued, ["handicap", "reglementaire"])
     after = triage.week_to_sort(config, store, WEEK, size=50)
-    assert rescued not in {a["id"] for a in after.queue + after.off_topic}
+    assert rescued not in {a.id for a in after.queue + after.off_topic}
     assert after.decisions == todo.decisions + 1
-    article = next(a for a in store.articles(include_all=True) if a["id"] == rescued)
-    assert article["relevant"] is True and article["tags"] == ["handicap", "reglementaire"]
+    article = next(a for a in store.articles(include_all=True) if a.id == rescued)
+    assert article.relevant is True and article.tags == ("handicap", "reglementaire")
     with pytest.raises(TriageError, match="n’existe pas"):
-        triage.answer(config, store, todo.queue[0]["id"], ["sport"])
+        triage.answer(config, store, todo.queue[0].id, ["sport"])
     with pytest.raises(TriageError, match="cochez au moins une section"):
-        triage.answer(config, store, todo.queue[0]["id"], [])
-    triage.answer(config, store, todo.queue[0]["id"], ["handicap"], relevant=False)
+        triage.answer(config, store, todo.queue[0].id, [])
+    triage.answer(config, store, todo.queue[0].id, ["handicap"], relevant=False)
     assert (
-        next(d for d in store.decisions() if d["article_id"] == todo.queue[0]["id"])["relevant"]
+        next(d for d in store.decisions() if d["article_id"] == todo.queue[0].id)["relevant"]
         is False
     )
 

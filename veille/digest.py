@@ -242,23 +242,22 @@ def draft(config: Config, store: Store, week: str) -> Draft:
     parse_week(week)
     settings = config.settings.digest
     since, until = week_bounds(week, config.settings.timezone)
-    rows = [r for r in store.articles(since=since, until=until) if r["relevant"] is True]
-    sources = store.story_sources([r["id"] for r in rows])
+    rows = [r for r in store.articles(since=since, until=until) if r.relevant is True]
+    sources = store.story_sources([r.id for r in rows])
     known_tags = set(config.tag_ids())
     candidates = []
     for row in rows:
-        tags = [t for t in row["tags"] if t in known_tags]
-        published = _published(row)
+        tags = [t for t in row.tags if t in known_tags]
         candidates.append(
             {
-                "article_id": row["id"],
-                "source": row["source"],
+                "article_id": row.id,
+                "source": row.source_id,
                 "section": tags[0] if tags else OTHER_SECTION,
                 "rank_score": rank_score(
-                    row["score"], published, since, until, len(sources.get(row["id"], [])) or 1
+                    row.score, row.date, since, until, len(sources.get(row.id, [])) or 1
                 ),
-                "summary": summarize(row["title"], row["text"], lang=settings.lang)
-                or summarize(row["title"], row["summary"], lang=settings.lang),
+                "summary": summarize(row.title, row.text, lang=settings.lang)
+                or summarize(row.title, row.summary, lang=settings.lang),
             }
         )
     chosen = select(
@@ -328,11 +327,6 @@ def load(
         changes=changes or {},
         approved_by=row["approved_by"] if row["approved_at"] else None,
     )
-
-
-def _published(row: dict[str, Any]) -> datetime | None:
-    value = row["published_at"] or row["fetched_at"]
-    return datetime.fromisoformat(value) if value else None
 
 
 # --- curation --------------------------------------------------------------------------------

@@ -254,3 +254,75 @@ class Subscriber:
             "unsubscribed_at": self.unsubscribed_at.isoformat() if self.unsubscribed_at else None,
             "active": self.active,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    """An article as :meth:`veille.store.Store.articles` lists it: its story, relevance and tags
+    (dates aware, in UTC)."""
+
+    id: str
+    url: str
+    title: str
+    source_id: str  # the source it was first seen in
+    source_name: str | None
+    published_at: datetime | None
+    fetched_at: datetime
+    lang: str | None
+    author: str | None
+    sitename: str | None
+    summary: str
+    text: str
+    word_count: int
+    extraction: str
+    extraction_error: str | None
+    tags: tuple[str, ...]
+    relevant: bool | None  # None: not classified yet
+    score: float | None
+    why: dict[str, list[str]]  # per tag (and "relevance"): the words that weighed most
+    cluster_id: str | None  # articles with the same one are one story
+    representative: bool  # the story's original (an official source first, then the earliest)
+    rejected: bool
+    also_in: tuple[tuple[str, str | None], ...]  # (source id, URL) of the story's other entries
+
+    @property
+    def date(self) -> datetime:
+        """The publication date, or the fetch date when the source gave none."""
+        return self.published_at or self.fetched_at
+
+    def as_dict(self) -> dict[str, Any]:
+        """For JSON (``veille articles --json``): dates as ISO 8601 strings."""
+        return {
+            "id": self.id,
+            "url": self.url,
+            "title": self.title,
+            "source": self.source_id,
+            "source_name": self.source_name,
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "fetched_at": self.fetched_at.isoformat(),
+            "lang": self.lang,
+            "author": self.author,
+            "sitename": self.sitename,
+            "summary": self.summary,
+            "text": self.text,
+            "word_count": self.word_count,
+            "extraction": self.extraction,
+            "extraction_error": self.extraction_error,
+            "tags": list(self.tags),
+            "relevant": self.relevant,
+            "score": self.score,
+            "why": self.why,
+            "cluster": self.cluster_id,
+            "representative": self.representative,
+            "rejected": self.rejected,
+            "also_in": [{"source": source, "url": url} for source, url in self.also_in],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StoreCounts:
+    """How many rows the main tables hold (:meth:`veille.store.Store.counts`)."""
+
+    sources: int
+    articles: int
+    entries: int

@@ -23,10 +23,19 @@ from veille.models import (
     MAX_URL_CHARS,
     Article,
     Sighting,
+    StoreCounts,
+    StoredArticle,
     clip,
     clip_optional,
 )
-from veille.store.common import count_rows, crash_point, date_window, fetch_dicts, iso, utc_naive
+from veille.store.common import (
+    count_rows,
+    crash_point,
+    date_window,
+    fetch_dicts,
+    utc_aware,
+    utc_naive,
+)
 from veille.store.connection import StoreBase, transaction
 
 ARTICLE_COLUMNS = (
@@ -228,8 +237,8 @@ class ArticlesMixin(StoreBase):
         include_all: bool = False,
         off_topic: bool = False,
         limit: int | None = None,
-    ) -> list[dict[str, Any]]:
-        """Stored articles, newest first, as plain dicts ready for JSON.
+    ) -> list[StoredArticle]:
+        """Stored articles, newest first.
 
         The window applies to the publication date, or the fetch date when the feed gave none.
         Without ``include_all`` only the representative of each story is listed (the original:
@@ -266,11 +275,11 @@ class ArticlesMixin(StoreBase):
             params["limit"] = limit
         with self.connect() as con:
             rows = fetch_dicts(con, sql, params)
-        return [_article_dict(row) for row in rows]
+        return [_stored_article(row) for row in rows]
 
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> StoreCounts:
         with self.connect() as con:
-            return {t: count_rows(con, t) for t in ("sources", "articles", "entries")}
+            return StoreCounts(*(count_rows(con, t) for t in ("sources", "articles", "entries")))
 
 
 def _articles_table(articles: Sequence[Article]) -> pa.Table:
@@ -398,29 +407,30 @@ def _article_filters(
     return where, params
 
 
-def _article_dict(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "url": row["url"],
-        "title": row["title"],
-        "source": row["source_id"],
-        "source_name": row["source_name"],
-        "published_at": iso(row["published_at"]),
-        "fetched_at": iso(row["fetched_at"]),
-        "lang": row["lang"],
-        "author": row["author"],
-        "sitename": row["sitename"],
-        "summary": row["summary"],
-        "text": row["text"],
-        "word_count": row["word_count"],
-        "extraction": row["extraction"],
-        "extraction_error": row["extraction_error"],
-        "tags": list(row["tags"] or []),
-        "relevant": row["relevant"],
-        "score": row["score"],
-        "why": json.loads(row["why"]) if row.get("why") else {},
-        "cluster": row["cluster_id"],
-        "representative": row["representative"],
-        "rejected": row["rejected_at"] is not None,
-        "also_in": sorted(row["also_in"] or [], key=lambda x: (x["source"], x["url"] or "")),
-    }
+def _stored_article(row: dict[str, Any]) -> StoredArticle:
+    also_in = sorted(row["also_in"] or [], key=lambda x: (x["source"], x["url"] or ""))
+    return StoredArticle(
+        id=row["id"],
+        url=row["url"],
+        title=row["title"],
+        source_id=row["source_id"],
+        source_name=row["source_name"],
+        published_at=utc_aware(row["published_at"]),
+        fetched_at=utc_aware(row["fetched_at"]),
+        lang=row["lang"],
+        author=row["author"],
+        sitename=row["sitename"],
+        summary=row["summary"],
+        text=row["text"],
+        word_count=row["word_count"],
+        extraction=row["extraction"],
+        extraction_error=row["extraction_error"],
+        tags=tuple(row["tags"] or ()),
+        relevant=row["relevant"],
+        score=row["score"],
+        why=json.loads(row["why"]) if row["why"] else {},
+        cluster_id=row["cluster_id"],
+        representative=row["representative"],
+        rejected=row["rejected_at"] is not None,
+        also_in=tuple((x["source"], x["url"]) for x in also_in),
+    )
