@@ -164,8 +164,8 @@ def test_changing_tags_moves_the_item_and_teaches_the_classifier(
     digests.set_tags(config, store, WEEK, item.article_id, [new])
     moved = {i.article_id: i for i in digests.load(config, store, WEEK).items}[item.article_id]
     assert moved.section == new and moved.tags == (new,)
-    decision = [d for d in store.decisions() if d["article_id"] == item.article_id]
-    assert decision and decision[0]["tags"] == [new] and decision[0]["relevant"] is True
+    decision = [d for d in store.decisions() if d.article_id == item.article_id]
+    assert decision and decision[0].tags == (new,) and decision[0].relevant is True
 
 
 def test_editing_an_unknown_week_or_article_is_a_clear_error(config: Config, store: Store) -> None:
@@ -232,9 +232,9 @@ def test_publish_writes_every_file_and_escapes_curator_and_feed_text(
     footer = (out / WEEK / "digest.txt").read_text(encoding="utf-8")
     assert f"rassemblé {f['gathered']} articles" in footer.replace("\u202f", "")
     # Published items become "keep" labels for the classifier.
-    kept = {d["article_id"] for d in store.decisions() if d["kind"] == "keep"}
+    kept = {d.article_id for d in store.decisions() if d.kind == "keep"}
     assert {i.article_id for i in view.included} - {item.article_id} <= kept | {
-        d["article_id"] for d in store.decisions()
+        d.article_id for d in store.decisions()
     }
 
 

@@ -55,10 +55,7 @@ def test_the_queue_puts_the_least_sure_first_and_lists_the_off_topic_ones(
     with pytest.raises(TriageError, match="cochez au moins une section"):
         triage.answer(config, store, todo.queue[0].id, [])
     triage.answer(config, store, todo.queue[0].id, ["handicap"], relevant=False)
-    assert (
-        next(d for d in store.decisions() if d["article_id"] == todo.queue[0].id)["relevant"]
-        is False
-    )
+    assert next(d for d in store.decisions() if d.article_id == todo.queue[0].id).relevant is False
 
 
 def _config_file(folder: Path, db: Path) -> Path:
@@ -117,11 +114,11 @@ def test_a_curator_rescues_an_item_and_answers_the_queue_then_train_counts_them(
         assert f"{before + 4} décision" in page.locator("#decisions").inner_text()
         context.close()
 
-    decisions = {d["article_id"]: d for d in store.decisions()}
-    assert decisions[rescued]["relevant"] and decisions[rescued]["tags"] == ["handicap"]
+    decisions = {d.article_id: d for d in store.decisions()}
+    assert decisions[rescued].relevant and decisions[rescued].tags == ("handicap",)
     for aid, answer in answered:
-        assert decisions[aid]["relevant"] is (answer is not None)
-        assert decisions[aid]["tags"] == ([answer] if answer else decisions[aid]["tags"])
+        assert decisions[aid].relevant is (answer is not None)
+        assert decisions[aid].tags == ((answer,) if answer else decisions[aid].tags)
     # `veille train` learns from them and says so (its `--report`, the source-grouped
     # cross-validation, is measured by tests/test_classify.py's quality gate).
     code, out, err = run_cli(capsys, "--config", str(_config_file(folder, store.path)), "train")

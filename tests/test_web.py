@@ -266,8 +266,8 @@ def test_curator_logs_in_curates_previews_and_publishes(
     assert items[first_id]["included"] is False
     assert items[candidate_id]["included"] is True and items[candidate_id]["edited"] is True
     assert items[second_id]["section"] == "handicap" and items[second_id]["note"] == note
-    decision = next(d for d in store.decisions() if d["article_id"] == second_id)
-    assert decision["tags"] == ["handicap"]
+    decision = next(d for d in store.decisions() if d.article_id == second_id)
+    assert decision.tags == ("handicap",)
 
     # Preview: the e-mail as it will look, then publish.
     page.click("text=Aperçu et publication")  # the menu keeps the week being curated

@@ -599,7 +599,7 @@ def publish(
         _write(week_dir / "index.html", render_web_html(letter)),
     ]
     # "Kept in a digest" is a curator's label too; an earlier explicit decision stays.
-    decided = {d["article_id"] for d in store.decisions()}
+    decided = {d.article_id for d in store.decisions()}
     kept = [i.article_id for i in view.included if i.article_id not in decided]
     if kept:
         store.record_decision(kept, "keep", relevant=True, tags=None)

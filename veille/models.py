@@ -320,6 +320,23 @@ class StoredArticle:
 
 
 @dataclass(frozen=True, slots=True)
+class Decision:
+    """A curator's active decision on an article, with the text the model reads
+    (:meth:`veille.store.Store.decisions`; dates aware, in UTC)."""
+
+    id: int  # grows with each decision: "newer than the model" compares it
+    article_id: str
+    kind: str  # reject | keep | tags
+    relevant: bool  # the label it gives
+    tags: tuple[str, ...]  # the curator's, else the article's
+    decided_at: datetime
+    source_id: str
+    title: str
+    summary: str
+    text: str  # its first 4,000 characters
+
+
+@dataclass(frozen=True, slots=True)
 class StoreCounts:
     """How many rows the main tables hold (:meth:`veille.store.Store.counts`)."""
 

@@ -36,7 +36,7 @@ def week_to_sort(config: Config, store: Store, week: str, *, size: int = QUEUE) 
     since, until = week_bounds(week, config.settings.timezone)
     rows = store.articles(since=since, until=until, off_topic=True)
     decisions = store.decisions()
-    decided = {d["article_id"] for d in decisions}
+    decided = {d.article_id for d in decisions}
     open_ = [(r, r.score) for r in rows if r.id not in decided and r.score is not None]
     threshold = config.settings.relevance_threshold
     span = max(threshold, 1 - threshold)

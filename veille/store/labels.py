@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import pyarrow as pa
 
 from veille import clock
-from veille.store.common import fetch_dicts, utc_naive
+from veille.models import Decision
+from veille.store.common import utc_aware, utc_naive
 from veille.store.connection import StoreBase, transaction
 
 
@@ -117,17 +117,22 @@ class LabelsMixin(StoreBase):
                 [list(article_ids)],
             )
 
-    def decisions(self) -> list[dict[str, Any]]:
+    def decisions(self) -> list[Decision]:
         """The active decision of each decided article, with the text the model reads."""
         with self.connect() as con:
-            return fetch_dicts(
-                con,
+            rows = con.execute(
                 """
-                SELECT d.id AS decision, d.article_id, d.kind, d.relevant,
-                       coalesce(d.tags, a.tags) AS tags, d.decided_at, a.source_id,
-                       a.title, a.summary, left(a.text, 4000) AS text
+                SELECT d.id, d.article_id, d.kind, d.relevant, coalesce(d.tags, a.tags),
+                       d.decided_at, a.source_id, a.title, a.summary, left(a.text, 4000)
                   FROM decisions d JOIN articles a ON a.id = d.article_id
                  WHERE d.active ORDER BY d.id
-                """,
-                [],
+                """
+            ).fetchall()
+        return [
+            Decision(
+                int(did), article_id, kind, relevant, tuple(tags or ()), utc_aware(decided),
+                source_id, title, summary, text,
             )
+            for did, article_id, kind, relevant, tags, decided, source_id, title, summary, text
+            in rows
+        ]  # fmt: skip
