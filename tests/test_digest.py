@@ -13,7 +13,6 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -55,8 +54,8 @@ def config(ingested: tuple[Config, Path]) -> Config:
 # --- ranking and selection (pure) ---------------------------------------------------------
 
 
-def _candidate(aid: str, source: str, section: str, score: float) -> dict[str, Any]:
-    return {"article_id": aid, "source": source, "section": section, "rank_score": score}
+def _candidate(aid: str, source: str, section: str, score: float) -> digests.Candidate:
+    return digests.Candidate(aid, source, section, score)
 
 
 def test_selection_caps_sources_sections_and_total() -> None:
@@ -64,20 +63,20 @@ def test_selection_caps_sources_sections_and_total() -> None:
     candidates += [_candidate("b1", "other", "reglementaire", 0.5)]
     candidates += [_candidate(f"c{i}", f"s{i}", "handicap", 0.4) for i in range(4)]
     chosen = digests.select(candidates, max_items=6, max_per_section=3, max_per_source=2)
-    included = [c["article_id"] for c in chosen if c["included"]]
+    included = [c.article_id for c in chosen if c.included]
     assert included[:3] == ["a0", "a1", "b1"]  # the cap per source lets the other source in
-    assert sum(c["section"] == "handicap" for c in chosen if c["included"]) == 3
+    assert sum(c.section == "handicap" for c in chosen if c.included) == 3
     assert len(included) == 6
-    positions = [c["position"] for c in chosen if c["section"] == "reglementaire"]
+    positions = [c.position for c in chosen if c.section == "reglementaire"]
     assert sorted(positions) == list(range(7))
-    assert all(c["position"] < 3 for c in chosen if c["included"] and c["section"] == "handicap")
+    assert all(c.position < 3 for c in chosen if c.included and c.section == "handicap")
 
 
 def test_every_section_with_news_gets_its_best_story() -> None:
     candidates = [_candidate(f"r{i}", f"s{i}", "reglementaire", 0.9) for i in range(5)]
     candidates += [_candidate("h1", "agefiph", "handicap", 0.2)]
     chosen = digests.select(candidates, max_items=3, max_per_section=5, max_per_source=5)
-    assert {c["article_id"] for c in chosen if c["included"]} == {"h1", "r0", "r1"}
+    assert {c.article_id for c in chosen if c.included} == {"h1", "r0", "r1"}
 
 
 def test_rank_prefers_relevance_then_recency_then_echo() -> None:
@@ -148,7 +147,7 @@ def test_curation_survives_a_redraft(config: Config, store: Store) -> None:
     assert (kept.section, kept.position) == (target, 0)
     assert again.top is not None and again.top.article_id == second.article_id
     assert again.editorial == "Une semaine chargée pour le CPF."
-    assert again.changes["kept"] >= 2
+    assert again.changes is not None and again.changes.kept >= 2
     digests.include(store, WEEK, [first.article_id])
     assert {i.article_id: i for i in digests.load(config, store, WEEK).items}[
         first.article_id
@@ -227,10 +226,10 @@ def test_publish_writes_every_file_and_escapes_curator_and_feed_text(
 
     # The footer's figures are the week's.
     f = digests.load(config, store, WEEK).figures
-    assert f["gathered"] > len(view.included)
-    assert f["duplicates"] >= 2  # two stories of the week were carried by two feeds each
+    assert f.gathered > len(view.included)
+    assert f.duplicates >= 2  # two stories of the week were carried by two feeds each
     footer = (out / WEEK / "digest.txt").read_text(encoding="utf-8")
-    assert f"rassemblé {f['gathered']} articles" in footer.replace("\u202f", "")
+    assert f"rassemblé {f.gathered} articles" in footer.replace("\u202f", "")
     # Published items become "keep" labels for the classifier.
     kept = {d.article_id for d in store.decisions() if d.kind == "keep"}
     assert {i.article_id for i in view.included} - {item.article_id} <= kept | {

@@ -277,12 +277,12 @@ def test_curator_logs_in_curates_previews_and_publishes(
     _shot(page, "preview")
     page.click("button:text('Approuver pour l’envoi programmé')")
     page.wait_for_selector(f"text=Approuvée par {USER}")
-    assert store.digest(WEEK)["approved_by"] == USER  # type: ignore[index]
+    assert store.digest(WEEK).approved_by == USER  # type: ignore[union-attr]
     page.click("button:text('Publier')")
     page.wait_for_selector(f".flash:has-text('{WEEK}')")  # the publication's own message
     assert (out / WEEK / "digest.html").exists()
     assert (out / WEEK / "digest.md").read_text(encoding="utf-8").count("réunion pédagogique") == 1
-    assert store.digest(WEEK)["published_at"] is not None  # type: ignore[index]
+    assert store.digest(WEEK).published_at is not None  # type: ignore[union-attr]
 
     for name, url in [
         ("archive", "/archives?q=handicap"),
@@ -338,7 +338,7 @@ def test_errors_and_empty_weeks_reach_the_curator_in_french(
         error = page.locator("p.error").inner_text()
         assert "ne retient aucun article" in error, error
         assert page.locator(".flash").count() == 0
-        assert store.digest(empty_week)["published_at"] is None  # type: ignore[index]
+        assert store.digest(empty_week).published_at is None  # type: ignore[union-attr]
 
         # A page that cannot be shown (a week that does not exist) says why, in French: as a
         # page, and as htmx's answer to a menu link (htmx swaps error answers in).

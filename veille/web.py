@@ -634,7 +634,7 @@ def create_app(
                 if until
                 else None,
             )
-        published = list(reversed(store.published_digests()))
+        published = list(reversed(digests.published_letters(store)))
         return page(
             request,
             "archive.html",

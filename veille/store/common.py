@@ -43,10 +43,6 @@ def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: Any) -> list[d
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def fetch_dict(con: duckdb.DuckDBPyConnection, sql: str, params: Any) -> dict[str, Any] | None:
-    rows = fetch_dicts(con, sql, params)
-    return rows[0] if rows else None
-
 
 def count_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
     row = con.execute(f"SELECT count(*) FROM {table}").fetchone()

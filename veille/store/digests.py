@@ -4,35 +4,61 @@ the Qualiopi selections.
 
 from __future__ import annotations
 
-import json
+import enum
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from veille import clock
+from veille.drafts import (
+    DigestRecord,
+    DraftChanges,
+    DraftChoice,
+    DraftRow,
+    PublishedDigest,
+    WeekFigures,
+)
 from veille.errors import StoreError
 from veille.models import Selection
-from veille.store.common import fetch_dict, fetch_dicts, utc_aware, utc_naive
+from veille.store.common import utc_aware, utc_naive
 from veille.store.connection import StoreBase, transaction
+
+
+class Unset(enum.Enum):
+    """The value of a field an edit leaves as it is (None sets it to NULL)."""
+
+    UNSET = enum.auto()
+
+
+UNSET = Unset.UNSET
 
 
 class DigestsMixin(StoreBase):
     """The store's weekly digests."""
 
-    def digest(self, week: str) -> dict[str, Any] | None:
-        """The digest row of ``week`` (title, editorial, top_article, dates, snapshot)."""
+    def digest(self, week: str) -> DigestRecord | None:
+        """The digest of ``week`` (title, editorial, top article, dates, snapshot), if drafted."""
         with self.connect() as con:
-            return fetch_dict(con, "SELECT * FROM digests WHERE week = ?", [week])
+            row = con.execute(
+                "SELECT week, title, editorial, top_article, drafted_at, updated_at, "
+                "published_at, approved_at, approved_by, snapshot FROM digests WHERE week = ?",
+                [week],
+            ).fetchone()
+        if row is None:
+            return None
+        week_, title, editorial, top, drafted, updated, published, approved, by, snapshot = row
+        return DigestRecord(
+            week_, title, editorial, top, utc_aware(drafted), utc_aware(updated),
+            utc_aware(published), utc_aware(approved), by, snapshot,
+        )  # fmt: skip
 
-    def digest_items(self, week: str) -> list[dict[str, Any]]:
+    def digest_items(self, week: str) -> list[DraftRow]:
         """The draft's items with their article, by section and position."""
         with self.connect() as con:
-            return fetch_dicts(
-                con,
+            rows = con.execute(
                 """
-                SELECT i.*, a.url, a.title, a.source_id, s.name AS source_name,
-                       a.published_at, a.fetched_at, a.word_count, a.tags, a.relevant, a.score,
-                       a.why, a.summary AS feed_summary, coalesce(a.cluster_id, a.id) AS story
+                SELECT i.article_id, i.included, i.section, i.position, i.rank_score, i.summary,
+                       i.summary_edited, i.note, i.edited, a.title, a.url, a.source_id,
+                       s.name, a.published_at, a.fetched_at, a.word_count, a.tags, a.score
                   FROM digest_items i
                   JOIN articles a ON a.id = i.article_id
                   LEFT JOIN sources s ON s.id = a.source_id
@@ -40,7 +66,18 @@ class DigestsMixin(StoreBase):
                  ORDER BY i.section, i.position, i.article_id
                 """,
                 [week],
+            ).fetchall()
+        return [
+            DraftRow(
+                article_id, bool(included), section, int(position), float(rank_score), summary,
+                edited_summary, note, bool(edited), title, url, source_id, source_name,
+                utc_aware(published), utc_aware(fetched), int(words or 0), tuple(tags or ()),
+                score,
             )
+            for (article_id, included, section, position, rank_score, summary, edited_summary,
+                 note, edited, title, url, source_id, source_name, published, fetched, words,
+                 tags, score) in rows
+        ]  # fmt: skip
 
     def story_sources(self, article_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
         """Per article: every (source id, source name) that carried its story, first seen first."""
@@ -63,10 +100,9 @@ class DigestsMixin(StoreBase):
             result.setdefault(aid, []).append((source_id, name))
         return result
 
-    def save_draft(self, week: str, items: Sequence[dict[str, Any]]) -> dict[str, int]:
+    def save_draft(self, week: str, items: Sequence[DraftChoice]) -> DraftChanges:
         """Store a fresh draft of ``week``, keeping everything a curator touched.
 
-        ``items``: dicts with article_id, included, section, position, rank_score, summary.
         Items a curator edited are kept as they are; the others are replaced by ``items``.
         Returns counts: kept (edited), added, dropped (unedited items no longer candidates).
         """
@@ -92,33 +128,37 @@ class DigestsMixin(StoreBase):
                 ).fetchall()
             }
             con.execute("DELETE FROM digest_items WHERE week = ? AND NOT edited", [week])
-            fresh = [i for i in items if i["article_id"] not in edited]
+            fresh = [i for i in items if i.article_id not in edited]
             for item in fresh:
                 con.execute(
                     "INSERT INTO digest_items (week, article_id, included, section, position, "
                     "rank_score, summary) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [
                         week,
-                        item["article_id"],
-                        item["included"],
-                        item["section"],
-                        item["position"],
-                        item["rank_score"],
-                        item["summary"],
+                        item.article_id,
+                        item.included,
+                        item.section,
+                        item.position,
+                        item.rank_score,
+                        item.summary,
                     ],
                 )
-        ids = {i["article_id"] for i in fresh}
-        return {
-            "kept": len(edited),
-            "added": len(ids - before),
-            "dropped": len(before - ids),
-        }
+        ids = {i.article_id for i in fresh}
+        return DraftChanges(kept=len(edited), added=len(ids - before), dropped=len(before - ids))
 
-    def edit_digest(self, week: str, **fields: Any) -> None:
-        """Set ``title``, ``editorial`` or ``top_article`` of a stored draft."""
-        allowed = {"title", "editorial", "top_article"}
-        if not fields or set(fields) - allowed:
-            raise ValueError(f"edit_digest takes {sorted(allowed)}, not {sorted(fields)}")
+    def edit_digest(
+        self,
+        week: str,
+        *,
+        title: str | Unset | None = UNSET,
+        editorial: str | Unset | None = UNSET,
+        top_article: str | Unset | None = UNSET,
+    ) -> None:
+        """Set the ``title``, ``editorial`` or ``top_article`` of a stored draft (None clears
+        it; the others are left as they are)."""
+        fields = _given(title=title, editorial=editorial, top_article=top_article)
+        if not fields:
+            raise ValueError("edit_digest takes title, editorial or top_article")
         assignments = ", ".join(f"{name} = ${name}" for name in sorted(fields))
         with self.connect() as con:
             found = con.execute(
@@ -129,12 +169,28 @@ class DigestsMixin(StoreBase):
         if not found:
             raise StoreError(f"there is no draft for {week}. Hint: run `veille digest draft`.")
 
-    def edit_items(self, week: str, article_ids: Sequence[str], **fields: Any) -> int:
+    def edit_items(
+        self,
+        week: str,
+        article_ids: Sequence[str],
+        *,
+        included: bool | Unset = UNSET,
+        section: str | Unset = UNSET,
+        position: int | Unset = UNSET,
+        summary_edited: str | Unset | None = UNSET,
+        note: str | Unset | None = UNSET,
+    ) -> int:
         """Set ``included``, ``section``, ``position``, ``summary_edited`` or ``note`` of items;
         marks them edited (a re-draft keeps them). Returns how many items matched."""
-        allowed = {"included", "section", "position", "summary_edited", "note"}
-        if not fields or set(fields) - allowed:
-            raise ValueError(f"edit_items takes {sorted(allowed)}, not {sorted(fields)}")
+        fields = _given(
+            included=included,
+            section=section,
+            position=position,
+            summary_edited=summary_edited,
+            note=note,
+        )
+        if not fields:
+            raise ValueError("edit_items takes included, section, position, summary_edited or note")
         assignments = ", ".join(f"{name} = ${name}" for name in sorted(fields))
         now = utc_naive(clock.now())
         with self.connect() as con:
@@ -157,23 +213,24 @@ class DigestsMixin(StoreBase):
         if not found:
             raise StoreError(f"there is no draft for {week}. Hint: run `veille digest draft`.")
 
-    def publish_digest(self, week: str, snapshot: dict[str, Any], published_at: datetime) -> None:
-        """Record the digest of ``week`` as published, with the snapshot the archive shows."""
+    def publish_digest(self, week: str, snapshot: str, published_at: datetime) -> None:
+        """Record the digest of ``week`` as published, with the snapshot the archive shows (the
+        letter as JSON)."""
         with self.connect() as con:
             con.execute(
                 "UPDATE digests SET published_at = ?, snapshot = ? WHERE week = ?",
-                [utc_naive(published_at), json.dumps(snapshot, ensure_ascii=False), week],
+                [utc_naive(published_at), snapshot, week],
             )
 
-    def published_digests(self) -> list[dict[str, Any]]:
+    def published_digests(self) -> list[PublishedDigest]:
         """Every published digest's snapshot, oldest week first."""
         with self.connect() as con:
             rows = con.execute(
-                "SELECT snapshot FROM digests WHERE snapshot IS NOT NULL ORDER BY week"
+                "SELECT week, snapshot FROM digests WHERE snapshot IS NOT NULL ORDER BY week"
             ).fetchall()
-        return [json.loads(r[0]) for r in rows]
+        return [PublishedDigest(week, snapshot) for week, snapshot in rows]
 
-    def week_figures(self, since: datetime, until: datetime) -> dict[str, int]:
+    def week_figures(self, since: datetime, until: datetime) -> WeekFigures:
         """What the watch gathered in a window: items seen (one per source that listed an
         article), duplicates merged (items beyond the first of each story), off-topic stories,
         and the words of the distinct articles."""
@@ -197,12 +254,12 @@ class DigestsMixin(StoreBase):
                 {"since": utc_naive(since), "until": utc_naive(until)},
             ).fetchone()
         gathered, stories, off_topic, words = row or (0, 0, 0, 0)
-        return {
-            "gathered": int(gathered),
-            "duplicates": int(gathered) - int(stories),
-            "off_topic": int(off_topic),
-            "words": int(words),
-        }
+        return WeekFigures(
+            gathered=int(gathered),
+            duplicates=int(gathered) - int(stories),
+            off_topic=int(off_topic),
+            words=int(words),
+        )
 
     def selections(self, since: datetime, until: datetime) -> list[Selection]:
         """Items kept in digests published in a window, with tags and curators' notes
@@ -230,3 +287,8 @@ class DigestsMixin(StoreBase):
             for (week, published, section, note, article_id, url, title, source_id, source_name,
                  article_at, tags) in rows
         ]  # fmt: skip
+
+
+def _given(**fields: object) -> dict[str, object]:
+    """The fields an edit sets (every one not :data:`UNSET`)."""
+    return {name: value for name, value in fields.items() if value is not Unset.UNSET}
