@@ -29,6 +29,7 @@ from veille import digest as digests
 from veille.config import Config
 from veille.errors import DigestError
 from veille.mail import SmtpSettings
+from veille.models import NewSubscriber
 from veille.qualiopi import evidence, render_csv, render_html
 from veille.store import Store
 from veille.web import create_app
@@ -287,9 +288,9 @@ def test_send_is_idempotent_and_the_unsubscribe_link_works(
     view = digests.draft(config, store, WEEK)
     store.add_subscribers(
         [
-            {"email": "ana.martin@greta.example.fr", "name": "Ana", "tags": [], "lang": None},
-            {"email": "bruno@cfa.example.fr", "name": None, "tags": ["handicap"], "lang": None},
-            {"email": "chloe@of.example.fr", "name": None, "tags": [], "lang": "en"},
+            NewSubscriber("ana.martin@greta.example.fr", "Ana", (), None),
+            NewSubscriber("bruno@cfa.example.fr", None, ("handicap",), None),
+            NewSubscriber("chloe@of.example.fr", None, (), "en"),
         ]
     )
     out = tmp_path / "digests"
@@ -349,9 +350,7 @@ def test_a_refused_recipient_is_sent_on_the_next_run_and_nobody_twice(
     config: Config, store: Store, tmp_path: Path
 ) -> None:
     digests.draft(config, store, WEEK)
-    store.add_subscribers(
-        [{"email": f"p{i}@of.example.fr", "name": None, "tags": [], "lang": None} for i in range(4)]
-    )
+    store.add_subscribers([NewSubscriber(f"p{i}@of.example.fr", None, (), None) for i in range(4)])
     digests.publish(config, store, WEEK, tmp_path / "digests")
     refusing = Collector(refuse=frozenset({"p2@of.example.fr"}))
     for handler, port in _server(refusing):

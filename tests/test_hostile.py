@@ -57,6 +57,7 @@ from veille.health import assess
 from veille.identity import canonical_url
 from veille.localserver import LocalServer
 from veille.mail import SmtpSettings
+from veille.models import NewSubscriber
 from veille.pipeline import ingest
 from veille.qualiopi import evidence, render_csv, render_html
 from veille.store import Store
@@ -103,7 +104,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     digests.include(store, WEEK, ids)  # every hostile item is in the letter, whatever its score
     out = folder / "digests"
     digests.publish(config, store, WEEK, out)
-    store.add_subscribers([{"email": "ana@of.example.fr", "name": "Ana", "tags": [], "lang": None}])
+    store.add_subscribers([NewSubscriber("ana@of.example.fr", "Ana", (), None)])
     for collector, port in _server(Collector()):
         smtp = SmtpSettings(
             host="127.0.0.1", port=port, sender="Veille <veille@of.example.fr>", starttls=False
@@ -497,9 +498,7 @@ def test_smtp_password_never_reaches_logs_or_output(
     shutil.copy(world.store.path, tmp_path / "veille.duckdb")
     shutil.copytree(world.store.path.parent / "models", tmp_path / "models")
     store = Store(tmp_path / "veille.duckdb")
-    store.add_subscribers(
-        [{"email": "bruno@of.example.fr", "name": None, "tags": [], "lang": None}]
-    )
+    store.add_subscribers([NewSubscriber("bruno@of.example.fr", None, (), None)])
     caplog.set_level(logging.DEBUG)
     for _, port in _server(Collector(), authenticator=_refuse_all, auth_require_tls=False):
         smtp = SmtpSettings.from_env(

@@ -17,7 +17,7 @@ from veille.config import parse_config
 from veille.errors import DatabaseLockedError, SendInProgressError, StoreError
 from veille.health import assess
 from veille.identity import article_id_for_url, content_hash, entry_id
-from veille.models import Article, Sighting, StoreCounts
+from veille.models import Article, NewSubscriber, Sighting, StoreCounts, SubscriberCounts
 from veille.store import MIGRATIONS, Store
 
 CONFIG = parse_config(
@@ -261,7 +261,7 @@ def test_threads_of_one_process_take_turns_with_the_file(db_path: Path) -> None:
     def work(n: int) -> None:
         try:
             for i in range(5):
-                store.add_subscribers([{"email": f"t{n}-{i}@of.example.fr"}])
+                store.add_subscribers([NewSubscriber(f"t{n}-{i}@of.example.fr")])
                 (other if n % 2 else store).subscribers()
         except BaseException as exc:
             errors.append(exc)
@@ -342,12 +342,12 @@ def test_claims_make_each_message_at_most_once(store: Store) -> None:
 
 
 def test_subscribers_are_written_in_bulk(store: Store) -> None:
-    rows = [{"email": f"p{i}@of.example.fr", "tags": ["handicap"] if i % 2 else []}
+    rows = [NewSubscriber(f"p{i}@of.example.fr", tags=("handicap",) if i % 2 else ())
             for i in range(5000)]  # fmt: skip
-    assert store.add_subscribers(rows) == {"added": 5000, "updated": 0}
+    assert store.add_subscribers(rows) == SubscriberCounts(added=5000, updated=0)
     store.unsubscribe("p1@of.example.fr")
-    again = store.add_subscribers([{"email": "p1@of.example.fr", "name": "P", "lang": "en"}])
-    assert again == {"added": 0, "updated": 1}
+    again = store.add_subscribers([NewSubscriber("p1@of.example.fr", name="P", lang="en")])
+    assert again == SubscriberCounts(added=0, updated=1)
     first = store.subscribers(search="p1@of.example.fr")[0]
     assert first.active and first.name == "P" and first.lang == "en"
     assert store.count_subscribers() == 5000

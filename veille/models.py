@@ -257,6 +257,25 @@ class Subscriber:
 
 
 @dataclass(frozen=True, slots=True)
+class NewSubscriber:
+    """A subscriber to add or update (:func:`veille.subscribers.check_subscriber` makes them
+    clean; :meth:`veille.store.Store.add_subscribers` stores them)."""
+
+    email: str
+    name: str | None = None
+    tags: tuple[str, ...] = ()  # empty: every section
+    lang: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberCounts:
+    """What :meth:`veille.store.Store.add_subscribers` did."""
+
+    added: int
+    updated: int  # already there (subscribed again if they had left)
+
+
+@dataclass(frozen=True, slots=True)
 class StoredArticle:
     """An article as :meth:`veille.store.Store.articles` lists it: its story, relevance and tags
     (dates aware, in UTC)."""

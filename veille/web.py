@@ -768,7 +768,7 @@ def create_app(
             config.tag_ids(),
         )
         store.add_subscribers([row])
-        return back(request, "/abonnes", f"+ {row['email']}")
+        return back(request, "/abonnes", f"+ {row.email}")
 
     def remove_subscriber(request: Request) -> Response:
         email = _text(request.state.form, "email", 320).strip().lower()
@@ -784,7 +784,7 @@ def create_app(
 
             rows = parse_csv(data, name, config.tag_ids(), progress)  # the file is not held
             counts = store.add_subscribers(rows)  # one short transaction
-            return f"CSV : +{counts['added']}, ~{counts['updated']}"
+            return f"CSV : +{counts.added}, ~{counts.updated}"
 
         return start_job(
             request, f"csv:{name}", t["job_import_csv"].format(name=name), work, "/abonnes"

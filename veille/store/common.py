@@ -43,7 +43,6 @@ def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: Any) -> list[d
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-
 def count_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
     row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
     return int(row[0]) if row else 0

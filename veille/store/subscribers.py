@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from veille import clock, i18n
 from veille.errors import SendInProgressError
-from veille.models import Subscriber
+from veille.models import NewSubscriber, Subscriber, SubscriberCounts
 from veille.store.common import STALE_RUN, process_alive, utc_aware, utc_naive
 from veille.store.connection import StoreBase, transaction
 
@@ -20,22 +20,21 @@ from veille.store.connection import StoreBase, transaction
 class SubscribersMixin(StoreBase):
     """The store's subscribers and sends."""
 
-    def add_subscribers(self, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    def add_subscribers(self, rows: Sequence[NewSubscriber]) -> SubscriberCounts:
         """Add or update subscribers (email, name, tags, lang) in one transaction; a
         subscriber who had unsubscribed is subscribed again. Returns added/updated counts.
 
         The rows go in as one Arrow table and three statements, whatever their number
         (100,000 rows one by one held the file for minutes)."""
-        unique = {row["email"]: row for row in rows}  # the last row of an address wins
+        unique = {row.email: row for row in rows}  # the last row of an address wins
         table = pa.table(
             {
                 "email": pa.array(list(unique), pa.string()),
-                "name": pa.array([r.get("name") for r in unique.values()], pa.string()),
+                "name": pa.array([r.name for r in unique.values()], pa.string()),
                 "tags": pa.array(
-                    [list(r.get("tags") or []) or None for r in unique.values()],
-                    pa.list_(pa.string()),
+                    [list(r.tags) or None for r in unique.values()], pa.list_(pa.string())
                 ),
-                "lang": pa.array([r.get("lang") for r in unique.values()], pa.string()),
+                "lang": pa.array([r.lang for r in unique.values()], pa.string()),
             }
         )
         with self.connect() as con, transaction(con):
@@ -53,7 +52,7 @@ class SubscribersMixin(StoreBase):
                 )
             finally:
                 con.unregister("incoming")
-        return {"added": len(unique) - updated, "updated": updated}
+        return SubscriberCounts(added=len(unique) - updated, updated=updated)
 
     def count_subscribers(self, *, active_only: bool = True) -> int:
         where = "WHERE unsubscribed_at IS NULL" if active_only else ""
