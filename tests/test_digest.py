@@ -29,7 +29,7 @@ from veille import digest as digests
 from veille.config import Config
 from veille.errors import DigestError
 from veille.mail import SmtpSettings
-from veille.models import NewSubscriber
+from veille.models import NewManagedSource, NewSubscriber
 from veille.qualiopi import evidence, render_csv, render_html
 from veille.store import Store
 from veille.web import create_app
@@ -404,10 +404,10 @@ def test_qualiopi_export_lists_sources_selections_and_notes(
 def test_qualiopi_export_lists_the_sources_added_in_the_web_app(
     config: Config, store: Store
 ) -> None:
-    store.add_managed_sources([{
-        "id": "opco-ajoute", "url": "https://opco.example.fr/feed.xml", "kind": "feed",
-        "name": "OPCO ajouté dans l'appli", "origin": "web", "options": {"tags": ["handicap"]},
-    }])  # fmt: skip
+    store.add_managed_sources([NewManagedSource(
+        id="opco-ajoute", url="https://opco.example.fr/feed.xml", kind="feed",
+        name="OPCO ajouté dans l'appli", origin="web", options={"tags": ["handicap"]},
+    )])  # fmt: skip
     switched_off = config.sources[0].id
     store.set_source_enabled(switched_off, False)
     today = clock.now().astimezone(PARIS).date()

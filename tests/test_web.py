@@ -465,12 +465,12 @@ def test_sources_add_by_address_opml_import_export_and_switch(
         assert "officiel.xml" in added_feed and "(flux, 1 article)" in added_feed, added_feed
         # A page without a feed becomes a page source.
         assert "page" in _job(client, served, add(data_server.url("site/pages/psl-original.html")))
-        managed = {m["url"]: m for m in store.managed_sources()}
-        assert managed[data_server.url("site/feeds/officiel.xml")]["kind"] == "feed"
-        assert managed[data_server.url("site/pages/psl-original.html")]["kind"] == "page"
+        managed = {m.url: m for m in store.managed_sources()}
+        assert managed[data_server.url("site/feeds/officiel.xml")].kind == "feed"
+        assert managed[data_server.url("site/pages/psl-original.html")].kind == "page"
         # The archive's source filter offers them, like the sources of sources.yaml.
         archive = client.get(f"{served}/archives").text
-        added = managed[data_server.url("site/feeds/officiel.xml")]["id"]
+        added = managed[data_server.url("site/feeds/officiel.xml")].id
         assert f'<option value="{added}"' in archive and '<option value="rue89"' in archive
         # The same feed twice is refused, with a message and nothing added, also under
         # another spelling of its address (the rules of `veille sources add`).

@@ -7,6 +7,7 @@ into one of these right away (miniflux's "normalise at the edge").
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -254,6 +255,40 @@ class Subscriber:
             "unsubscribed_at": self.unsubscribed_at.isoformat() if self.unsubscribed_at else None,
             "active": self.active,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class NewManagedSource:
+    """A source to add outside sources.yaml, from the web app, ``veille sources add`` or an
+    OPML import (:meth:`veille.store.Store.add_managed_sources`)."""
+
+    id: str
+    url: str
+    kind: str  # feed | page | json
+    name: str | None
+    origin: str  # web | cli | opml
+    # The source's other keys, as in sources.yaml: tags, link_pattern, mapping...
+    options: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        given = self.options.get("tags")
+        return tuple(str(t) for t in given) if isinstance(given, list | tuple) else ()
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedSource:
+    """A source added or switched outside sources.yaml, as
+    :meth:`veille.store.Store.managed_sources` lists it (dates aware, in UTC)."""
+
+    id: str
+    url: str | None  # None: a sources.yaml source switched on or off
+    kind: str | None
+    name: str | None
+    enabled: bool
+    origin: str  # web | cli | opml | toggle
+    added_at: datetime
+    options: Mapping[str, object]  # as NewManagedSource.options (maybe empty)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 from veille import clock
 from veille.errors import one_line
-from veille.models import SourceFigures
+from veille.models import ManagedSource, NewManagedSource, SourceFigures
 from veille.store.common import fetch_dicts, utc_aware, utc_naive
 from veille.store.connection import StoreBase, transaction
 
@@ -156,32 +156,39 @@ class SourcesMixin(StoreBase):
             for r in rows
         ]
 
-    def managed_sources(self) -> list[dict[str, Any]]:
-        """Sources added or switched outside sources.yaml; ``options`` is a dict (maybe empty)."""
+    def managed_sources(self) -> list[ManagedSource]:
+        """Sources added or switched outside sources.yaml, in the order they came."""
         with self.connect() as con:
-            rows = fetch_dicts(con, "SELECT * FROM managed_sources ORDER BY rowid", [])
-        for row in rows:
-            row["options"] = json.loads(row["options"]) if row.get("options") else {}
-        return rows
+            rows = con.execute(
+                "SELECT id, url, kind, name, enabled, origin, added_at, options "
+                "FROM managed_sources ORDER BY rowid"
+            ).fetchall()
+        return [
+            ManagedSource(
+                sid, url, kind, name, bool(enabled), origin, utc_aware(added),
+                json.loads(options) if options else {},
+            )
+            for sid, url, kind, name, enabled, origin, added, options in rows
+        ]  # fmt: skip
 
-    def add_managed_sources(self, rows: Sequence[dict[str, Any]]) -> int:
-        """Add sources (id, url, kind, name, origin, optional ``options`` dict: tags,
-        link_pattern, link_selector, mapping...); ids already present are left alone."""
+    def add_managed_sources(self, rows: Sequence[NewManagedSource]) -> int:
+        """Add sources (their ``options``: tags, link_pattern, link_selector, mapping...); ids
+        already present are left alone. Returns how many were added."""
         now = utc_naive(clock.now())
         added = 0
         with self.connect() as con, transaction(con):
             for row in rows:
-                options = row.get("options")
+                options = row.options
                 done = con.execute(
                     "INSERT OR IGNORE INTO managed_sources "
                     "(id, url, kind, name, enabled, origin, added_at, options) "
                     "VALUES (?, ?, ?, ?, TRUE, ?, ?, ?) RETURNING id",
                     [
-                        row["id"],
-                        row["url"],
-                        row["kind"],
-                        row.get("name"),
-                        row["origin"],
+                        row.id,
+                        row.url,
+                        row.kind,
+                        row.name,
+                        row.origin,
                         now,
                         json.dumps(options, ensure_ascii=False) if options else None,
                     ],
