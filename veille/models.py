@@ -391,6 +391,24 @@ class Decision:
 
 
 @dataclass(frozen=True, slots=True)
+class FoundArticle:
+    """An article matching a full-text query (:meth:`veille.store.Store.search`; dates aware,
+    in UTC)."""
+
+    id: str
+    url: str
+    title: str
+    source_id: str
+    source_name: str | None
+    tags: tuple[str, ...]
+    relevant: bool | None
+    date: datetime  # its publication date, or its fetch date when the source gave none
+    excerpt: str  # the first 300 characters of its text
+    text: str
+    bm25: float  # the match's score: higher is better
+
+
+@dataclass(frozen=True, slots=True)
 class StoreCounts:
     """How many rows the main tables hold (:meth:`veille.store.Store.counts`)."""
 

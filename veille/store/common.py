@@ -48,11 +48,6 @@ def count_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(row[0]) if row else 0
 
 
-def iso(value: datetime | None) -> str | None:
-    aware = utc_aware(value)
-    return aware.isoformat() if aware else None
-
-
 def date_window(since: datetime | None, until: datetime | None) -> tuple[list[str], dict[str, Any]]:
     """WHERE conditions and parameters for articles dated in [since, until): the publication
     date, or the fetch date when the feed gave none."""
