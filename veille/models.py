@@ -409,6 +409,31 @@ class FoundArticle:
 
 
 @dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One article as ``veille export articles`` writes it (:meth:`veille.store.Store.
+    export_articles`): its fields are the export's columns, in order (dates aware, in UTC)."""
+
+    id: str
+    title: str
+    url: str
+    source: str  # the id of the source it was first seen in
+    source_name: str | None
+    sources: tuple[str, ...]  # every source that listed it
+    published_at: datetime | None
+    fetched_at: datetime
+    lang: str | None
+    author: str | None
+    tags: tuple[str, ...]
+    relevant: bool | None
+    score: float | None
+    story: str  # equal for articles merged as one story
+    rejected: bool
+    extraction: str
+    word_count: int
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
 class StoreCounts:
     """How many rows the main tables hold (:meth:`veille.store.Store.counts`)."""
 

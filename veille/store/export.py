@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from veille.store.common import date_window, fetch_dicts
+from veille.models import ExportRow
+from veille.store.common import date_window, utc_aware
 from veille.store.connection import StoreBase
 
-EXPORT_COLUMNS = (
-    "id",
-    "title",
-    "url",
-    "source",
-    "source_name",
-    "sources",
-    "published_at",
-    "fetched_at",
-    "lang",
-    "author",
-    "tags",
-    "relevant",
-    "score",
-    "story",
-    "rejected",
-    "extraction",
-    "word_count",
-    "summary",
-)
+# The columns of an export, in order: the query below names them so, Parquet files keep them.
+EXPORT_COLUMNS = tuple(f.name for f in fields(ExportRow))
 
 
 class ExportMixin(StoreBase):
@@ -36,12 +20,21 @@ class ExportMixin(StoreBase):
 
     def export_articles(
         self, *, since: datetime | None = None, until: datetime | None = None
-    ) -> list[dict[str, Any]]:
-        """Every stored article of the window (publication date, else fetch date), oldest first,
-        with the columns of :data:`EXPORT_COLUMNS` (lists as lists, dates as UTC datetimes)."""
+    ) -> list[ExportRow]:
+        """Every stored article of the window (publication date, else fetch date), oldest
+        first, with the columns of :data:`EXPORT_COLUMNS`."""
         sql, params = _export_query(since, until)
         with self.connect() as con:
-            return fetch_dicts(con, sql, params)
+            rows = con.execute(sql, params).fetchall()
+        return [
+            ExportRow(
+                aid, title, url, source, source_name, tuple(sources), utc_aware(published),
+                utc_aware(fetched), lang, author, tuple(tags), relevant, score, story,
+                bool(rejected), extraction, int(words), summary,
+            )
+            for (aid, title, url, source, source_name, sources, published, fetched, lang, author,
+                 tags, relevant, score, story, rejected, extraction, words, summary) in rows
+        ]  # fmt: skip
 
     def export_articles_parquet(
         self, path: Path, *, since: datetime | None = None, until: datetime | None = None
