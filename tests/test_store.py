@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from veille.errors import DatabaseLockedError, SendInProgressError, StoreError
 from veille.health import assess
 from veille.identity import article_id_for_url, content_hash, entry_id
 from veille.models import Article, NewSubscriber, Sighting, StoreCounts, SubscriberCounts
+from veille.records import RunSummary
 from veille.store import MIGRATIONS, Store
 
 CONFIG = parse_config(
@@ -351,3 +353,14 @@ def test_subscribers_are_written_in_bulk(store: Store) -> None:
     first = store.subscribers(search="p1@of.example.fr")[0]
     assert first.active and first.name == "P" and first.lang == "en"
     assert store.count_subscribers() == 5000
+
+
+def test_a_run_keeps_its_summary_and_the_error_that_ended_it(store: Store) -> None:
+    summary = RunSummary("r1")
+    store.start_run("r1")
+    store.finish_run("r1", "failed", summary, error="cannot write the database")
+    (run,) = store.runs()
+    expected = json.loads(json.dumps(summary.as_dict()))
+    assert run.status == "failed" and run.finished_at is not None
+    assert run.stats == {**expected, "error": "cannot write the database"}
+    assert list(run.stats)[-1] == "error"

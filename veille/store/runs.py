@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import os
 from datetime import timedelta
-from typing import Any
 
 from veille import clock
 from veille.errors import RunInProgressError
 from veille.models import RunRecord
+from veille.records import RunSummary
 from veille.store.common import STALE_RUN, process_alive, utc_aware, utc_naive
 from veille.store.connection import StoreBase, transaction
 
@@ -66,7 +66,11 @@ class RunsMixin(StoreBase):
             for run_id, status, pid, started, finished, stats in rows
         ]  # fmt: skip
 
-    def finish_run(self, run_id: str, status: str, stats: dict[str, Any]) -> None:
+    def finish_run(
+        self, run_id: str, status: str, summary: RunSummary, *, error: str | None = None
+    ) -> None:
+        """Record the end of a run with its summary (and the error that ended it)."""
+        stats = summary.as_dict() if error is None else {**summary.as_dict(), "error": error}
         with self.connect() as con:
             con.execute(
                 "UPDATE runs SET finished_at = ?, status = ?, stats = ? WHERE id = ?",
