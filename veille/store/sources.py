@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Protocol
 
 from veille import clock
 from veille.errors import one_line
@@ -29,10 +29,27 @@ class SourceState:
     next_check_at: datetime | None = None  # backing off until then
 
 
+class SourceDefinition(Protocol):
+    """What the store keeps of a configured source (:class:`veille.config.Source` is one)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def enabled(self) -> bool: ...
+    @property
+    def official(self) -> bool: ...
+
+
 class SourcesMixin(StoreBase):
     """The store's sources: configuration, state between runs, failures, health figures."""
 
-    def sync_sources(self, sources: Iterable[Any]) -> None:
+    def sync_sources(self, sources: Iterable[SourceDefinition]) -> None:
         """Insert or update the source rows from configuration (url, kind, name, enabled)."""
         rows = [(s.id, s.url, s.kind, s.name, s.enabled, s.official) for s in sources]
         if not rows:
