@@ -39,7 +39,8 @@ from veille.pipeline import fetch_sources
 from veille.records import SourceOutcome, Timings
 from veille.store import SourceState, Store
 
-ORDER_VERSION = 1
+# 2: a failing source's call carries when to try it again (next_check_in), not retry_after.
+ORDER_VERSION = 2
 
 
 # -- coordinator side --------------------------------------------------------------------------

@@ -28,6 +28,8 @@ Design (measured by bench/perf.py, tested in tests/test_store.py):
   twice stores nothing twice. Batches go in as Arrow tables (``executemany`` is ~100× slower).
 * **Versioned migrations**, recorded in ``schema_migrations`` and applied at first connection.
 * Timestamps are stored as UTC ``TIMESTAMP`` values and come back as aware UTC datetimes.
+* **Typed records in and out** (:mod:`veille.models`, :mod:`veille.drafts`), never rows as
+  dicts; the store decides no policy (when a failing source is due again is its caller's).
 """
 
 from __future__ import annotations
