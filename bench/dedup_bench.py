@@ -253,7 +253,7 @@ def evaluate(items: list[Item], mode: str, workdir: Path) -> dict[str, object]:
     started = time.perf_counter()
     deduplicate(store)
     seconds = time.perf_counter() - started
-    cluster = {a["id"]: a["cluster"] for a in store.articles(include_all=True, limit=None)}
+    cluster = {a.id: a.cluster_id for a in store.articles(include_all=True, limit=None)}
     predicted = [cluster[aid] for aid in ids]
     result: dict[str, object] = {"mode": mode, "items": len(items), "dedup_seconds": seconds}
     result["all"] = _pair_scores(items, predicted, lambda it: True)

@@ -61,7 +61,7 @@ def publish_approved(
     config, store = _load(config_path, db_path)
     week = digests.week_of(clock.now(), config.settings.timezone)
     row = store.digest(week)
-    if row is None or row.get("approved_at") is None:
+    if row is None or row.approved_at is None:
         return {"week": week, "published": False, "reason": "not approved by a curator"}
     result = digests.publish(config, store, week, digests.digests_dir(config))
     report = digests.send(config, store, week, SmtpSettings.from_env()) if send else None

@@ -254,12 +254,12 @@ def test_curator_decisions_become_training_examples_and_swap_is_guarded(tmp_path
     # A new database classifies its first run with the model shipped with veille: no training.
     assert not summary.trained and summary.articles == 2
     articles = store.articles(include_all=True)
-    assert all(a["score"] is not None for a in articles)
+    assert all(a.score is not None for a in articles)
     first = ModelStore(config.models_path(store.path)).current_meta()  # type: ignore[attr-defined]
     assert first is not None and first["origin"] == "shipped"
     assert first["training_data"]["decisions"] == 0
 
-    ids = [a["id"] for a in articles]
+    ids = [a.id for a in articles]
     assert store.record_decision(ids[:1], "tags", relevant=True, tags=["handicap"]) == 1
     examples, provenance = training_examples(config, store)  # type: ignore[arg-type]
     assert provenance["decisions"] == 1
@@ -268,9 +268,7 @@ def test_curator_decisions_become_training_examples_and_swap_is_guarded(tmp_path
     # The curator's tags win over the model's when classifying again.
     store.forget_classification()
     classify_new(config, store)  # type: ignore[arg-type]
-    assert next(a for a in store.articles(include_all=True) if a["id"] == ids[0])["tags"] == [
-        "handicap"
-    ]
+    assert next(a for a in store.articles(include_all=True) if a.id == ids[0]).tags == ("handicap",)
     # Retraining swaps in the new model exactly when it is not worse on the held-out examples
     # (one odd decision may cost a hair of macro-F1), and the files record their data.
     result = train(config, store)  # type: ignore[arg-type]
@@ -308,9 +306,9 @@ def test_a_worse_model_is_not_swapped_in(tmp_path: Path) -> None:
     by_url = {url: e for url, e in zip(urls, held, strict=True)}
     with store.held():  # one opening of the file for the hundred decisions
         for article in store.articles(include_all=True):
-            flipped = not by_url[article["url"]].relevant
+            flipped = not by_url[article.url].relevant
             store.record_decision(
-                [article["id"]],
+                [article.id],
                 "tags" if flipped else "reject",
                 relevant=flipped,
                 tags=["handicap"] if flipped else None,
@@ -343,7 +341,7 @@ def test_a_batch_of_decisions_retrains_before_classifying_and_swaps_only_if_not_
     first = classify_new(config, store, retrain_after=2)  # type: ignore[arg-type]
     assert first.retrained is None and not first.trained  # the shipped model, no training
     shipped = models.current_meta()["name"]  # type: ignore[index]
-    ids = sorted(a["id"] for a in store.articles(include_all=True))
+    ids = sorted(a.id for a in store.articles(include_all=True))
     store.record_decision(ids[:1], "tags", relevant=True, tags=["handicap"])
     assert new_decisions(config, store) == 1  # type: ignore[arg-type]
     store.forget_classification()

@@ -119,31 +119,29 @@ def test_one_story_across_sources_incrementally(data_server: LocalServer, db_pat
     asyncio.run(ingest(parse_config(_config(data_server, "officiel")), store))
     first = store.articles(off_topic=True)
     assert len(first) == 1
-    story = first[0]["cluster"]
-    assert story == first[0]["id"]
+    story = first[0].cluster_id
+    assert story == first[0].id
 
     summary = asyncio.run(
         ingest(parse_config(_config(data_server, "officiel", "agregateur")), store)
     )
     assert summary.dedup is not None and summary.dedup.duplicates == 1  # the repost
 
-    everything = {a["url"].rsplit("/", 1)[-1]: a for a in store.articles(include_all=True)}
-    assert everything["psl-repost.html"]["cluster"] == story  # the stored cluster keeps its id
-    assert everything["vide.html"]["cluster"] != story
+    everything = {a.url.rsplit("/", 1)[-1]: a for a in store.articles(include_all=True)}
+    assert everything["psl-repost.html"].cluster_id == story  # the stored cluster keeps its id
+    assert everything["vide.html"].cluster_id != story
 
     shown = store.articles(off_topic=True)
     assert len(shown) == 2  # the story once, and the unrelated page
-    original = next(a for a in shown if a["cluster"] == story)
-    assert original["source"] == "officiel" and original["representative"] is True
-    assert "utm_source" not in original["url"]
-    assert {
-        (x["source"], x["url"].rsplit("/", 1)[-1].split("?")[0]) for x in original["also_in"]
-    } == {
+    original = next(a for a in shown if a.cluster_id == story)
+    assert original.source_id == "officiel" and original.representative is True
+    assert "utm_source" not in original.url
+    assert {(source, url.rsplit("/", 1)[-1].split("?")[0]) for source, url in original.also_in} == {
         ("agregateur", "psl-original.html"),
         ("agregateur", "psl-repost.html"),
     }
     # The same page listed with another tracking parameter is the same article, not a copy.
-    assert store.counts()["articles"] == 3
+    assert store.counts().articles == 3
 
 
 @pytest.mark.slow
@@ -166,14 +164,14 @@ def test_rejected_story_stays_rejected_when_relisted(
     store = Store(db_path)
     asyncio.run(ingest(config, store))
     story = store.articles(off_topic=True)[0]
-    assert store.set_rejected([story["id"]]) == 1
+    assert store.set_rejected([story.id]) == 1
     assert store.articles(off_topic=True) == []
     # The aggregator re-lists the same page and a repost of it: the story stays out.
     asyncio.run(ingest(parse_config(_config(data_server, "officiel", "agregateur")), store))
     shown = store.articles(off_topic=True)
-    assert [a["url"].rsplit("/", 1)[-1] for a in shown] == ["vide.html"]
-    rejected = [a for a in store.articles(include_all=True) if a["rejected"]]
-    assert [a["id"] for a in rejected] == [story["id"]]
+    assert [a.url.rsplit("/", 1)[-1] for a in shown] == ["vide.html"]
+    rejected = [a for a in store.articles(include_all=True) if a.rejected]
+    assert [a.id for a in rejected] == [story.id]
 
 
 @pytest.mark.slow
@@ -184,7 +182,7 @@ def test_page_canonical_link_names_the_article(data_server: LocalServer, db_path
     store = Store(db_path)
     asyncio.run(ingest(parse_config(_config(data_server, "officiel", sites="psl.eu")), store))
     (article,) = store.articles(off_topic=True)
-    assert article["url"].startswith("https://www.psl.eu/")
+    assert article.url.startswith("https://www.psl.eu/")
 
 
 def _feed(items: list[tuple[str, str, str]]) -> str:
@@ -218,7 +216,7 @@ def test_story_edited_in_place_is_an_update(tmp_path: Path, db_path: Path) -> No
         summary = asyncio.run(ingest(config, store))
     assert summary.new_articles == 0
     (article,) = store.articles(include_all=True)
-    assert article["title"] == "Décret : titre corrigé"
+    assert article.title == "Décret : titre corrigé"
 
 
 def test_same_short_text_is_not_a_copy_but_same_long_text_is(db_path: Path) -> None:
@@ -251,6 +249,6 @@ def test_same_short_text_is_not_a_copy_but_same_long_text_is(db_path: Path) -> N
         "a", articles=arts, sightings=[], entries_seen=4, etag=None, last_modified=None
     )
     deduplicate(store)
-    cluster = {a["title"]: a["cluster"] for a in store.articles(include_all=True)}
+    cluster = {a.title: a.cluster_id for a in store.articles(include_all=True)}
     assert cluster["Alerte juin"] != cluster["Réforme CPF"]
     assert cluster["Décret A"] == cluster["Décret B"]

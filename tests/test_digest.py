@@ -13,7 +13,6 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -30,6 +29,7 @@ from veille import digest as digests
 from veille.config import Config
 from veille.errors import DigestError
 from veille.mail import SmtpSettings
+from veille.models import NewManagedSource, NewSubscriber
 from veille.qualiopi import evidence, render_csv, render_html
 from veille.store import Store
 from veille.web import create_app
@@ -55,8 +55,8 @@ def config(ingested: tuple[Config, Path]) -> Config:
 # --- ranking and selection (pure) ---------------------------------------------------------
 
 
-def _candidate(aid: str, source: str, section: str, score: float) -> dict[str, Any]:
-    return {"article_id": aid, "source": source, "section": section, "rank_score": score}
+def _candidate(aid: str, source: str, section: str, score: float) -> digests.Candidate:
+    return digests.Candidate(aid, source, section, score)
 
 
 def test_selection_caps_sources_sections_and_total() -> None:
@@ -64,20 +64,20 @@ def test_selection_caps_sources_sections_and_total() -> None:
     candidates += [_candidate("b1", "other", "reglementaire", 0.5)]
     candidates += [_candidate(f"c{i}", f"s{i}", "handicap", 0.4) for i in range(4)]
     chosen = digests.select(candidates, max_items=6, max_per_section=3, max_per_source=2)
-    included = [c["article_id"] for c in chosen if c["included"]]
+    included = [c.article_id for c in chosen if c.included]
     assert included[:3] == ["a0", "a1", "b1"]  # the cap per source lets the other source in
-    assert sum(c["section"] == "handicap" for c in chosen if c["included"]) == 3
+    assert sum(c.section == "handicap" for c in chosen if c.included) == 3
     assert len(included) == 6
-    positions = [c["position"] for c in chosen if c["section"] == "reglementaire"]
+    positions = [c.position for c in chosen if c.section == "reglementaire"]
     assert sorted(positions) == list(range(7))
-    assert all(c["position"] < 3 for c in chosen if c["included"] and c["section"] == "handicap")
+    assert all(c.position < 3 for c in chosen if c.included and c.section == "handicap")
 
 
 def test_every_section_with_news_gets_its_best_story() -> None:
     candidates = [_candidate(f"r{i}", f"s{i}", "reglementaire", 0.9) for i in range(5)]
     candidates += [_candidate("h1", "agefiph", "handicap", 0.2)]
     chosen = digests.select(candidates, max_items=3, max_per_section=5, max_per_source=5)
-    assert {c["article_id"] for c in chosen if c["included"]} == {"h1", "r0", "r1"}
+    assert {c.article_id for c in chosen if c.included} == {"h1", "r0", "r1"}
 
 
 def test_rank_prefers_relevance_then_recency_then_echo() -> None:
@@ -108,15 +108,15 @@ def test_draft_holds_relevant_stories_once_with_sections_and_summaries(
 ) -> None:
     view = digests.draft(config, store, WEEK)
     assert view.included, "the demo week must give a digest"
-    all_rows = {r["id"]: r for r in store.articles(include_all=True)}
+    all_rows = {r.id: r for r in store.articles(include_all=True)}
     for item in view.items:
         row = all_rows[item.article_id]
-        assert row["relevant"] is True  # off-topic never reaches a draft
-        assert row["representative"] is True  # one entry per story
+        assert row.relevant is True  # off-topic never reaches a draft
+        assert row.representative is True  # one entry per story
         assert item.summary, item.title
         assert item.summary.count(". ") <= 3
-    off_topic = [r for r in all_rows.values() if r["relevant"] is False]
-    assert off_topic and not {r["id"] for r in off_topic} & {i.article_id for i in view.items}
+    off_topic = [r for r in all_rows.values() if r.relevant is False]
+    assert off_topic and not {r.id for r in off_topic} & {i.article_id for i in view.items}
     assert any(item.also for item in view.items), "a story carried by two feeds says so"
     order = [*config.tag_ids(), digests.OTHER_SECTION]
     sections = [i.section for i in view.included]
@@ -148,7 +148,7 @@ def test_curation_survives_a_redraft(config: Config, store: Store) -> None:
     assert (kept.section, kept.position) == (target, 0)
     assert again.top is not None and again.top.article_id == second.article_id
     assert again.editorial == "Une semaine chargée pour le CPF."
-    assert again.changes["kept"] >= 2
+    assert again.changes is not None and again.changes.kept >= 2
     digests.include(store, WEEK, [first.article_id])
     assert {i.article_id: i for i in digests.load(config, store, WEEK).items}[
         first.article_id
@@ -164,8 +164,8 @@ def test_changing_tags_moves_the_item_and_teaches_the_classifier(
     digests.set_tags(config, store, WEEK, item.article_id, [new])
     moved = {i.article_id: i for i in digests.load(config, store, WEEK).items}[item.article_id]
     assert moved.section == new and moved.tags == (new,)
-    decision = [d for d in store.decisions() if d["article_id"] == item.article_id]
-    assert decision and decision[0]["tags"] == [new] and decision[0]["relevant"] is True
+    decision = [d for d in store.decisions() if d.article_id == item.article_id]
+    assert decision and decision[0].tags == (new,) and decision[0].relevant is True
 
 
 def test_editing_an_unknown_week_or_article_is_a_clear_error(config: Config, store: Store) -> None:
@@ -227,14 +227,14 @@ def test_publish_writes_every_file_and_escapes_curator_and_feed_text(
 
     # The footer's figures are the week's.
     f = digests.load(config, store, WEEK).figures
-    assert f["gathered"] > len(view.included)
-    assert f["duplicates"] >= 2  # two stories of the week were carried by two feeds each
+    assert f.gathered > len(view.included)
+    assert f.duplicates >= 2  # two stories of the week were carried by two feeds each
     footer = (out / WEEK / "digest.txt").read_text(encoding="utf-8")
-    assert f"rassemblé {f['gathered']} articles" in footer.replace("\u202f", "")
+    assert f"rassemblé {f.gathered} articles" in footer.replace("\u202f", "")
     # Published items become "keep" labels for the classifier.
-    kept = {d["article_id"] for d in store.decisions() if d["kind"] == "keep"}
+    kept = {d.article_id for d in store.decisions() if d.kind == "keep"}
     assert {i.article_id for i in view.included} - {item.article_id} <= kept | {
-        d["article_id"] for d in store.decisions()
+        d.article_id for d in store.decisions()
     }
 
 
@@ -288,9 +288,9 @@ def test_send_is_idempotent_and_the_unsubscribe_link_works(
     view = digests.draft(config, store, WEEK)
     store.add_subscribers(
         [
-            {"email": "ana.martin@greta.example.fr", "name": "Ana", "tags": [], "lang": None},
-            {"email": "bruno@cfa.example.fr", "name": None, "tags": ["handicap"], "lang": None},
-            {"email": "chloe@of.example.fr", "name": None, "tags": [], "lang": "en"},
+            NewSubscriber("ana.martin@greta.example.fr", "Ana", (), None),
+            NewSubscriber("bruno@cfa.example.fr", None, ("handicap",), None),
+            NewSubscriber("chloe@of.example.fr", None, (), "en"),
         ]
     )
     out = tmp_path / "digests"
@@ -350,9 +350,7 @@ def test_a_refused_recipient_is_sent_on_the_next_run_and_nobody_twice(
     config: Config, store: Store, tmp_path: Path
 ) -> None:
     digests.draft(config, store, WEEK)
-    store.add_subscribers(
-        [{"email": f"p{i}@of.example.fr", "name": None, "tags": [], "lang": None} for i in range(4)]
-    )
+    store.add_subscribers([NewSubscriber(f"p{i}@of.example.fr", None, (), None) for i in range(4)])
     digests.publish(config, store, WEEK, tmp_path / "digests")
     refusing = Collector(refuse=frozenset({"p2@of.example.fr"}))
     for handler, port in _server(refusing):
@@ -406,10 +404,10 @@ def test_qualiopi_export_lists_sources_selections_and_notes(
 def test_qualiopi_export_lists_the_sources_added_in_the_web_app(
     config: Config, store: Store
 ) -> None:
-    store.add_managed_sources([{
-        "id": "opco-ajoute", "url": "https://opco.example.fr/feed.xml", "kind": "feed",
-        "name": "OPCO ajouté dans l'appli", "origin": "web", "options": {"tags": ["handicap"]},
-    }])  # fmt: skip
+    store.add_managed_sources([NewManagedSource(
+        id="opco-ajoute", url="https://opco.example.fr/feed.xml", kind="feed",
+        name="OPCO ajouté dans l'appli", origin="web", options={"tags": ["handicap"]},
+    )])  # fmt: skip
     switched_off = config.sources[0].id
     store.set_source_enabled(switched_off, False)
     today = clock.now().astimezone(PARIS).date()

@@ -74,7 +74,7 @@ def test_csv_json_and_parquet_hold_the_same_articles(
     table = duckdb.read_parquet(str(parquet))
     assert table.columns == list(EXPORT_COLUMNS)
     from_parquet = table.fetchall()
-    stored = {a["id"] for a in Store(db).articles(include_all=True)}
+    stored = {a.id for a in Store(db).articles(include_all=True)}
     assert {r["id"] for r in rows} == {d["id"] for d in data} == {r[0] for r in from_parquet}
     assert {r["id"] for r in rows} == stored
     assert list(rows[0]) == list(EXPORT_COLUMNS)

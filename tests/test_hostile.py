@@ -57,6 +57,7 @@ from veille.health import assess
 from veille.identity import canonical_url
 from veille.localserver import LocalServer
 from veille.mail import SmtpSettings
+from veille.models import NewSubscriber
 from veille.pipeline import ingest
 from veille.qualiopi import evidence, render_csv, render_html
 from veille.store import Store
@@ -98,12 +99,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         store = Store(folder / "veille.duckdb")
         summary = asyncio.run(ingest(config, store))
     assert summary.new_articles == 3, summary.outcomes
-    ids = [a["id"] for a in store.articles(source="piege", off_topic=True)]
+    ids = [a.id for a in store.articles(source="piege", off_topic=True)]
     digests.draft(config, store, WEEK)
     digests.include(store, WEEK, ids)  # every hostile item is in the letter, whatever its score
     out = folder / "digests"
     digests.publish(config, store, WEEK, out)
-    store.add_subscribers([{"email": "ana@of.example.fr", "name": "Ana", "tags": [], "lang": None}])
+    store.add_subscribers([NewSubscriber("ana@of.example.fr", "Ana", (), None)])
     for collector, port in _server(Collector()):
         smtp = SmtpSettings(
             host="127.0.0.1", port=port, sender="Veille <veille@of.example.fr>", starttls=False
@@ -145,15 +146,15 @@ def test_stored_text_is_plain_text(world: World) -> None:
     assert len(articles) == 3
     for a in articles:
         for field in ("title", "summary", "text", "author"):
-            value = a[field] or ""
+            value = getattr(a, field) or ""
             assert "\r" not in value and "\x00" not in value, field
             for marker in (*LIVE_MARKERS, "onerror", "<iframe", "<svg", "<form"):
                 assert marker not in value, (field, marker)
-        assert a["url"].startswith(("http://", "https://", "urn:veille:"))
-    titles = " ".join(a["title"] for a in articles)
+        assert a.url.startswith(("http://", "https://", "urn:veille:"))
+    titles = " ".join(a.title for a in articles)
     assert "alert('title')" not in titles  # markup in a title is dropped, not kept as text
     # Text the publisher wrote as text (&lt;script&gt;) is kept as text, escaped on output.
-    assert any("<script>alert('escaped')</script>" in a["text"] for a in articles)
+    assert any("<script>alert('escaped')</script>" in a.text for a in articles)
 
 
 def test_published_html_pages_are_inert(world: World) -> None:
@@ -307,7 +308,7 @@ def _ingest_into(db: Path, feed: str, base_url: str) -> int:
 
 
 def _stored(db: Path) -> list[tuple[str, str, str]]:
-    return sorted((a["id"], a["title"], a["text"]) for a in Store(db).articles(off_topic=True))
+    return sorted((a.id, a.title, a.text) for a in Store(db).articles(off_topic=True))
 
 
 @pytest.mark.slow
@@ -497,9 +498,7 @@ def test_smtp_password_never_reaches_logs_or_output(
     shutil.copy(world.store.path, tmp_path / "veille.duckdb")
     shutil.copytree(world.store.path.parent / "models", tmp_path / "models")
     store = Store(tmp_path / "veille.duckdb")
-    store.add_subscribers(
-        [{"email": "bruno@of.example.fr", "name": None, "tags": [], "lang": None}]
-    )
+    store.add_subscribers([NewSubscriber("bruno@of.example.fr", None, (), None)])
     caplog.set_level(logging.DEBUG)
     for _, port in _server(Collector(), authenticator=_refuse_all, auth_require_tls=False):
         smtp = SmtpSettings.from_env(
@@ -723,7 +722,7 @@ def test_a_full_disk_then_freed_leaves_a_database_the_next_run_completes(
         )
         assert again.returncode == 0, again.stderr[-3000:]
         store = Store(db)
-        assert store.counts()["articles"] > 0
+        assert store.counts().articles > 0
         assert store.articles_to_classify() == []  # every article classified
         third = run_veille(
             "--db", str(db), "run", "--no-progress", cwd=tmp_path, prefect=prefect_api

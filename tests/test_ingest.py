@@ -49,26 +49,26 @@ def test_demo_site_end_to_end(demo_server: LocalServer, db_path: Path) -> None:
     store = Store(db_path)
     feed_articles = store.articles(source="actualites-demo", off_topic=True)
     assert len(feed_articles) == 6
-    assert all(a["extraction"] == "page" for a in feed_articles)
-    assert all(a["word_count"] > 50 for a in feed_articles)
-    assert all(a["lang"] == "fr" for a in feed_articles)
+    assert all(a.extraction == "page" for a in feed_articles)
+    assert all(a.word_count > 50 for a in feed_articles)
+    assert all(a.lang == "fr" for a in feed_articles)
     # Tracking parameters are gone from the stored URL.
-    psl = next(a for a in feed_articles if "psl" in a["url"])
-    assert "utm_" not in psl["url"]
-    assert "grandes écoles" in psl["text"]
+    psl = next(a for a in feed_articles if "psl" in a.url)
+    assert "utm_" not in psl.url
+    assert "grandes écoles" in psl.text
 
     # The page source found its six article links (and not the nav/footer links).
     page_articles = store.articles(source="revue-de-presse-demo", off_topic=True)
     assert len(page_articles) == 6
     # The pages declare their publisher's URL as canonical: that is the article's URL now.
-    assert any(a["url"].startswith("https://www.lemonde.fr/") for a in page_articles)
-    assert all(a["extraction"] == "page" for a in page_articles)
-    assert all(a["title"] for a in page_articles)
+    assert any(a.url.startswith("https://www.lemonde.fr/") for a in page_articles)
+    assert all(a.extraction == "page" for a in page_articles)
+    assert all(a.title for a in page_articles)
 
     # Feed-only sources keep the feed's text, decoded from ISO-8859-1 without a declaration.
     psy = store.articles(source="le-cercle-psy", off_topic=True)
-    assert psy and all(a["extraction"] == "feed" for a in psy)
-    assert any("é" in a["title"] + a["text"] for a in psy)
+    assert psy and all(a.extraction == "feed" for a in psy)
+    assert any("é" in a.title + a.text for a in psy)
 
     health = {h.id: h for h in assess(store.source_figures(), clock.now())}
     assert health["flux-disparu"].error_count == 1
@@ -91,7 +91,7 @@ def test_second_run_is_conditional_and_fetches_no_page_again(
 
     second = _run(config, db_path)
     assert second.new_articles == 0
-    assert Store(db_path).counts()["articles"] == first.new_articles
+    assert Store(db_path).counts().articles == first.new_articles
     new_hits = demo_server.hits[n_hits:]
     # Only the seven working source documents were asked for, each conditionally, and answered
     # 304; the one that answered 404 is backing off; no article page was fetched again.
@@ -115,13 +115,13 @@ def test_missing_or_empty_article_page_falls_back_to_feed_text(
     )
     summary = _run(config, db_path)
     assert summary.outcomes[0].ok and summary.new_articles == 2
-    rows = {r["title"]: r for r in Store(db_path).articles(off_topic=True)}
+    rows = {r.title: r for r in Store(db_path).articles(off_topic=True)}
     decret = rows["Décret relatif à la formation professionnelle"]
-    assert decret["extraction"] == "feed"
-    assert "compte personnel de formation" in decret["text"]
-    assert "404" in decret["extraction_error"]
-    assert decret["published_at"] == "2026-11-16T08:00:00+00:00"  # +0100 converted to UTC
-    assert rows["Une page vide"]["extraction"] == "feed"
+    assert decret.extraction == "feed"
+    assert "compte personnel de formation" in decret.text
+    assert "404" in decret.extraction_error
+    assert decret.published_at.isoformat() == "2026-11-16T08:00:00+00:00"  # +0100 in UTC
+    assert rows["Une page vide"].extraction == "feed"
 
 
 def test_private_addresses_are_refused_without_the_setting(
@@ -173,7 +173,7 @@ def test_every_copied_real_feed_goes_through_a_run(data_server: LocalServer, db_
     ok = [o for o in summary.outcomes if o.ok]
     assert len(ok) >= 0.9 * len(files)
     assert sum(o.entries for o in ok) > 500
-    assert Store(db_path).counts()["articles"] > 400
+    assert Store(db_path).counts().articles > 400
 
 
 class _SlowSite(ThreadingHTTPServer):

@@ -138,12 +138,12 @@ sources:
     assert outcomes["region-wp"].new_articles == 3
     assert not outcomes["broken-json"].ok
     assert "is not valid JSON" in (outcomes["broken-json"].error or "")
-    rows = {r["url"]: r for r in Store(db_path).articles(include_all=True)}
+    rows = {r.url: r for r in Store(db_path).articles(include_all=True)}
     article = rows[data_server.url("2026/11/13/opco-prise-en-charge-afest/")]
     # The article pages do not exist on this server: the text comes from content.rendered.
-    assert article["extraction"] == "feed"
-    assert "Le forfait horaire est fixé à 30" in article["text"]
-    assert article["title"].startswith("L’OPCO précise")
+    assert article.extraction == "feed"
+    assert "Le forfait horaire est fixé à 30" in article.text
+    assert article.title.startswith("L’OPCO précise")
     # A second pass lists the same posts: nothing new, no article page asked for again.
     pages_before = len(data_server.hits_for("/2026/"))
     again = asyncio.run(ingest(config, Store(db_path), only=("region-wp",)))

@@ -37,10 +37,10 @@ def test_stemmed_french_search_ranks_and_marks_the_words(
     assert hits, "the demo site has an article on pensions"
     assert [h["rank"] for h in hits] == list(range(1, len(hits) + 1))
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
-    stored = {a["id"]: a for a in Store(db).articles(include_all=True)}
+    stored = {a.id: a for a in Store(db).articles(include_all=True)}
     for hit in hits:
         article = stored[hit["id"]]
-        assert re.search(r"retrait", f"{article['title']} {article['text']}", re.IGNORECASE)
+        assert re.search(r"retrait", f"{article.title} {article.text}", re.IGNORECASE)
         marked = [hit["snippet"][a:b] for a, b in hit["highlights"]]
         marked += [hit["title"][a:b] for a, b in hit["title_highlights"]]
         assert marked, hit

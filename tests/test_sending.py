@@ -26,6 +26,7 @@ from tests.test_web import PASSWORD, USER, _csrf, _job
 from veille import digest as digests
 from veille.auth import hash_password
 from veille.config import Config
+from veille.models import NewSubscriber
 from veille.store import Store
 from veille.web import create_app
 
@@ -60,7 +61,7 @@ def published(ingested: tuple[Config, Path], tmp_path: Path) -> tuple[Config, St
     )
     digests.draft(config, store, WEEK)
     digests.publish(config, store, WEEK, tmp_path / "digests")
-    store.add_subscribers([{"email": e} for e in SUBSCRIBERS])
+    store.add_subscribers([NewSubscriber(e) for e in SUBSCRIBERS])
     return config, store
 
 

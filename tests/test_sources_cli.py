@@ -65,7 +65,7 @@ def _import_and_check(capsys: pytest.CaptureFixture[str], project: Path, file: P
     code, out, err = cli(capsys, *args(project, "sources", "import", str(file)))
     assert code == 0, err
     store = Store(project / "v.duckdb")
-    rows = [r for r in store.managed_sources() if r["url"]]
+    rows = [r for r in store.managed_sources() if r.url]
     config = load_config(project / "sources.yaml").with_managed(store.managed_sources())
     try:
         expected = distinct_feeds(file.read_bytes())
@@ -209,12 +209,12 @@ def test_add_finds_the_feed_a_real_page_announces(
         )
         assert code == 0, err
         (row,) = Store(project / "v.duckdb").managed_sources()
-        assert (row["url"], row["kind"], row["name"]) == (
+        assert (row.url, row.kind, row.name) == (
             server.url("feeds/main"),
             "feed",
             "Scattered Thoughts",
         )
-        assert row["options"] == {"tags": ["numerique-ia"]}
+        assert row.options == {"tags": ["numerique-ia"]}
         code, _, err = cli(capsys, *args(project, "sources", "add", server.url(""), "--yes"))
         assert code == 1 and "is already a source (scattered-thoughts)" in err
 
@@ -238,7 +238,7 @@ def test_add_follows_feed_links_then_common_feed_paths(
         assert code == 0, err
         assert "(common feed path)" in out
         rows = Store(project / "v.duckdb").managed_sources()
-        assert [(r["url"], r["kind"]) for r in rows] == [
+        assert [(r.url, r.kind) for r in rows] == [
             (one.url("rss.xml"), "feed"),
             (two.url("feed.xml"), "feed"),
         ]
@@ -334,7 +334,7 @@ def test_add_proposes_the_wordpress_api_of_a_site_without_feed(
         assert code == 0, err
         assert "WordPress REST API announced by the page" in out and "3 items" in out
         (row,) = Store(project / "v.duckdb").managed_sources()
-        assert (row["url"], row["kind"]) == (server.url("wp-json/wp/v2/posts"), "json")
+        assert (row.url, row.kind) == (server.url("wp-json/wp/v2/posts"), "json")
         config = load_config(project / "sources.yaml").with_managed([row])
-        summary = asyncio.run(ingest(config, Store(project / "v.duckdb"), only=(row["id"],)))
+        summary = asyncio.run(ingest(config, Store(project / "v.duckdb"), only=(row.id,)))
         assert summary.new_articles == 3

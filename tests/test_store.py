@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -17,7 +18,8 @@ from veille.config import parse_config
 from veille.errors import DatabaseLockedError, SendInProgressError, StoreError
 from veille.health import assess
 from veille.identity import article_id_for_url, content_hash, entry_id
-from veille.models import Article, Sighting
+from veille.models import Article, NewSubscriber, Sighting, StoreCounts, SubscriberCounts
+from veille.records import RunSummary
 from veille.store import MIGRATIONS, Store
 
 CONFIG = parse_config(
@@ -80,10 +82,11 @@ def test_commit_is_idempotent_and_round_trips(store: Store) -> None:
             etag='"v1"',
             last_modified=None,
         )
-    assert store.counts() == {"sources": 2, "articles": 2, "entries": 2}
+    assert store.counts() == StoreCounts(sources=2, articles=2, entries=2)
     row = store.articles(source="a")[0]
-    assert row["published_at"] == "2026-11-12T08:00:00+00:00"
-    assert row["lang"] == "fr" and row["tags"] == [] and row["also_in"] == []
+    assert row.published_at == datetime(2026, 11, 12, 8, tzinfo=UTC)
+    assert row.as_dict()["published_at"] == "2026-11-12T08:00:00+00:00"
+    assert row.lang == "fr" and row.tags == () and row.also_in == ()
     assert store.source_state("a").etag == '"v1"'
 
 
@@ -107,9 +110,10 @@ def test_second_source_of_the_same_article_is_listed_in_also_in(store: Store) ->
     )
     rows = store.articles()
     assert len(rows) == 1
-    assert rows[0]["source"] == "a"
-    assert rows[0]["also_in"] == [{"source": "b", "url": url}]
-    assert [r["id"] for r in store.articles(source="b")] == [rows[0]["id"]]
+    assert rows[0].source_id == "a"
+    assert rows[0].also_in == (("b", url),)
+    assert rows[0].as_dict()["also_in"] == [{"source": "b", "url": url}]
+    assert [r.id for r in store.articles(source="b")] == [rows[0].id]
 
 
 def test_keep_validators_leaves_the_old_etag(store: Store) -> None:
@@ -135,10 +139,13 @@ def test_keep_validators_leaves_the_old_etag(store: Store) -> None:
 
 
 def test_errors_are_counted_and_reset_by_success(store: Store) -> None:
-    store.record_source_error("a", "network", "connection refused")
-    store.record_source_error("a", "network", "connection refused")
+    wait = timedelta(minutes=30)
+    store.record_source_error("a", "network", "connection refused", next_check_in=wait)
+    store.record_source_error("a", "network", "connection refused", next_check_in=wait)
     health = {h.id: h for h in assess(store.source_figures(), clock.now())}
     assert health["a"].error_count == 2 and health["a"].last_error == "connection refused"
+    # Due again when the caller said, counted from the error.
+    assert health["a"].next_check_at == health["a"].last_error_at + wait  # type: ignore[operator]
     store.commit_source(
         "a", articles=[], sightings=[], entries_seen=3, etag=None, last_modified=None
     )
@@ -179,7 +186,7 @@ def test_a_locked_file_waits_then_says_who_holds_it(store: Store) -> None:
     finally:
         holder.kill()
         holder.wait()
-    assert store.counts()["sources"] == 2  # free again once the holder is gone
+    assert store.counts().sources == 2  # free again once the holder is gone
 
 
 def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
@@ -242,7 +249,7 @@ def test_an_existing_world_readable_database_is_closed_to_others(tmp_path: Path)
     db = tmp_path / "veille.duckdb"
     duckdb.connect(str(db)).close()
     db.chmod(0o664)
-    assert Store(db).counts()["articles"] == 0
+    assert Store(db).counts().articles == 0
     assert _mode(db) == 0o660  # others lose access; the group (a shared setup) keeps it
 
 
@@ -256,7 +263,7 @@ def test_threads_of_one_process_take_turns_with_the_file(db_path: Path) -> None:
     def work(n: int) -> None:
         try:
             for i in range(5):
-                store.add_subscribers([{"email": f"t{n}-{i}@of.example.fr"}])
+                store.add_subscribers([NewSubscriber(f"t{n}-{i}@of.example.fr")])
                 (other if n % 2 else store).subscribers()
         except BaseException as exc:
             errors.append(exc)
@@ -294,11 +301,11 @@ def test_after_a_log_replay_indexes_are_whole(tmp_path: Path) -> None:
     )
     assert done.returncode == -9
     assert (tmp_path / "veille.duckdb.wal").stat().st_size > 0
-    assert Store(db).counts()["articles"] == 30  # replayed, then closed (a checkpoint)
+    assert Store(db).counts().articles == 30  # replayed, then closed (a checkpoint)
     store = Store(db)
-    rows = [(a["id"], True, 0.9, ["reglementaire"], "{}") for a in store.articles(off_topic=True)]
+    rows = [(a.id, True, 0.9, ["reglementaire"], "{}") for a in store.articles(off_topic=True)]
     store.save_classification("model-x", rows)  # an update of every replayed row
-    assert {a["score"] for a in store.articles(off_topic=True)} == {0.9}
+    assert {a.score for a in store.articles(off_topic=True)} == {0.9}
 
 
 # --- sends ---------------------------------------------------------------------------------------
@@ -337,12 +344,23 @@ def test_claims_make_each_message_at_most_once(store: Store) -> None:
 
 
 def test_subscribers_are_written_in_bulk(store: Store) -> None:
-    rows = [{"email": f"p{i}@of.example.fr", "tags": ["handicap"] if i % 2 else []}
+    rows = [NewSubscriber(f"p{i}@of.example.fr", tags=("handicap",) if i % 2 else ())
             for i in range(5000)]  # fmt: skip
-    assert store.add_subscribers(rows) == {"added": 5000, "updated": 0}
+    assert store.add_subscribers(rows) == SubscriberCounts(added=5000, updated=0)
     store.unsubscribe("p1@of.example.fr")
-    again = store.add_subscribers([{"email": "p1@of.example.fr", "name": "P", "lang": "en"}])
-    assert again == {"added": 0, "updated": 1}
+    again = store.add_subscribers([NewSubscriber("p1@of.example.fr", name="P", lang="en")])
+    assert again == SubscriberCounts(added=0, updated=1)
     first = store.subscribers(search="p1@of.example.fr")[0]
     assert first.active and first.name == "P" and first.lang == "en"
     assert store.count_subscribers() == 5000
+
+
+def test_a_run_keeps_its_summary_and_the_error_that_ended_it(store: Store) -> None:
+    summary = RunSummary("r1")
+    store.start_run("r1")
+    store.finish_run("r1", "failed", summary, error="cannot write the database")
+    (run,) = store.runs()
+    expected = json.loads(json.dumps(summary.as_dict()))
+    assert run.status == "failed" and run.finished_at is not None
+    assert run.stats == {**expected, "error": "cannot write the database"}
+    assert list(run.stats)[-1] == "error"

@@ -35,30 +35,27 @@ def test_the_queue_puts_the_least_sure_first_and_lists_the_off_topic_ones(
     todo = triage.week_to_sort(config, store, WEEK, size=50)
     threshold = config.settings.relevance_threshold
     assert len(todo.queue) >= 5 and todo.off_topic
-    distances = [abs(a["score"] - threshold) for a in todo.queue]
+    distances = [abs(a.score - threshold) for a in todo.queue]
     assert distances == sorted(distances)
-    assert all(a["relevant"] is False for a in todo.off_topic)
+    assert all(a.relevant is False for a in todo.off_topic)
     # Everything the model set aside this week is listed, once per story.
     week_articles = store.articles(include_all=False, off_topic=True)
-    ids = {a["id"] for a in todo.off_topic}
-    assert ids and ids <= {a["id"] for a in week_articles if a["relevant"] is False}
+    ids = {a.id for a in todo.off_topic}
+    assert ids and ids <= {a.id for a in week_articles if a.relevant is False}
     # An answered article leaves both lists; a rescue makes it relevant with its section.
-    rescued = todo.off_topic[0]["id"]
+    rescued = todo.off_topic[0].id
     triage.answer(config, store, rescued, ["handicap", "reglementaire"])
     after = triage.week_to_sort(config, store, WEEK, size=50)
-    assert rescued not in {a["id"] for a in after.queue + after.off_topic}
+    assert rescued not in {a.id for a in after.queue + after.off_topic}
     assert after.decisions == todo.decisions + 1
-    article = next(a for a in store.articles(include_all=True) if a["id"] == rescued)
-    assert article["relevant"] is True and article["tags"] == ["handicap", "reglementaire"]
+    article = next(a for a in store.articles(include_all=True) if a.id == rescued)
+    assert article.relevant is True and article.tags == ("handicap", "reglementaire")
     with pytest.raises(TriageError, match="n’existe pas"):
-        triage.answer(config, store, todo.queue[0]["id"], ["sport"])
+        triage.answer(config, store, todo.queue[0].id, ["sport"])
     with pytest.raises(TriageError, match="cochez au moins une section"):
-        triage.answer(config, store, todo.queue[0]["id"], [])
-    triage.answer(config, store, todo.queue[0]["id"], ["handicap"], relevant=False)
-    assert (
-        next(d for d in store.decisions() if d["article_id"] == todo.queue[0]["id"])["relevant"]
-        is False
-    )
+        triage.answer(config, store, todo.queue[0].id, [])
+    triage.answer(config, store, todo.queue[0].id, ["handicap"], relevant=False)
+    assert next(d for d in store.decisions() if d.article_id == todo.queue[0].id).relevant is False
 
 
 def _config_file(folder: Path, db: Path) -> Path:
@@ -117,11 +114,11 @@ def test_a_curator_rescues_an_item_and_answers_the_queue_then_train_counts_them(
         assert f"{before + 4} décision" in page.locator("#decisions").inner_text()
         context.close()
 
-    decisions = {d["article_id"]: d for d in store.decisions()}
-    assert decisions[rescued]["relevant"] and decisions[rescued]["tags"] == ["handicap"]
+    decisions = {d.article_id: d for d in store.decisions()}
+    assert decisions[rescued].relevant and decisions[rescued].tags == ("handicap",)
     for aid, answer in answered:
-        assert decisions[aid]["relevant"] is (answer is not None)
-        assert decisions[aid]["tags"] == ([answer] if answer else decisions[aid]["tags"])
+        assert decisions[aid].relevant is (answer is not None)
+        assert decisions[aid].tags == ((answer,) if answer else decisions[aid].tags)
     # `veille train` learns from them and says so (its `--report`, the source-grouped
     # cross-validation, is measured by tests/test_classify.py's quality gate).
     code, out, err = run_cli(capsys, "--config", str(_config_file(folder, store.path)), "train")

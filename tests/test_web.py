@@ -286,8 +286,8 @@ def test_curator_logs_in_curates_previews_and_publishes(
     assert items[first_id]["included"] is False
     assert items[candidate_id]["included"] is True and items[candidate_id]["edited"] is True
     assert items[second_id]["section"] == "handicap" and items[second_id]["note"] == note
-    decision = next(d for d in store.decisions() if d["article_id"] == second_id)
-    assert decision["tags"] == ["handicap"]
+    decision = next(d for d in store.decisions() if d.article_id == second_id)
+    assert decision.tags == ("handicap",)
 
     # Preview: the e-mail as it will look, then publish.
     page.click("text=Aperçu et publication")  # the menu keeps the week being curated
@@ -297,12 +297,12 @@ def test_curator_logs_in_curates_previews_and_publishes(
     _shot(page, "preview")
     page.click("button:text('Approuver pour l’envoi programmé')")
     page.wait_for_selector(f"text=Approuvée par {USER}")
-    assert store.digest(WEEK)["approved_by"] == USER  # type: ignore[index]
+    assert store.digest(WEEK).approved_by == USER  # type: ignore[union-attr]
     page.click("button:text('Publier')")
     page.wait_for_selector(f".flash:has-text('{WEEK}')")  # the publication's own message
     assert (out / WEEK / "digest.html").exists()
     assert (out / WEEK / "digest.md").read_text(encoding="utf-8").count("réunion pédagogique") == 1
-    assert store.digest(WEEK)["published_at"] is not None  # type: ignore[index]
+    assert store.digest(WEEK).published_at is not None  # type: ignore[union-attr]
 
     for name, url in [
         ("archive", "/archives?q=handicap"),
@@ -358,7 +358,7 @@ def test_errors_and_empty_weeks_reach_the_curator_in_french(
         error = page.locator("p.error").inner_text()
         assert "ne retient aucun article" in error, error
         assert page.locator(".flash").count() == 0
-        assert store.digest(empty_week)["published_at"] is None  # type: ignore[index]
+        assert store.digest(empty_week).published_at is None  # type: ignore[union-attr]
 
         # A page that cannot be shown (a week that does not exist) says why, in French: as a
         # page, and as htmx's answer to a menu link (htmx swaps error answers in).
@@ -485,12 +485,12 @@ def test_sources_add_by_address_opml_import_export_and_switch(
         assert "officiel.xml" in added_feed and "(flux, 1 article)" in added_feed, added_feed
         # A page without a feed becomes a page source.
         assert "page" in _job(client, served, add(data_server.url("site/pages/psl-original.html")))
-        managed = {m["url"]: m for m in store.managed_sources()}
-        assert managed[data_server.url("site/feeds/officiel.xml")]["kind"] == "feed"
-        assert managed[data_server.url("site/pages/psl-original.html")]["kind"] == "page"
+        managed = {m.url: m for m in store.managed_sources()}
+        assert managed[data_server.url("site/feeds/officiel.xml")].kind == "feed"
+        assert managed[data_server.url("site/pages/psl-original.html")].kind == "page"
         # The archive's source filter offers them, like the sources of sources.yaml.
         archive = client.get(f"{served}/archives").text
-        added = managed[data_server.url("site/feeds/officiel.xml")]["id"]
+        added = managed[data_server.url("site/feeds/officiel.xml")].id
         assert f'<option value="{added}"' in archive and '<option value="rue89"' in archive
         # The same feed twice is refused, with a message and nothing added, also under
         # another spelling of its address (the rules of `veille sources add`).

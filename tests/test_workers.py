@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -22,6 +23,7 @@ import pytest
 
 from tests.conftest import REPO
 from veille import spool
+from veille.config import parse_config
 from veille.demo import demo_config
 from veille.localserver import LocalServer
 from veille.pipeline import ingest
@@ -136,3 +138,21 @@ def test_two_workers_share_one_ingest_without_duplicates(
     batches = sorted(spool_dir.glob("batch-*.json"))
     assert len(batches) == 2
     assert {spool.batch_worker(b) for b in batches} == {"worker-1", "worker-2"}
+
+
+def test_a_failure_on_a_worker_replays_as_a_local_one(tmp_path: Path) -> None:
+    """A source's error recorded on a worker goes through the batch's JSON and comes back with
+    its backoff: the same count, due again that long after the error is stored."""
+    db = tmp_path / "veille.duckdb"
+    store = Store(db)
+    store.sync_sources(parse_config("sources:\n  - id: a\n    url: https://a.example/f\n").sources)
+    worker = spool.SpoolStore({"database": str(db), "states": {}, "entries": {}})
+    wait = timedelta(minutes=47, seconds=3, microseconds=250)
+    assert worker.record_source_error("a", "network", "refused", next_check_in=wait) == 1
+    batch = tmp_path / "batch.json"
+    data = {"version": spool.ORDER_VERSION, "calls": worker.calls, "outcomes": []}
+    batch.write_text(json.dumps(data), encoding="utf-8")
+    assert spool.replay(store, batch) == []
+    (figures,) = store.source_figures()
+    assert (figures.error_count, figures.last_error) == (1, "refused")
+    assert figures.next_check_at == figures.last_error_at + wait  # type: ignore[operator]

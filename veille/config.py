@@ -21,6 +21,7 @@ file where it makes sense (``VEILLE_ALLOW_PRIVATE_NETWORKS``, ``VEILLE_DB``).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -34,6 +35,7 @@ from veille.environment import env_flag
 from veille.errors import ConfigError
 from veille.fetch import FetchLimits
 from veille.identity import site_of
+from veille.models import ManagedSource
 from veille.taxonomy import DEFAULT_TAXONOMY, SLUG_RE, Tag
 
 SOURCE_ID_RE = SLUG_RE
@@ -357,42 +359,27 @@ class Config(_Strict):
             return [known[i] for i in only]
         return [s for s in self.sources if s.enabled]
 
-    def with_managed(self, rows: list[dict[str, Any]]) -> Config:
+    def with_managed(self, rows: Sequence[ManagedSource]) -> Config:
         """This configuration plus the sources curators added or switched in the web app.
 
         A row with a URL is a source of its own (added from a page URL or an OPML file); a row
         without one only switches a sources.yaml source on or off. sources.yaml stays the
         reference: a web-app source whose id it also defines is ignored.
         """
-        switches = {r["id"]: bool(r["enabled"]) for r in rows}
+        switches = {r.id: r.enabled for r in rows}
         sources = [
             s.model_copy(update={"enabled": switches[s.id]}) if s.id in switches else s
             for s in self.sources
         ]
         known = {s.id for s in sources}
         for r in rows:
-            if r["url"] and r["id"] not in known:
-                options = r.get("options") or {}
+            if r.url and r.id not in known:
+                own = {"id": r.id, "url": r.url, "kind": r.kind or "feed", "name": r.name}
                 try:
-                    source = Source.model_validate(
-                        {
-                            **options,
-                            "id": r["id"],
-                            "url": r["url"],
-                            "kind": r["kind"] or "feed",
-                            "name": r["name"],
-                            "enabled": bool(r["enabled"]),
-                        }
-                    )
+                    source = Source.model_validate({**r.options, **own, "enabled": r.enabled})
                 except ValidationError:
                     # Options written by an older or newer veille: keep the source, drop them.
-                    source = Source(
-                        id=r["id"],
-                        url=r["url"],
-                        kind=r["kind"] or "feed",
-                        name=r["name"],
-                        enabled=bool(r["enabled"]),
-                    )
+                    source = Source.model_validate({**own, "enabled": r.enabled})
                 sources.append(source)
         return self.model_copy(update={"sources": tuple(sources)})
 

@@ -7,8 +7,9 @@
 * Signatures are datasketch MinHash (128 permutations). Locality-sensitive hashing splits each
   signature into 32 bands of 4 rows: two texts share at least one band key with probability
   ``1 - (1 - s^4)^32`` (s = Jaccard similarity): 0.99 at s = 0.6, 0.03 at s = 0.2.
-* The band keys are *stored* (``store.py``), so a new batch is matched against everything stored
-  with one indexed join instead of rebuilding an in-memory index: clustering is incremental.
+* The band keys are *stored* (``veille/store/clusters.py``), so a new batch is matched against
+  everything stored with one indexed join instead of rebuilding an in-memory index: clustering
+  is incremental.
   Candidates are then confirmed on the estimated similarity (:data:`NEAR_DUPLICATE`).
 """
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
@@ -78,11 +77,7 @@ def run_demo(
 
 def _publish(config: Config, store: Store, digests_dir: Path, out: Console) -> None:
     """Draft and publish the week with the most relevant stories (the sample is not this week)."""
-    weeks = Counter(
-        week_name(datetime.fromisoformat(row["published_at"] or row["fetched_at"]))
-        for row in store.articles()
-        if row["relevant"] is True
-    )
+    weeks = Counter(week_name(row.date) for row in store.articles() if row.relevant is True)
     if not weeks:
         out.print("No relevant article: no digest to publish.", highlight=False)
         return
@@ -108,9 +103,9 @@ def _print_articles(store: Store, out: Console) -> None:
     for column in ("date", "source", "title", "words", "text from"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        date = (row["published_at"] or row["fetched_at"] or "")[:10]
-        table.add_row(date, row["source"], row["title"], str(row["word_count"]), row["extraction"])
+        date = f"{row.date:%Y-%m-%d}"
+        table.add_row(date, row.source_id, row.title, str(row.word_count), row.extraction)
     out.print(table)
-    total = store.counts()["articles"]
+    total = store.counts().articles
     if total > len(rows):
         out.print(f"… and {total - len(rows)} more.", highlight=False)

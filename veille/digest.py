@@ -29,7 +29,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from veille import clock, health, i18n
 from veille.config import Config
+from veille.drafts import Candidate, DraftChanges, DraftChoice, WeekFigures
 from veille.errors import DigestError
 from veille.files import atomic_write
 from veille.render import (
@@ -52,7 +53,7 @@ from veille.render import (
     render_web_html,
     week_url,
 )
-from veille.store import Store, crash_point, utc_aware
+from veille.store import Store, crash_point
 from veille.summarize import summarize
 from veille.weeks import letter_week, parse_week, week_bounds
 
@@ -63,6 +64,7 @@ T = TypeVar("T")
 
 __all__ = [
     "OTHER_SECTION",
+    "Candidate",
     "Draft",
     "DraftItem",
     "PublishResult",
@@ -75,6 +77,7 @@ __all__ = [
     "move",
     "publish",
     "published_letter",
+    "published_letters",
     "rank_score",
     "select",
     "send",
@@ -128,10 +131,10 @@ class Draft:
     editorial: str | None
     top_article: str | None  # the curator's pick; None: the best-ranked included item
     items: tuple[DraftItem, ...]
-    figures: dict[str, int]  # gathered, duplicates, off_topic, words
+    figures: WeekFigures
     failing_sources: tuple[tuple[str, str], ...]  # curators only
     published_at: datetime | None
-    changes: dict[str, int] = field(default_factory=dict)  # of the last re-draft
+    changes: DraftChanges | None = None  # of the last re-draft
     approved_by: str | None = None  # a curator approved it for automatic publication
 
     @property
@@ -155,9 +158,9 @@ class Draft:
             "top_article": top.article_id if top else None,
             "published_at": self.published_at.isoformat() if self.published_at else None,
             "approved_by": self.approved_by,
-            "figures": self.figures,
+            "figures": self.figures.as_dict(),
             "failing_sources": [{"source": n, "error": e} for n, e in self.failing_sources],
-            "changes": self.changes,
+            "changes": self.changes.as_dict() if self.changes else {},
             "items": [i.to_json() for i in self.items],
         }
 
@@ -184,53 +187,58 @@ def rank_score(
 
 
 def select(
-    candidates: Sequence[dict[str, Any]],
+    candidates: Sequence[Candidate],
     *,
     max_items: int,
     max_per_section: int,
     max_per_source: int,
-) -> list[dict[str, Any]]:
+) -> list[DraftChoice]:
     """Decide which candidates the draft includes and their order in each section.
 
-    ``candidates``: dicts with article_id, source, section, rank_score. Best first, an item is
-    included while the digest, its section and its source each have room (the cap per source
-    keeps one prolific site from filling the letter), after a first pass that gives each
-    section its best story. Returns the candidates with ``included``
-    and ``position`` set: included first, then the others, each by rank.
+    Best first, an item is included while the digest, its section and its source each have
+    room (the cap per source keeps one prolific site from filling the letter), after a first
+    pass that gives each section its best story. Returns one choice per candidate, with
+    ``included`` and ``position`` set: included first, then the others, each by rank.
     """
-    ordered = sorted(candidates, key=lambda c: (-c["rank_score"], c["article_id"]))
+    ordered = sorted(candidates, key=lambda c: (-c.rank_score, c.article_id))
     per_section: Counter[str] = Counter()
     per_source: Counter[str] = Counter()
     chosen: set[str] = set()
 
-    def take(c: dict[str, Any]) -> None:
-        chosen.add(c["article_id"])
-        per_section[c["section"]] += 1
-        per_source[c["source"]] += 1
+    def take(c: Candidate) -> None:
+        chosen.add(c.article_id)
+        per_section[c.section] += 1
+        per_source[c.source] += 1
 
     # First the best story of each section, so every theme with news is in the letter; then
     # the rest by rank.
     for c in ordered:
         if (
             len(chosen) < max_items
-            and not per_section[c["section"]]
-            and per_source[c["source"]] < max_per_source
+            and not per_section[c.section]
+            and per_source[c.source] < max_per_source
         ):
             take(c)
     for c in ordered:
         if (
-            c["article_id"] not in chosen
+            c.article_id not in chosen
             and len(chosen) < max_items
-            and per_section[c["section"]] < max_per_section
-            and per_source[c["source"]] < max_per_source
+            and per_section[c.section] < max_per_section
+            and per_source[c.source] < max_per_source
         ):
             take(c)
-    decided = [{**c, "included": c["article_id"] in chosen} for c in ordered]
     positions: Counter[str] = Counter()
     result = []
-    for c in sorted(decided, key=lambda c: (not c["included"], -c["rank_score"], c["article_id"])):
-        result.append({**c, "position": positions[c["section"]]})
-        positions[c["section"]] += 1
+    for c in sorted(
+        ordered, key=lambda c: (c.article_id not in chosen, -c.rank_score, c.article_id)
+    ):
+        included = c.article_id in chosen
+        result.append(
+            DraftChoice(
+                c.article_id, included, c.section, positions[c.section], c.rank_score, c.summary
+            )
+        )
+        positions[c.section] += 1
     return result
 
 
@@ -242,24 +250,23 @@ def draft(config: Config, store: Store, week: str) -> Draft:
     parse_week(week)
     settings = config.settings.digest
     since, until = week_bounds(week, config.settings.timezone)
-    rows = [r for r in store.articles(since=since, until=until) if r["relevant"] is True]
-    sources = store.story_sources([r["id"] for r in rows])
+    rows = [r for r in store.articles(since=since, until=until) if r.relevant is True]
+    sources = store.story_sources([r.id for r in rows])
     known_tags = set(config.tag_ids())
     candidates = []
     for row in rows:
-        tags = [t for t in row["tags"] if t in known_tags]
-        published = _published(row)
+        tags = [t for t in row.tags if t in known_tags]
         candidates.append(
-            {
-                "article_id": row["id"],
-                "source": row["source"],
-                "section": tags[0] if tags else OTHER_SECTION,
-                "rank_score": rank_score(
-                    row["score"], published, since, until, len(sources.get(row["id"], [])) or 1
+            Candidate(
+                article_id=row.id,
+                source=row.source_id,
+                section=tags[0] if tags else OTHER_SECTION,
+                rank_score=rank_score(
+                    row.score, row.date, since, until, len(sources.get(row.id, [])) or 1
                 ),
-                "summary": summarize(row["title"], row["text"], lang=settings.lang)
-                or summarize(row["title"], row["summary"], lang=settings.lang),
-            }
+                summary=summarize(row.title, row.text, lang=settings.lang)
+                or summarize(row.title, row.summary, lang=settings.lang),
+            )
         )
     chosen = select(
         candidates,
@@ -271,40 +278,38 @@ def draft(config: Config, store: Store, week: str) -> Draft:
     return load(config, store, week, changes=changes)
 
 
-def load(
-    config: Config, store: Store, week: str, *, changes: dict[str, int] | None = None
-) -> Draft:
+def load(config: Config, store: Store, week: str, *, changes: DraftChanges | None = None) -> Draft:
     """The stored draft of ``week``; DigestError when there is none."""
     parse_week(week)
     row = store.digest(week)
     if row is None:
         raise DigestError(i18n.message("digest.no_draft", week=week))
     items = store.digest_items(week)
-    sources = store.story_sources([i["article_id"] for i in items])
+    sources = store.story_sources([i.article_id for i in items])
     order = {tag: n for n, tag in enumerate([*config.tag_ids(), OTHER_SECTION])}
     draft_items = []
     for i in items:
-        carried = sources.get(i["article_id"], [])
-        also = tuple(dict.fromkeys(name for sid, name in carried if sid != i["source_id"]))
+        carried = sources.get(i.article_id, [])
+        also = tuple(dict.fromkeys(name for sid, name in carried if sid != i.source_id))
         draft_items.append(
             DraftItem(
-                article_id=i["article_id"],
-                title=i["title"],
-                url=i["url"],
-                source=i["source_id"],
-                source_name=i["source_name"] or i["source_id"],
+                article_id=i.article_id,
+                title=i.title,
+                url=i.url,
+                source=i.source_id,
+                source_name=i.source_name or i.source_id,
                 also=also,
-                published_at=utc_aware(i["published_at"] or i["fetched_at"]),
-                included=bool(i["included"]),
-                section=i["section"],
-                position=int(i["position"]),
-                rank_score=float(i["rank_score"]),
-                summary=i["summary_edited"] if i["summary_edited"] is not None else i["summary"],
-                note=i["note"],
-                edited=bool(i["edited"]),
-                tags=tuple(i["tags"] or ()),
-                score=i["score"],
-                word_count=int(i["word_count"] or 0),
+                published_at=i.published_at or i.fetched_at,
+                included=i.included,
+                section=i.section,
+                position=i.position,
+                rank_score=i.rank_score,
+                summary=i.summary_edited if i.summary_edited is not None else i.summary,
+                note=i.note,
+                edited=i.edited,
+                tags=i.tags,
+                score=i.score,
+                word_count=i.word_count,
             )
         )
     draft_items.sort(
@@ -318,21 +323,16 @@ def load(
     )  # failing, silent or no longer matching: for the curators, never in the trainers' e-mail
     return Draft(
         week=week,
-        title=row["title"] or config.settings.digest.title,
-        editorial=row["editorial"],
-        top_article=row["top_article"],
+        title=row.title or config.settings.digest.title,
+        editorial=row.editorial,
+        top_article=row.top_article,
         items=tuple(draft_items),
         figures=store.week_figures(since, until),
         failing_sources=failing,
-        published_at=utc_aware(row["published_at"]),
-        changes=changes or {},
-        approved_by=row["approved_by"] if row["approved_at"] else None,
+        published_at=row.published_at,
+        changes=changes,
+        approved_by=row.approved_by if row.approved_at else None,
     )
-
-
-def _published(row: dict[str, Any]) -> datetime | None:
-    value = row["published_at"] or row["fetched_at"]
-    return datetime.fromisoformat(value) if value else None
 
 
 # --- curation --------------------------------------------------------------------------------
@@ -467,11 +467,11 @@ def build_digest(
     kept_words = sum(i.word_count for i in view.included)
     figures = view.figures
     stats = DigestStats(
-        gathered=figures["gathered"],
-        duplicates=figures["duplicates"],
-        off_topic=figures["off_topic"],
+        gathered=figures.gathered,
+        duplicates=figures.duplicates,
+        off_topic=figures.off_topic,
         kept=len(view.included),
-        words_not_read=max(figures["words"] - kept_words, 0),
+        words_not_read=max(figures.words - kept_words, 0),
         reading_wpm=settings.reading_wpm,
     )
     return Digest(
@@ -605,12 +605,14 @@ def publish(
         _write(week_dir / "index.html", render_web_html(letter)),
     ]
     # "Kept in a digest" is a curator's label too; an earlier explicit decision stays.
-    decided = {d["article_id"] for d in store.decisions()}
+    decided = {d.article_id for d in store.decisions()}
     kept = [i.article_id for i in view.included if i.article_id not in decided]
     if kept:
         store.record_decision(kept, "keep", relevant=True, tags=None)
-    store.publish_digest(week, snapshot(letter), letter.published_at)
-    published = [from_snapshot(s) for s in store.published_digests()]
+    store.publish_digest(
+        week, json.dumps(snapshot(letter), ensure_ascii=False), letter.published_at
+    )
+    published = published_letters(store)
     index = [(d.week, d.title, d.published_at.astimezone(UTC).date()) for d in published]
     feed_url = f"{site}feed.xml" if site else None
     files.append(
@@ -675,9 +677,14 @@ def published_letter(store: Store, week: str) -> Digest:
     row = store.digest(week)
     if row is None:
         raise DigestError(i18n.message("digest.no_draft", week=week))
-    if row["published_at"] is None or not row["snapshot"]:
+    if row.published_at is None or not row.snapshot:
         raise DigestError(i18n.message("digest.not_published", week=week))
-    return from_snapshot(json.loads(row["snapshot"]))
+    return from_snapshot(json.loads(row.snapshot))
+
+
+def published_letters(store: Store) -> list[Digest]:
+    """Every published letter as it was published, oldest week first."""
+    return [from_snapshot(json.loads(d.snapshot)) for d in store.published_digests()]
 
 
 def _confirm(store: Store, week: str, email: str, run_id: str) -> None:

@@ -47,6 +47,25 @@ def backoff_delay(consecutive_errors: int, rng: random.Random | None = None) -> 
     return step * (1 + JITTER * draw)
 
 
+def next_check_in(
+    consecutive_errors: int,
+    rng: random.Random | None = None,
+    *,
+    retry_after: float | None = None,
+) -> timedelta | None:
+    """How long until a failing source is due again; None once it succeeds.
+
+    A server's Retry-After (seconds, already capped at a week by veille.fetch) wins over a
+    shorter backoff: asking again sooner is what gets a bot banned.
+    """
+    if consecutive_errors <= 0:
+        return None
+    delay = backoff_delay(consecutive_errors, rng)
+    if retry_after is not None and retry_after > 0:
+        delay = max(delay, timedelta(seconds=retry_after))
+    return delay
+
+
 def next_check(
     consecutive_errors: int,
     now: datetime,
@@ -54,17 +73,9 @@ def next_check(
     *,
     retry_after: float | None = None,
 ) -> datetime | None:
-    """When a failing source is due again; None once it succeeds.
-
-    A server's Retry-After (seconds, already capped at a week by veille.fetch) wins over a
-    shorter backoff: asking again sooner is what gets a bot banned.
-    """
-    if consecutive_errors <= 0:
-        return None
-    due = now + backoff_delay(consecutive_errors, rng)
-    if retry_after is not None and retry_after > 0:
-        due = max(due, now + timedelta(seconds=retry_after))
-    return due
+    """When a failing source is due again (:func:`next_check_in` from ``now``)."""
+    delay = next_check_in(consecutive_errors, rng, retry_after=retry_after)
+    return None if delay is None else now + delay
 
 
 def is_outage(error_kinds: Sequence[str | None]) -> bool:

@@ -7,11 +7,12 @@ import json
 import time
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from veille import clock, triage
 from veille.config import Config
 from veille.examples import TRAIN_ON_WRITTEN, Example, article_text, load_seed, seed_digest, split
+from veille.models import Decision
 from veille.records import ClassifySummary
 from veille.store import Store
 
@@ -45,14 +46,14 @@ def new_decisions(config: Config, store: Store) -> int:
     return _newer_than_model(config, store, store.decisions())
 
 
-def _newer_than_model(config: Config, store: Store, decisions: list[dict[str, Any]]) -> int:
+def _newer_than_model(config: Config, store: Store, decisions: list[Decision]) -> int:
     from veille import modelfiles  # scikit-learn: only once there are decisions to count
 
     meta = modelfiles.ModelStore(config.models_path(store.path)).latest_meta()
     if meta is None:
         return 0
     last = (meta.get("training_data") or {}).get("last_decision") or 0
-    return sum(1 for d in decisions if d["decision"] > last)
+    return sum(1 for d in decisions if d.id > last)
 
 
 def retrain_if_due(
@@ -113,18 +114,18 @@ def training_examples(config: Config, store: Store) -> tuple[list[Example], dict
     }
     decisions = store.decisions()
     for d in decisions:
-        text = article_text(d["title"], d["summary"], d["text"])
-        tags = tuple(t for t in (d["tags"] or ()) if t in known) if d["relevant"] else ()
+        text = article_text(d.title, d.summary, d.text)
+        tags = tuple(t for t in d.tags if t in known) if d.relevant else ()
         # A retag puts the curator's section first; a keep only confirms the model's tags.
-        primary = tags[0] if d["kind"] == "tags" and tags else None
-        examples[d["article_id"]] = Example(
-            d["article_id"], text, bool(d["relevant"]), tags, "decision", primary, d["source_id"]
+        primary = tags[0] if d.kind == "tags" and tags else None
+        examples[d.article_id] = Example(
+            d.article_id, text, bool(d.relevant), tags, "decision", primary, d.source_id
         )
     provenance: dict[str, object] = {
         "seed_sha256": seed_digest(),
         "seed_examples": sum(1 for e in examples.values() if e.origin == "seed"),
         "decisions": len(decisions),
-        "last_decision": max((d["decision"] for d in decisions), default=None),
+        "last_decision": max((d.id for d in decisions), default=None),
     }
     return list(examples.values()), provenance
 

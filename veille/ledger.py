@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -54,7 +55,7 @@ class Ledger(Protocol):
     ) -> int: ...
 
     def record_source_error(
-        self, source_id: str, kind: str, message: str, *, retry_after: float | None = None
+        self, source_id: str, kind: str, message: str, *, next_check_in: timedelta | None
     ) -> int: ...
 
 

@@ -7,6 +7,7 @@ into one of these right away (miniflux's "normalise at the edge").
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -254,3 +255,188 @@ class Subscriber:
             "unsubscribed_at": self.unsubscribed_at.isoformat() if self.unsubscribed_at else None,
             "active": self.active,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class NewManagedSource:
+    """A source to add outside sources.yaml, from the web app, ``veille sources add`` or an
+    OPML import (:meth:`veille.store.Store.add_managed_sources`)."""
+
+    id: str
+    url: str
+    kind: str  # feed | page | json
+    name: str | None
+    origin: str  # web | cli | opml
+    # The source's other keys, as in sources.yaml: tags, link_pattern, mapping...
+    options: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        given = self.options.get("tags")
+        return tuple(str(t) for t in given) if isinstance(given, list | tuple) else ()
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedSource:
+    """A source added or switched outside sources.yaml, as
+    :meth:`veille.store.Store.managed_sources` lists it (dates aware, in UTC)."""
+
+    id: str
+    url: str | None  # None: a sources.yaml source switched on or off
+    kind: str | None
+    name: str | None
+    enabled: bool
+    origin: str  # web | cli | opml | toggle
+    added_at: datetime
+    options: Mapping[str, object]  # as NewManagedSource.options (maybe empty)
+
+
+@dataclass(frozen=True, slots=True)
+class NewSubscriber:
+    """A subscriber to add or update (:func:`veille.subscribers.check_subscriber` makes them
+    clean; :meth:`veille.store.Store.add_subscribers` stores them)."""
+
+    email: str
+    name: str | None = None
+    tags: tuple[str, ...] = ()  # empty: every section
+    lang: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberCounts:
+    """What :meth:`veille.store.Store.add_subscribers` did."""
+
+    added: int
+    updated: int  # already there (subscribed again if they had left)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    """An article as :meth:`veille.store.Store.articles` lists it: its story, relevance and tags
+    (dates aware, in UTC)."""
+
+    id: str
+    url: str
+    title: str
+    source_id: str  # the source it was first seen in
+    source_name: str | None
+    published_at: datetime | None
+    fetched_at: datetime
+    lang: str | None
+    author: str | None
+    sitename: str | None
+    summary: str
+    text: str
+    word_count: int
+    extraction: str
+    extraction_error: str | None
+    tags: tuple[str, ...]
+    relevant: bool | None  # None: not classified yet
+    score: float | None
+    why: dict[str, list[str]]  # per tag (and "relevance"): the words that weighed most
+    cluster_id: str | None  # articles with the same one are one story
+    representative: bool  # the story's original (an official source first, then the earliest)
+    rejected: bool
+    also_in: tuple[tuple[str, str | None], ...]  # (source id, URL) of the story's other entries
+
+    @property
+    def date(self) -> datetime:
+        """The publication date, or the fetch date when the source gave none."""
+        return self.published_at or self.fetched_at
+
+    def as_dict(self) -> dict[str, Any]:
+        """For JSON (``veille articles --json``): dates as ISO 8601 strings."""
+        return {
+            "id": self.id,
+            "url": self.url,
+            "title": self.title,
+            "source": self.source_id,
+            "source_name": self.source_name,
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "fetched_at": self.fetched_at.isoformat(),
+            "lang": self.lang,
+            "author": self.author,
+            "sitename": self.sitename,
+            "summary": self.summary,
+            "text": self.text,
+            "word_count": self.word_count,
+            "extraction": self.extraction,
+            "extraction_error": self.extraction_error,
+            "tags": list(self.tags),
+            "relevant": self.relevant,
+            "score": self.score,
+            "why": self.why,
+            "cluster": self.cluster_id,
+            "representative": self.representative,
+            "rejected": self.rejected,
+            "also_in": [{"source": source, "url": url} for source, url in self.also_in],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A curator's active decision on an article, with the text the model reads
+    (:meth:`veille.store.Store.decisions`; dates aware, in UTC)."""
+
+    id: int  # grows with each decision: "newer than the model" compares it
+    article_id: str
+    kind: str  # reject | keep | tags
+    relevant: bool  # the label it gives
+    tags: tuple[str, ...]  # the curator's, else the article's
+    decided_at: datetime
+    source_id: str
+    title: str
+    summary: str
+    text: str  # its first 4,000 characters
+
+
+@dataclass(frozen=True, slots=True)
+class FoundArticle:
+    """An article matching a full-text query (:meth:`veille.store.Store.search`; dates aware,
+    in UTC)."""
+
+    id: str
+    url: str
+    title: str
+    source_id: str
+    source_name: str | None
+    tags: tuple[str, ...]
+    relevant: bool | None
+    date: datetime  # its publication date, or its fetch date when the source gave none
+    excerpt: str  # the first 300 characters of its text
+    text: str
+    bm25: float  # the match's score: higher is better
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One article as ``veille export articles`` writes it (:meth:`veille.store.Store.
+    export_articles`): its fields are the export's columns, in order (dates aware, in UTC)."""
+
+    id: str
+    title: str
+    url: str
+    source: str  # the id of the source it was first seen in
+    source_name: str | None
+    sources: tuple[str, ...]  # every source that listed it
+    published_at: datetime | None
+    fetched_at: datetime
+    lang: str | None
+    author: str | None
+    tags: tuple[str, ...]
+    relevant: bool | None
+    score: float | None
+    story: str  # equal for articles merged as one story
+    rejected: bool
+    extraction: str
+    word_count: int
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoreCounts:
+    """How many rows the main tables hold (:meth:`veille.store.Store.counts`)."""
+
+    sources: int
+    articles: int
+    entries: int

@@ -139,12 +139,12 @@ async def ingest(
         # Never left "running": a run that stays so blocks the next ones of this process
         # (`veille serve`) for hours. The error itself goes on to the caller.
         summary.seconds = time.monotonic() - started
-        stats = {**summary.as_dict(), "error": one_line(describe(exc))}
+        error = one_line(describe(exc))
         with contextlib.suppress(Exception):  # the database may be what failed
-            store.finish_run(summary.run_id, "failed", stats)
+            store.finish_run(summary.run_id, "failed", summary, error=error)
         raise
     summary.seconds = time.monotonic() - started
-    store.finish_run(summary.run_id, "completed", summary.as_dict())
+    store.finish_run(summary.run_id, "completed", summary)
     return summary
 
 

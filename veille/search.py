@@ -68,25 +68,25 @@ def search_articles(
     if not words:
         raise UsageError(f"{query!r} has no word to search for. Hint: veille search 'CPF décret'.")
     rows = store.search(words, tag=tag, source=source, since=since, until=until, limit=limit)
-    texts = [f"{r['title'] or ''} {r['text'] or ''}" for r in rows]
+    texts = [f"{r.title or ''} {r.text or ''}" for r in rows]
     stems = store.stems([*WORD_RE.findall(words), *WORD_RE.findall(" ".join(texts))])
     wanted = {stems[w] for w in WORD_RE.findall(words) if w in stems}
     hits = []
     for rank, row in enumerate(rows, start=1):
-        title = row["title"] or ""
-        snippet, marks = make_snippet(row["text"] or "", wanted, stems)
+        title = row.title or ""
+        snippet, marks = make_snippet(row.text or "", wanted, stems)
         hits.append(
             SearchHit(
                 rank=rank,
-                id=row["id"],
+                id=row.id,
                 title=title,
-                url=row["url"],
-                source=row["source_id"],
-                source_name=row["source_name"],
-                date=row["date"],
-                tags=row["tags"],
-                relevant=row["relevant"],
-                score=round(float(row["bm25"]), 4),
+                url=row.url,
+                source=row.source_id,
+                source_name=row.source_name,
+                date=row.date.isoformat(),
+                tags=list(row.tags),
+                relevant=row.relevant,
+                score=round(row.bm25, 4),
                 snippet=snippet,
                 highlights=marks,
                 title_highlights=_matches(title, wanted, stems),

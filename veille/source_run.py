@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from veille import clock, feeds, i18n, jsonsource, pages
+from veille import clock, feeds, health, i18n, jsonsource, pages
 from veille.articles import article_of, bare_article, wants_pages
 from veille.config import Config, Source
 from veille.errors import (
@@ -85,8 +85,10 @@ async def ingest_source(
     timings = timings if timings is not None else Timings()
     started = time.monotonic()
     outcome = SourceOutcome(source.id, "ok")
+    state: SourceState | None = None
     try:
-        await _ingest(source, config, fetcher, pool, store, observer, outcome, timings)
+        state = await _in_store_thread(timings, store.source_state, source.id)
+        await _ingest(source, state, config, fetcher, pool, store, observer, outcome, timings)
     except StoreError:
         raise  # the database, not the source: the pass cannot go on (and is marked failed)
     except Exception as exc:  # containment: one source never stops the pass
@@ -97,13 +99,18 @@ async def ingest_source(
             message = i18n.message("ingest.unexpected", detail=describe(exc))
         outcome.status, outcome.error = "error", one_line(mask_url_password(message))
         outcome.error_kind = exc.kind if isinstance(exc, VeilleError) else "unexpected"
+        # Its consecutive errors once this one is counted (runs never overlap: nobody else
+        # counts this source's errors meanwhile).
+        errors = (state.error_count if state else 0) + 1
         await _in_store_thread(
             timings,
             store.record_source_error,
             source.id,
             outcome.error_kind,
             outcome.error,
-            retry_after=getattr(exc, "retry_after", None),
+            next_check_in=health.next_check_in(
+                errors, retry_after=getattr(exc, "retry_after", None)
+            ),
         )
     outcome.seconds = time.monotonic() - started
     observer.source_done(outcome)
@@ -112,6 +119,7 @@ async def ingest_source(
 
 async def _ingest(
     source: Source,
+    state: SourceState,
     config: Config,
     fetcher: Fetcher,
     pool: ExtractionPool,
@@ -121,7 +129,6 @@ async def _ingest(
     timings: Timings,
 ) -> None:
     """Fetch, parse, plan, build, commit: the source's steps (errors go to the caller)."""
-    state = await _in_store_thread(timings, store.source_state, source.id)
     response = await _fetch_document(source, state, fetcher, timings)
     if response.not_modified:  # nothing new: the source is healthy, its validators renewed
         outcome.status = "not-modified"

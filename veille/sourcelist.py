@@ -12,19 +12,20 @@ who wants to move sources into the file by hand.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 import yaml
 
 from veille.config import Config, Source
 from veille.discovery import Discovered
 from veille.identity import canonical_url
+from veille.models import ManagedSource, NewManagedSource
 from veille.opml import CATEGORY_SEP, OpmlFeed, OpmlProblem, OpmlScan, render_opml, slugify
 from veille.opml import source_id_for as _id_for
 
 
 class _HoldsManagedSources(Protocol):
-    def managed_sources(self) -> list[dict[str, Any]]: ...
+    def managed_sources(self) -> list[ManagedSource]: ...
 
 
 def effective(config: Config, store: _HoldsManagedSources) -> Config:
@@ -38,7 +39,7 @@ def effective(config: Config, store: _HoldsManagedSources) -> Config:
 class ImportPlan:
     """What an OPML import will do: the sources to add, and everything it leaves out, with why."""
 
-    rows: list[dict[str, Any]] = field(default_factory=list)  # for Store.add_managed_sources
+    rows: list[NewManagedSource] = field(default_factory=list)  # for Store.add_managed_sources
     already: list[tuple[OpmlFeed, str]] = field(default_factory=list)  # (feed, existing id)
     problems: list[OpmlProblem] = field(default_factory=list)  # invalid or repeated outlines
 
@@ -89,33 +90,28 @@ def plan_opml_import(scan: OpmlScan, config: Config, *, origin: str = "opml") ->
         taken.add(sid)
         tags = folder_tags(feed.category)
         plan.rows.append(
-            {
-                "id": sid,
-                "url": feed.url,
-                "kind": "feed",
-                "name": feed.title,
-                "origin": origin,
-                "options": {"tags": list(tags)} if tags else {},
-            }
+            NewManagedSource(
+                id=sid,
+                url=feed.url,
+                kind="feed",
+                name=feed.title,
+                origin=origin,
+                options={"tags": list(tags)} if tags else {},
+            )
         )
     return plan
 
 
-def row_for(found: Discovered, config: Config, *, origin: str = "cli") -> dict[str, Any]:
-    """The managed-source row for what :func:`veille.discovery.explore` found."""
+def row_for(found: Discovered, config: Config, *, origin: str = "cli") -> NewManagedSource:
+    """The managed source for what :func:`veille.discovery.explore` found."""
     taken = {s.id for s in config.sources}
     sid = _id_for(OpmlFeed(found.url, found.title, None, None), taken)
-    options: dict[str, Any] = {}
+    options: dict[str, object] = {}
     if found.kind == "page" and found.link_pattern:
         options["link_pattern"] = found.link_pattern
-    return {
-        "id": sid,
-        "url": found.url,
-        "kind": found.kind,
-        "name": found.title,
-        "origin": origin,
-        "options": options,
-    }
+    return NewManagedSource(
+        id=sid, url=found.url, kind=found.kind, name=found.title, origin=origin, options=options
+    )
 
 
 def existing_source(url: str, config: Config) -> str | None:

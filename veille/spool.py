@@ -26,7 +26,7 @@ import os
 import socket
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,8 @@ from veille.pipeline import fetch_sources
 from veille.records import SourceOutcome, Timings
 from veille.store import SourceState, Store
 
-ORDER_VERSION = 1
+# 2: a failing source's call carries when to try it again (next_check_in), not retry_after.
+ORDER_VERSION = 2
 
 
 # -- coordinator side --------------------------------------------------------------------------
@@ -88,7 +89,7 @@ def replay(store: Store, batch_path: Path) -> list[SourceOutcome]:
                 call["source_id"],
                 call["kind"],
                 call["message"],
-                retry_after=call.get("retry_after"),
+                next_check_in=_seconds(call["next_check_in"]),
             )
         else:
             raise SpoolError(f"batch {batch_path}: unknown operation {call['op']!r}")
@@ -180,7 +181,7 @@ class SpoolStore:
         return len(kwargs["articles"])
 
     def record_source_error(
-        self, source_id: str, kind: str, message: str, *, retry_after: float | None = None
+        self, source_id: str, kind: str, message: str, *, next_check_in: timedelta | None
     ) -> int:
         self.calls.append(
             {
@@ -188,7 +189,9 @@ class SpoolStore:
                 "source_id": source_id,
                 "kind": kind,
                 "message": message,
-                "retry_after": retry_after,
+                # A delay, not a moment: the coordinator's store counts it from the replay,
+                # as it stamps the error's time.
+                "next_check_in": next_check_in.total_seconds() if next_check_in else None,
             }
         )
         return self.source_state(source_id).error_count + 1
@@ -207,6 +210,10 @@ def _decode(record: dict[str, Any], cls: type) -> dict[str, Any]:
         k: datetime.fromisoformat(v) if k in dated and isinstance(v, str) else v
         for k, v in record.items()
     }
+
+
+def _seconds(value: float | None) -> timedelta | None:
+    return None if value is None else timedelta(seconds=value)
 
 
 def _article(record: dict[str, Any]) -> Article:

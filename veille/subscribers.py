@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from email.headerregistry import Address
 from email.utils import parseaddr
 from pathlib import Path
@@ -16,13 +16,14 @@ from typing import Any
 
 from veille import i18n
 from veille.errors import ConfigError
+from veille.models import NewSubscriber
 
 COLUMNS = ("email", "name", "tags", "lang")
 LANGS = ("fr", "en")
 
 
-def check_subscriber(row: dict[str, Any], tag_ids: Sequence[str]) -> dict[str, Any]:
-    """A clean subscriber (email lower-cased, tags as a list) or ConfigError saying why not."""
+def check_subscriber(row: Mapping[str, str | None], tag_ids: Sequence[str]) -> NewSubscriber:
+    """A clean subscriber (email lower-cased, tags split) or ConfigError saying why not."""
     raw = (row.get("email") or "").strip()
     address = parseaddr(raw)[1]
     try:
@@ -44,10 +45,10 @@ def check_subscriber(row: dict[str, Any], tag_ids: Sequence[str]) -> dict[str, A
     if lang is not None and lang not in LANGS:
         raise ConfigError(i18n.message("subscriber.bad_lang", lang=lang, address=address))
     name = (row.get("name") or "").strip() or None
-    return {"email": address.lower(), "name": name, "tags": tags, "lang": lang}
+    return NewSubscriber(email=address.lower(), name=name, tags=tuple(tags), lang=lang)
 
 
-def read_csv(path: Path, tag_ids: Sequence[str]) -> list[dict[str, Any]]:
+def read_csv(path: Path, tag_ids: Sequence[str]) -> list[NewSubscriber]:
     """Every subscriber of a CSV file (header: email[,name,tags,lang]; tags split by ; or ,).
 
     The whole file is checked before anything is stored: the first bad row stops the import
@@ -67,7 +68,7 @@ def parse_csv(
     path: str,
     tag_ids: Sequence[str],
     progress: Callable[[int, int | None], None] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[NewSubscriber]:
     """:func:`read_csv` on the bytes of a file named ``path`` (an upload); ``progress(line,
     lines)`` every thousand lines."""
     try:
@@ -93,7 +94,7 @@ def parse_csv(
             )
         )
     reader.fieldnames = header
-    rows: dict[str, dict[str, Any]] = {}
+    rows: dict[str, NewSubscriber] = {}
     lines = text.count("\n") + 1
     for record in reader:
         line = reader.line_num
@@ -107,5 +108,5 @@ def parse_csv(
             raise ConfigError(
                 i18n.message("subscriber.line", path=path, line=line, problem=exc)
             ) from None
-        rows[clean["email"]] = clean  # the last line for an address wins
+        rows[clean.email] = clean  # the last line for an address wins
     return list(rows.values())

@@ -13,8 +13,10 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+
+from veille.models import ExportRow
 
 FORMULA_STARTS = frozenset("=+-@\t\r")
 
@@ -25,20 +27,20 @@ def safe_cell(value: str) -> str:
     return "'" + value if first in FORMULA_STARTS else value
 
 
-def articles_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+def articles_csv(rows: Sequence[ExportRow], columns: Sequence[str]) -> str:
     """Rows as CSV (RFC 4180, CRLF): lists joined with ``;``, dates ISO 8601 UTC, every text
     cell through :func:`safe_cell`."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_csv_value(row[c]) for c in columns])
+        writer.writerow([_csv_value(getattr(row, c)) for c in columns])
     return buffer.getvalue()
 
 
-def articles_json(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+def articles_json(rows: Sequence[ExportRow], columns: Sequence[str]) -> str:
     """Rows as a JSON array of objects (dates ISO 8601 UTC)."""
-    data = [{c: _json_value(row[c]) for c in columns} for row in rows]
+    data = [{c: _json_value(getattr(row, c)) for c in columns} for row in rows]
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -65,5 +67,7 @@ def _json_value(value: Any) -> Any:
 
 
 def _iso(value: datetime) -> str:
-    """Stored datetimes are naive UTC (see veille.store)."""
-    return value.replace(microsecond=0).isoformat() + ("Z" if value.tzinfo is None else "")
+    """In UTC, to the second, with a Z (a naive value is taken as UTC already)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.replace(microsecond=0).isoformat() + "Z"

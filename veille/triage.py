@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from veille import i18n
 from veille.config import Config
 from veille.errors import TriageError
+from veille.models import StoredArticle
 from veille.store import Store
 from veille.weeks import week_bounds
 
@@ -23,9 +23,11 @@ RETRAIN_AFTER = 20  # new decisions that make the next run retrain before classi
 
 @dataclass(slots=True)
 class WeekToSort:
-    queue: list[dict[str, Any]] = field(default_factory=list)  # least sure first
-    off_topic: list[dict[str, Any]] = field(default_factory=list)  # newest first
+    queue: list[StoredArticle] = field(default_factory=list)  # least sure first
+    off_topic: list[StoredArticle] = field(default_factory=list)  # newest first
     decisions: int = 0  # curators' decisions stored, all weeks
+    # Per article id: how sure the model is, 0 % on the threshold, 100 % at a score of 0 or 1.
+    certainty: dict[str, int] = field(default_factory=dict)
 
 
 def week_to_sort(config: Config, store: Store, week: str, *, size: int = QUEUE) -> WeekToSort:
@@ -34,16 +36,15 @@ def week_to_sort(config: Config, store: Store, week: str, *, size: int = QUEUE) 
     since, until = week_bounds(week, config.settings.timezone)
     rows = store.articles(since=since, until=until, off_topic=True)
     decisions = store.decisions()
-    decided = {d["article_id"] for d in decisions}
-    open_ = [r for r in rows if r["id"] not in decided and r["score"] is not None]
+    decided = {d.article_id for d in decisions}
+    open_ = [(r, r.score) for r in rows if r.id not in decided and r.score is not None]
     threshold = config.settings.relevance_threshold
     span = max(threshold, 1 - threshold)
-    for r in open_:  # 0 % on the threshold, 100 % at a score of 0 or 1
-        r["certainty"] = round(100 * abs(float(r["score"]) - threshold) / span)
+    certainty = {r.id: round(100 * abs(score - threshold) / span) for r, score in open_}
     # Ordered by the exact distance to the threshold (the rounded percentage ties too often).
-    queue = sorted(open_, key=lambda r: (abs(float(r["score"]) - threshold), r["id"]))[:size]
-    off = [r for r in open_ if r["relevant"] is False]
-    return WeekToSort(queue, off, len(decisions))
+    queue = [r for r, _ in sorted(open_, key=lambda x: (abs(x[1] - threshold), x[0].id))][:size]
+    off = [r for r, _ in open_ if r.relevant is False]
+    return WeekToSort(queue, off, len(decisions), certainty)
 
 
 def answer(

@@ -32,17 +32,17 @@ def articles(
         since=since, until=until, tag=tag, source=source, include_all=all_, limit=limit
     )
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        data = [row.as_dict() for row in rows]
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
     table = Table(show_lines=False)
     for column in ("published", "source", "title", "tags", "score"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        date = (row["published_at"] or row["fetched_at"] or "")[:10]
-        score = "" if row["score"] is None else f"{row['score']:.2f}"
-        if row["relevant"] is False:
+        score = "" if row.score is None else f"{row.score:.2f}"
+        if row.relevant is False:
             score += " hors sujet"
-        table.add_row(date, row["source"], row["title"], ", ".join(row["tags"]), score)
+        table.add_row(f"{row.date:%Y-%m-%d}", row.source_id, row.title, ", ".join(row.tags), score)
     out.print(table)
     out.print(f"{len(rows)} article{'s' if len(rows) != 1 else ''}", highlight=False)
 

@@ -93,14 +93,13 @@ def _print_draft(view: digests.Draft) -> None:
     f = view.figures
     changes = view.changes
     redraft = (
-        f" · re-draft: {changes['kept']} edited kept, {changes['added']} new, "
-        f"{changes['dropped']} gone"
+        f" · re-draft: {changes.kept} edited kept, {changes.added} new, {changes.dropped} gone"
         if changes
         else ""
     )
     out.print(
         f"{len(view.included)} of {len(view.items)} candidates included · week: "
-        f"{f['gathered']} articles, {f['duplicates']} duplicates, {f['off_topic']} off-topic"
+        f"{f.gathered} articles, {f.duplicates} duplicates, {f.off_topic} off-topic"
         f"{redraft}",
         highlight=False,
     )

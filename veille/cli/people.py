@@ -38,7 +38,7 @@ def subscribers_add(
         {"email": email, "name": name, "tags": tags, "lang": lang}, config.tag_ids()
     )
     counts = context.store(config).add_subscribers([row])
-    out.print(f"{row['email']} {'added' if counts['added'] else 'updated'}", highlight=False)
+    out.print(f"{row.email} {'added' if counts.added else 'updated'}", highlight=False)
 
 
 @subscribers_app.command("remove")
@@ -91,7 +91,7 @@ def subscribers_import(
 
     rows = read_csv(file, config.tag_ids())
     counts = context.store(config).add_subscribers(rows)
-    out.print(f"{file}: {counts['added']} added, {counts['updated']} updated", highlight=False)
+    out.print(f"{file}: {counts.added} added, {counts.updated} updated", highlight=False)
 
 
 users_app = typer.Typer(help="Curators' accounts for the web app.", no_args_is_help=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -58,8 +59,8 @@ def sources_import(
     added = 0 if dry_run else store.add_managed_sources(plan.rows)
     verb = "would add" if dry_run else "added"
     for row in plan.rows:
-        tags = row["options"].get("tags", [])
-        label = f"  + {row['id']}: {row['url']}" + (f"  [{', '.join(tags)}]" if tags else "")
+        tags = row.tags
+        label = f"  + {row.id}: {row.url}" + (f"  [{', '.join(tags)}]" if tags else "")
         out.print(escape(label), highlight=False)
     for line in plan.warnings():
         err.print(f"[yellow]warning:[/] {escape(line)}", highlight=False)
@@ -93,7 +94,7 @@ def sources_export(
                 highlight=False,
             )
     elif fmt == "yaml":
-        managed = {r["id"] for r in store.managed_sources() if r["url"]}
+        managed = {r.id for r in store.managed_sources() if r.url}
         text = sources_yaml(config, managed)
     else:
         raise UsageError(f"--format {fmt!r} is not opml or yaml.")
@@ -145,8 +146,9 @@ def sources_add(
         raise UsageError(f"{choice.url} is already a source ({already}).")
     row = row_for(choice, config)
     if tags:
-        row["options"]["tags"] = [t.strip() for t in tags.split(",") if t.strip()]
-    summary = f"{row['id']} ({row['kind']}): {row['url']}"
+        chosen = [t.strip() for t in tags.split(",") if t.strip()]
+        row = replace(row, options={**row.options, "tags": chosen})
+    summary = f"{row.id} ({row.kind}): {row.url}"
     if found.feeds and len(found.feeds) > 1:
         out.print("The first one is proposed; add the others with their own address.")
     if not yes:

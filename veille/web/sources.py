@@ -62,7 +62,7 @@ def add_source(request: Request) -> Response:
         store.add_managed_sources([row])
         key = "web.feed_added" if found.kind == "feed" else "web.page_added"
         plural = "s" if found.entries > 1 else ""
-        return i18n.message(key, id=row["id"], entries=found.entries, plural=plural, url=found.url)
+        return i18n.message(key, id=row.id, entries=found.entries, plural=plural, url=found.url)
 
     return start_job(
         request, f"add-source:{url}", t["job_add_source"].format(url=url), work, "/sources"

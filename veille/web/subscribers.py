@@ -42,7 +42,7 @@ def add_subscriber(request: Request) -> Response:
         config.tag_ids(),
     )
     store.add_subscribers([row])
-    return back(request, "/abonnes", f"+ {row['email']}")
+    return back(request, "/abonnes", f"+ {row.email}")
 
 
 def remove_subscriber(request: Request) -> Response:
@@ -63,7 +63,7 @@ def import_subscribers(request: Request) -> Response:
 
         rows = parse_csv(data, name, config.tag_ids(), progress)  # the file is not held
         counts = store.add_subscribers(rows)  # one short transaction
-        return f"CSV : +{counts['added']}, ~{counts['updated']}"
+        return f"CSV : +{counts.added}, ~{counts.updated}"
 
     return start_job(
         request, f"csv:{name}", t["job_import_csv"].format(name=name), work, "/abonnes"

@@ -107,7 +107,7 @@ def _whys(store: Store, view: digests.Draft | None) -> dict[str, dict[str, list[
         return {}
     ids = {i.article_id for i in view.items}
     return {
-        row["id"]: {tag: [str(w) for w in row["why"].get(tag, [])[:5]] for tag in row["tags"]}
+        row.id: {tag: [str(w) for w in row.why.get(tag, [])[:5]] for tag in row.tags}
         for row in store.articles(include_all=True)
-        if row["id"] in ids
+        if row.id in ids
     }
