@@ -150,7 +150,7 @@ class ArticlesMixin(StoreBase):
         self, source_id: str, article_ids: Sequence[str], titles: Sequence[str]
     ) -> tuple[set[str], set[tuple[str, str]]]:
         """What this source listed before, to recognise an item under a new GUID or query string
-        (``veille.pipeline._seen_before``): the articles among ``article_ids`` it has entries
+        (``veille.source_run._seen_before``): the articles among ``article_ids`` it has entries
         for, and the (title, URL without query) of its entries titled as one of ``titles``."""
         if not article_ids and not titles:
             return set(), set()
