@@ -21,7 +21,7 @@ from prefect import serve as prefect_serve
 from prefect.schedules import Cron, Interval
 
 from flows.ingest import ingest_flow
-from veille import clock
+from veille import clock, publishing, sending
 from veille import digest as digests
 from veille.config import Config, load_config
 from veille.sourcelist import effective
@@ -63,8 +63,8 @@ def publish_approved(
     row = store.digest(week)
     if row is None or row.approved_at is None:
         return {"week": week, "published": False, "reason": "not approved by a curator"}
-    result = digests.publish(config, store, week, digests.digests_dir(config))
-    report = digests.send(config, store, week, SmtpSettings.from_env()) if send else None
+    result = publishing.publish(config, store, week, publishing.digests_dir(config))
+    report = sending.send(config, store, week, SmtpSettings.from_env()) if send else None
     return {"week": week, "published": True, "items": result.items, "mail": str(report)}
 
 

@@ -24,7 +24,7 @@ from markdown_it import MarkdownIt
 
 from tests.conftest import SITE, UvicornThread, copy_ingested, run_veille
 from tests.test_mail import Collector, _server
-from veille import clock
+from veille import clock, publishing, sending
 from veille import digest as digests
 from veille.config import Config
 from veille.errors import DigestError
@@ -192,7 +192,7 @@ def test_publish_writes_every_file_and_escapes_curator_and_feed_text(
         store, WEEK, 'Édito <script>alert("x")</script> <a href="javascript:x">lien</a>'
     )
     out = tmp_path / "digests"
-    result = digests.publish(config, store, WEEK, out)
+    result = publishing.publish(config, store, WEEK, out)
     names = {p.relative_to(out).as_posix() for p in result.files}
     assert names == {
         f"{WEEK}/digest.md",
@@ -245,7 +245,7 @@ def test_failing_sources_are_for_curators_only(
     assert view.failing_sources, "the demo has a source that answers 404"
     _, error = view.failing_sources[0]
     out = tmp_path / "digests"
-    digests.publish(config, store, WEEK, out)
+    publishing.publish(config, store, WEEK, out)
     for path in out.rglob("*.*"):
         assert error not in path.read_text(encoding="utf-8"), path
 
@@ -255,9 +255,9 @@ def test_republishing_keeps_one_entry_per_week_in_the_feed(
 ) -> None:
     digests.draft(config, store, WEEK)
     out = tmp_path / "digests"
-    digests.publish(config, store, WEEK, out)
+    publishing.publish(config, store, WEEK, out)
     digests.set_editorial(store, WEEK, "Correction : une coquille dans le titre.")
-    digests.publish(config, store, WEEK, out)
+    publishing.publish(config, store, WEEK, out)
     feed = feedparser.parse((out / "feed.xml").read_bytes())
     assert len(feed.entries) == 1
     assert "coquille" in (out / WEEK / "digest.md").read_text(encoding="utf-8")
@@ -294,9 +294,9 @@ def test_send_is_idempotent_and_the_unsubscribe_link_works(
         ]
     )
     out = tmp_path / "digests"
-    digests.publish(config, store, WEEK, out)
+    publishing.publish(config, store, WEEK, out)
 
-    report = digests.send(config, store, WEEK, settings)
+    report = sending.send(config, store, WEEK, settings)
     assert sorted(report.sent) == [
         "ana.martin@greta.example.fr",
         "bruno@cfa.example.fr",
@@ -321,7 +321,7 @@ def test_send_is_idempotent_and_the_unsubscribe_link_works(
     assert not any(i.url in bruno_html for i in others)
 
     # A second send mails nobody again.
-    again = digests.send(config, store, WEEK, settings)
+    again = sending.send(config, store, WEEK, settings)
     assert again.sent == () and len(again.skipped) == 3
     assert len(collector.envelopes) == 3
 
@@ -351,14 +351,14 @@ def test_a_refused_recipient_is_sent_on_the_next_run_and_nobody_twice(
 ) -> None:
     digests.draft(config, store, WEEK)
     store.add_subscribers([NewSubscriber(f"p{i}@of.example.fr", None, (), None) for i in range(4)])
-    digests.publish(config, store, WEEK, tmp_path / "digests")
+    publishing.publish(config, store, WEEK, tmp_path / "digests")
     refusing = Collector(refuse=frozenset({"p2@of.example.fr"}))
     for handler, port in _server(refusing):
         settings = SmtpSettings(host="127.0.0.1", port=port, sender="v@of.fr", starttls=False)
-        first = digests.send(config, store, WEEK, settings)
+        first = sending.send(config, store, WEEK, settings)
         assert [r for r, _ in first.failed] == ["p2@of.example.fr"]
         handler.refuse = frozenset()
-        second = digests.send(config, store, WEEK, settings)
+        second = sending.send(config, store, WEEK, settings)
         assert second.sent == ("p2@of.example.fr",)
         assert sorted(handler.delivered()) == [f"p{i}@of.example.fr" for i in range(4)]
 
@@ -368,7 +368,7 @@ def test_sending_an_unpublished_week_is_refused(
 ) -> None:
     digests.draft(config, store, WEEK)
     with pytest.raises(DigestError, match="pas encore publiée"):
-        digests.send(config, store, WEEK, smtp[1])
+        sending.send(config, store, WEEK, smtp[1])
 
 
 # --- Qualiopi -------------------------------------------------------------------------------
@@ -380,7 +380,7 @@ def test_qualiopi_export_lists_sources_selections_and_notes(
     view = digests.draft(config, store, WEEK)
     item = view.included[0]
     digests.set_note(store, WEEK, item.article_id, '=HYPERLINK("x") présenté en équipe')
-    digests.publish(config, store, WEEK, tmp_path / "d")
+    publishing.publish(config, store, WEEK, tmp_path / "d")
     today = clock.now().astimezone(PARIS).date()  # periods are days in Paris
     data = evidence(config, store, today.replace(day=1), today)
     assert data.weeks == (WEEK,)

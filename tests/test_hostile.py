@@ -44,7 +44,7 @@ from markdown_it import MarkdownIt
 from tests.conftest import DATA, PEAK_MB, REPO, UvicornThread, run_bounded, run_veille
 from tests.hostile_server import hostile
 from tests.test_mail import Collector, _server
-from veille import clock
+from veille import clock, publishing, sending
 from veille import digest as digests
 from veille.auth import hash_password
 from veille.config import Config, parse_config
@@ -103,13 +103,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     digests.draft(config, store, WEEK)
     digests.include(store, WEEK, ids)  # every hostile item is in the letter, whatever its score
     out = folder / "digests"
-    digests.publish(config, store, WEEK, out)
+    publishing.publish(config, store, WEEK, out)
     store.add_subscribers([NewSubscriber("ana@of.example.fr", "Ana", (), None)])
     for collector, port in _server(Collector()):
         smtp = SmtpSettings(
             host="127.0.0.1", port=port, sender="Veille <veille@of.example.fr>", starttls=False
         )
-        report = digests.send(config, store, WEEK, smtp)
+        report = sending.send(config, store, WEEK, smtp)
         assert report.sent == ("ana@of.example.fr",)
         messages = collector.messages()
         recipients = [list(env.rcpt_tos) for env in collector.envelopes]
@@ -512,7 +512,7 @@ def test_smtp_password_never_reaches_logs_or_output(
             }
         )
         with pytest.raises(VeilleError) as refused:
-            digests.send(world.config, store, WEEK, smtp)
+            sending.send(world.config, store, WEEK, smtp)
     captured = capfd.readouterr()
     everything = "\n".join(
         [str(refused.value), caplog.text, captured.out, captured.err, repr(refused.value)]

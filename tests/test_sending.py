@@ -24,6 +24,7 @@ from tests.conftest import REPO, UvicornThread, copy_ingested, run_veille
 from tests.test_mail import Collector, _server
 from tests.test_web import PASSWORD, USER, _csrf, _job
 from veille import digest as digests
+from veille import publishing
 from veille.auth import hash_password
 from veille.config import Config
 from veille.models import NewSubscriber
@@ -60,7 +61,7 @@ def published(ingested: tuple[Config, Path], tmp_path: Path) -> tuple[Config, St
         text.replace("__BASE__", "http://127.0.0.1:9"), encoding="utf-8"
     )
     digests.draft(config, store, WEEK)
-    digests.publish(config, store, WEEK, tmp_path / "digests")
+    publishing.publish(config, store, WEEK, tmp_path / "digests")
     store.add_subscribers([NewSubscriber(e) for e in SUBSCRIBERS])
     return config, store
 

@@ -27,8 +27,8 @@ from tests.conftest import UvicornThread, run_veille
 from tests.test_web import PASSWORD, USER, _csrf, _job, _login, app_env, served
 from veille.auth import LoginThrottle, hash_password, needs_rehash
 from veille.config import Config
-from veille.digest import UNSUBSCRIBE_LIST
 from veille.mail import unsubscribe_token
+from veille.sending import UNSUBSCRIBE_LIST
 from veille.store import Store
 from veille.web import create_app
 

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from veille import digest as digests
+from veille import publishing
 from veille.config import Config, parse_config
 from veille.files import atomic_write
 from veille.localserver import LocalServer
@@ -83,7 +84,7 @@ def _publish(config: Config, store: Store, digests_dir: Path, out: Console) -> N
         return
     week = max(weeks, key=lambda w: (weeks[w], w))
     view = digests.draft(config, store, week)
-    result = digests.publish(config, store, week, digests_dir)
+    result = publishing.publish(config, store, week, digests_dir)
     out.print(
         f"\nDigest {week}: {result.items} of {len(view.items)} candidates, in "
         f"{len({i.section for i in view.included})} sections → {digests_dir / week}/digest.html",

@@ -2,7 +2,8 @@
 what a re-draft changed, the week's figures and the published letters.
 
 Small frozen records, like :mod:`veille.models` (dates aware, in UTC); :mod:`veille.digest`
-turns them into the draft the curators see and the letter the renderers take.
+turns them into the draft the curators see, :mod:`veille.publishing` into the letter the
+renderers take.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ class DigestRecord:
     published_at: datetime | None
     approved_at: datetime | None  # a curator approved it for automatic publication
     approved_by: str | None
-    snapshot: str | None  # the letter as published, as JSON (veille.digest reads it)
+    snapshot: str | None  # the letter as published, as JSON (veille.publishing reads it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +104,7 @@ class WeekFigures:
 @dataclass(frozen=True, slots=True)
 class PublishedDigest:
     """A published week and its letter as published, as JSON
-    (:meth:`veille.store.Store.published_digests`; :func:`veille.digest.published_letters`
+    (:meth:`veille.store.Store.published_digests`; :func:`veille.publishing.published_letters`
     reads them)."""
 
     week: str

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from veille import clock, i18n
+from veille import clock, i18n, publishing, sending
 from veille import digest as digests
 from veille.cli.common import Context, out
 from veille.errors import MailError, UsageError, VeilleError
@@ -288,8 +288,8 @@ def digest_publish(
         from veille.mail import SmtpSettings
 
         smtp = SmtpSettings.from_env()  # a missing setting fails before anything is written
-    folder = digests.digests_dir(config, out_dir)
-    result = digests.publish(config, store, name, folder)
+    folder = publishing.digests_dir(config, out_dir)
+    result = publishing.publish(config, store, name, folder)
     out.print(f"Published {name}: {result.items} items → {folder / name}/", highlight=False)
     for path in result.files:
         out.print(f"  {path}", highlight=False)
@@ -300,7 +300,7 @@ def digest_publish(
             highlight=False,
         )
     if smtp is not None:
-        report = digests.send(config, store, name, smtp, resend_uncertain=resend_uncertain)
+        report = sending.send(config, store, name, smtp, resend_uncertain=resend_uncertain)
         out.print(f"E-mail: {report}", highlight=False)
         for recipient, reason in report.failed:
             out.print(f"  {recipient}: {reason}", highlight=False)
@@ -343,7 +343,7 @@ def export_qualiopi(
     if output is None:
         sys.stdout.write(text)
         return
-    digests._write(output, text)
+    publishing.write_file(output, text)
     out.print(
         f"{output}: {len(data.selections)} selections, {len(data.sources)} sources", highlight=False
     )

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from veille import digest as digests
+from veille import publishing
 from veille.cli.common import Context, out
 
 
@@ -36,7 +36,7 @@ def ui(
             "No account yet: nobody can log in. Create one with `veille users add NAME`.",
             highlight=False,
         )
-    web = create_app(config, store, digests.digests_dir(config, out_dir), https=https)
+    web = create_app(config, store, publishing.digests_dir(config, out_dir), https=https)
     out.print(f"veille ui on http://{host}:{port}/ — Ctrl-C to stop.", highlight=False)
     uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=https)
 

@@ -8,8 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from starlette.requests import Request
 from starlette.responses import Response
 
-from veille import digest as digests
-from veille import i18n
+from veille import i18n, publishing
 from veille.errors import UsageError
 from veille.search import fts_query
 from veille.web.context import WebContext, page
@@ -38,7 +37,7 @@ def archive(request: Request) -> Response:
             if until
             else None,
         )
-    published = list(reversed(digests.published_letters(store)))
+    published = list(reversed(publishing.published_letters(store)))
     return page(
         request,
         "archive.html",

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from veille import digest as digests
-from veille import i18n
+from veille import i18n, publishing, sending
 from veille.errors import DigestError
 from veille.jobs import Progress
 from veille.render import render_email_html, week_url
@@ -40,7 +40,7 @@ def preview_email(request: Request) -> Response:
     config, store = web.config, web.store
     week = current_week(request)
     view = digests.load(config, store, week)
-    letter = digests.build_digest(config, view)
+    letter = publishing.build_digest(config, view)
     site = config.settings.digest.site_url
     html = render_email_html(
         letter,
@@ -57,7 +57,7 @@ def publish(request: Request) -> Response:
     web = WebContext.of(request)
     config, store, digests_dir = web.config, web.store, web.digests_dir
     week = current_week(request)
-    result = digests.publish(config, store, week, digests_dir)
+    result = publishing.publish(config, store, week, digests_dir)
     return back(request, f"/apercu/{week}", f"{week} : {result.items} → {digests_dir / week}")
 
 
@@ -80,10 +80,10 @@ def send(request: Request) -> Response:
     if not given.isdigit() or int(given) != store.count_subscribers():
         raise DigestError(i18n.message("web.subscribers_changed"))
     settings = SmtpSettings.from_env()
-    digests.published_letter(store, week)  # not published: say so now, not in the job
+    publishing.published_letter(store, week)  # not published: say so now, not in the job
 
     def work(progress: Progress) -> str:
-        report = digests.send(config, store, week, settings, progress=progress)
+        report = sending.send(config, store, week, settings, progress=progress)
         failed = "".join(f" · {r} : {why}" for r, why in report.failed)
         return i18n.message(
             "send.report", sent=len(report.sent), skipped=len(report.skipped),

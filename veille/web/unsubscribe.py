@@ -6,8 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from veille import digest as digests
-from veille import i18n
+from veille import i18n, sending
 from veille.mail import verify_unsubscribe_token
 from veille.web.context import WebContext, page
 
@@ -20,7 +19,7 @@ def unsubscribe(request: Request) -> Response:
     token = (params.get("token") or "")[:100]
     secret = store.secret("unsubscribe").encode()
     valid = bool(email and token) and verify_unsubscribe_token(
-        secret, email, digests.UNSUBSCRIBE_LIST, token
+        secret, email, sending.UNSUBSCRIBE_LIST, token
     )
     if not valid:
         return page(request, "unsubscribe.html", status=400, message=t["unsub_invalid"], form=False)
