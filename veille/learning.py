@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from veille import clock, triage
 from veille.config import Config
 from veille.examples import TRAIN_ON_WRITTEN, Example, article_text, load_seed, seed_digest, split
-from veille.models import Decision
+from veille.models import Decision, ModelRecord, TrainingData
 from veille.records import ClassifySummary
 from veille.store import Store
 
@@ -52,7 +52,8 @@ def _newer_than_model(config: Config, store: Store, decisions: list[Decision]) -
     meta = modelfiles.ModelStore(config.models_path(store.path)).latest_meta()
     if meta is None:
         return 0
-    last = (meta.get("training_data") or {}).get("last_decision") or 0
+    training = meta.get("training_data")
+    last = (training["last_decision"] if training is not None else None) or 0
     return sum(1 for d in decisions if d.id > last)
 
 
@@ -104,7 +105,7 @@ def classify_new(
     return summary
 
 
-def training_examples(config: Config, store: Store) -> tuple[list[Example], dict[str, object]]:
+def training_examples(config: Config, store: Store) -> tuple[list[Example], TrainingData]:
     """Seed examples (tags outside the taxonomy dropped) + one example per curator decision."""
     known = set(config.tag_ids())
     examples = {
@@ -121,7 +122,7 @@ def training_examples(config: Config, store: Store) -> tuple[list[Example], dict
         examples[d.article_id] = Example(
             d.article_id, text, bool(d.relevant), tags, "decision", primary, d.source_id
         )
-    provenance: dict[str, object] = {
+    provenance: TrainingData = {
         "seed_sha256": seed_digest(),
         "seed_examples": sum(1 for e in examples.values() if e.origin == "seed"),
         "decisions": len(decisions),
@@ -138,7 +139,7 @@ class TrainResult:
     held_out: evaluation.Report
     current_held_out: evaluation.Report | None
     cross_validation: evaluation.Report | None
-    provenance: dict[str, object]
+    provenance: TrainingData
     model: classify.Classifier | None = field(default=None, repr=False)  # the one just trained
 
     def as_dict(self) -> dict[str, object]:
@@ -188,7 +189,7 @@ def train(
     cv = None
     if report:  # judged on publishers it never saw: whole sources held out, real texts only
         cv = evaluation.grouped_cross_validate(config.taxonomy, examples, threshold=threshold)
-    meta = {
+    meta: ModelRecord = {
         "created_at": clock.now().isoformat(),
         "taxonomy": fingerprint,
         "training_examples": len(training),

@@ -24,6 +24,7 @@ from veille import clock
 from veille.classify import Classifier
 from veille.errors import ModelError
 from veille.files import atomic_copy, atomic_write, dated_name
+from veille.models import ModelRecord
 from veille.taxonomy import Tag
 
 TERMS = "@terms"  # key suffix of a vectorizer's vocabulary in a model file
@@ -67,10 +68,10 @@ class ModelStore:
     def pointer(self) -> Path:
         return self.folder / "current.json"
 
-    def current_meta(self) -> dict[str, Any] | None:
+    def current_meta(self) -> ModelRecord | None:
         try:
             name = json.loads(self.pointer.read_text())["model"]
-            meta: dict[str, Any] = json.loads((self.folder / f"{name}.json").read_text())
+            meta: ModelRecord = json.loads((self.folder / f"{name}.json").read_text())
         except FileNotFoundError:
             return None
         except (ValueError, KeyError, OSError) as exc:
@@ -79,17 +80,17 @@ class ModelStore:
             ) from None
         return meta
 
-    def latest_meta(self) -> dict[str, Any] | None:
+    def latest_meta(self) -> ModelRecord | None:
         """The record of the newest model trained here, current or kept aside."""
         for path in sorted(self.folder.glob("model-*.json"), reverse=True):
             try:
-                meta: dict[str, Any] = json.loads(path.read_text())
+                meta: ModelRecord = json.loads(path.read_text())
             except (ValueError, OSError):
                 continue
             return meta
         return None
 
-    def load_current(self) -> tuple[Classifier, dict[str, Any]] | None:
+    def load_current(self) -> tuple[Classifier, ModelRecord] | None:
         meta = self.current_meta()
         if meta is None:
             return None
@@ -132,7 +133,7 @@ class ModelStore:
                 setattr(model, key, value)
         return model
 
-    def save(self, model: Classifier, meta: dict[str, Any], *, make_current: bool) -> str:
+    def save(self, model: Classifier, meta: ModelRecord, *, make_current: bool) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
         name = dated_name(self.folder, "model", clock.now(), ".skops", MODEL_TIME).stem
         state = {
@@ -171,7 +172,7 @@ class ModelStore:
         self.prune()
         return name
 
-    def adopt(self, path: Path, meta: dict[str, Any]) -> str:
+    def adopt(self, path: Path, meta: ModelRecord) -> str:
         """Copy a model file made elsewhere (the shipped one) in as the current version."""
         self.folder.mkdir(parents=True, exist_ok=True)
         name = dated_name(self.folder, "model", clock.now(), ".skops", MODEL_TIME).stem

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 # The longest text kept per field, in characters. A feed is a stranger's data: a 120,000-character
 # title or a 12 MB one must not reach the store, the classifier, the letter or an e-mail header.
@@ -440,3 +440,29 @@ class StoreCounts:
     sources: int
     articles: int
     entries: int
+
+
+class TrainingData(TypedDict):
+    """What a model learnt from: its JSON record's ``training_data``."""
+
+    seed_sha256: str
+    seed_examples: int
+    decisions: int
+    last_decision: int | None  # the newest curator decision it saw (by decision id)
+
+
+class ModelRecord(TypedDict, total=False):
+    """A model file's JSON record (``models/model-<time>.json``, ``veille/seed/model.json``).
+
+    A TypedDict, not a dataclass: it is the file's JSON as written, keys and all, and the files
+    of earlier versions read the same way."""
+
+    name: str
+    created_at: str  # ISO 8601
+    taxonomy: str  # the taxonomy's fingerprint
+    training_examples: int
+    held_out_examples: int
+    held_out: dict[str, object]  # evaluation.Report.as_dict(): the held-out figures
+    training_data: TrainingData
+    sklearn: str  # the scikit-learn version that wrote it
+    origin: str  # "shipped" for the model that comes with veille

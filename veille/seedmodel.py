@@ -19,12 +19,12 @@ import sys
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import sklearn
 
 from veille import classify, clock, evaluation, modelfiles
 from veille.examples import TRAIN_ON_WRITTEN, load_seed, seed_digest, split
+from veille.models import ModelRecord
 from veille.taxonomy import DEFAULT_TAXONOMY, Tag
 
 NAME = "model"
@@ -35,10 +35,10 @@ def folder() -> Path:
     return Path(str(resources.files("veille") / "seed"))
 
 
-def shipped_meta() -> dict[str, Any] | None:
+def shipped_meta() -> ModelRecord | None:
     """The shipped model's training record, or None when no model is shipped."""
     try:
-        meta: dict[str, Any] = json.loads((folder() / f"{NAME}.json").read_text("utf-8"))
+        meta: ModelRecord = json.loads((folder() / f"{NAME}.json").read_text("utf-8"))
     except (OSError, ValueError):
         return None
     return meta
@@ -47,12 +47,14 @@ def shipped_meta() -> dict[str, Any] | None:
 def usable_for(fingerprint: str) -> bool:
     """Whether the shipped model was trained on this seed, this taxonomy and this scikit-learn."""
     meta = shipped_meta()
+    training = meta.get("training_data") if meta is not None else None
     return (
         meta is not None
+        and training is not None
         and (folder() / f"{NAME}.skops").is_file()
         and meta.get("taxonomy") == fingerprint
         and meta.get("sklearn") == sklearn.__version__
-        and meta.get("training_data", {}).get("seed_sha256") == seed_digest()
+        and training.get("seed_sha256") == seed_digest()
     )
 
 
@@ -60,10 +62,12 @@ def install(models: modelfiles.ModelStore) -> str:
     """Copy the shipped model into ``models`` as its current version; returns its name there."""
     meta = shipped_meta()
     assert meta is not None
-    return models.adopt(folder() / f"{NAME}.skops", {**meta, "origin": "shipped"})
+    shipped = meta.copy()
+    shipped["origin"] = "shipped"
+    return models.adopt(folder() / f"{NAME}.skops", shipped)
 
 
-def build(out: Path, taxonomy: tuple[Tag, ...] = DEFAULT_TAXONOMY) -> dict[str, Any]:
+def build(out: Path, taxonomy: tuple[Tag, ...] = DEFAULT_TAXONOMY) -> ModelRecord:
     """Train from the seed alone (held-out fifth excluded, as ``veille train`` does) into
     ``out/model.skops`` and ``out/model.json``; returns the training record."""
     examples = [
@@ -74,7 +78,7 @@ def build(out: Path, taxonomy: tuple[Tag, ...] = DEFAULT_TAXONOMY) -> dict[str, 
     training, held_out = split(examples)
     model = classify.Classifier(taxonomy).fit(training)
     report = evaluation.evaluate(model, held_out, 0.5)
-    meta = {
+    meta: ModelRecord = {
         "created_at": clock.now().isoformat(),
         "taxonomy": modelfiles.taxonomy_fingerprint(taxonomy),
         "training_examples": len(training),
