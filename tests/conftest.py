@@ -54,31 +54,6 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return cores if config.getoption("markexpr", "") == "not slow" else cores + 1
 
 
-@pytest.hookimpl(trylast=True)  # after `-m` and `-k` deselected what they deselect
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Lay the tests out so that each test process starts with its share of the slow ones.
-
-    pytest-xdist's work-stealing scheduler hands each process one contiguous slice of the list,
-    and processes that run dry steal from the tail of the others' slices. In file order, the
-    slow tests bunch up and the last of them could start near the end of the run; here slice
-    *i* is the slow tests *i*, *i + n*, *i + 2n*… followed by a contiguous run of the quick
-    ones (whole files kept together, so module fixtures are built once), and stealing takes
-    quick tests from the tails. Without xdist the order is unchanged.
-    """
-    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    if count < 2:
-        return
-    slow = [item for item in items if item.get_closest_marker("slow")]
-    quick = [item for item in items if not item.get_closest_marker("slow")]
-    size = len(items) // count  # the scheduler's slice: len(pending) // nodes remaining
-    slices: list[list[pytest.Item]] = [slow[i::count] for i in range(count)]
-    for i, share in enumerate(slices):
-        room = size - len(share) if i < count - 1 else len(quick)
-        share.extend(quick[:room])
-        del quick[:room]
-    items[:] = [item for share in slices for item in share]
-
-
 @pytest.fixture
 def data_server() -> Iterator[LocalServer]:
     """tests/data served on 127.0.0.1 (ETag, Last-Modified, 304, request log)."""
