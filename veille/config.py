@@ -67,6 +67,9 @@ HINTS: dict[str, str] = {
     "mapping": "give the fields' paths, e.g. mapping: {items: $, link: link, title: "
     "title.rendered}",
     "indicator": "use a Qualiopi indicator such as I23, or leave it out",
+    "also": "give a list of Qualiopi indicators, e.g. also: [I23]",
+    "organisation": "give the organisation's name, e.g. organisation: GRETA Exemple",
+    "watch_lead": "give the watch lead's name, e.g. watch_lead: Marie Dupont",
     "keywords": "give a list of words or phrases, e.g. keywords: [CPF, OPCO]",
     "relevance_threshold": "give a number between 0 and 1, e.g. 0.5",
     "site_url": "give the public address of the archive, e.g. https://veille.example.org/",
@@ -144,6 +147,13 @@ class ScheduleSettings(_Strict):
         return value
 
 
+class QualiopiSettings(_Strict):
+    """Who keeps the watch, as the Qualiopi register's header and watch plan name them."""
+
+    organisation: Annotated[str, Field(max_length=200)] | None = None
+    watch_lead: Annotated[str, Field(max_length=200)] | None = None  # the référent veille
+
+
 class Settings(_Strict):
     """Everything under ``settings:``; every key is optional."""
 
@@ -160,6 +170,7 @@ class Settings(_Strict):
     relevance_threshold: Annotated[float, Field(gt=0, lt=1)] = 0.5
     digest: DigestSettings = DigestSettings()
     schedule: ScheduleSettings = ScheduleSettings()
+    qualiopi: QualiopiSettings = QualiopiSettings()
 
     @field_validator("timezone")
     @classmethod

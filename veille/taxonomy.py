@@ -22,6 +22,9 @@ class Tag(BaseModel):
     label_en: str | None = None
     description: str = ""
     indicator: str | None = None  # Qualiopi indicator, e.g. I23
+    # Other indicators its items are also filed under in the Qualiopi register: the watch on
+    # disability rules is usually shown under I23 as well as I26 (DOMAIN.md).
+    also: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()  # seed keywords: weak evidence for the classifier
 
     @field_validator("id")
@@ -38,13 +41,24 @@ class Tag(BaseModel):
             raise ValueError(f"{value!r} is not a Qualiopi indicator")
         return value
 
+    @field_validator("also")
+    @classmethod
+    def _indicators(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for indicator in value:
+            if not re.fullmatch(r"I\d{1,2}", indicator):
+                raise ValueError(f"{indicator!r} is not a Qualiopi indicator")
+        return value
 
-def _tag(id: str, label: str, en: str, indicator: str, description: str, kw: str) -> Tag:
+
+def _tag(
+    id: str, label: str, en: str, indicator: str, description: str, kw: str, *also: str
+) -> Tag:
     return Tag(
         id=id,
         label=label,
         label_en=en,
         indicator=indicator,
+        also=also,
         description=description,
         keywords=tuple(k.strip() for k in kw.split(",")),
     )
@@ -114,5 +128,6 @@ DEFAULT_TAXONOMY: tuple[Tag, ...] = (
         "Handicap, accessibilité, Agefiph, référent handicap.",
         "handicap, handicapées, accessibilité, Agefiph, référent handicap, RQTH, FIPHFP, "
         "compensation, aménagement, inclusion des personnes handicapées, MDPH",
+        "I23",  # the rules on disability: the regulatory watch (guide v9)
     ),
 )

@@ -17,7 +17,7 @@ import click
 import typer
 
 from veille import __version__, i18n
-from veille.cli import articles, database, demo, digest, people, run, serve, sources
+from veille.cli import actions, articles, database, demo, digest, people, run, serve, sources
 from veille.cli.common import Context, err, out
 from veille.errors import VeilleError
 
@@ -82,6 +82,7 @@ app.add_typer(people.subscribers_app, name="subscribers")
 app.add_typer(digest.export_app, name="export")
 digest.export_app.command("articles")(sources.export_articles)
 app.add_typer(people.users_app, name="users")
+app.add_typer(actions.action_app, name="action")
 
 
 def main(argv: list[str] | None = None) -> None:

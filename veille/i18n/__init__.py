@@ -345,6 +345,61 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "VEILLE_SESSION_SECRET has {count} characters; at least 32 are needed. "
         "Hint: python -c 'import secrets; print(secrets.token_hex(32))'.",
     ),
+    # exploitation records (veille.actions)
+    "action.what_missing": (
+        "l’action est vide : décrivez ce qui a été fait ou est prévu, par exemple "
+        "« Programme CPF mis à jour ».",
+        'the action is empty. Hint: say what was or will be done, e.g. "CPF course updated".',
+    ),
+    "action.too_long": (
+        "le champ {field} dépasse {chars} caractères : résumez-le, et mettez le détail dans un "
+        "document cité en preuve.",
+        "the {field} field is longer than {chars} characters. Hint: summarise it and put the "
+        "detail in a document given as evidence.",
+    ),
+    "action.bad_choice": (
+        "{option} {value!r} n’existe pas : choisissez parmi {allowed}.",
+        "{option} {value!r} does not exist. Hint: choose among {allowed}.",
+    ),
+    "action.owner_unknown": (
+        "{owner!r} n’est pas un compte de veille : choisissez parmi {users}, ou créez-le avec "
+        "« veille users add {owner} ».",
+        "{owner!r} is not a veille account. Hint: choose among {users}, or create it with "
+        "`veille users add {owner}`.",
+    ),
+    "action.no_users": (
+        "{owner!r} n’est pas un compte de veille, et aucun compte n’existe encore : créez-le "
+        "avec « veille users add {owner} ».",
+        "{owner!r} is not a veille account and there is none yet. Hint: create it with "
+        "`veille users add {owner}`.",
+    ),
+    "action.bad_indicator": (
+        "l’indicateur {value!r} n’est pas connu : choisissez parmi {allowed}.",
+        "indicator {value!r} is not known. Hint: choose among {allowed}.",
+    ),
+    "action.unknown_article": (
+        "aucun article {article!r} dans la base : prenez l’identifiant donné par "
+        "« veille articles » ou par la recherche de l’application.",
+        "no article {article!r} in the database. Hint: take the id shown by `veille articles` "
+        "or by the app's search.",
+    ),
+    "action.nothing_to_change": (
+        "rien à changer : donnez au moins une option, par exemple --status done.",
+        "nothing to change. Hint: give at least one option, e.g. --status done.",
+    ),
+    "action.added": (
+        "action n° {id} enregistrée ({status}) : {title}",
+        "action {id} recorded ({status}): {title}",
+    ),
+    "action.changed": (
+        "action n° {id} modifiée ({status}) : {title} — l’ancienne version est conservée.",
+        "action {id} changed ({status}): {title}; the previous version is kept.",
+    ),
+    "action.count": ("{count} action(s)", "{count} action(s)"),
+    "action.unknown": (
+        "aucune action n° {id} : « veille action list » les donne toutes.",
+        "no action number {id}. Hint: `veille action list` shows them all.",
+    ),
 }
 
 

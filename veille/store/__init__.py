@@ -2,7 +2,8 @@
 
 One :class:`Store` object, assembled from a base that owns the connection
 (:mod:`veille.store.connection`) and one mixin per aggregate (sources, articles, exports,
-clusters, labels, runs, digests, subscribers and sends, users, full-text search), so every
+clusters, labels, runs, digests, subscribers and sends, users, full-text search,
+exploitation records and the register's figures), so every
 caller keeps writing ``store.method(...)``.
 
 Design (measured by bench/perf.py, tested in tests/test_store.py):
@@ -34,6 +35,7 @@ Design (measured by bench/perf.py, tested in tests/test_store.py):
 
 from __future__ import annotations
 
+from veille.store.actions import ActionsMixin, Diffusion, SourceDays
 from veille.store.articles import ArticlesMixin
 from veille.store.clusters import ClustersMixin
 from veille.store.common import STALE_RUN, crash_point, utc_aware, utc_naive
@@ -51,6 +53,8 @@ __all__ = [
     "EXPORT_COLUMNS",
     "MIGRATIONS",
     "STALE_RUN",
+    "Diffusion",
+    "SourceDays",
     "SourceState",
     "Store",
     "crash_point",
@@ -70,6 +74,7 @@ class Store(
     SubscribersMixin,
     UsersMixin,
     FullTextMixin,
+    ActionsMixin,
 ):
     """Owner of the DuckDB file and of every SQL statement veille runs.
 

@@ -37,6 +37,7 @@ from veille.store.common import (
     utc_naive,
 )
 from veille.store.connection import StoreBase, transaction
+from veille.store.sources import count_day
 
 ARTICLE_COLUMNS = (
     "id",
@@ -132,6 +133,7 @@ class ArticlesMixin(StoreBase):
                     **({} if keep_validators else {"etag": etag, "last_modified": last_modified}),
                 },
             )
+            count_day(con, source_id, clock.now(), ok=True, error=None)
             crash_point("before_commit")
         return inserted
 

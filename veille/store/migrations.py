@@ -244,6 +244,42 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         DELETE FROM secrets WHERE name = 'session';
         """,
     ),
+    (
+        12,
+        "exploitation records (what was done with a story), kept as versions; each source's "
+        "fetch outcomes per day (the Qualiopi register's watch plan)",
+        # Append-only: a change to an action is a new version, never an overwrite (an auditor
+        # asks who decided what, and when). No row of either table has a list column updated in
+        # place, so primary keys are safe here (see migration 6).
+        """
+        CREATE SEQUENCE action_ids;
+        CREATE TABLE action_versions (
+            action_id BIGINT NOT NULL,
+            version INTEGER NOT NULL,
+            article_id TEXT NOT NULL,       -- the story's representative
+            what TEXT NOT NULL,             -- the action, in the curator's words
+            type TEXT NOT NULL,             -- veille.actions.ACTION_TYPES
+            impact TEXT NOT NULL,           -- veille.actions.IMPACTS
+            owner TEXT NOT NULL,            -- a user name
+            due DATE,
+            status TEXT NOT NULL,           -- planned | done | dropped
+            status_at TIMESTAMP NOT NULL,   -- since when it has that status
+            evidence TEXT,                  -- a link or a document name
+            indicators TEXT[] NOT NULL,     -- I23...
+            changed_at TIMESTAMP NOT NULL,
+            changed_by TEXT NOT NULL,
+            PRIMARY KEY (action_id, version)
+        );
+        CREATE TABLE source_days (
+            source_id TEXT NOT NULL,
+            day DATE NOT NULL,              -- UTC day
+            successes INTEGER NOT NULL,
+            failures INTEGER NOT NULL,
+            last_error TEXT,
+            PRIMARY KEY (source_id, day)
+        );
+        """,
+    ),
 )
 
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
+
+import duckdb
 
 from veille import clock
 from veille.errors import one_line
@@ -44,6 +46,24 @@ class SourceDefinition(Protocol):
     def enabled(self) -> bool: ...
     @property
     def official(self) -> bool: ...
+
+
+def count_day(
+    con: duckdb.DuckDBPyConnection, source_id: str, now: datetime, *, ok: bool, error: str | None
+) -> None:
+    """Count one fetch outcome of a source in its UTC day (the register's watch plan reads
+    which days each source answered)."""
+    con.execute(
+        """
+        INSERT INTO source_days (source_id, day, successes, failures, last_error)
+        VALUES ($id, $day, $ok, 1 - $ok, $error)
+        ON CONFLICT (source_id, day) DO UPDATE SET
+            successes = source_days.successes + excluded.successes,
+            failures = source_days.failures + excluded.failures,
+            last_error = coalesce(excluded.last_error, source_days.last_error)
+        """,
+        {"id": source_id, "day": now.astimezone(UTC).date(), "ok": int(ok), "error": error},
+    )
 
 
 class SourcesMixin(StoreBase):
@@ -107,6 +127,7 @@ class SourcesMixin(StoreBase):
                 "UPDATE sources SET next_check_at = ? WHERE id = ?",
                 [utc_naive(now + next_check_in) if next_check_in is not None else None, source_id],
             )
+            count_day(con, source_id, now, ok=False, error=message)
         return errors
 
     def forgive_outage(self, source_ids: Sequence[str]) -> None:
@@ -117,6 +138,11 @@ class SourcesMixin(StoreBase):
                 "total_errors = greatest(total_errors - 1, 0), next_check_at = NULL "
                 "WHERE list_contains(?, id)",
                 [list(source_ids)],
+            )
+            con.execute(
+                "UPDATE source_days SET failures = greatest(failures - 1, 0) "
+                "WHERE list_contains(?, source_id) AND day = ?",
+                [list(source_ids), clock.now().astimezone(UTC).date()],
             )
 
     def source_figures(self, now: datetime | None = None) -> list[SourceFigures]:
