@@ -11,7 +11,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -30,7 +30,8 @@ from veille.config import Config
 from veille.errors import DigestError
 from veille.mail import SmtpSettings
 from veille.models import NewManagedSource, NewSubscriber
-from veille.qualiopi import evidence, render_csv, render_html
+from veille.qualiopi import build_register
+from veille.register_files import render_csv, render_html
 from veille.store import Store
 from veille.web import create_app
 
@@ -374,7 +375,21 @@ def test_sending_an_unpublished_week_is_refused(
 # --- Qualiopi -------------------------------------------------------------------------------
 
 
-def test_qualiopi_export_lists_sources_selections_and_notes(
+def _csv_tables(text: str) -> dict[str, list[dict[str, str]]]:
+    """The register's CSV read back: its tables (title row, header row, rows, blank line)."""
+    assert text.startswith("\ufeff")  # French Excel reads UTF-8 only with it
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+    tables: dict[str, list[dict[str, str]]] = {}
+    while rows:
+        blank = rows.index([]) if [] in rows else len(rows)
+        block, rows = rows[:blank], rows[blank + 1 :]
+        if len(block) >= 2 and len(block[1]) > 2:
+            title, headers = block[0][0], block[1]
+            tables[title] = [dict(zip(headers, r, strict=True)) for r in block[2:]]
+    return tables
+
+
+def test_qualiopi_register_lists_sources_selections_and_notes(
     config: Config, store: Store, tmp_path: Path
 ) -> None:
     view = digests.draft(config, store, WEEK)
@@ -382,26 +397,24 @@ def test_qualiopi_export_lists_sources_selections_and_notes(
     digests.set_note(store, WEEK, item.article_id, '=HYPERLINK("x") présenté en équipe')
     publishing.publish(config, store, WEEK, tmp_path / "d")
     today = clock.now().astimezone(PARIS).date()  # periods are days in Paris
-    data = evidence(config, store, today.replace(day=1), today)
-    assert data.weeks == (WEEK,)
-    rows = list(csv.DictReader(io.StringIO(render_csv(data))))
-    selected = [r for r in rows if r["kind"] == "selection"]
-    assert {r["url"] for r in selected} == {i.url for i in view.included}
-    noted = [r for r in selected if r["note"]]
-    assert noted and all(r["note"].startswith("'=") for r in noted)  # no formula in a sheet
-    indicators = {r["indicator"] for r in rows}
-    assert {"I23", "I24", "I25", "I26"} <= indicators
-    assert {r["kind"] for r in rows} == {"source", "selection"}
-    html = render_html(data, "fr")
+    register = build_register(config, store, today.replace(day=1), today)
+    assert [d.week for d in register.diffusion] == [WEEK]
+    tables = _csv_tables(render_csv(register))
+    kept = [row for title, rows in tables.items() if title[:1] == "I" for row in rows]
+    assert {r["Lien"] for r in kept} == {i.url for i in view.included}
+    noted = [r for r in kept if r["Note de la rédaction"]]
+    assert noted and all(r["Note de la rédaction"].startswith("'=") for r in noted)
+    assert {t[:3] for t in tables if t[:1] == "I"} == {"I23", "I24", "I25", "I26"}
+    assert all(r["Publiée le"].count("/") == 2 for r in kept)  # dates as dates, 25/11/2026
+    html = render_html(register)
     assert "Veille légale et réglementaire" in html and item.url in html
     # Nothing was published before: an earlier period is empty, not an error.
-    empty = evidence(
-        config, store, today.replace(year=today.year - 1), today.replace(year=today.year - 1)
-    )
-    assert empty.selections == () and empty.weeks == ()
+    year_before = today.replace(year=today.year - 1)
+    empty = build_register(config, store, year_before, year_before)
+    assert all(not b.items for b in empty.blocks) and empty.diffusion == ()
 
 
-def test_qualiopi_export_lists_the_sources_added_in_the_web_app(
+def test_qualiopi_register_lists_the_sources_added_in_the_web_app(
     config: Config, store: Store
 ) -> None:
     store.add_managed_sources([NewManagedSource(
@@ -411,10 +424,17 @@ def test_qualiopi_export_lists_the_sources_added_in_the_web_app(
     switched_off = config.sources[0].id
     store.set_source_enabled(switched_off, False)
     today = clock.now().astimezone(PARIS).date()
-    rows = list(csv.DictReader(io.StringIO(render_csv(evidence(config, store, today, today)))))
-    watched = {r["source"] for r in rows if r["kind"] == "source"}
-    assert "opco-ajoute" in watched  # watched, so shown to the auditor
-    assert switched_off not in watched
+    register = build_register(config, store, today, today)
+    state = {s.id: s for s in register.sources}
+    added = state["opco-ajoute"]
+    assert added.origin == "web" and added.indicators == ("I23", "I26")  # disability: both
+    assert added.status == "unchecked"  # listed, but not shown as watched: never fetched
+    # Switched off today after answering today: watched in this period, off in the one before.
+    assert not state[switched_off].enabled and state[switched_off].status == "watched"
+    before = build_register(config, store, today - timedelta(days=7), today - timedelta(days=1))
+    assert {s.id: s.status for s in before.sources}[switched_off] == "off"
+    sources = _csv_tables(render_csv(register))["Sources"]
+    assert "OPCO ajouté dans l'appli" in {r["Source"] for r in sources}
 
 
 # --- command line ---------------------------------------------------------------------------

@@ -34,6 +34,7 @@ import feedparser
 import httpx
 import lxml.etree
 import lxml.html
+import openpyxl
 import pytest
 import yaml
 from aiosmtpd.smtp import AuthResult
@@ -59,7 +60,8 @@ from veille.localserver import LocalServer
 from veille.mail import SmtpSettings
 from veille.models import NewSubscriber
 from veille.pipeline import ingest
-from veille.qualiopi import evidence, render_csv, render_html
+from veille.qualiopi import build_register
+from veille.register_files import render_csv, render_html, render_xlsx
 from veille.store import Store
 from veille.web import create_app, session_secret
 
@@ -220,17 +222,26 @@ def test_web_app_pages_escape_feed_text(world: World) -> None:
         assert "sandbox" in email.headers.get("content-security-policy", "")
 
 
-def test_csv_export_cells_cannot_run(world: World) -> None:
+def test_register_cells_cannot_run(world: World) -> None:
+    """The Qualiopi register's CSV and workbook show the hostile titles as text, never as
+    formulas; its HTML runs nothing."""
     today = clock.now().astimezone(ZoneInfo("Europe/Paris")).date()  # the letter's publication
-    data = evidence(world.config, world.store, today - timedelta(days=7), today)
-    rows = list(csv.reader(io.StringIO(render_csv(data))))
-    selected = [r for r in rows if len(r) > 1 and r[1] == "selection"]
-    assert {r[4][1:4] for r in selected} >= {"=HY", "+cm", "@SU"}  # the hostile titles
+    register = build_register(world.config, world.store, today - timedelta(days=7), today)
+    text = render_csv(register)
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+    titles = {r[4] for r in rows if len(r) == 8 and r[0].startswith("semaine du")}
+    assert {t[1:4] for t in titles} >= {"=HY", "+cm", "@SU"}  # the hostile titles, quoted
     for row in rows:
         for cell in row:
             assert not cell.startswith(FORMULA_START), row
             assert "\n" not in cell and "\r" not in cell
-    assert_inert_html(render_html(data), "Qualiopi HTML export")
+    book = openpyxl.load_workbook(io.BytesIO(render_xlsx(register)))
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    hostile = [c for c in cells if isinstance(c.value, str) and c.value[:1] in "=+@"]
+    assert {c.value[:3] for c in hostile} >= {"=HY", "+cm", "@SU"}
+    assert all(c.data_type == "s" for c in hostile)  # text, not a formula
+    assert_inert_html(render_html(register), "Qualiopi HTML register")
 
 
 def test_digest_feed_is_well_formed_and_inert(world: World) -> None:

@@ -258,7 +258,7 @@ def publish(
     return PublishResult(week, tuple(files), len(view.included), feed_written=bool(site))
 
 
-def write_file(path: Path, text: str) -> Path:
+def write_file(path: Path, text: str | bytes) -> Path:
     """Write a published file atomically (:func:`veille.files.atomic_write`)."""
     try:
         return atomic_write(path, text)

@@ -1,156 +1,313 @@
-"""Qualiopi evidence: what was watched, what was selected, and what was done about it.
+"""The Qualiopi watch register: what was watched, what was kept, what was done with it.
 
-Indicators 23 to 26 ask a training organisation to show its watch. For a period, this lists
-per indicator the sources watched (every enabled source; a source whose configured tags all
-belong to other indicators is listed under those only), the items kept in the digests published
-in the period, when, and the curators' notes. Tags map to indicators through the taxonomy.
+Indicators 23 to 26 ask a training organisation to show its watch *and its use*: the audit
+samples an item and follows it from its source to the analysis, the action, who carried it and
+when, and checks that results reached the staff (``DOMAIN.md``, "What an audit actually
+checks"). For a period, :func:`build_register` gathers:
+
+* the **watch plan**: organisation and watch lead (``settings.qualiopi``), rhythm (the
+  schedule), and every source of the effective list (``sources.yaml`` plus those added in the
+  app or imported) with since when it answers, whether it answered in the period or failed,
+  and why it is trusted (an official publisher or not);
+* per indicator, the **items kept** in the letters published in the period, with the curators'
+  notes and their **exploitation records** (:mod:`veille.actions`), each with its history;
+* the **diffusion log**: each letter published, when, to how many people, by theme and language.
+
+Tags map to indicators through the taxonomy (a disability item is filed under I26 and I23).
+:mod:`veille.register_files` turns a :class:`Register` into HTML, XLSX and CSV.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from veille.config import Config
-from veille.render import _environment, clean_text, format_date, safe_url
+from veille import clock
+from veille.actions import ActionRecord, indicators_of, known_indicators
+from veille.config import Config, ScheduleSettings
+from veille.models import Selection
 from veille.sourcelist import effective
-from veille.store import Store
-from veille.tabular import safe_cell
+from veille.store import Diffusion, SourceDays, Store
+from veille.weeks import parse_week
 
-INDICATORS: dict[str, dict[str, str]] = {
-    "I23": {
-        "fr": "Veille légale et réglementaire sur le champ de la formation professionnelle",
-        "en": "Legal and regulatory watch on vocational training",
-    },
-    "I24": {
-        "fr": "Veille sur les évolutions des compétences, des métiers et des emplois",
-        "en": "Watch on changes in skills, jobs and employment",
-    },
-    "I25": {
-        "fr": "Veille sur les innovations pédagogiques et technologiques",
-        "en": "Watch on pedagogical and technological innovation",
-    },
-    "I26": {
-        "fr": "Handicap : expertise, outils et réseaux mobilisés",
-        "en": "Disability: expertise, tools and networks",
-    },
+INDICATORS: dict[str, tuple[str, str]] = {
+    "I23": (
+        "Veille légale et réglementaire sur le champ de la formation professionnelle",
+        "Legal and regulatory watch on vocational training",
+    ),
+    "I24": (
+        "Veille sur les évolutions des compétences, des métiers et des emplois",
+        "Watch on changes in skills, jobs and employment",
+    ),
+    "I25": (
+        "Veille sur les innovations pédagogiques et technologiques",
+        "Watch on pedagogical and technological innovation",
+    ),
+    "I26": (
+        "Handicap : expertise, outils et réseaux mobilisés",
+        "Disability: expertise, tools and networks",
+    ),
 }
-CSV_COLUMNS = (
-    "indicator", "kind", "week", "date", "title", "url", "source", "tags", "note",
-)  # fmt: skip
+# A source that failed on this many days of the period without answering "failed for long".
+LONG_FAILURE_DAYS = 7
+DAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+DAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @dataclass(frozen=True, slots=True)
-class Evidence:
+class WatchedSource:
+    """A source of the watch plan, as the period saw it."""
+
+    id: str
+    name: str
+    url: str
+    kind: str
+    official: bool
+    origin: str  # file | web | opml | cli: where it was declared
+    indicators: tuple[str, ...]
+    since: date | None  # first day it ever answered
+    last_success: date | None  # last day it answered, in the period or before
+    days_ok: int  # days of the period it answered
+    days_failed: int  # days of the period it failed without answering
+    last_error: str | None
+    enabled: bool
+
+    @property
+    def status(self) -> str:
+        """``watched`` (answered in the period), ``failing`` (failed and never answered in it),
+        ``off`` (switched off) or ``unchecked`` (no fetch recorded in the period)."""
+        if self.days_ok:
+            return "watched"
+        if not self.enabled:
+            return "off"
+        return "failing" if self.days_failed else "unchecked"
+
+    @property
+    def failed_long(self) -> bool:
+        return self.days_failed >= LONG_FAILURE_DAYS
+
+
+@dataclass(frozen=True, slots=True)
+class KeptItem:
+    """An item kept in a letter of the period, with what was done about it."""
+
+    selection: Selection
+    indicators: tuple[str, ...]
+    actions: tuple[ActionRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedAction:
+    """An exploitation record of the period with all its versions and the letters (weeks) its
+    story went out in."""
+
+    current: ActionRecord
+    history: tuple[ActionRecord, ...]
+    letters: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorBlock:
+    id: str
+    label: str
+    sources: tuple[WatchedSource, ...]  # those filed under it (any status)
+    items: tuple[KeptItem, ...]
+    actions: tuple[TrackedAction, ...]
+
+    def count(self, status: str) -> int:
+        return sum(1 for a in self.actions if a.current.fields.status == status)
+
+    @property
+    def watched(self) -> int:
+        return sum(1 for s in self.sources if s.status == "watched")
+
+
+@dataclass(frozen=True, slots=True)
+class Register:
+    organisation: str | None
+    watch_lead: str | None
+    generated_at: datetime  # aware, in the organisation's zone
     start: date
     end: date
-    indicators: tuple[str, ...]
-    sources: tuple[dict[str, Any], ...]  # id, name, url, indicators
-    selections: tuple[
-        dict[str, Any], ...
-    ]  # week, published, title, url, source, tags, note, indicators
-    weeks: tuple[str, ...]  # digests published in the period
+    lang: str
+    timezone: str
+    rhythm: tuple[str, ...]  # sentences: how often the watch runs, when the letter goes
+    sources: tuple[WatchedSource, ...]
+    blocks: tuple[IndicatorBlock, ...]
+    actions: tuple[TrackedAction, ...]
+    diffusion: tuple[Diffusion, ...]
+
+    @property
+    def recipients(self) -> int:
+        return sum(d.recipients for d in self.diffusion)
 
 
-def evidence(config: Config, store: Store, start: date, end: date) -> Evidence:
-    """The evidence for ``[start, end]`` (both days included, in ``settings.timezone``)."""
-    config = effective(config, store)  # the sources added in the web app are watched too
-    indicator_of = {t.id: t.indicator for t in config.taxonomy if t.indicator}
-    indicators = tuple(sorted(set(indicator_of.values()) | set(INDICATORS)))
-    sources = []
-    for s in config.sources:
-        if not s.enabled:
-            continue
-        own = sorted({indicator_of[t] for t in s.tags if t in indicator_of})
-        sources.append(
-            {
-                "id": s.id,
-                "name": s.name or s.id,
-                "url": s.url,
-                "indicators": own or list(indicators),
-            }
-        )
-    zone = ZoneInfo(config.settings.timezone)  # days as the organisation counts them
+def build_register(config: Config, store: Store, start: date, end: date) -> Register:
+    """The register for ``[start, end]`` (both days included, in ``settings.timezone``)."""
+    config = effective(config, store)  # sources added in the app or imported are watched too
+    lang = config.settings.digest.lang
+    zone = ZoneInfo(config.settings.timezone)
     since = datetime.combine(start, time(0), tzinfo=zone)
     until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone)
-    selections = []
-    weeks: set[str] = set()
-    for row in store.selections(since, until):
-        weeks.add(row.week)
-        tags = list(row.tags)
-        own = sorted({indicator_of[t] for t in tags if t in indicator_of})
-        if not own and row.section in indicator_of:
-            own = [indicator_of[row.section]]
-        selections.append(
-            {
-                "week": row.week,
-                "published": row.published_at.astimezone(zone).date().isoformat(),
-                "title": row.title,
-                "url": row.url,
-                "source": row.source_name or row.source_id,
-                "tags": tags,
-                "note": row.note or "",
-                "indicators": own,
-            }
-        )
-    return Evidence(start, end, indicators, tuple(sources), tuple(selections), tuple(sorted(weeks)))
-
-
-def render_csv(data: Evidence) -> str:
-    """One row per (indicator, source) and per (indicator, selected item)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for indicator in data.indicators:
-        for s in data.sources:
-            if indicator in s["indicators"]:
-                writer.writerow(
-                    [indicator, "source", "", "", _cell(s["name"]), s["url"], s["id"], "", ""]
-                )
-        for x in data.selections:
-            if indicator in x["indicators"]:
-                writer.writerow(
-                    [
-                        indicator, "selection", x["week"], x["published"], _cell(x["title"]),
-                        x["url"], _cell(x["source"]), ";".join(x["tags"]), _cell(x["note"]),
-                    ]
-                )  # fmt: skip
-    return buffer.getvalue()
-
-
-def _cell(text: str) -> str:
-    """A cell a spreadsheet will not run (CSV injection: see veille.tabular)."""
-    return safe_cell(clean_text(text))
-
-
-def render_html(data: Evidence, lang: str = "fr") -> str:
-    """A printable page per indicator: sources watched, then selections with notes."""
-    blocks = []
-    for indicator in data.indicators:
-        blocks.append(
-            {
-                "id": indicator,
-                "label": INDICATORS.get(indicator, {}).get(lang, indicator),
-                "sources": [
-                    {**s, "href": safe_url(s["url"])}
-                    for s in data.sources
-                    if indicator in s["indicators"]
-                ],
-                "selections": [
-                    {**x, "href": safe_url(x["url"])}
-                    for x in data.selections
-                    if indicator in x["indicators"]
-                ],
-            }
-        )
-    template = _environment("html").get_template("qualiopi.html")
-    return template.render(
-        lang=lang,
-        period=(format_date(data.start, lang), format_date(data.end, lang)),
-        weeks=data.weeks,
-        blocks=blocks,
+    indicators = known_indicators(config.taxonomy)
+    sources = _sources(config, store, start, end, indicators)
+    letters = _letters(store, until)
+    actions = tuple(
+        TrackedAction(a, tuple(store.action_history(a.id)), letters.get(a.article_id, ()))
+        for a in store.actions()
+        if _in_period(a, since, until)
     )
+    by_article: dict[str, list[ActionRecord]] = {}
+    for tracked in actions:
+        by_article.setdefault(tracked.current.article_id, []).append(tracked.current)
+    kept = [
+        KeptItem(s, _item_indicators(s, config), tuple(by_article.get(s.article_id, ())))
+        for s in store.selections(since, until)
+    ]
+    blocks = tuple(
+        IndicatorBlock(
+            indicator,
+            _indicator_label(indicator, lang),
+            tuple(s for s in sources if indicator in s.indicators),
+            tuple(k for k in kept if indicator in k.indicators),
+            tuple(a for a in actions if indicator in a.current.fields.indicators),
+        )
+        for indicator in indicators
+    )
+    return Register(
+        organisation=config.settings.qualiopi.organisation,
+        watch_lead=config.settings.qualiopi.watch_lead,
+        generated_at=clock.now().astimezone(zone),
+        start=start,
+        end=end,
+        lang=lang,
+        timezone=config.settings.timezone,
+        rhythm=rhythm(config.settings.schedule, lang),
+        sources=sources,
+        blocks=blocks,
+        actions=actions,
+        diffusion=tuple(store.diffusion(since, until)),
+    )
+
+
+def _sources(
+    config: Config, store: Store, start: date, end: date, indicators: Sequence[str]
+) -> tuple[WatchedSource, ...]:
+    # Fetch outcomes are counted per UTC day: widen by a day so that a fetch at 00:30 in
+    # Paris (still the day before in UTC) counts in the period.
+    days = store.source_days(start - timedelta(days=1), end)
+    first = store.first_success()
+    figures = {f.id: f for f in store.source_figures()}
+    origins = {m.id: m.origin for m in store.managed_sources() if m.url}
+    found = []
+    for s in config.sources:
+        own = indicators_of(s.tags, config.taxonomy)
+        period = days.get(s.id) or SourceDays(s.id, 0, 0, None, None, None)
+        figure = figures.get(s.id)
+        last_ok = figure.last_success_at if figure else None
+        found.append(
+            WatchedSource(
+                id=s.id,
+                name=s.name or s.id,
+                url=s.url,
+                kind=s.kind,
+                official=s.official,
+                origin=origins.get(s.id, "file"),
+                indicators=own or tuple(indicators),
+                since=first.get(s.id),
+                last_success=period.last_ok or (last_ok.date() if last_ok else None),
+                days_ok=period.days_ok,
+                days_failed=period.days_failed,
+                last_error=period.last_error or (figure.last_error if figure else None),
+                enabled=s.enabled,
+            )
+        )
+    return tuple(sorted(found, key=lambda w: (not w.official, w.name.casefold())))
+
+
+def _letters(store: Store, until: datetime) -> dict[str, tuple[str, ...]]:
+    """Per story, the published letters (weeks) it went out in, up to ``until``."""
+    found: dict[str, list[str]] = {}
+    for s in store.selections(datetime(2000, 1, 1, tzinfo=UTC), until):
+        weeks = found.setdefault(s.article_id, [])
+        if s.week not in weeks:
+            weeks.append(s.week)
+    return {article: tuple(weeks) for article, weeks in found.items()}
+
+
+def _in_period(action: ActionRecord, since: datetime, until: datetime) -> bool:
+    """Written before the end of the period, and changed in it or still open."""
+    if action.created_at >= until:
+        return False
+    return action.is_open or since <= action.changed_at < until or since <= action.status_at
+
+
+def _item_indicators(selection: Selection, config: Config) -> tuple[str, ...]:
+    found = indicators_of(selection.tags, config.taxonomy)
+    return found or indicators_of((selection.section,), config.taxonomy)
+
+
+def _indicator_label(indicator: str, lang: str) -> str:
+    pair = INDICATORS.get(indicator)
+    if pair is None:
+        return indicator
+    return pair[0] if lang == "fr" else pair[1]
+
+
+def rhythm(schedule: ScheduleSettings, lang: str) -> tuple[str, ...]:
+    """How often the watch runs and when the letter is drafted and published, in words."""
+    hours = schedule.ingest_every_hours
+    every = f"{hours:g}".replace(".", "," if lang == "fr" else ".")
+    lines = [
+        f"Collecte des sources toutes les {every} h"
+        if lang == "fr"
+        else f"Sources collected every {every} h"
+    ]
+    draft = cron_words(schedule.draft_cron, lang)
+    lines.append(
+        f"Lettre de la semaine préparée {draft}"
+        if lang == "fr"
+        else f"Weekly letter drafted {draft}"
+    )
+    if schedule.publish_cron:
+        sent = cron_words(schedule.publish_cron, lang)
+        lines.append(
+            f"Lettre validée publiée et envoyée {sent}"
+            if lang == "fr"
+            else f"Approved letter published and sent {sent}"
+        )
+    else:
+        lines.append(
+            "Publication et envoi déclenchés par un membre de l’équipe après relecture"
+            if lang == "fr"
+            else "Published and sent by a curator after review"
+        )
+    return tuple(lines)
+
+
+def cron_words(line: str, lang: str) -> str:
+    """``0 6 * * 1`` -> ``chaque lundi à 06:00``; a line with ranges or steps stays as written
+    (written here: a five-field line of plain numbers is all the schedule's defaults use, and a
+    cron-to-words library would be a dependency for one sentence)."""
+    fields = line.split()
+    minute, hour, day, month, weekday = fields
+    if not (minute.isdigit() and hour.isdigit() and day == "*" and month == "*"):
+        return f"« {line} » (cron)" if lang == "fr" else f"'{line}' (cron)"
+    at = f"{int(hour):02d}:{int(minute):02d}"
+    if weekday == "*":
+        return f"chaque jour à {at}" if lang == "fr" else f"every day at {at}"
+    if weekday.isdigit() and 0 <= int(weekday) <= 7:
+        index = (int(weekday) - 1) % 7  # cron: 0 and 7 are Sunday, 1 is Monday
+        if lang == "fr":
+            return f"chaque {DAYS_FR[index]} à {at}"
+        return f"every {DAYS_EN[index]} at {at}"
+    return f"« {line} » (cron)" if lang == "fr" else f"'{line}' (cron)"
+
+
+def week_days(week: str) -> tuple[date, date]:
+    """The Monday and the Sunday of an ISO week."""
+    year, number = parse_week(week)
+    monday = date.fromisocalendar(year, number, 1)
+    return monday, monday + timedelta(days=6)

@@ -323,30 +323,46 @@ def export_qualiopi(
     ctx: typer.Context,
     from_: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
     to: Annotated[str, typer.Option("--to", help="Last day (included), YYYY-MM-DD.")],
-    fmt: Annotated[str, typer.Option("--format", help="csv or html.")] = "csv",
+    fmt: Annotated[str, typer.Option("--format", help="html, xlsx or csv.")] = "csv",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
     ] = None,
 ) -> None:
-    """Evidence for Qualiopi indicators 23-26: sources watched, items selected, notes."""
-    from veille.qualiopi import evidence, render_csv, render_html
+    """The Qualiopi watch register (indicators 23-26): watch plan, items kept, what was done
+    with them (actions, owners, dates), diffusion of the letters."""
+    from veille.qualiopi import build_register
+    from veille.register_files import render_csv, render_html, render_xlsx
 
     context: Context = ctx.obj
     config = context.config()
-    if fmt not in {"csv", "html"}:
-        raise UsageError(f"--format {fmt!r} is not csv or html.")
+    if fmt not in {"csv", "html", "xlsx"}:
+        raise UsageError(i18n.message("register.bad_format", value=fmt))
     start, end = _day(from_, "--from"), _day(to, "--to")
     if end < start:
-        raise UsageError(f"--to {to} is before --from {from_}.")
-    data = evidence(config, context.store(config), start, end)
-    text = render_csv(data) if fmt == "csv" else render_html(data, config.settings.digest.lang)
-    if output is None:
-        sys.stdout.write(text)
-        return
-    publishing.write_file(output, text)
+        raise UsageError(i18n.message("register.bad_period", start=from_, end=to))
+    register = build_register(config, context.store(config), start, end)
+    if fmt == "xlsx":
+        data = render_xlsx(register)
+        if output is None:
+            if sys.stdout.isatty():
+                raise UsageError(i18n.message("register.xlsx_needs_file"))
+            sys.stdout.buffer.write(data)
+            return
+        publishing.write_file(output, data)
+    else:
+        text = render_csv(register) if fmt == "csv" else render_html(register)
+        if output is None:
+            sys.stdout.write(text)
+            return
+        publishing.write_file(output, text)
+    kept = len({k.selection.article_id for b in register.blocks for k in b.items})
     out.print(
-        f"{output}: {len(data.selections)} selections, {len(data.sources)} sources", highlight=False
-    )
+        i18n.message(
+            "register.written", path=output, items=kept, actions=len(register.actions),
+            sources=len(register.sources), letters=len(register.diffusion),
+        ),
+        highlight=False,
+    )  # fmt: skip
 
 
 def _day(value: str, option: str) -> date:

@@ -396,6 +396,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "action {id} changed ({status}): {title}; the previous version is kept.",
     ),
     "action.count": ("{count} action(s)", "{count} action(s)"),
+    "register.bad_format": (
+        "--format {value!r} n’existe pas : choisissez html, xlsx ou csv.",
+        "--format {value!r} does not exist. Hint: choose html, xlsx or csv.",
+    ),
+    "register.bad_period": (
+        "--to {end} est avant --from {start} : inversez les deux dates.",
+        "--to {end} is before --from {start}. Hint: swap the two dates.",
+    ),
+    "register.xlsx_needs_file": (
+        "un classeur XLSX ne s’affiche pas dans un terminal : donnez un fichier avec -o "
+        "registre.xlsx.",
+        "an XLSX workbook cannot be shown in a terminal. Hint: give a file with -o register.xlsx.",
+    ),
+    "register.written": (
+        "{path} : {items} information(s) retenue(s), {actions} action(s), {sources} source(s), "
+        "{letters} lettre(s) diffusée(s)",
+        "{path}: {items} item(s) kept, {actions} action(s), {sources} source(s), "
+        "{letters} letter(s) sent",
+    ),
     "action.unknown": (
         "aucune action n° {id} : « veille action list » les donne toutes.",
         "no action number {id}. Hint: `veille action list` shows them all.",
