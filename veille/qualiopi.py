@@ -166,16 +166,21 @@ def build_register(config: Config, store: Store, start: date, end: date) -> Regi
         KeptItem(s, _item_indicators(s, config), tuple(by_article.get(s.article_id, ())))
         for s in store.selections(since, until)
     ]
-    blocks = tuple(
-        IndicatorBlock(
-            indicator,
-            _indicator_label(indicator, lang),
-            tuple(s for s in sources if indicator in s.indicators),
-            tuple(k for k in kept if indicator in k.indicators),
-            tuple(a for a in actions if indicator in a.current.fields.indicators),
+    blocks = []
+    for indicator in indicators:
+        items = tuple(k for k in kept if indicator in k.indicators)
+        # The sources of an indicator: those its tags file under it, and those that brought
+        # an item kept under it (a source without tags is filed under every indicator).
+        fed = {k.selection.source_id for k in items}
+        blocks.append(
+            IndicatorBlock(
+                indicator,
+                _indicator_label(indicator, lang),
+                tuple(s for s in sources if indicator in s.indicators or s.id in fed),
+                items,
+                tuple(a for a in actions if indicator in a.current.fields.indicators),
+            )
         )
-        for indicator in indicators
-    )
     return Register(
         organisation=config.settings.qualiopi.organisation,
         watch_lead=config.settings.qualiopi.watch_lead,
@@ -186,7 +191,7 @@ def build_register(config: Config, store: Store, start: date, end: date) -> Regi
         timezone=config.settings.timezone,
         rhythm=rhythm(config.settings.schedule, lang),
         sources=sources,
-        blocks=blocks,
+        blocks=tuple(blocks),
         actions=actions,
         diffusion=tuple(store.diffusion(since, until)),
     )

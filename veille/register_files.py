@@ -73,7 +73,9 @@ def letter_words(week: str, lang: str) -> str:
     """``2026-W47`` -> ``semaine du 16 au 22 novembre 2026``."""
     monday, sunday = week_days(week)
     period = format_period(monday, sunday, lang)
-    return f"semaine du {period}".replace("–", " au ", 1) if lang == "fr" else f"week {period}"
+    if lang == "fr":  # "16–22 novembre", "26 octobre – 1er novembre": "du … au …"
+        return "semaine du " + period.replace(" – ", " au ", 1).replace("–", " au ", 1)
+    return f"week of {period}"
 
 
 def history_words(history: Sequence[ActionRecord], tz: str, lang: str) -> str:
