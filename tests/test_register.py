@@ -29,7 +29,7 @@ import lxml.html
 import openpyxl
 import pytest
 
-from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, REPO
+from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, REPO, run_cli
 from tests.test_mail import Collector, _server
 from veille import digest as digests
 from veille import publishing, sending
@@ -334,3 +334,57 @@ def test_the_printed_register_reads_well_on_paper_and_on_a_phone(
         assert view.evaluate("document.documentElement.scrollWidth") <= width, name
         view.screenshot(path=str(artifacts / f"register-{name}.png"), full_page=False)
         view.close()
+
+
+@pytest.mark.slow
+def test_actions_from_the_command_line(
+    six_months: Watch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`veille action add/update/list` on a copy of the six months: versions kept, errors in
+    one French line, the register written in each format."""
+    db = tmp_path / "veille.duckdb"
+    shutil.copyfile(six_months.store.path, db)
+    config = tmp_path / "sources.yaml"
+    shutil.copyfile(six_months.store.path.parent / "sources.yaml", config)
+    base = ["--config", str(config), "--db", str(db)]
+    article = six_months.actions[0].article_id
+    code, out, err = run_cli(
+        capsys, *base, "action", "add", article[:8], "--what", "Formateurs informés en réunion",
+        "--type", "formateurs", "--owner", LEAD, "--due", "2026-12-15", "--by", LEAD,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "action n° 10 enregistrée (Prévue)" in out
+    code, out, err = run_cli(
+        capsys, *base, "action", "update", "10", "--status", "done", "--by", TEAM
+    )
+    assert code == 0 and "l’ancienne version est conservée" in out, err
+    code, out, err = run_cli(capsys, *base, "action", "list", "--json")
+    assert code == 0, err
+    listed = {a["id"]: a for a in json.loads(out)}
+    added = listed[10]
+    assert added["article"]["id"] == article and added["status"] == "done"
+    assert added["indicators"] == ["I23", "I26"]  # from its tags: apprenticeship, disability
+    assert [(h["version"], h["by"], h["status"]) for h in added["history"]] == [
+        (1, LEAD, "planned"), (2, TEAM, "done"),
+    ]  # fmt: skip
+    code, out, _ = run_cli(capsys, *base, "action", "list", "--open")
+    assert code == 0 and "1 action(s)" in out  # the one planned in the last weeks
+    for args, words in (
+        (["add", article, "--what", "x", "--owner", "inconnu"], "n’est pas un compte de veille"),
+        (["add", "zzzzzzzz", "--what", "x", "--owner", LEAD], "aucun article"),
+        (["add", article, "--what", " ", "--owner", LEAD], "l’action est vide"),
+        (["add", article, "--what", "x", "--owner", LEAD, "--type", "z"], "choisissez parmi"),
+        (["add", article, "--what", "x", "--owner", LEAD, "--due", "15/12"], "n’est pas une date"),
+        (["update", "99", "--status", "done"], "aucune action n° 99"),
+    ):
+        code, _, err = run_cli(capsys, *base, "action", *args)
+        assert code == 1 and words in err and "Traceback" not in err, (args, err)
+        assert len(err.strip().splitlines()) == 1, err
+    for fmt in ("html", "xlsx", "csv"):
+        target = tmp_path / f"registre.{fmt}"
+        code, out, err = run_cli(
+            capsys, *base, "export", "qualiopi", "--from", "2026-06-01", "--to", "2026-12-02",
+            "--format", fmt, "-o", str(target),
+        )  # fmt: skip
+        assert code == 0 and "10 action(s)" in out, err
+        assert target.stat().st_size > 10_000
