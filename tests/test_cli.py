@@ -159,6 +159,13 @@ def test_demo_runs_offline_and_prints_what_it_found(tmp_path: Path, prefect_api:
     shown = run_veille(*there, "digest", "show", "--week", "2026-W47", "--json", cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["week"] == "2026-W47"
+    # A sample Qualiopi register beside the database, with a sample action on the top story.
+    register = (tmp_path / "veille-demo-registre-qualiopi.html").read_text(encoding="utf-8")
+    assert "Organisme de formation (démo)" in register
+    assert "Présenter l’information aux formateurs" in register
+    assert "la lettre de la semaine du 16 au 22 novembre 2026" in register
+    assert (tmp_path / "veille-demo-registre-qualiopi.xlsx").stat().st_size > 5_000
+    assert not any("registre" in p.name for p in (tmp_path / "digests").rglob("*"))
 
 
 @pytest.mark.slow

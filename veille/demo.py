@@ -9,16 +9,19 @@ each source are printed; then the week with the most relevant news is drafted an
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections import Counter
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
 
+from veille import clock, publishing
 from veille import digest as digests
-from veille import publishing
 from veille.config import Config, parse_config
 from veille.files import atomic_write
 from veille.localserver import LocalServer
@@ -26,6 +29,7 @@ from veille.store import Store
 from veille.weeks import week_name
 
 DEMO_DATA = Path(str(resources.files("veille") / "demo_data"))
+DEMO_LEAD = "referent.veille"  # the sample action's owner in the demo's register
 
 
 def demo_sources(base_url: str) -> str:
@@ -59,7 +63,9 @@ def run_demo(
         summary = run_ingest(config, store)
         print_summary(summary)
         _print_articles(store, out)
-        _publish(config, store, digests_dir, out)
+        week = _publish(config, store, digests_dir, out)
+        if week is not None:
+            _register(config, store, db_path, week, out)
         if serve:
             out.print(f"Serving {server.base_url} — Ctrl-C to stop.")
             try:
@@ -76,12 +82,13 @@ def run_demo(
     )
 
 
-def _publish(config: Config, store: Store, digests_dir: Path, out: Console) -> None:
-    """Draft and publish the week with the most relevant stories (the sample is not this week)."""
+def _publish(config: Config, store: Store, digests_dir: Path, out: Console) -> str | None:
+    """Draft and publish the week with the most relevant stories (the sample is not this week);
+    its week, or None when nothing is relevant."""
     weeks = Counter(week_name(row.date) for row in store.articles() if row.relevant is True)
     if not weeks:
         out.print("No relevant article: no digest to publish.", highlight=False)
-        return
+        return None
     week = max(weeks, key=lambda w: (weeks[w], w))
     view = digests.draft(config, store, week)
     result = publishing.publish(config, store, week, digests_dir)
@@ -94,6 +101,41 @@ def _publish(config: Config, store: Store, digests_dir: Path, out: Console) -> N
         out.print(f"  {item.section}: {item.title} — {item.source_name}", markup=False)
     out.print(
         "Its links lead to the sample site, which lives as long as the demo (--serve keeps it).",
+        highlight=False,
+    )
+    return week
+
+
+def _register(config: Config, store: Store, db_path: Path, week: str, out: Console) -> None:
+    """A sample Qualiopi register beside the database (not in the published archive: it names
+    people and actions): the letter's top story gets an action, planned by the demo's watch
+    lead, so that the chain source → analysis → action → owner → date shows."""
+    from veille.actions import ActionFields, indicators_of
+    from veille.auth import hash_password
+    from veille.qualiopi import build_register
+    from veille.register_files import render_html, render_xlsx
+
+    zone = ZoneInfo(config.settings.timezone)
+    today = clock.now().astimezone(zone).date()
+    view = digests.load(config, store, week)
+    if view.included and not store.actions():
+        lead = DEMO_LEAD
+        if lead not in {u.name for u in store.users()}:  # an account nobody can log in to
+            store.set_user(lead, hash_password(secrets.token_urlsafe(24)))
+        top = view.included[0]
+        fields = ActionFields(
+            "Présenter l’information aux formateurs en réunion pédagogique", "formateurs",
+            "a-etudier", lead, today + timedelta(days=14), "planned", None,
+            indicators_of(store.article_tags(top.article_id), config.taxonomy) or ("I23",),
+        )  # fmt: skip
+        store.add_action(top.article_id, fields, "veille demo")
+    register = build_register(config, store, today - timedelta(days=90), today)
+    stem = db_path.with_name(db_path.stem + "-registre-qualiopi")
+    html = atomic_write(stem.with_suffix(".html"), render_html(register))
+    atomic_write(stem.with_suffix(".xlsx"), render_xlsx(register))
+    out.print(
+        f"Qualiopi register of the last 90 days (sample action included): {html} "
+        f"(and {stem.with_suffix('.xlsx').name}).",
         highlight=False,
     )
 
