@@ -113,26 +113,10 @@ class ArticlesMixin(StoreBase):
                     "AND articles.source_id = e.source_id",
                     [title, eid],
                 )
-            validators = "" if keep_validators else ", etag = $etag, last_modified = $last_modified"
-            con.execute(
-                f"""
-                    UPDATE sources SET error_count = 0, last_error = NULL, last_error_kind = NULL,
-                           next_check_at = NULL,
-                           last_fetch_at = $now, last_success_at = $now,
-                           last_entries = coalesce($entries, last_entries),
-                           max_entries = greatest(coalesce(max_entries, 0), coalesce($entries, 0)),
-                           last_new_at = CASE WHEN $inserted > 0 THEN $now ELSE last_new_at END
-                           {validators}
-                    WHERE id = $id
-                    """,
-                {
-                    "now": now,
-                    "entries": entries_seen,
-                    "inserted": inserted,
-                    "id": source_id,
-                    **({} if keep_validators else {"etag": etag, "last_modified": last_modified}),
-                },
-            )
+            _mark_healthy(
+                con, source_id, now, entries_seen, inserted,
+                None if keep_validators else (etag, last_modified),
+            )  # fmt: skip
             count_day(con, source_id, clock.now(), ok=True, error=None)
             crash_point("before_commit")
         return inserted
@@ -435,4 +419,39 @@ def _stored_article(row: dict[str, Any]) -> StoredArticle:
         representative=row["representative"],
         rejected=row["rejected_at"] is not None,
         also_in=tuple((x["source"], x["url"]) for x in also_in),
+    )
+
+
+def _mark_healthy(
+    con: duckdb.DuckDBPyConnection,
+    source_id: str,
+    now: datetime | None,
+    entries_seen: int | None,
+    inserted: int,
+    validators: tuple[str | None, str | None] | None,
+) -> None:
+    """A source's fetch succeeded: errors cleared, figures and (unless None) validators set."""
+    setting = "" if validators is None else ", etag = $etag, last_modified = $last_modified"
+    con.execute(
+        f"""
+            UPDATE sources SET error_count = 0, last_error = NULL, last_error_kind = NULL,
+                   next_check_at = NULL,
+                   last_fetch_at = $now, last_success_at = $now,
+                   last_entries = coalesce($entries, last_entries),
+                   max_entries = greatest(coalesce(max_entries, 0), coalesce($entries, 0)),
+                   last_new_at = CASE WHEN $inserted > 0 THEN $now ELSE last_new_at END
+                   {setting}
+            WHERE id = $id
+            """,
+        {
+            "now": now,
+            "entries": entries_seen,
+            "inserted": inserted,
+            "id": source_id,
+            **(
+                {}
+                if validators is None
+                else {"etag": validators[0], "last_modified": validators[1]}
+            ),
+        },
     )
