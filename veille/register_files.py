@@ -365,7 +365,5 @@ def css_string(text: str) -> Markup:
     """``text`` as a quoted CSS string for the page margins: every character that is not a
     plain letter, digit or space as a CSS escape, so nothing can close the string or the
     ``<style>`` element (HTML escaping does not apply inside ``<style>``)."""
-    escaped = "".join(
-        c if c.isalnum() or c in " .,:-—'/" else f"\\{ord(c):x} " for c in text
-    )
+    escaped = "".join(c if c.isalnum() or c in " .,:-—'/" else f"\\{ord(c):x} " for c in text)
     return Markup(f'"{escaped}"')  # noqa: S704 - every unsafe character is escaped above
