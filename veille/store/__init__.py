@@ -35,7 +35,7 @@ Design (measured by bench/perf.py, tested in tests/test_store.py):
 
 from __future__ import annotations
 
-from veille.store.actions import ActionsMixin, Diffusion, SourceDays
+from veille.store.actions import ActionsMixin, Diffusion, SourceDays, Story
 from veille.store.articles import ArticlesMixin
 from veille.store.clusters import ClustersMixin
 from veille.store.common import STALE_RUN, crash_point, utc_aware, utc_naive
@@ -57,6 +57,7 @@ __all__ = [
     "SourceDays",
     "SourceState",
     "Store",
+    "Story",
     "crash_point",
     "utc_aware",
     "utc_naive",

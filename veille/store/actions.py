@@ -29,6 +29,18 @@ _LATEST = """
 
 
 @dataclass(frozen=True, slots=True)
+class Story:
+    """A stored article as an exploitation record names it: its title, link, source, tags."""
+
+    id: str
+    title: str
+    url: str
+    source_id: str
+    source_name: str | None
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class SourceDays:
     """A source's fetches over a window of days: how many days it answered, how many it
     failed without answering, the first and last day it answered."""
@@ -90,6 +102,19 @@ class ActionsMixin(StoreBase):
         with self.connect() as con:
             row = con.execute("SELECT tags FROM articles WHERE id = ?", [article_id]).fetchone()
         return tuple(t for t in (row[0] if row else None) or () if t)
+
+    def story(self, article_id: str) -> Story | None:
+        """The stored article an action is about (None when there is no such article)."""
+        with self.connect() as con:
+            row = con.execute(
+                "SELECT a.id, a.title, a.url, a.source_id, s.name, a.tags FROM articles a "
+                "LEFT JOIN sources s ON s.id = a.source_id WHERE a.id = ?",
+                [article_id],
+            ).fetchone()
+        if row is None:
+            return None
+        tags = tuple(t for t in row[5] or () if t)
+        return Story(row[0], row[1] or row[0], row[2] or "", row[3] or "", row[4], tags)
 
     def action(self, action_id: int) -> ActionRecord | None:
         """The current version of an action."""
