@@ -96,6 +96,7 @@ def _paths(app: Any) -> list[tuple[str, str]]:
         "action": "keep",
         "source_id": "agefiph",
         "job_id": "x" * 16,
+        "action_id": 1,
     }
     found = []
     for route in app.routes:

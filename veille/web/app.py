@@ -21,13 +21,16 @@ from starlette.staticfiles import StaticFiles
 
 from veille import digest as digests
 from veille import i18n
+from veille.actions import label
 from veille.auth import LoginThrottle
 from veille.config import Config
 from veille.jobs import Jobs
-from veille.render import format_date, safe_url
+from veille.render import format_date, format_moment, safe_url
 from veille.store import Store
+from veille.web.actions import action_page, new_action
 from veille.web.archive import archive
 from veille.web.context import WebContext, failure
+from veille.web.followup import followup
 from veille.web.forms import MAX_FORM, MAX_UPLOAD
 from veille.web.guard import guarded
 from veille.web.jobs import job_page
@@ -106,6 +109,10 @@ def _templates(config: Config, lang: str) -> jinja2.Environment:
     # A moment as the day people say, in the organisation's time zone ("2 décembre 2026").
     zone = ZoneInfo(config.settings.timezone)
     env.filters["day"] = lambda moment: format_date(moment.astimezone(zone).date(), lang)
+    # A calendar day (a due date) in words, a moment with its time ("2 décembre 2026, 16:15").
+    env.filters["date_words"] = lambda day: format_date(day, lang) if day else "—"
+    env.filters["moment"] = lambda moment: format_moment(moment, config.settings.timezone, lang)
+    env.filters["word"] = lambda value: label(value, lang)  # an action's type, impact, status
     return env
 
 
@@ -132,6 +139,9 @@ def _routes() -> list[BaseRoute]:
         Route("/apercu/{week}/approuver", guarded(approve), methods=["POST"]),
         Route("/taches/{job_id}", guarded(job_page)),
         Route("/archives", guarded(archive)),
+        Route("/actions/nouvelle", guarded(new_action), methods=["GET", "POST"]),
+        Route("/actions/{action_id:int}", guarded(action_page), methods=["GET", "POST"]),
+        Route("/suivi", guarded(followup)),
         Route("/sources", guarded(sources)),
         Route("/sources/ajouter", guarded(add_source), methods=["POST"]),
         Route("/sources/opml", guarded(export_opml)),

@@ -12,6 +12,7 @@ from veille import i18n, publishing
 from veille.errors import UsageError
 from veille.search import fts_query
 from veille.web.context import WebContext, page
+from veille.web.followup import badges_by_article, today
 from veille.web.forms import MAX_QUERY, _choice, _day
 
 
@@ -49,4 +50,5 @@ def archive(request: Request) -> Response:
         since=since.isoformat() if since else "",
         until=until.isoformat() if until else "",
         sources=[(s.id, s.name or s.id) for s in sources_now().sources],
+        followups=badges_by_article(store, [r.id for r in results or []], today(config), web.t),
     )

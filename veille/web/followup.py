@@ -1,0 +1,194 @@
+"""The follow-up of exploitation records (``/suivi``): the open actions by owner, overdue first;
+those done in the last 30 days; and, per Qualiopi indicator over a period, the actions planned
+and done and the items kept in the published letters. Also the badges the week and the archive
+show on a story that has actions (:func:`badges_by_article`)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from veille import clock
+from veille.actions import ActionRecord, indicators_of, known_indicators
+from veille.config import Config
+from veille.errors import VeilleError
+from veille.render import format_date
+from veille.store import Store
+from veille.web.context import WebContext, page
+from veille.weeks import parse_day
+
+RECENT_DAYS = 30  # "done recently"
+
+
+@dataclass(frozen=True, slots=True)
+class Badge:
+    """A story's actions of one status, as one small label linking to the latest of them."""
+
+    status: str  # planned, done or dropped
+    text: str
+    late: bool  # some of them are overdue
+    href: str
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerGroup:
+    """One owner's open actions, by due date (overdue first, none last)."""
+
+    owner: str
+    records: tuple[ActionRecord, ...]
+    late: int
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorCount:
+    """For one indicator over a period: actions planned and done, items kept."""
+
+    indicator: str
+    planned: int
+    done: int
+    kept: int
+
+
+def today(config: Config) -> date:
+    """Today in the organisation's time zone (what "overdue" is measured against)."""
+    return clock.now().astimezone(ZoneInfo(config.settings.timezone)).date()
+
+
+def badges_by_article(
+    store: Store, article_ids: Sequence[str], day: date, t: dict[str, str]
+) -> dict[str, list[Badge]]:
+    """Per story that has actions, its badges: planned (and how many late), done, dropped."""
+    found: dict[str, list[ActionRecord]] = {}
+    for record in store.actions(article_ids=list(article_ids)) if article_ids else []:
+        found.setdefault(record.article_id, []).append(record)
+    return {article_id: _badges(records, day, t) for article_id, records in found.items()}
+
+
+def _badges(records: list[ActionRecord], day: date, t: dict[str, str]) -> list[Badge]:
+    shown = []
+    for status in ("planned", "done", "dropped"):
+        mine = [r for r in records if r.fields.status == status]
+        if not mine:
+            continue
+        text = (
+            t[f"badge_{status}_1"] if len(mine) == 1 else t[f"badge_{status}_n"].format(n=len(mine))
+        )
+        late = sum(1 for r in mine if r.overdue(day))
+        if late:
+            text += ", " + t["badge_late"].format(n=late)
+        latest = max(mine, key=lambda r: (r.changed_at, r.id))
+        shown.append(Badge(status, text, late > 0, f"/actions/{latest.id}"))
+    return shown
+
+
+def by_owner(records: Sequence[ActionRecord], day: date) -> list[OwnerGroup]:
+    """Open actions grouped by owner: the owners with overdue actions first (the most overdue
+    first), then the others by name; each owner's by due date."""
+    grouped: dict[str, list[ActionRecord]] = {}
+    for record in records:
+        if record.is_open:
+            grouped.setdefault(record.fields.owner, []).append(record)
+    groups = [
+        OwnerGroup(
+            owner,
+            tuple(sorted(mine, key=lambda r: (r.fields.due or date.max, r.id))),
+            sum(1 for r in mine if r.overdue(day)),
+        )
+        for owner, mine in grouped.items()
+    ]
+
+    def urgency(group: OwnerGroup) -> tuple[int, date, str]:
+        first_due = group.records[0].fields.due or date.max
+        return (0, first_due, group.owner) if group.late else (1, date.max, group.owner)
+
+    return sorted(groups, key=urgency)
+
+
+def recently_done(records: Sequence[ActionRecord], now: datetime) -> list[ActionRecord]:
+    """Actions marked done in the last 30 days, the latest first."""
+    since = now - timedelta(days=RECENT_DAYS)
+    done = [r for r in records if r.fields.status == "done" and r.status_at >= since]
+    return sorted(done, key=lambda r: (r.status_at, r.id), reverse=True)
+
+
+def indicator_counts(
+    config: Config, store: Store, records: Sequence[ActionRecord], start: date, end: date
+) -> list[IndicatorCount]:
+    """Per indicator, for the days ``start`` to ``end`` (both included, in the organisation's
+    time zone): actions that took their status ("planned" or "done") in the period, and the
+    items kept in the letters published in it (an item counts under every indicator its tags
+    lead to, or its section's when it has no tag)."""
+    zone = ZoneInfo(config.settings.timezone)
+    actions: dict[str, Counter[str]] = {"planned": Counter(), "done": Counter()}
+    for record in records:
+        counter = actions.get(record.fields.status)
+        if counter is not None and start <= record.status_at.astimezone(zone).date() <= end:
+            counter.update(record.fields.indicators)
+    since = datetime.combine(start, time(0), tzinfo=zone)
+    until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone)
+    kept: dict[str, set[str]] = {}
+    for row in store.selections(since, until):
+        served = indicators_of(row.tags, config.taxonomy) or indicators_of(
+            (row.section,), config.taxonomy
+        )
+        for indicator in served:
+            kept.setdefault(indicator, set()).add(row.article_id)
+    return [
+        IndicatorCount(i, actions["planned"][i], actions["done"][i], len(kept.get(i, ())))
+        for i in known_indicators(config.taxonomy)
+    ]
+
+
+def default_period(day: date) -> tuple[date, date]:
+    """The last twelve months up to ``day``."""
+    try:
+        return day.replace(year=day.year - 1), day
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28), day
+
+
+def followup(request: Request) -> Response:
+    web = WebContext.of(request)
+    config, store, t, lang = web.config, web.store, web.t, web.lang
+    day = today(config)
+    start, end = default_period(day)
+    error = None
+    q = request.query_params
+    try:
+        start = parse_day(q["from"]) if q.get("from") else start
+        end = parse_day(q["to"]) if q.get("to") else end
+        if start > end:
+            error = t["fu_bad_period"].format(
+                start=format_date(start, lang), end=format_date(end, lang)
+            )
+    except VeilleError as exc:
+        error = sentence(str(exc))
+    if error:
+        start, end = default_period(day)
+    records = store.actions()
+    return page(
+        request,
+        "followup.html",
+        status=400 if error else 200,
+        error=error,
+        records=records,
+        groups=by_owner(records, day),
+        late=sum(1 for r in records if r.overdue(day)),
+        open_count=sum(1 for r in records if r.is_open),
+        done=recently_done(records, clock.now()),
+        counts=indicator_counts(config, store, records, start, end),
+        today=day,
+        start=start,
+        end=end,
+    )
+
+
+def sentence(text: str) -> str:
+    """A message (they start in lower case, after a field's name) as a sentence on its own."""
+    return text[:1].upper() + text[1:]
