@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import UvicornThread, copy_ingested
-from tests.test_web import PASSWORD, USER, WEEK, _csrf, _shot, _sign_in
+from tests.test_web import ARTIFACTS, PASSWORD, USER, WEEK, _csrf, _shot, _sign_in
 from veille import clock
 from veille import digest as digests
 from veille.actions import ActionFields, indicators_of
@@ -374,6 +374,13 @@ def test_a_curator_records_an_action_and_its_owner_sees_it_through(
     page.goto(f"{served}/suivi")
     assert page.locator(f"#done-{record.id}").is_visible()
     assert page.locator(f"#action-{record.id}").count() == 0
+    # The week shows what was done with the story.
+    page.goto(f"{served}/semaine?week={WEEK}")
+    badge = page.locator(f"#item-{article} .badge")
+    assert badge.inner_text() == "1 action réalisée"
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator(f"#item-{article}").screenshot(path=str(ARTIFACTS / "ui-week-badge-390.png"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert not [e for e in errors if "Content Security Policy" in e], errors
     context.close()
 
