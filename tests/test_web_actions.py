@@ -268,6 +268,47 @@ def test_the_follow_up_page_puts_overdue_first_and_counts_by_indicator(
     assert wrong.status_code == 400 and "'hier' n’est pas une date" in _text(wrong.text)
 
 
+def test_the_register_of_the_period_as_a_page_a_workbook_and_csv(
+    app_env: tuple[Config, Store, Path], client: httpx.Client
+) -> None:
+    import io
+
+    import openpyxl
+
+    config, store, out = app_env
+    article = _story(config, store)
+    fields = ActionFields("Livret d’accueil revu", owner=TRAINER, indicators=("I23",))
+    store.add_action(article, fields, USER)
+    digests.draft(config, store, WEEK)
+    from veille import publishing
+
+    publishing.publish(config, store, WEEK, out)
+    suivi = client.get("/suivi", params={"from": "2026-01-01", "to": "2026-12-31"}).text
+    links = re.findall(r'href="(/suivi/registre\?[^"]+)"', suivi)
+    assert [unescape(x) for x in links] == [
+        f"/suivi/registre?from=2026-01-01&to=2026-12-31&format={f}" for f in ("html", "xlsx", "csv")
+    ]
+    html = client.get(unescape(links[0]))
+    assert html.status_code == 200 and "Livret d’accueil revu" in html.text
+    assert "<script" not in html.text
+    assert "script-src" not in html.headers["content-security-policy"]  # default-src 'none'
+    assert "style-src 'unsafe-inline'" in html.headers["content-security-policy"]
+    xlsx = client.get(unescape(links[1]))
+    assert xlsx.headers["content-disposition"] == (
+        'attachment; filename="registre-qualiopi-2026-01-01-2026-12-31.xlsx"'
+    )
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    cells = [str(c) for sheet in book.worksheets for row in sheet.values for c in row if c]
+    assert "Livret d’accueil revu" in cells
+    csv = client.get(unescape(links[2]))
+    assert csv.headers["content-type"] == "text/csv; charset=utf-8"
+    assert csv.content.startswith("\ufeff".encode()) and "Livret d’accueil revu" in csv.text
+    bad = client.get("/suivi/registre", params={"format": "pdf"})
+    assert bad.status_code == 400 and "valeur inconnue pour « format »" in _text(bad.text)
+    upside = client.get("/suivi/registre", params={"from": "2026-05-01", "to": "2026-04-01"})
+    assert upside.status_code == 400 and "doit précéder" in _text(upside.text)
+
+
 def test_unknown_story_or_action_is_said_in_french(client: httpx.Client) -> None:
     missing = client.get("/actions/nouvelle?article=" + "ab" * 12)
     assert missing.status_code == 404 and "Aucune information" in _text(missing.text)
@@ -348,6 +389,14 @@ def test_a_curator_records_an_action_and_its_owner_sees_it_through(
     assert "en retard" in row.inner_text().lower()
     assert page.locator("h3.owner").first.inner_text().startswith(TRAINER)
     _shots(page, "suivi")
+    # The register opens as a page of its own, styled (its inline styles are allowed there).
+    page.click("text=Lire ou imprimer")
+    page.wait_for_url("**/suivi/registre?**format=html")
+    heading = page.locator("h1")
+    assert "Registre de veille Qualiopi" in heading.inner_text()
+    assert heading.evaluate("h => getComputedStyle(h).color") == "rgb(18, 57, 91)"
+    page.go_back()
+    page.wait_for_url("**/suivi")
 
     # The owner logs in and marks it done from its page.
     context.clear_cookies()

@@ -196,6 +196,12 @@ WEB: dict[str, dict[str, str]] = {
         "fu_bad_period": "La période commence le {start} et finit le {end} : la date de début "
         "doit précéder la date de fin.",
         "fu_register": "Registre Qualiopi",
+        "fu_register_hint": "Le registre de cette période, pour l’audit : sources suivies, "
+        "informations retenues par indicateur, actions avec leur historique, diffusion des "
+        "lettres.",
+        "fu_register_html": "Lire ou imprimer",
+        "fu_register_xlsx": "Tableur (XLSX)",
+        "fu_register_csv": "CSV",
         "ind_I23": "veille légale et réglementaire",
         "ind_I24": "compétences, métiers et emplois",
         "ind_I25": "innovations pédagogiques et technologiques",
@@ -396,6 +402,11 @@ WEB: dict[str, dict[str, str]] = {
         "fu_bad_period": "The period starts on {start} and ends on {end}: the start must come "
         "before the end.",
         "fu_register": "Qualiopi register",
+        "fu_register_hint": "This period's register, for the audit: sources watched, items "
+        "kept per indicator, actions with their history, diffusion of the letters.",
+        "fu_register_html": "Read or print",
+        "fu_register_xlsx": "Spreadsheet (XLSX)",
+        "fu_register_csv": "CSV",
         "ind_I23": "legal and regulatory watch",
         "ind_I24": "skills, jobs and employment",
         "ind_I25": "pedagogical and technological innovation",

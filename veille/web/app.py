@@ -30,7 +30,7 @@ from veille.store import Store
 from veille.web.actions import action_page, new_action
 from veille.web.archive import archive
 from veille.web.context import WebContext, failure
-from veille.web.followup import followup
+from veille.web.followup import followup, register
 from veille.web.forms import MAX_FORM, MAX_UPLOAD
 from veille.web.guard import guarded
 from veille.web.jobs import job_page
@@ -142,6 +142,7 @@ def _routes() -> list[BaseRoute]:
         Route("/actions/nouvelle", guarded(new_action), methods=["GET", "POST"]),
         Route("/actions/{action_id:int}", guarded(action_page), methods=["GET", "POST"]),
         Route("/suivi", guarded(followup)),
+        Route("/suivi/registre", guarded(register)),
         Route("/sources", guarded(sources)),
         Route("/sources/ajouter", guarded(add_source), methods=["POST"]),
         Route("/sources/opml", guarded(export_opml)),

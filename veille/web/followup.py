@@ -1,7 +1,8 @@
 """The follow-up of exploitation records (``/suivi``): the open actions by owner, overdue first;
 those done in the last 30 days; and, per Qualiopi indicator over a period, the actions planned
-and done and the items kept in the published letters. Also the badges the week and the archive
-show on a story that has actions (:func:`badges_by_article`)."""
+and done and the items kept in the published letters, with the period's Qualiopi register
+(``/suivi/registre``). Also the badges the week and the archive show on a story that has
+actions (:func:`badges_by_article`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from veille import clock
 from veille.actions import ActionRecord, indicators_of, known_indicators
@@ -20,10 +21,17 @@ from veille.config import Config
 from veille.errors import VeilleError
 from veille.render import format_date
 from veille.store import Store
-from veille.web.context import WebContext, page
+from veille.web.context import WebContext, failure, page
+from veille.web.forms import _choice
+from veille.web.security import REGISTER_CSP
 from veille.weeks import parse_day
 
 RECENT_DAYS = 30  # "done recently"
+REGISTER_FORMATS = {
+    "html": "text/html; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,22 +163,9 @@ def default_period(day: date) -> tuple[date, date]:
 
 def followup(request: Request) -> Response:
     web = WebContext.of(request)
-    config, store, t, lang = web.config, web.store, web.t, web.lang
+    config, store = web.config, web.store
     day = today(config)
-    start, end = default_period(day)
-    error = None
-    q = request.query_params
-    try:
-        start = parse_day(q["from"]) if q.get("from") else start
-        end = parse_day(q["to"]) if q.get("to") else end
-        if start > end:
-            error = t["fu_bad_period"].format(
-                start=format_date(start, lang), end=format_date(end, lang)
-            )
-    except VeilleError as exc:
-        error = sentence(str(exc))
-    if error:
-        start, end = default_period(day)
+    start, end, error = _period(request, day)
     records = store.actions()
     return page(
         request,
@@ -186,7 +181,51 @@ def followup(request: Request) -> Response:
         today=day,
         start=start,
         end=end,
+        formats=REGISTER_FORMATS,
     )
+
+
+def register(request: Request) -> Response:
+    """The Qualiopi register of a period (:mod:`veille.qualiopi`): a page to read or print, or
+    a file to download (XLSX, CSV)."""
+    from veille.qualiopi import build_register
+    from veille.register_files import render_csv, render_html, render_xlsx
+
+    web = WebContext.of(request)
+    start, end, error = _period(request, today(web.config))
+    if error:
+        return failure(request, 400, error)
+    fmt = _choice(request.query_params, "format", list(REGISTER_FORMATS)) or "html"
+    built = build_register(web.config, web.store, start, end)
+    if fmt == "html":
+        # A page of its own: its styles are inline, it has no script, it is not framed.
+        return HTMLResponse(render_html(built), headers={"content-security-policy": REGISTER_CSP})
+    name = f"registre-qualiopi-{start.isoformat()}-{end.isoformat()}.{fmt}"
+    body = render_xlsx(built) if fmt == "xlsx" else render_csv(built).encode("utf-8")
+    return Response(
+        body,
+        media_type=REGISTER_FORMATS[fmt],
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _period(request: Request, day: date) -> tuple[date, date, str | None]:
+    """The period asked for (``from``, ``to``), the last twelve months by default; with a
+    message, and the default period, when it cannot be used."""
+    web = WebContext.of(request)
+    start, end = default_period(day)
+    q = request.query_params
+    try:
+        asked = (
+            parse_day(q["from"]) if q.get("from") else start,
+            parse_day(q["to"]) if q.get("to") else end,
+        )
+    except VeilleError as exc:
+        return start, end, sentence(str(exc))
+    if asked[0] > asked[1]:
+        words = [format_date(d, web.lang) for d in asked]
+        return start, end, web.t["fu_bad_period"].format(start=words[0], end=words[1])
+    return asked[0], asked[1], None
 
 
 def sentence(text: str) -> str:

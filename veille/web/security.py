@@ -27,6 +27,12 @@ PREVIEW_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
     "frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox"
 )
+# The Qualiopi register (a page to read and print): its own inline styles, no script at all,
+# never framed, no form.
+REGISTER_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'none'; base-uri 'none'"
+)
 # An answer shown in the preview's frame that is not the e-mail (an error, the login page):
 # the app's own rules, but the preview page may frame it, so the curator sees what went wrong.
 FRAMED_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
