@@ -190,7 +190,7 @@ WEB: dict[str, dict[str, str]] = {
         "fu_col_planned": "actions prévues",
         "fu_col_done": "actions réalisées",
         "fu_col_kept": "informations retenues",
-        "fu_counts_note": "Prévues : enregistrées ou rouvertes dans la période, encore à faire. "
+        "fu_counts_note": "Prévues : enregistrées avant la fin de la période, encore à faire. "
         "Réalisées : passées à « réalisée » dans la période. Informations retenues : articles "
         "des lettres publiées dans la période.",
         "fu_bad_period": "La période commence le {start} et finit le {end} : la date de début "
@@ -396,7 +396,7 @@ WEB: dict[str, dict[str, str]] = {
         "fu_col_planned": "actions planned",
         "fu_col_done": "actions done",
         "fu_col_kept": "items kept",
-        "fu_counts_note": "Planned: recorded or reopened in the period, still to do. Done: "
+        "fu_counts_note": "Planned: recorded before the end of the period, still to do. Done: "
         "marked done in the period. Items kept: articles of the letters published in the "
         "period.",
         "fu_bad_period": "The period starts on {start} and ends on {end}: the start must come "

@@ -129,17 +129,18 @@ def indicator_counts(
     config: Config, store: Store, records: Sequence[ActionRecord], start: date, end: date
 ) -> list[IndicatorCount]:
     """Per indicator, for the days ``start`` to ``end`` (both included, in the organisation's
-    time zone): actions that took their status ("planned" or "done") in the period, and the
-    items kept in the letters published in it (an item counts under every indicator its tags
-    lead to, or its section's when it has no tag)."""
+    time zone): the actions still planned that were written before the period's end (the
+    register lists them too), those marked done in it, and the items kept in the letters
+    published in it (an item under every indicator its tags lead to, or its section's)."""
     zone = ZoneInfo(config.settings.timezone)
-    actions: dict[str, Counter[str]] = {"planned": Counter(), "done": Counter()}
-    for record in records:
-        counter = actions.get(record.fields.status)
-        if counter is not None and start <= record.status_at.astimezone(zone).date() <= end:
-            counter.update(record.fields.indicators)
     since = datetime.combine(start, time(0), tzinfo=zone)
     until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone)
+    actions: dict[str, Counter[str]] = {"planned": Counter(), "done": Counter()}
+    for record in records:
+        if record.is_open and record.created_at < until:
+            actions["planned"].update(record.fields.indicators)
+        elif record.fields.status == "done" and since <= record.status_at < until:
+            actions["done"].update(record.fields.indicators)
     kept: dict[str, set[str]] = {}
     for row in store.selections(since, until):
         served = indicators_of(row.tags, config.taxonomy) or indicators_of(
