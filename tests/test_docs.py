@@ -58,14 +58,25 @@ def test_yes_no_words_are_read_the_same_everywhere() -> None:
 def test_the_readme_map_names_every_module() -> None:
     block = README.split("## How it works", 1)[1].split("```", 2)[1]
     named = set(re.findall(r"^((?:veille|flows)/[\w/]+(?:\.py|/))", block, re.M))
+    folder = ""
+    for line in block.splitlines():  # a sub-package's modules: indented lines under it
+        if re.match(r"^(?:veille|flows)/\w+/", line):
+            folder = line.split()[0]
+        elif match := re.match(r"^  (\w+\.py) ", line):
+            named.add(folder + match.group(1))
+        elif not line.startswith(" "):
+            folder = ""
     wanted = set()
-    for folder in ("veille", "flows"):
-        for path in (REPO / folder).rglob("*.py"):
+    for root in ("veille", "flows"):
+        for path in (REPO / root).rglob("*.py"):
             relative = path.relative_to(REPO)
             parts = relative.parts
-            if len(parts) > 2:  # a sub-package: one line for its folder
+            if len(parts) > 2:  # a sub-package: one line for its folder, one per module
                 wanted.add("/".join(parts[:2]) + "/")
+                if path.name != "__init__.py":
+                    wanted.add(str(relative))
             elif path.name != "__init__.py":
                 wanted.add(str(relative))
     assert sorted(wanted - named) == []
-    assert sorted(named - wanted - {"flows/"}) == []  # no line for a module that is gone
+    gone = named - wanted - {"flows/"}
+    assert sorted(p for p in gone if not p.endswith("__init__.py")) == []  # a module gone
