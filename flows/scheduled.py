@@ -12,12 +12,15 @@ curators added in the web app), at each run: an edit of sources.yaml applies at 
 
 from __future__ import annotations
 
+import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from prefect import flow
 from prefect import serve as prefect_serve
+from prefect.runtime import flow_run
 from prefect.schedules import Cron, Interval
 
 from flows.ingest import ingest_flow
@@ -34,12 +37,41 @@ def _load(config_path: str, db_path: str | None) -> tuple[Config, Store]:
     return effective(config, store), store
 
 
+def log_line(event: str, **fields: object) -> None:
+    """One line per scheduled run on stderr, which systemd's journal and log shippers read:
+    ``veille <event> key=value…`` (logfmt; values with spaces are quoted)."""
+    parts = [f"veille {event}"]
+    for key, value in fields.items():
+        text = str(value)
+        parts.append(
+            f'{key}="{text}"' if not text or " " in text or "=" in text else f"{key}={text}"
+        )
+    print(" ".join(parts), file=sys.stderr, flush=True)
+
+
 @flow(name="scheduled-ingest", log_prints=False, persist_result=False)
 async def scheduled_ingest(config_path: str, db_path: str | None = None) -> dict[str, object]:
     """Fetch every enabled source (sources.yaml + the web app's) into the database."""
-    config, store = _load(config_path, db_path)
-    summary = await ingest_flow(config, str(store.path))
-    return summary.as_dict()
+    started = time.monotonic()
+    log_line("ingest-start", flow_run=flow_run.get_name() or "?")
+    status, fields = "failed", {}
+    try:
+        config, store = _load(config_path, db_path)
+        summary = await ingest_flow(config, str(store.path))
+        failed = [o.source_id for o in summary.outcomes if o.status == "error"]
+        status = "completed"
+        fields = {
+            "run": summary.run_id,
+            "new_articles": summary.new_articles,
+            "failed_sources": len(failed),
+            **({"failing": ",".join(failed[:10])} if failed else {}),
+        }
+        return summary.as_dict()
+    finally:
+        log_line(
+            "ingest-end", flow_run=flow_run.get_name() or "?", status=status, **fields,
+            duration_s=f"{time.monotonic() - started:.1f}",
+        )  # fmt: skip
 
 
 @flow(name="weekly-draft", log_prints=False, persist_result=False)
@@ -82,12 +114,14 @@ def serve_schedules(
             schedules=[Interval(ingest_every, timezone=tz)],
             parameters=parameters,
             concurrency_limit=1,  # a run never overlaps the previous one
+            paused=False,  # Prefect pauses the schedules when the runner stops: resume them
         ),
         weekly_draft.to_deployment(
             name="veille-weekly-draft",
             schedules=[Cron(schedule.draft_cron, timezone=tz)],
             parameters=parameters,
             concurrency_limit=1,
+            paused=False,
         ),
     ]
     if schedule.publish_cron:
@@ -97,6 +131,26 @@ def serve_schedules(
                 schedules=[Cron(schedule.publish_cron, timezone=tz)],
                 parameters=parameters,
                 concurrency_limit=1,
+                paused=False,
             )
         )
     prefect_serve(*deployments, print_starting_message=False)
+
+
+def main(argv: list[str]) -> None:
+    """``python -m flows.scheduled CONFIG DB SECONDS``: the runner ``veille serve`` starts
+    (flows/supervisor.py), with the ingest every SECONDS."""
+    from flows.server import quiet_prefect
+
+    config_path, db_path, seconds = argv
+    quiet_prefect()
+    config = load_config(Path(config_path))
+    every = timedelta(seconds=float(seconds))
+    serve_schedules(config, config_path=config_path, db_path=db_path, ingest_every=every)
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1:])
+    except KeyboardInterrupt:  # veille serve stops us with SIGINT: not an error
+        sys.exit(0)

@@ -6,10 +6,8 @@ Everything veille does with Prefect lives in ``flows/``; the commands call these
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -72,9 +70,12 @@ def drain_events() -> None:
     EventsWorker.drain_all()
 
 
-def start_prefect_server(port: int, announce: Callable[[str], None]) -> str:
-    """Start ``prefect server start`` on 127.0.0.1:port, wait until it answers, return its API
-    URL. The server is terminated when this process exits."""
+def start_prefect_server(
+    port: int, announce: Callable[[str], None]
+) -> tuple[subprocess.Popen[str], str]:
+    """Start ``prefect server start`` on 127.0.0.1:port in its own session (a Ctrl-C in the
+    terminal reaches ``veille serve`` only, which stops the server last), wait until it
+    answers; the process and its API URL. Its output goes to a log file, named if it fails."""
     url = f"http://127.0.0.1:{port}/api"
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_API_URL": url}
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the server
@@ -83,39 +84,26 @@ def start_prefect_server(port: int, announce: Callable[[str], None]) -> str:
     server = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
          "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+        env=env, stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )  # fmt: skip
-
-    # A service manager stops us with SIGTERM: exit normally so the server is stopped too.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-
-    def stop() -> None:
-        if server.poll() is None:
-            server.terminate()
-            try:
-                server.wait(20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-
-    atexit.register(stop)
-    announce(f"Starting a Prefect server on {url} (its UI: http://127.0.0.1:{port}/)…")
+    announce(i18n.message("serve.prefect_starting", url=url, port=port))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:
             log.seek(0)
             detail = log.read().strip().splitlines()
             raise PrefectServerError(
-                f"the Prefect server did not start ({detail[-1] if detail else 'no output'}). "
-                f"Hint: is port {port} free? Try --prefect-port, or set PREFECT_API_URL."
+                i18n.message(
+                    "serve.prefect_failed", detail=detail[-1] if detail else "—", port=port
+                )
             )
         try:
             with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:  # noqa: S310
                 if answer.status == 200:
-                    return url
+                    return server, url
         except OSError:
             pass
         time.sleep(0.5)
-    stop()
-    raise PrefectServerError(
-        "the Prefect server did not answer within 120 s. Hint: set PREFECT_API_URL."
-    )
+    server.kill()
+    server.wait(10)
+    raise PrefectServerError(i18n.message("serve.prefect_silent", log=log.name))

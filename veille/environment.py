@@ -64,6 +64,11 @@ VARIABLES: tuple[Variable, ...] = (
         internal=True,
     ),
     Variable(
+        "VEILLE_PAUSE_FILE",
+        "tests only: a file naming the point where the next pass waits, to stop it there",
+        internal=True,
+    ),
+    Variable(
         "VEILLE_WATCHDOG_TOKEN",
         "set by veille for the watchdog that stops Prefect's server when veille dies",
         internal=True,

@@ -14,7 +14,7 @@ from veille.config import Config
 from veille.examples import TRAIN_ON_WRITTEN, Example, article_text, load_seed, seed_digest, split
 from veille.models import Decision, ModelRecord, TrainingData
 from veille.records import ClassifySummary
-from veille.store import Store
+from veille.store import Store, pause_point
 
 if TYPE_CHECKING:
     from veille import classify, evaluation
@@ -75,6 +75,7 @@ def classify_new(
     decisions arrived since the current model: see :func:`retrain_if_due`)."""
     started = time.monotonic()
     summary = ClassifySummary()
+    pause_point("classification")
     retrained = retrain_if_due(config, store, after=retrain_after)
     summary.retrained = retrained.swapped if retrained is not None else None
     rows = store.articles_to_classify(limit=batch)

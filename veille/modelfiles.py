@@ -34,8 +34,11 @@ TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
 
 
 def taxonomy_fingerprint(taxonomy: Sequence[Tag]) -> str:
-    """A short hash of the taxonomy: a model is only used with the taxonomy it learnt."""
-    data = json.dumps([t.model_dump() for t in taxonomy], sort_keys=True, default=list)
+    """A short hash of the taxonomy: a model is only used with the taxonomy it learnt. Where a
+    tag is filed in the Qualiopi register (``also``) teaches the model nothing: left out, so
+    that the models made before it existed stay usable."""
+    tags = [t.model_dump(exclude={"also"}) for t in taxonomy]
+    data = json.dumps(tags, sort_keys=True, default=list)
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 

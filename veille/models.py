@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, TypedDict
 
@@ -466,3 +466,34 @@ class ModelRecord(TypedDict, total=False):
     training_data: TrainingData
     sklearn: str  # the scikit-learn version that wrote it
     origin: str  # "shipped" for the model that comes with veille
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulerState:
+    """What ``veille serve`` wrote of itself (dates aware, in UTC)."""
+
+    pid: int
+    started_at: datetime
+    every_seconds: float  # between two ingest runs
+    api_url: str | None
+    stopped_at: datetime | None = None
+    stop_reason: str | None = None  # SIGTERM, SIGINT, "prefect-server", "runner"...
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("started_at", "stopped_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SchedulerState:
+        return cls(
+            pid=int(data["pid"]),
+            started_at=datetime.fromisoformat(data["started_at"]),
+            every_seconds=float(data["every_seconds"]),
+            api_url=data.get("api_url"),
+            stopped_at=datetime.fromisoformat(data["stopped_at"])
+            if data.get("stopped_at")
+            else None,
+            stop_reason=data.get("stop_reason"),
+        )

@@ -52,7 +52,7 @@ from veille.ledger import Ledger, _in_store_thread
 from veille.models import Article, Entry, Extracted, FetchResult, ParsedFeed, Sighting
 from veille.records import NullObserver, Observer, SourceOutcome, Timings
 from veille.slots import FairSlots
-from veille.store import SourceState, crash_point
+from veille.store import SourceState, crash_point, pause_point
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +129,7 @@ async def _ingest(
     timings: Timings,
 ) -> None:
     """Fetch, parse, plan, build, commit: the source's steps (errors go to the caller)."""
+    pause_point("fetching")
     response = await _fetch_document(source, state, fetcher, timings)
     if response.not_modified:  # nothing new: the source is healthy, its validators renewed
         outcome.status = "not-modified"
@@ -475,6 +476,7 @@ async def _build_article(
             )
             fetched = True
             timings.fetch_pages += time.perf_counter() - tick
+            pause_point("extraction")  # the extraction workers are up
             result = await pool.extract(page.final_url, page.body)
             if isinstance(result, str):
                 error = result

@@ -67,6 +67,7 @@ app.command("demo")(demo.demo)
 app.command("search")(sources.search)
 app.command("ui")(serve.ui)
 app.command("serve")(serve.serve)
+app.command("status")(database.status)
 app.add_typer(sources_app, name="sources")
 sources_app.command("check")(sources.sources_check)
 sources_app.command("import")(sources.sources_import)
@@ -88,7 +89,9 @@ app.add_typer(actions.action_app, name="action")
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning every veille error into one line and exit code 1."""
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
+        if isinstance(code, int) and code:  # a command's typer.Exit(code), e.g. `serve`
+            sys.exit(code)
     except VeilleError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(1)

@@ -70,3 +70,26 @@ def config_show(ctx: typer.Context) -> None:
         source["url"] = mask_url_password(source["url"])
     data["environment"] = environment_summary()
     out.print_json(json.dumps(data, ensure_ascii=False))
+
+
+def status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
+) -> None:
+    """The scheduler's state: is `veille serve` running, the last run and its result, the next
+    one, the runs that crashed in the last 30 days."""
+    from veille import clock, i18n, scheduling
+    from veille.render import format_moment
+
+    context: Context = ctx.obj
+    config = context.config_if_present()
+    store = context.store(config)
+    now = clock.now()
+    seen = scheduling.view(store.scheduler(), store.runs(200), now)
+    if as_json:
+        sys.stdout.write(json.dumps(seen.as_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    tz = config.settings.timezone if config is not None else "Europe/Paris"
+    lang = i18n.current()
+    for line in scheduling.sentences(seen, tz, lang, format_moment):
+        out.print(line, highlight=False)

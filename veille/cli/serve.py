@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -53,25 +52,18 @@ def serve(
 ) -> None:
     """Run the schedules: ingest, weekly draft and (once approved) publish-and-send.
 
-    Serves the Prefect deployments of flows/scheduled.py in this process until Ctrl-C. With
-    PREFECT_API_URL set, they are registered on that Prefect server and its UI shows the runs.
+    Serves the Prefect deployments of flows/scheduled.py until Ctrl-C or SIGTERM (clean stop,
+    exit 0). With PREFECT_API_URL set, they are registered on that Prefect server and its UI
+    shows the runs; otherwise a Prefect server is started beside veille and stopped with it.
     """
     from datetime import timedelta
 
     from flows import server
+    from flows.supervisor import supervise
 
     context: Context = ctx.obj
     config = context.config()  # a bad sources.yaml stops here, with its one-line error
     server.quiet_prefect()
-    if not os.environ.get("PREFECT_API_URL"):
-        # Prefect's temporary in-process server cannot schedule runs ("Cannot schedule flows
-        # on an ephemeral server"): run a real one beside us, stopped when we stop.
-        os.environ["PREFECT_API_URL"] = server.start_prefect_server(
-            prefect_port, lambda text: out.print(text, highlight=False)
-        )
-
-    from flows.scheduled import serve_schedules
-
     schedule = config.settings.schedule
     every = (
         timedelta(minutes=ingest_every)
@@ -84,9 +76,13 @@ def serve(
         + f" ({config.settings.timezone}) — Ctrl-C to stop.",
         highlight=False,
     )
-    serve_schedules(
-        config,
+    db = context.db_path or config.database_path()
+    code = supervise(
         config_path=str(context.config_path.resolve()),
-        db_path=str(context.db_path.resolve()) if context.db_path else None,
-        ingest_every=every,
+        db_path=str(Path(db).resolve()),
+        every=every,
+        prefect_port=prefect_port,
+        say=lambda text: out.print(text, highlight=False),
     )
+    if code:
+        raise typer.Exit(code)

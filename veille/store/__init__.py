@@ -38,7 +38,7 @@ from __future__ import annotations
 from veille.store.actions import ActionsMixin, Diffusion, SourceDays, Story
 from veille.store.articles import ArticlesMixin
 from veille.store.clusters import ClustersMixin
-from veille.store.common import STALE_RUN, crash_point, utc_aware, utc_naive
+from veille.store.common import STALE_RUN, crash_point, pause_point, utc_aware, utc_naive
 from veille.store.digests import DigestsMixin
 from veille.store.export import EXPORT_COLUMNS, ExportMixin
 from veille.store.fulltext import FullTextMixin
@@ -59,6 +59,7 @@ __all__ = [
     "Store",
     "Story",
     "crash_point",
+    "pause_point",
     "utc_aware",
     "utc_naive",
 ]

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, overload
 
 import duckdb
@@ -79,3 +81,24 @@ def crash_point(name: str) -> None:
     process here with SIGKILL (no cleanup, no flush: what a power cut or the OOM killer does)."""
     if os.environ.get("VEILLE_CRASH_AT") == name:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def pause_point(name: str) -> None:
+    """Pause-injection hook for the schedule's stop-and-restart tests. With
+    ``VEILLE_PAUSE_FILE=path``: when ``path`` holds ``name``, the first process to get here
+    renames it to ``path.reached`` (the test's cue to send its signal) and waits for ever;
+    everyone else goes on. The test arms the next pause by writing the file again."""
+    control = os.environ.get("VEILLE_PAUSE_FILE")
+    if not control:
+        return
+    path = Path(control)
+    try:
+        if path.read_text(encoding="utf-8").strip() != name:
+            return
+        reached = path.with_name(path.name + ".reached")
+        path.rename(reached)  # atomic: one process wins, the others find no file
+    except OSError:
+        return
+    reached.write_text(f"{name} {os.getpid()}\n", encoding="utf-8")
+    while True:
+        time.sleep(1)

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from veille import clock
 from veille.errors import RunInProgressError
-from veille.models import RunRecord
+from veille.models import RunRecord, SchedulerState
 from veille.records import RunSummary
 from veille.store.common import STALE_RUN, process_alive, utc_aware, utc_naive
 from veille.store.connection import StoreBase, transaction
@@ -49,6 +49,41 @@ class RunsMixin(StoreBase):
                 [run_id, utc_naive(now), os.getpid()],
             )
         return crashed
+
+    def crash_dead_runs(self) -> list[str]:
+        """Mark ``crashed`` every run left ``running`` by a process that no longer exists (a
+        stopped or killed ``veille serve``, a reboot); returns their ids. A run whose process
+        is alive is left alone."""
+        now = clock.now()
+        with self.connect() as con, transaction(con):
+            dead = [
+                rid
+                for rid, pid in con.execute(
+                    "SELECT id, pid FROM runs WHERE status = 'running'"
+                ).fetchall()
+                if not process_alive(pid)
+            ]
+            if dead:
+                con.execute(
+                    "UPDATE runs SET status = 'crashed', finished_at = ? "
+                    "WHERE list_contains(?, id)",
+                    [utc_naive(now), dead],
+                )
+        return dead
+
+    def set_scheduler(self, state: SchedulerState) -> None:
+        """Record what ``veille serve`` is (or was): see :mod:`veille.scheduling`."""
+        with self.connect() as con:
+            con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('scheduler', ?)",
+                [json.dumps(state.to_json())],
+            )
+
+    def scheduler(self) -> SchedulerState | None:
+        """What the last ``veille serve`` on this database recorded, if any."""
+        with self.connect() as con:
+            row = con.execute("SELECT value FROM meta WHERE key = 'scheduler'").fetchone()
+        return SchedulerState.from_json(json.loads(row[0])) if row else None
 
     def runs(self, limit: int = 20) -> list[RunRecord]:
         """The latest runs, newest first."""

@@ -1,0 +1,218 @@
+"""``veille serve``'s own process: it starts the schedule's parts, watches them and stops them.
+
+::
+
+    veille serve (this module: signals, children, recovery)
+    ├── prefect server start      its own session; only when PREFECT_API_URL is not set
+    ├── python -m flows.scheduled  the Prefect runner serving the deployments; its own session
+    │   └── one process per flow run (Prefect's)
+    └── python -m veille.watchdog  stops all of the above if ``veille serve`` itself is killed
+
+Why a supervisor rather than Prefect's ``serve()`` in this process: in the foreground, Ctrl-C
+reached the whole process group, so Prefect's server died first and the runner spent a minute
+printing connection errors; SIGTERM ran Prefect's handler, which left a coroutine never
+awaited; and a flow run stopped with the process stayed *Running* in Prefect for ever, holding
+the deployment's one concurrency slot, so no scheduled run ever started again. Here:
+
+* **SIGINT or SIGTERM** (Ctrl-C, ``systemctl stop``): the runner gets SIGINT and
+  :data:`RUNNER_GRACE` seconds to stop, then its whole process group gets SIGKILL; the runs it
+  left are marked *Crashed* in Prefect (which frees the deployment's concurrency slot) and
+  *crashed* in veille's database; then the Prefect server is stopped. Exit code 0, nothing
+  left running, within :data:`STOP_WITHIN` seconds. A second Ctrl-C kills everything at once.
+* **The Prefect server dies**: one line, the runner is stopped, exit code 1, so that the
+  service manager (``Restart=on-failure``) starts ``veille serve`` again.
+* **SIGKILL of veille serve, or of the machine**: the watchdog (``veille/watchdog.py``) stops
+  what is left; at the next start, :func:`recover` marks the runs that were going *Crashed*
+  in Prefect and *crashed* in veille's database before serving, so the next scheduled run
+  starts on time.
+* While it serves, the flow runs send Prefect **heartbeats** (``PREFECT_FLOWS_HEARTBEAT_
+  FREQUENCY``, :data:`HEARTBEAT_SECONDS`); a run process that dies under a live runner is marked
+  crashed by the runner itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from types import FrameType
+
+from veille import i18n, watchdog
+from veille.store import Store
+
+RUNNER_GRACE = 3.0  # seconds the runner has to stop by itself before SIGKILL
+SERVER_GRACE = 3.0  # ... the Prefect server
+STOP_WITHIN = 10.0  # what the README promises, all included
+HEARTBEAT_SECONDS = 30
+SCHEDULED_FLOWS = ("scheduled-ingest", "weekly-draft", "publish-approved")
+Say = Callable[[str], None]
+
+
+class _Stop:
+    """What the signal handlers saw: a first signal asks for a clean stop, a second Ctrl-C
+    for an immediate one."""
+
+    def __init__(self) -> None:
+        self.asked: str | None = None
+        self.now = False
+
+    def __call__(self, signum: int, _frame: FrameType | None) -> None:
+        if self.asked is not None and signum == signal.SIGINT:
+            self.now = True
+            raise KeyboardInterrupt
+        self.asked = self.asked or signal.Signals(signum).name
+
+
+def supervise(
+    *,
+    config_path: str,
+    db_path: str,
+    every: timedelta,
+    prefect_port: int,
+    say: Say,
+) -> int:
+    """Serve the schedules until a signal or a dead part; the process's exit code."""
+    from flows import server
+
+    stop = _Stop()
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    watchdog.start()  # before any child: they inherit the mark it looks for
+    prefect: subprocess.Popen[str] | None = None
+    runner: subprocess.Popen[bytes] | None = None
+    try:
+        if not os.environ.get("PREFECT_API_URL"):
+            prefect, url = server.start_prefect_server(prefect_port, say)
+            os.environ["PREFECT_API_URL"] = url
+        recover(db_path, say)
+        runner = _start_runner(config_path, db_path, every)
+        code = _watch(stop, prefect, runner, say)
+        _stop_runner(runner)
+        if prefect is None or prefect.poll() is None:
+            with contextlib.suppress(Exception):  # a server that stops answering: say nothing
+                recover(db_path, say)
+        _crash_veille_runs(db_path, say)
+        _stop_server(prefect)
+    except KeyboardInterrupt:  # a second Ctrl-C: everything at once
+        _kill(runner)
+        _kill(prefect)
+        say(i18n.message("serve.stopped_now"))
+        return 130
+    if code == 0:
+        say(i18n.message("serve.stopped", signal=stop.asked or "?"))
+    return code
+
+
+def _watch(
+    stop: _Stop,
+    prefect: subprocess.Popen[str] | None,
+    runner: subprocess.Popen[bytes],
+    say: Say,
+) -> int:
+    """Wait for a signal (0) or a part that died (1, said in one line)."""
+    while stop.asked is None:
+        if prefect is not None and prefect.poll() is not None:
+            say(i18n.message("serve.prefect_died", code=prefect.returncode))
+            return 1
+        if runner.poll() is not None:
+            say(i18n.message("serve.runner_died", code=runner.returncode))
+            return 1
+        time.sleep(0.2)
+    return 0
+
+
+def _start_runner(config_path: str, db_path: str, every: timedelta) -> subprocess.Popen[bytes]:
+    """The Prefect runner serving the deployments, in its own session: Ctrl-C in a terminal
+    reaches this process only, which decides the order things stop in."""
+    env = {
+        # Prefect's client would print its telemetry notice in a terminal, and try to send it:
+        # veille runs on intranet servers; the user's own DO_NOT_TRACK wins.
+        "DO_NOT_TRACK": "1",
+        **os.environ,
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_SECONDS),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "flows.scheduled", config_path, db_path,
+         str(every.total_seconds())],
+        env=env, start_new_session=True,
+    )  # fmt: skip
+
+
+def _stop_runner(runner: subprocess.Popen[bytes] | None) -> None:
+    """SIGINT (Prefect's runner stops its polling and its runs), then SIGKILL to its group
+    (its flow-run processes and their extraction workers included)."""
+    if runner is None:
+        return
+    if runner.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(runner.pid, signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            runner.wait(RUNNER_GRACE)
+    _kill(runner)
+
+
+def _stop_server(prefect: subprocess.Popen[str] | None) -> None:
+    if prefect is None:
+        return
+    if prefect.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(prefect.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            prefect.wait(SERVER_GRACE)
+    _kill(prefect)
+
+
+def _kill(process: subprocess.Popen[bytes] | subprocess.Popen[str] | None) -> None:
+    """SIGKILL to the process's whole group (it leads its own session), then reap it."""
+    if process is None:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(5)
+
+
+def recover(db_path: str, say: Say) -> None:
+    """Mark crashed what a stopped or killed schedule left going: in Prefect, the scheduled
+    flows' runs still *Running*, *Pending* or *Cancelling* (no runner is serving them: this is
+    called before ours starts and after it stopped), which frees the deployments' concurrency
+    slots; in veille's database, the runs whose process is gone."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+    from prefect.states import Crashed
+
+    stuck = [StateType.RUNNING, StateType.PENDING, StateType.CANCELLING]
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=list(SCHEDULED_FLOWS))),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=stuck))
+            ),
+            sort=FlowRunSort.START_TIME_DESC,
+            limit=200,
+        )
+        for run in runs:
+            client.set_flow_run_state(
+                run.id, Crashed(message=i18n.message("serve.crashed_in_prefect")), force=True
+            )
+            say(i18n.message("serve.prefect_run_crashed", name=run.name))
+    _crash_veille_runs(db_path, say)
+
+
+def _crash_veille_runs(db_path: str, say: Say) -> None:
+    crashed = Store(db_path).crash_dead_runs()
+    if crashed:
+        say(i18n.message("serve.runs_crashed", count=len(crashed), ids=", ".join(crashed)))
