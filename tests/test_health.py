@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA
-from veille import clock, health
+from veille import clock, health, i18n
 from veille.config import Config, parse_config
 from veille.localserver import LocalServer
 from veille.pipeline import ingest
@@ -52,6 +52,69 @@ def test_outage_means_every_source_failed_for_network_reasons() -> None:
     assert not health.is_outage(["network", None])  # one source answered: not an outage
     assert not health.is_outage(["network", "http-status"])
     assert not health.is_outage(["network"])  # one source is not evidence
+
+
+def _judged(store: Store, config: Config) -> dict[str, health.SourceHealth]:
+    return {h.id: h for h in health.assess(store.source_figures(), NOW, config.sources)}
+
+
+def test_only_a_source_that_answered_is_ok_and_removed_sources_are_not_judged(
+    tmp_path: Path,
+) -> None:
+    config = parse_config(
+        "sources:\n"
+        + "".join(
+            f"  - {{id: {sid}, url: 'https://{sid}.example/feed'{extra}}}\n"
+            for sid, extra in [
+                ("jamais", ""), ("panne", ""), ("injoignable", ""), ("fiable", ""),
+                ("eteinte", ", enabled: false"), ("retiree", ""),
+            ]
+        ),
+        name="test sources.yaml",
+    )  # fmt: skip
+    store = Store(tmp_path / "veille.duckdb")
+    store.sync_sources(config.sources)
+    later = timedelta(minutes=30)
+    for sid in ("panne", "injoignable", "retiree"):
+        store.record_source_error(sid, "network", "cannot connect", next_check_in=later)
+    store.forgive_outage(["injoignable"])  # its only try was during an outage
+    store.commit_source(
+        "fiable", articles=[], sightings=[], entries_seen=0, etag=None, last_modified=None
+    )
+    store.record_source_error("fiable", "network", "cannot resolve", next_check_in=later)
+    store.forgive_outage(["fiable"])  # an outage after a success changes nothing
+    watched = config.model_copy(update={"sources": config.sources[:-1]})
+    judged = _judged(store, watched)
+
+    assert list(judged) == ["jamais", "panne", "injoignable", "fiable", "eteinte"]
+    status = {sid: h.status for sid, h in judged.items()}
+    assert status == {
+        "jamais": "never-fetched",
+        "panne": "failing",
+        "injoignable": "failing",  # tried, never answered: not ok, though nothing counted
+        "fiable": "ok",
+        "eteinte": "disabled",
+    }
+    assert [sid for sid, h in judged.items() if h.as_dict()["ok"]] == ["fiable"]
+    assert judged["panne"].error == "cannot connect" and judged["panne"].error_count == 1
+    forgiven = judged["injoignable"]
+    assert forgiven.error_count == 0 and forgiven.next_check_at is None
+    assert forgiven.error and forgiven.error.startswith("cannot connect (")
+    with i18n.language("en"):
+        assert forgiven.error == (
+            "cannot connect (during a network outage: not counted against the source)"
+        )
+    assert judged["fiable"].error is None and judged["fiable"].problems == []
+    # The removed source's history stays; without a configuration it is still shown.
+    assert Store(tmp_path / "veille.duckdb").source_state("retiree").error_count == 1
+    everything = health.assess(store.source_figures(), NOW)
+    assert "retiree" in {h.id for h in everything}
+    # A source the store has not seen yet (just added in the web app) is never-fetched.
+    added = parse_config("sources:\n  - {id: nouvelle, url: 'https://n.example/'}\n", name="x")
+    (new,) = health.assess(store.source_figures(), NOW, added.sources)
+    assert (new.id, new.status, new.entries, new.url) == (
+        "nouvelle", "never-fetched", 0, "https://n.example/",
+    )  # fmt: skip
 
 
 def test_silent_flags() -> None:

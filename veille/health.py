@@ -15,16 +15,24 @@ and the curators' draft.
 - **Silent**: a source that usually brings new items and has brought none for three times its
   usual interval is flagged; so is a page source whose link pattern stopped matching, and a
   source whose recent texts became much shorter than before (extraction broken by a redesign).
+- **Status** (:attr:`SourceHealth.status`): ``ok`` only for a source that has answered at least
+  once and has no error counted against it now; ``failing`` for one with errors counted, or
+  tried and never answered (even when its errors were forgiven as an outage); ``never-fetched``
+  for one never tried; ``disabled``. Only the sources veille watches are judged
+  (:func:`assess` given the effective list, :func:`veille.sourcelist.effective`): those
+  removed from the configuration keep their history in the database but are not shown.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from veille import i18n
+from veille.config import Source
 from veille.errors import DeadlineExceededError, NetworkError
 from veille.models import SourceFigures
 
@@ -124,16 +132,30 @@ class SourceHealth(SourceFigures):
 
     @property
     def status(self) -> str:
+        """``ok``, ``failing``, ``never-fetched`` or ``disabled`` (see the module's notes)."""
         if not self.enabled:
             return "disabled"
-        if self.last_fetch_at is None:
-            return "never-fetched"
-        return "failing" if self.error_count else "ok"
+        if self.error_count:
+            return "failing"
+        if self.last_success_at is None:
+            tried = self.last_fetch_at is not None or self.last_error_at is not None
+            return "failing" if tried else "never-fetched"
+        return "ok"
+
+    @property
+    def error(self) -> str | None:
+        """The error to read: the last one while it counts, or the last one of a source that
+        never answered, said to be not counted when an outage forgave it."""
+        if not self.last_error or self.status != "failing":
+            return None
+        if self.error_count:
+            return self.last_error
+        return i18n.message("health.not_counted", error=self.last_error)
 
     @property
     def problems(self) -> list[str]:
         """What the curators should know: the current error, then the warnings."""
-        return [*([self.last_error] if self.error_count and self.last_error else []), *self.flags]
+        return [*([self.error] if self.error else []), *self.flags]
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form (``veille sources check --json``): dates in ISO 8601, UTC."""
@@ -166,8 +188,19 @@ class SourceHealth(SourceFigures):
         }
 
 
-def assess(figures: Sequence[SourceFigures], now: datetime) -> list[SourceHealth]:
-    """The health of each source, from what the store knows of it."""
+def assess(
+    figures: Sequence[SourceFigures], now: datetime, sources: Sequence[Source] | None = None
+) -> list[SourceHealth]:
+    """The health of each source, from what the store knows of it.
+
+    ``sources``: the sources watched (:func:`veille.sourcelist.effective`), in their order,
+    each once, with its address, kind, name and switch as configured; a source removed from
+    them is left out (its history stays in the database), one the store has not seen yet is
+    ``never-fetched``. None: every source the store knows (without a configuration).
+    """
+    if sources is not None:
+        stored = {f.id: f for f in figures}
+        figures = [_as_configured(s, stored.get(s.id)) for s in sources]
     return [
         SourceHealth(
             **{field.name: getattr(f, field.name) for field in fields(SourceFigures)},
@@ -187,3 +220,18 @@ def assess(figures: Sequence[SourceFigures], now: datetime) -> list[SourceHealth
         )
         for f in figures
     ]
+
+
+def _as_configured(source: Source, stored: SourceFigures | None) -> SourceFigures:
+    """The store's figures of a watched source, named as configured (blank if never seen)."""
+    if stored is not None:
+        return replace(
+            stored, url=source.url, kind=source.kind, name=source.name, enabled=source.enabled
+        )
+    return SourceFigures(
+        id=source.id, url=source.url, kind=source.kind, name=source.name, enabled=source.enabled,
+        error_count=0, total_errors=0, last_error=None, last_error_kind=None, last_error_at=None,
+        last_success_at=None, last_fetch_at=None, last_new_at=None, next_check_at=None,
+        last_entries=None, entries=0, articles=0, new_items_90d=0, had_entries_before=False,
+        recent_words=None, usual_words=None,
+    )  # fmt: skip
