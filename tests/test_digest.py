@@ -26,7 +26,7 @@ from tests.conftest import SITE, UvicornThread, copy_ingested, run_veille
 from tests.test_mail import Collector, _server
 from veille import clock, publishing, sending
 from veille import digest as digests
-from veille.config import Config
+from veille.config import Config, Source
 from veille.errors import DigestError
 from veille.mail import SmtpSettings
 from veille.models import NewManagedSource, NewSubscriber
@@ -242,8 +242,12 @@ def test_publish_writes_every_file_and_escapes_curator_and_feed_text(
 def test_failing_sources_are_for_curators_only(
     config: Config, store: Store, tmp_path: Path
 ) -> None:
+    # A source removed from the configuration since it failed is not the curators' concern.
+    store.sync_sources([Source(id="retiree", url="https://retiree.example/feed")])
+    store.record_source_error("retiree", "http-status", "HTTP 410", next_check_in=None)
     view = digests.draft(config, store, WEEK)
     assert view.failing_sources, "the demo has a source that answers 404"
+    assert "retiree" not in {name for name, _ in view.failing_sources}
     _, error = view.failing_sources[0]
     out = tmp_path / "digests"
     publishing.publish(config, store, WEEK, out)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA
-from veille import clock, health
+from tests.conftest import DATA, free_port
+from veille import clock, guard, health, i18n
 from veille.config import Config, parse_config
 from veille.localserver import LocalServer
 from veille.pipeline import ingest
@@ -51,7 +51,105 @@ def test_outage_means_every_source_failed_for_network_reasons() -> None:
     assert health.is_outage(["network", "deadline-exceeded", "network"])
     assert not health.is_outage(["network", None])  # one source answered: not an outage
     assert not health.is_outage(["network", "http-status"])
-    assert not health.is_outage(["network"])  # one source is not evidence
+    assert not health.is_outage([])  # nothing tried, nothing to forgive
+    # One source alone is not evidence (its server may be down): others' servers are asked.
+    assert health.needs_probe(["network"]) and health.needs_probe(["deadline-exceeded"])
+    assert not health.needs_probe(["http-status"]) and not health.needs_probe([])
+    assert not health.needs_probe(["network", "network"])  # two are evidence enough
+    assert not health.is_outage(["network"])  # nobody else to ask: the error counts
+    assert health.is_outage(["network"], [False, False, False])  # nobody answers: offline
+    assert not health.is_outage(["network"], [False, True])  # one answers: that server is down
+    assert health.is_outage(["network"], [None, False])  # one could not be asked (policy)
+    assert not health.is_outage(["network"], [None])  # nobody could be asked: it counts
+    assert not health.is_outage(["http-status"], [False])  # a server's answer, not the network
+
+
+def test_the_servers_asked_are_other_sources_that_answered_last() -> None:
+    day = timedelta(days=1)
+    others = [
+        ("https://jamais.example/feed", None),
+        ("https://ancien.example/feed", NOW - 30 * day),
+        ("https://recent.example/a.xml", NOW - day),
+        ("https://recent.example/b.xml", NOW - 2 * day),  # the same server: asked once
+        ("http://panne.example:8080/autre.xml", NOW),  # the failed source's own server
+        ("http://panne.example/feed", NOW - 3 * day),  # same host, another port: another server
+        ("https://frais.example/feed", NOW - 2 * day),
+        ("not a url", NOW),
+    ]
+    failed = ["http://panne.example:8080/feed"]
+    assert health.probe_targets(failed, others) == [
+        ("recent.example", 443),
+        ("frais.example", 443),
+        ("panne.example", 80),
+    ]
+    assert health.probe_targets(failed, others, limit=10)[-2:] == [
+        ("ancien.example", 443),
+        ("jamais.example", 443),
+    ]
+    assert health.probe_targets(failed, []) == []
+
+
+def _judged(store: Store, config: Config) -> dict[str, health.SourceHealth]:
+    return {h.id: h for h in health.assess(store.source_figures(), NOW, config.sources)}
+
+
+def test_only_a_source_that_answered_is_ok_and_removed_sources_are_not_judged(
+    tmp_path: Path,
+) -> None:
+    config = parse_config(
+        "sources:\n"
+        + "".join(
+            f"  - {{id: {sid}, url: 'https://{sid}.example/feed'{extra}}}\n"
+            for sid, extra in [
+                ("jamais", ""), ("panne", ""), ("injoignable", ""), ("fiable", ""),
+                ("eteinte", ", enabled: false"), ("retiree", ""),
+            ]
+        ),
+        name="test sources.yaml",
+    )  # fmt: skip
+    store = Store(tmp_path / "veille.duckdb")
+    store.sync_sources(config.sources)
+    later = timedelta(minutes=30)
+    for sid in ("panne", "injoignable", "retiree"):
+        store.record_source_error(sid, "network", "cannot connect", next_check_in=later)
+    store.forgive_outage(["injoignable"])  # its only try was during an outage
+    store.commit_source(
+        "fiable", articles=[], sightings=[], entries_seen=0, etag=None, last_modified=None
+    )
+    store.record_source_error("fiable", "network", "cannot resolve", next_check_in=later)
+    store.forgive_outage(["fiable"])  # an outage after a success changes nothing
+    watched = config.model_copy(update={"sources": config.sources[:-1]})
+    judged = _judged(store, watched)
+
+    assert list(judged) == ["jamais", "panne", "injoignable", "fiable", "eteinte"]
+    status = {sid: h.status for sid, h in judged.items()}
+    assert status == {
+        "jamais": "never-fetched",
+        "panne": "failing",
+        "injoignable": "failing",  # tried, never answered: not ok, though nothing counted
+        "fiable": "ok",
+        "eteinte": "disabled",
+    }
+    assert [sid for sid, h in judged.items() if h.as_dict()["ok"]] == ["fiable"]
+    assert judged["panne"].error == "cannot connect" and judged["panne"].error_count == 1
+    forgiven = judged["injoignable"]
+    assert forgiven.error_count == 0 and forgiven.next_check_at is None
+    assert forgiven.error and forgiven.error.startswith("cannot connect (")
+    with i18n.language("en"):
+        assert forgiven.error == (
+            "cannot connect (during a network outage: not counted against the source)"
+        )
+    assert judged["fiable"].error is None and judged["fiable"].problems == []
+    # The removed source's history stays; without a configuration it is still shown.
+    assert Store(tmp_path / "veille.duckdb").source_state("retiree").error_count == 1
+    everything = health.assess(store.source_figures(), NOW)
+    assert "retiree" in {h.id for h in everything}
+    # A source the store has not seen yet (just added in the web app) is never-fetched.
+    added = parse_config("sources:\n  - {id: nouvelle, url: 'https://n.example/'}\n", name="x")
+    (new,) = health.assess(store.source_figures(), NOW, added.sources)
+    assert (new.id, new.status, new.entries, new.url) == (
+        "nouvelle", "never-fetched", 0, "https://n.example/",
+    )  # fmt: skip
 
 
 def test_silent_flags() -> None:
@@ -149,6 +247,58 @@ def test_a_failing_source_backs_off_and_is_tried_again(tmp_path: Path) -> None:
         assert fixed.sources_failed == 0
         state = Store(db).source_state("disparu")
         assert state.error_count == 0 and state.next_check_at is None
+
+
+def test_knocking_says_which_servers_accept_a_connection_and_sends_nothing() -> None:
+    closed = free_port()
+    with LocalServer(DATA) as server:
+        port = int(server.base_url.rsplit(":", 1)[1])
+        targets = [("127.0.0.1", port), ("127.0.0.1", closed)]
+        answers = asyncio.run(guard.knock(targets, guard.address_policy(True), timeout=2))
+        assert answers == [True, False]  # the closed port refuses at once
+        # Addresses the policy refuses are not asked at all (no intranet allowed).
+        refused = asyncio.run(guard.knock(targets, guard.address_policy(False), timeout=2))
+        assert refused == [None, None]
+        assert server.hits == []  # a connection opened and closed: no request
+
+
+def _alone_config(ports: list[int]) -> Config:
+    """Three sources on 127.0.0.1; the first is the one tried, the others' servers asked."""
+    feeds = ["disparu.xml", "officiel.xml", "agregateur.xml"]
+    lines = "".join(
+        f"  - id: {sid}\n    url: http://127.0.0.1:{port}/site/feeds/{feed}\n"
+        "    fetch_pages: false\n"
+        for sid, port, feed in zip(("seule", "voisine", "autre"), ports, feeds, strict=True)
+    )
+    text = (
+        "settings:\n  allow_private_networks: true\n  fetch: {connect_timeout: 2, deadline: 5}\n"
+        f"sources:\n{lines}"
+    )
+    return parse_config(text, name="test sources.yaml")
+
+
+@pytest.mark.slow
+def test_one_source_failing_alone_counts_only_if_other_servers_answer(tmp_path: Path) -> None:
+    db = tmp_path / "veille.duckdb"
+    ports = [free_port() for _ in range(3)]  # nothing listens on any of them yet
+    config = _alone_config(ports)
+    # `veille run --source seule` with the network down: its server and every other source's
+    # refuse the connection. The machine is offline, not the source: nothing is counted.
+    down = _run(config, db, only=("seule",))
+    assert [o.error_kind for o in down.outcomes] == ["network"] and down.offline
+    state = Store(db).source_state("seule")
+    assert state.error_count == 0 and state.next_check_at is None
+    (seule,) = [h for h in health.assess(Store(db).source_figures(), NOW) if h.id == "seule"]
+    assert seule.total_errors == 0 and seule.status == "failing"  # tried, never answered
+
+    # Its neighbour's server answers now (it is not even fetched): the source's own server is
+    # down, the error counts and the source backs off.
+    with LocalServer(DATA, port=ports[1]) as neighbour:
+        alone = _run(config, db, only=("seule",))
+        assert neighbour.hits == []  # knocked at, not fetched
+    assert [o.error_kind for o in alone.outcomes] == ["network"] and not alone.offline
+    state = Store(db).source_state("seule")
+    assert state.error_count == 1 and state.next_check_at is not None
 
 
 def test_retry_after_wins_over_a_shorter_backoff() -> None:

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import re
 import shutil
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import run_cli as cli
+from veille import i18n
+from veille.cli import common
 from veille.config import load_config, parse_config
 from veille.identity import canonical_url
 from veille.localserver import LocalServer
+from veille.models import NewManagedSource
 from veille.opml import parse_opml
 from veille.pipeline import ingest
 from veille.store import Store
@@ -181,6 +186,65 @@ def test_dry_run_adds_nothing_and_bad_files_are_one_line(
     assert code == 1 and err.startswith("error: ") and err.count("\n") == 1
     code, _, err = cli(capsys, *args(project, "sources", "export", "--format", "csv"))
     assert code == 1 and "is not opml or yaml" in err
+
+
+# -- sources check -----------------------------------------------------------------------------
+
+
+def _history(project: Path) -> Store:
+    """The database of a project whose reflets was tried once, during an outage (forgiven: it
+    never answered), and that used to watch « ancienne », removed from sources.yaml since."""
+    store = Store(project / "v.duckdb")
+    gone = parse_config("sources:\n  - {id: ancienne, url: 'https://a.example/'}\n", name="x")
+    store.sync_sources([*load_config(project / "sources.yaml").sources, *gone.sources])
+    for sid in ("reflets", "ancienne"):
+        store.record_source_error(
+            sid, "network", "cannot resolve host", next_check_in=timedelta(hours=1)
+        )
+    store.forgive_outage(["reflets"])
+    store.add_managed_sources(
+        [NewManagedSource("ajoutee", "https://ajoutee.example/feed", "feed", None, "web")]
+    )
+    return store
+
+
+def test_check_lists_the_sources_watched_and_none_that_never_answered_is_ok(
+    capsys: pytest.CaptureFixture[str], project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _history(project)
+    code, out, err = cli(capsys, *args(project, "sources", "check", "--json"))
+    assert code == 0, err
+    rows = json.loads(out)
+    assert [(r["id"], r["status"], r["ok"], r["error_count"]) for r in rows] == [
+        ("reflets", "failing", False, 0),  # tried, never answered: its error was forgiven
+        ("centre-inffo", "never-fetched", False, 0),
+        ("ajoutee", "never-fetched", False, 0),  # added in the web app, not fetched yet
+    ]
+    # The removed source is not listed, and its history stays in the database.
+    assert "ancienne" in err and "historique" in err
+    assert store.source_state("ancienne").error_count == 1
+
+    monkeypatch.setattr(common.out, "width", 200)  # one line per source, words unbroken
+    code, out, err = cli(capsys, *args(project, "sources", "check"))
+    assert code == 0 and "ancienne" not in out and "ancienne" in err
+    assert "état" in out and "jamais relevée" in out and "en échec" in out
+    assert "cannot resolve host (pendant une coupure du réseau : non comptée" in out
+    assert " ok " not in out
+    with i18n.language("en"):
+        code, out, err = cli(capsys, *args(project, "sources", "check"))
+    assert "status" in out and "never fetched" in out and "failing" in out
+    assert "not counted against the source" in out and "history stays" in err
+
+
+def test_check_without_sources_yaml_lists_the_whole_database_and_says_so(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
+    _history(project)
+    (project / "sources.yaml").unlink()
+    code, out, err = cli(capsys, *args(project, "sources", "check", "--json"))
+    assert code == 0
+    assert [r["id"] for r in json.loads(out)] == ["ancienne", "centre-inffo", "reflets"]
+    assert "sources.yaml est introuvable" in err and "plus suivies" in err
 
 
 # -- sources add -------------------------------------------------------------------------------

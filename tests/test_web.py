@@ -551,6 +551,38 @@ def test_the_sources_page_says_when_in_the_organisations_time_zone(
     assert f"{utc:%H:%M}" not in page  # Paris is never at UTC's hour
 
 
+def test_the_sources_page_judges_as_sources_check_does(tmp_path: Path) -> None:
+    """The rules of `veille sources check` (veille.health.assess): a source that never
+    answered is not shown as fine, and a source removed from the configuration is not shown
+    (its history stays in the database)."""
+    from datetime import timedelta
+
+    from veille.config import parse_config
+
+    def feeds(*ids: str) -> str:
+        return "".join(f"  - {{id: {i}, url: 'https://{i}.example/feed'}}\n" for i in ids)
+
+    before = parse_config(f"sources:\n{feeds('fiable', 'injoignable', 'ancienne')}", name="x")
+    config = parse_config(f"sources:\n{feeds('fiable', 'injoignable', 'neuve')}", name="x")
+    store = Store(tmp_path / "v.duckdb")
+    store.set_user(USER, hash_password(PASSWORD))
+    store.sync_sources(before.sources)
+    store.commit_source(
+        "fiable", articles=[], sightings=[], entries_seen=0, etag=None, last_modified=None
+    )
+    for sid in ("injoignable", "ancienne"):
+        store.record_source_error(sid, "network", "hôte introuvable", next_check_in=timedelta(1))
+    store.forgive_outage(["injoignable"])  # tried during an outage: never answered
+    with UvicornThread(create_app(config, store, tmp_path / "out")) as base, httpx.Client() as c:
+        _login(c, base)
+        page = c.get(f"{base}/sources").text
+    rows = dict(re.findall(r'<tr id="source-([^"]+)" class="[^"]*" data-status="([^"]+)"', page))
+    assert rows == {"fiable": "ok", "injoignable": "failing", "neuve": "never-fetched"}
+    assert "hôte introuvable (pendant une coupure du réseau : non comptée" in page
+    assert "jamais relevée" in page and "ancienne" not in page
+    assert store.source_state("ancienne").error_count == 1
+
+
 def test_english_is_available(app_env: tuple[Config, Store, Path]) -> None:
     config, store, out = app_env
     digest = config.settings.digest.model_copy(update={"lang": "en"})

@@ -30,6 +30,7 @@ from veille import clock, health, i18n
 from veille.config import Config
 from veille.drafts import Candidate, DraftChanges, DraftChoice, WeekFigures
 from veille.errors import DigestError
+from veille.sourcelist import effective
 from veille.store import Store
 from veille.summarize import summarize
 from veille.weeks import letter_week, parse_week, week_bounds
@@ -281,10 +282,11 @@ def load(config: Config, store: Store, week: str, *, changes: DraftChanges | Non
         key=lambda d: (order.get(d.section, len(order)), d.section, not d.included, d.position)
     )
     since, until = week_bounds(week, config.settings.timezone)
+    watched = effective(config, store).sources  # not those removed from the configuration
     failing = tuple(
         (h.name or h.id, "; ".join(h.problems))
-        for h in health.assess(store.source_figures(), clock.now())
-        if h.enabled and (h.error_count or h.flags)
+        for h in health.assess(store.source_figures(), clock.now(), watched)
+        if h.status == "failing" or (h.enabled and h.flags)
     )  # failing, silent or no longer matching: for the curators, never in the trainers' e-mail
     return Draft(
         week=week,

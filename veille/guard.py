@@ -13,6 +13,9 @@
   SSRF-safe transport exists for httpx; :class:`veille.fetch.Fetcher` plugs it into httpx
   through ``AsyncHTTPTransport._pool``, a private attribute, which is why httpx and httpcore
   are pinned and a test fails if the guard stops being used.
+* **Knocking** (:func:`knock`): whether servers accept a connection at all, through the same
+  guard, without sending a byte; the pass asks when one source alone failed for network
+  reasons, to tell an outage from a server that is down (:func:`veille.health.is_outage`).
 """
 
 from __future__ import annotations
@@ -220,6 +223,40 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
+
+
+def address_policy(allow_private_networks: bool) -> AddressPolicy:
+    """The addresses veille may connect to: public ones, or any when intranet sources are
+    allowed (the ``allow_private_networks`` setting)."""
+    return allow_all if allow_private_networks else public_only
+
+
+async def knock(
+    targets: Iterable[tuple[str, int]],
+    policy: AddressPolicy,
+    *,
+    timeout: float,
+    resolver: Resolver = system_resolver,
+) -> list[bool | None]:
+    """For each (host, port), all at once: True when it accepts a TCP connection within
+    ``timeout`` seconds (closed at once, nothing sent), False when it does not (no DNS answer,
+    refused, unreachable, too slow), None when ``policy`` refuses its addresses (not asked)."""
+
+    async def one(host: str, port: int) -> bool | None:
+        backend = GuardedBackend(policy, resolver)
+        try:
+            async with asyncio.timeout(timeout):  # the name's resolution included
+                stream = await backend.connect_tcp(host, port, timeout=timeout)
+        except BlockedAddressError:
+            return None
+        except (NetworkError, httpcore.NetworkError, httpcore.TimeoutException, OSError):
+            return False  # TimeoutError is an OSError
+        except Exception:  # noqa: BLE001 - a surprise says nothing of the network: not asked
+            return None
+        await stream.aclose()
+        return True
+
+    return list(await asyncio.gather(*(one(host, port) for host, port in targets)))
 
 
 # -- URLs ---------------------------------------------------------------------------------------

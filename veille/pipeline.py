@@ -14,7 +14,10 @@ and the tests call these functions directly. The shape of a pass:
   holds the GIL: threads would not use the second core);
 * each source is committed in one transaction (articles, sightings, validators), so a crash
   loses at most the source in progress and never saves an ETag without its articles;
-* a failing source is recorded on the source (count, message) and the pass goes on.
+* a failing source is recorded on the source (count, message) and the pass goes on; when every
+  source tried failed for network reasons, the machine is offline, not the sources, and those
+  errors are taken back (:func:`veille.health.is_outage`; one source alone is not evidence
+  enough: the servers of a few other sources are knocked at first).
 
 Containment (one stranger's feed never stops the watch): whatever one entry, page, feed or
 redirect holds, the damage stops at that entry or that source. The fetcher and the parsers
@@ -34,7 +37,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
-from veille import clock, health
+from veille import clock, guard, health
 from veille.config import Config, Source
 from veille.dedup_run import deduplicate
 from veille.errors import describe, one_line
@@ -178,7 +181,28 @@ async def _pass(
         )
     else:
         summary.outcomes = await sources_phase(config, store, sources, observer, timings)
-    if health.is_outage([o.error_kind for o in summary.outcomes]):
+    kinds = [o.error_kind for o in summary.outcomes]
+    answers: list[bool | None] = []
+    if health.needs_probe(kinds):  # one source failing alone: is it the network, or its server?
+        answers = await _knock_at_others(config, store, summary.outcomes)
+    if health.is_outage(kinds, answers):
         # The machine is offline, not the sources: nobody backs off.
         store.forgive_outage([o.source_id for o in summary.outcomes])
         summary.offline = True
+
+
+async def _knock_at_others(
+    config: Config, store: Store, outcomes: Sequence[SourceOutcome]
+) -> list[bool | None]:
+    """Whether the servers of a few other sources answer, when the sources tried (one, asked
+    by name or alone due) all failed for network reasons (:func:`veille.health.is_outage`)."""
+    tried = {o.source_id for o in outcomes}
+    others = [s for s in config.enabled_sources() if s.id not in tried]
+    with store.held():
+        last_success = {s.id: store.source_state(s.id).last_success_at for s in others}
+    targets = health.probe_targets(
+        [s.url for s in config.sources if s.id in tried],
+        [(s.url, last_success[s.id]) for s in others],
+    )
+    policy = guard.address_policy(config.fetch_limits().allow_private_networks)
+    return await guard.knock(targets, policy, timeout=health.PROBE_TIMEOUT)

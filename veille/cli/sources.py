@@ -20,7 +20,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from veille import clock, health
+from veille import clock, health, i18n
 from veille.cli.common import Context, err, out
 from veille.config import Config
 from veille.errors import ConfigError, UsageError, VeilleError
@@ -290,35 +290,53 @@ def sources_check(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
 ) -> None:
-    """Health of every source: last success, consecutive errors, last error, entries."""
+    """Health of every source watched: status, last success, consecutive errors, last error,
+    entries. Sources removed from the configuration are not listed (their history is kept)."""
     context: Context = ctx.obj
     config = context.config_if_present()
     store = context.store(config)
-    if config is not None:  # with the sources added by `sources add/import` or the web app
-        store.sync_sources(effective(config, store).sources)
-    rows = [h.as_dict() for h in health.assess(store.source_figures(), clock.now())]
+    if config is None:  # the database alone: every source it knows, removed ones included
+        err.print(i18n.message("sources.no_config", path=context.config_path), highlight=False)
+        judged = health.assess(store.source_figures(), clock.now())
+    else:  # with the sources added by `sources add/import` or the web app
+        watched = effective(config, store).sources
+        store.sync_sources(watched)
+        figures = store.source_figures()
+        judged = health.assess(figures, clock.now(), watched)
+        gone = sorted({f.id for f in figures} - {s.id for s in watched})
+        if gone:
+            note = i18n.message("sources.not_listed", ids=", ".join(gone))
+            err.print(escape(note), highlight=False)
     if as_json:
+        rows = [h.as_dict() for h in judged]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
+    out.print(_health_table(judged))
+
+
+STATUS_STYLES = {"ok": "green", "failing": "red", "never-fetched": "yellow", "disabled": "dim"}
+
+
+def _health_table(judged: list[health.SourceHealth]) -> Table:
+    """``veille sources check``'s table, in the language of the messages."""
     table = Table()
-    for column in ("source", "kind", "status", "errors", "last success", "entries", "problem"):
-        table.add_column(column, overflow="fold")
-    for r in rows:
-        status = r["status"]
-        style = {"ok": "green", "failing": "red", "never-fetched": "yellow"}.get(status, "")
+    for column in ("source", "kind", "status", "errors", "success", "entries", "problem"):
+        table.add_column(i18n.message(f"sources.col.{column}"), overflow="fold")
+    for h in judged:
+        word = escape(i18n.message(f"sources.status.{h.status}"))
+        when = h.next_check_at.isoformat()[:16] if h.next_check_at else None
+        problems = [
+            *([h.error] if h.error else []),
+            *([i18n.message("sources.next_try", at=when)] if when else []),
+            *h.flags,
+        ]
         table.add_row(
-            r["id"],
-            r["kind"],
-            f"[{style}]{status}[/]" if style else status,
-            str(r["error_count"]),
-            (r["last_success_at"] or "—")[:16],
-            str(r["entries"]),
-            "; ".join(
-                [
-                    *([r["last_error"]] if r["last_error"] else []),
-                    *([f"next try {r['next_check_at'][:16]}"] if r["next_check_at"] else []),
-                    *r["flags"],
-                ]
-            ),
+            escape(h.id),
+            h.kind,
+            f"[{STATUS_STYLES[h.status]}]{word}[/]",
+            str(h.error_count),
+            h.last_success_at.isoformat()[:16] if h.last_success_at else "—",
+            str(h.entries),
+            escape("; ".join(problems)),
         )
-    out.print(table)
+    return table

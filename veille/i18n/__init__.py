@@ -225,6 +225,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "aucun article {id} : la page est peut-être ancienne, rechargez-la.",
         "no article {id}: the page may be old, reload it.",
     ),
+    # source health (veille.health; `veille sources check`)
+    "health.not_counted": (
+        "{error} (pendant une coupure du réseau : non comptée contre la source)",
+        "{error} (during a network outage: not counted against the source)",
+    ),
+    "sources.status.ok": ("ok", "ok"),
+    "sources.status.failing": ("en échec", "failing"),
+    "sources.status.never-fetched": ("jamais relevée", "never fetched"),
+    "sources.status.disabled": ("désactivée", "disabled"),
+    "sources.col.source": ("source", "source"),
+    "sources.col.kind": ("type", "kind"),
+    "sources.col.status": ("état", "status"),
+    "sources.col.errors": ("erreurs", "errors"),
+    "sources.col.success": ("dernier succès", "last success"),
+    "sources.col.entries": ("entrées", "entries"),
+    "sources.col.problem": ("problème", "problem"),
+    "sources.next_try": ("prochain essai {at}", "next try {at}"),
+    "sources.no_config": (
+        "{path} est introuvable : voici toutes les sources que la base connaît, y compris "
+        "celles qui ne sont plus suivies. Astuce : donnez le fichier de sources avec --config.",
+        "{path} not found: listing every source the database knows, including those no "
+        "longer watched. Hint: give the sources file with --config.",
+    ),
+    "sources.not_listed": (
+        "non listée(s), car retirée(s) de la configuration (leur historique reste dans la "
+        "base) : {ids}",
+        "not listed, as removed from the configuration (their history stays in the "
+        "database): {ids}",
+    ),
     # fetching and reading what strangers publish (one failure stays with its entry or source)
     "fetch.bad_url": (
         "{url} n’est pas une adresse web utilisable ({reason}) : rien n’a été récupéré.",

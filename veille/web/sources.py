@@ -20,22 +20,17 @@ from veille.web.jobs import start_job
 def sources(request: Request) -> Response:
     web = WebContext.of(request)
     config, store, lang, sources_now = web.config, web.store, web.lang, web.sources_now
-    effective = sources_now()
     now = clock.now()
-    known = {h.id: h for h in health.assess(store.source_figures(), now)}
     rows = []
-    for s in effective.sources:
-        h = known.get(s.id)
-        last_new = h.last_new_at if h else None
-        silent = (now - last_new).days if last_new else None
-        success = h.last_success_at if h else None
+    # The sources watched, judged as `veille sources check` judges them (one rule: health.assess);
+    # those removed from the configuration are not shown, their history stays in the database.
+    for h in health.assess(store.source_figures(), now, sources_now().sources):
         rows.append(
             {
-                "source": s,
-                "health": h.as_dict() if h else {},
-                "silent": silent,
+                "health": h,
+                "silent": (now - h.last_new_at).days if h.last_new_at else None,
                 # In the organisation's time zone, as people write it: 2 décembre 2026, 16:15.
-                "success": format_moment(success, config.settings.timezone, lang),
+                "success": format_moment(h.last_success_at, config.settings.timezone, lang),
             }
         )
     return page(request, "sources.html", rows=rows)
