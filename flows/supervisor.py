@@ -39,10 +39,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from types import FrameType
 
-from veille import i18n, watchdog
+from veille import clock, i18n, watchdog
+from veille.models import SchedulerState
 from veille.store import Store
 
 RUNNER_GRACE = 3.0  # seconds the runner has to stop by itself before SIGKILL
@@ -90,8 +92,15 @@ def supervise(
             prefect, url = server.start_prefect_server(prefect_port, say)
             os.environ["PREFECT_API_URL"] = url
         recover(db_path, say)
+        watch_heartbeats(say)
         runner = _start_runner(config_path, db_path, every)
+        state = SchedulerState(
+            os.getpid(), clock.now(), every.total_seconds(), os.environ.get("PREFECT_API_URL")
+        )
+        Store(db_path).set_scheduler(state)
         code = _watch(stop, prefect, runner, say)
+        if prefect is not None and prefect.poll() is not None:
+            _kill(runner)  # nothing to report its runs to: no grace, no noise
         _stop_runner(runner)
         if prefect is None or prefect.poll() is None:
             with contextlib.suppress(Exception):  # a server that stops answering: say nothing
@@ -101,11 +110,22 @@ def supervise(
     except KeyboardInterrupt:  # a second Ctrl-C: everything at once
         _kill(runner)
         _kill(prefect)
+        _stopped(db_path, "Ctrl-C Ctrl-C")
         say(i18n.message("serve.stopped_now"))
         return 130
+    _stopped(db_path, stop.asked or ("prefect-server" if prefect and prefect.poll() else "runner"))
     if code == 0:
         say(i18n.message("serve.stopped", signal=stop.asked or "?"))
     return code
+
+
+def _stopped(db_path: str, reason: str) -> None:
+    """Record that veille serve stopped, and why (``veille status`` says it)."""
+    store = Store(db_path)
+    with contextlib.suppress(Exception):  # a database that cannot be written: nothing to add
+        state = store.scheduler()
+        if state is not None and state.pid == os.getpid():
+            store.set_scheduler(replace(state, stopped_at=clock.now(), stop_reason=reason))
 
 
 def _watch(
@@ -210,6 +230,49 @@ def recover(db_path: str, say: Say) -> None:
             )
             say(i18n.message("serve.prefect_run_crashed", name=run.name))
     _crash_veille_runs(db_path, say)
+
+
+ZOMBIE_AUTOMATION = "veille: a flow run without heartbeats is crashed"
+
+
+def watch_heartbeats(say: Say) -> None:
+    """Prefect's zombie detection: an automation that marks *Crashed* a flow run whose
+    heartbeats stop for :data:`HEARTBEAT_SECONDS` × 3 (a run process killed while its runner
+    lives on, a runner killed while a shared Prefect server lives on). Created once per Prefect
+    server, by name. A server that cannot take it (no events service) only costs this."""
+    from prefect.automations import Automation
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.objects import StateType
+    from prefect.events.actions import ChangeFlowRunState
+    from prefect.events.schemas.automations import EventTrigger, Posture
+
+    try:
+        with get_client(sync_client=True) as client:
+            if client.read_automations_by_name(ZOMBIE_AUTOMATION):
+                return
+        ends = ("Completed", "Failed", "Cancelled", "Crashed")
+        Automation(
+            name=ZOMBIE_AUTOMATION,
+            trigger=EventTrigger(
+                after={"prefect.flow-run.heartbeat"},
+                expect={"prefect.flow-run.heartbeat", *(f"prefect.flow-run.{e}" for e in ends)},
+                match={"prefect.resource.id": ["prefect.flow-run.*"]},
+                for_each={"prefect.resource.id"},
+                posture=Posture.Proactive,
+                threshold=1,
+                within=timedelta(seconds=HEARTBEAT_SECONDS * 3),
+            ),
+            actions=[
+                ChangeFlowRunState(
+                    name="Crashed",
+                    state=StateType.CRASHED,
+                    message=i18n.message("serve.no_heartbeat"),
+                    force=True,
+                )
+            ],
+        ).create()
+    except Exception as exc:  # noqa: BLE001 - an optional safety net: say it, go on
+        say(i18n.message("serve.no_zombie_watch", reason=str(exc).splitlines()[0][:200]))
 
 
 def _crash_veille_runs(db_path: str, say: Say) -> None:

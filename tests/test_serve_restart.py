@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import pty
 import re
@@ -32,6 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -271,6 +273,11 @@ def test_serve_stopped_at_any_moment_resumes_its_schedule(
             assert code == 0, said[-3000:]
             assert "plus rien ne tourne" in said and "Traceback" not in said, said[-3000:]
         _until(lambda: not _left(str(tmp_path)), 30, f"left running: {_left(str(tmp_path))}")
+        # `veille status` says it stopped, and how (a SIGKILL leaves no word: it says so).
+        seen = _status(tmp_path, world)
+        assert seen["running"] is False, seen
+        reason = seen["scheduler"]["stop_reason"]
+        assert reason == ("SIGTERM" if how == "sigterm" else "SIGINT" if how == "ctrl-c" else None)
         # Started again (in a terminal when the next case types Ctrl-C).
         following = CASES[number + 1][1] if number + 1 < len(CASES) else "sigterm"
         serve = _start(tmp_path, world, terminal=following == "ctrl-c")
@@ -326,6 +333,7 @@ def test_serve_exits_with_one_line_when_its_prefect_server_dies(
     said = serve.text()
     assert code == 1, said[-3000:]
     assert "le serveur Prefect s’est arrêté" in said and "Traceback" not in said, said[-3000:]
+    assert _status(tmp_path, env)["scheduler"]["stop_reason"] == "prefect-server"
     _until(lambda: not _left(str(tmp_path)), 30, f"left running: {_left(str(tmp_path))}")
     assert [status for _, status in _runs(db)] == ["crashed"]
     serve = _start(tmp_path, env)
@@ -335,6 +343,15 @@ def test_serve_exits_with_one_line_when_its_prefect_server_dies(
     _stop(serve, "sigterm")
     assert serve.process.wait(60) == 0
     _until(lambda: not _left(str(tmp_path)), 30, f"left running: {_left(str(tmp_path))}")
+
+
+def _status(cwd: Path, env: dict[str, str]) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "veille.cli", "status", "--json"],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    seen: dict[str, Any] = json.loads(done.stdout)
+    return seen
 
 
 def _cmdline(entry: Path) -> bytes:

@@ -415,6 +415,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{count} passe(s) de veille laissée(s) en cours : marquée(s) interrompue(s) ({ids}).",
         "{count} veille run(s) left running: marked crashed ({ids}).",
     ),
+    "serve.no_heartbeat": (
+        "Plus de battements de cœur de cette exécution depuis 90 s : marquée interrompue.",
+        "No heartbeat from this run for 90 s: marked crashed.",
+    ),
+    "serve.no_zombie_watch": (
+        "la détection des exécutions sans battement de cœur n’a pas pu être installée sur le "
+        "serveur Prefect ({reason}) : un arrêt sera rattrapé au prochain démarrage.",
+        "the detection of runs without heartbeats could not be set up on the Prefect server "
+        "({reason}): a stop will be caught up at the next start.",
+    ),
     "serve.stopped": (
         "veille serve arrêté ({signal}) : plus rien ne tourne.",
         "veille serve stopped ({signal}): nothing left running.",

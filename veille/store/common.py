@@ -73,7 +73,12 @@ def process_alive(pid: int | None) -> bool:
         return False
     except PermissionError:  # exists, owned by someone else
         return True
-    return True
+    # A zombie (dead, its parent gone or not reaping yet) still answers signal 0.
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return True  # no /proc here: take its word
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def crash_point(name: str) -> None:

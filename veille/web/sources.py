@@ -8,7 +8,7 @@ import asyncio
 from starlette.requests import Request
 from starlette.responses import Response
 
-from veille import clock, health, i18n
+from veille import clock, health, i18n, scheduling
 from veille.errors import DigestError
 from veille.jobs import Progress
 from veille.render import format_moment
@@ -33,7 +33,11 @@ def sources(request: Request) -> Response:
                 "success": format_moment(h.last_success_at, config.settings.timezone, lang),
             }
         )
-    return page(request, "sources.html", rows=rows)
+    # The schedule, as `veille status` tells it: running or not, last run, next run, crashes.
+    seen = scheduling.view(store.scheduler(), store.runs(200), now)
+    schedule = scheduling.sentences(seen, config.settings.timezone, lang, format_moment)
+    stopped = seen.state is not None and not seen.running and seen.state.stopped_at is None
+    return page(request, "sources.html", rows=rows, schedule=schedule, schedule_gone=stopped)
 
 
 def add_source(request: Request) -> Response:
