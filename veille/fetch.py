@@ -14,6 +14,8 @@
   :class:`~veille.errors.FetchError` and nothing else: library exceptions never reach the pass.
 * **Fair shares**: the overall slots go in turn to the sources that wait for one
   (:class:`~veille.slots.FairSlots`), so one source's backlog does not starve the others.
+* **Dead hosts given up**: after a few network failures in a row on one host, its other
+  requests of the pass fail at once (:mod:`veille.hosts`; a fetcher is one pass).
 * Redirects followed by hand (bounded, loops detected, scheme re-checked), conditional GET,
   Retry-After remembered per host, bot challenges named as such, per-host concurrency limit.
 """
@@ -29,13 +31,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import httpcore
 import httpx
 
 from veille import __version__, clock, i18n
 from veille.errors import (
+    BlockedAddressError,
     BotChallengeError,
     DeadlineExceededError,
     FetchError,
@@ -60,6 +63,7 @@ from veille.guard import (
     shown_url,
     system_resolver,
 )
+from veille.hosts import HostBreaker, host_of
 from veille.models import FetchResult
 from veille.slots import FairSlots
 
@@ -217,6 +221,7 @@ class Fetcher:
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._clock = _WireClock()
         self._blocked_until: dict[str, float] = {}
+        self.hosts = HostBreaker()  # the hosts given up for the rest of this fetcher's pass
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -258,17 +263,20 @@ class Fetcher:
         if accept:
             headers["Accept"] = accept
         cap = max_bytes or self.limits.max_bytes
+        hops = [url]  # the addresses asked so far, redirects included
         try:
             async with asyncio.timeout(limit) as deadline_cm:
                 self._clock.watch(deadline_cm)
                 try:
-                    return await self._follow(url, headers, cap, started, deadline_cm, admit, owner)
+                    return await self._follow(
+                        hops, headers, cap, started, deadline_cm, admit, owner
+                    )
                 finally:
                     self._clock.forget(deadline_cm)
         except TimeoutError:
-            raise DeadlineExceededError(
-                f"{_host(url)} did not answer completely within {limit:.0f} s", url=url
-            ) from None
+            message = f"{host_of(hops[-1])} did not answer completely within {limit:.0f} s"
+            self.hosts.failed(host_of(hops[-1]), message)  # the deadline ran out on this hop
+            raise DeadlineExceededError(message, url=url) from None
         except FetchError as exc:  # a URL in a message must not show its password
             exc.args = (one_line(mask_url_password(str(exc))),)
             raise
@@ -280,7 +288,7 @@ class Fetcher:
 
     async def _follow(
         self,
-        url: str,
+        seen: list[str],
         headers: dict[str, str],
         cap: int,
         started: float,
@@ -288,8 +296,7 @@ class Fetcher:
         admit: Callable[[], Awaitable[None]] | None = None,
         owner: str | None = None,
     ) -> FetchResult:
-        current = url
-        seen = [url]
+        url = current = seen[0]
         for _ in range(self.limits.max_redirects + 1):
             checked_url(current)
             response, body = await self._get(current, headers, cap, deadline, admit, owner)
@@ -298,7 +305,7 @@ class Fetcher:
                 target = response.headers.get("location")
                 if not target:
                     raise HTTPStatusError(
-                        f"{_host(current)} answered a redirect without a Location",
+                        f"{host_of(current)} answered a redirect without a Location",
                         url=url,
                         status=response.status_code,
                     )
@@ -331,7 +338,8 @@ class Fetcher:
         admit: Callable[[], Awaitable[None]] | None = None,
         owner: str | None = None,
     ) -> tuple[httpx.Response, bytes]:
-        host = _host(url)
+        host = host_of(url)
+        self.hosts.check(url, host)
         wait = self._blocked_until.get(host, 0.0) - time.monotonic()
         if wait > 0:
             raise RateLimitedError(
@@ -356,7 +364,26 @@ class Fetcher:
             async with self._all.held(owner or host):
                 if left is not None:
                     deadline.reschedule(loop.time() + left)
-                return await self._send(url, headers, cap, host)
+                self.hosts.check(url, host)  # given up while this request waited for a slot
+                return await self._sent(url, headers, cap, host)
+
+    async def _sent(
+        self, url: str, headers: dict[str, str], cap: int, host: str
+    ) -> tuple[httpx.Response, bytes]:
+        """:meth:`_send`, its outcome counted for the host: a network failure, or an answer
+        (an error status is an answer too). A refused address reached no server: neither."""
+        try:
+            answer = await self._send(url, headers, cap, host)
+        except NetworkError as exc:
+            self.hosts.failed(host, str(exc))
+            raise
+        except BlockedAddressError:
+            raise
+        except FetchError:
+            self.hosts.answered(host)
+            raise
+        self.hosts.answered(host)
+        return answer
 
     async def _send(
         self, url: str, headers: dict[str, str], cap: int, host: str
@@ -384,7 +411,7 @@ class Fetcher:
 
     async def _read(self, response: httpx.Response, url: str, cap: int) -> bytes:
         status = response.status_code
-        host = _host(url)
+        host = host_of(url)
         if status in REDIRECT_CODES or status == 304:
             return b""
         encoding = response.headers.get("content-encoding", "").strip().lower()
@@ -417,7 +444,7 @@ class Fetcher:
 
     def _raise_for_status(self, response: httpx.Response, url: str, body: bytes) -> None:
         status = response.status_code
-        host = _host(url)
+        host = host_of(url)
         if status in (403, 429, 503) and looks_like_bot_challenge(status, response.headers, body):
             raise BotChallengeError(
                 f"{host} answered a bot-protection challenge (Cloudflare or similar) instead of "
@@ -438,14 +465,6 @@ class Fetcher:
         raise HTTPStatusError(
             f"{url} answered HTTP {status} ({response.reason_phrase})", url=url, status=status
         )
-
-
-def _host(url: str) -> str:
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        host = None
-    return (host or one_line(url, 100)).lower()
 
 
 def _join(base: str, target: str) -> str:
