@@ -17,7 +17,7 @@ from tests.conftest import free_port
 from veille import i18n
 from veille.config import parse_config
 from veille.errors import FetchError, HTTPStatusError, NetworkError
-from veille.fetch import FetchLimits, Fetcher
+from veille.fetch import Fetcher, FetchLimits
 from veille.hosts import GIVE_UP_AFTER, HostBreaker
 from veille.localserver import LocalServer
 from veille.pipeline import ingest
@@ -126,6 +126,56 @@ def test_a_dead_host_is_tried_a_few_times_a_pass_and_again_the_next(
     assert GIVE_UP_AFTER <= dead_host.connections - tried_first <= MOST_TRIES  # tried again
     assert second.new_articles == 3 and second.hosts_given_up == {host: 3}
     assert Store(db).counts().articles == 23
+
+
+class DroppingHosts(DroppingHost):
+    """A dropping host on another loopback address (all of 127/8 is loopback on Linux)."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.sock = socket.create_server((address, 0))
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://{self.address}:{self.port}/{path}"
+
+
+def test_pages_waiting_to_be_tried_again_never_hold_the_extraction_queue(tmp_path: Path) -> None:
+    """Eight dead hosts, six pages each, four places in the extraction queue (one worker, two
+    connections): pages waiting to be tried again used to keep their place while they waited
+    for their host, whose other pages waited for a place: the pass never ended (pytest's
+    timeout ends this test if it comes back). Now it ends, each host tried a few times."""
+    hosts = [DroppingHosts(f"127.0.1.{i}") for i in range(1, 9)]
+    folder = tmp_path / "site"
+    folder.mkdir()
+    items = [
+        (f"Article {h}-{i}", host.url(f"{i}.html"))
+        for h, host in enumerate(hosts)
+        for i in range(6)
+    ]
+    (folder / "un.xml").write_text(_rss(items), encoding="utf-8")
+    try:
+        with LocalServer(folder) as site:
+            config = parse_config(
+                "settings: {allow_private_networks: true, extract_workers: 1, "
+                "fetch: {concurrency: 2}}\n"
+                f"sources:\n  - id: un\n    url: {site.url('un.xml')}\n"
+            )
+            summary = asyncio.run(
+                ingest(
+                    config,
+                    Store(tmp_path / "v.duckdb"),
+                    run_classify=lambda c, s: ClassifySummary(),
+                )
+            )
+    finally:
+        for host in hosts:
+            host.close()
+    assert summary.new_articles == 48
+    assert summary.hosts_given_up == {f"127.0.1.{i}": 6 for i in range(1, 9)}
+    assert all(GIVE_UP_AFTER <= h.connections <= MOST_TRIES for h in hosts)
 
 
 def test_a_host_that_answers_is_never_given_up(tmp_path: Path) -> None:

@@ -243,6 +243,7 @@ class Fetcher:
         max_bytes: int | None = None,
         admit: Callable[[], Awaitable[None]] | None = None,
         owner: str | None = None,
+        leave: Callable[[], None] | None = None,
     ) -> FetchResult:
         """GET a URL within the limits; 2xx or 304, or a FetchError subclass — never anything
         else, whatever the URL, its redirects or the server hold.
@@ -252,6 +253,13 @@ class Fetcher:
         waits there for room in the extraction queue. Waiting *before* the host slot instead
         would let pages queued for one busy host hold everybody's places. ``owner`` (a source
         id) is who the request is for: the overall slots go in turn to the owners that wait.
+
+        ``leave`` gives that place back: with it, a redirect to another host gives its place
+        back before it waits for that host, and is admitted again there. A request must never
+        hold a place while it waits for a host whose own requests wait for places: when every
+        place is so held, nobody moves again (a pass of the corpus's feeds stopped for good when
+        pages waiting to be tried again kept theirs). Without it, the request is admitted once,
+        at its first hop.
         """
         limit = deadline or self.limits.deadline
         started = time.monotonic()
@@ -269,7 +277,7 @@ class Fetcher:
                 self._clock.watch(deadline_cm)
                 try:
                     return await self._follow(
-                        hops, headers, cap, started, deadline_cm, admit, owner
+                        hops, headers, cap, started, deadline_cm, admit, owner, leave
                     )
                 finally:
                     self._clock.forget(deadline_cm)
@@ -295,12 +303,16 @@ class Fetcher:
         deadline: asyncio.Timeout,
         admit: Callable[[], Awaitable[None]] | None = None,
         owner: str | None = None,
+        leave: Callable[[], None] | None = None,
     ) -> FetchResult:
         url = current = seen[0]
-        for _ in range(self.limits.max_redirects + 1):
+        for hop in range(self.limits.max_redirects + 1):
             checked_url(current)
+            if hop and leave is not None:  # not while waiting for the next host (see fetch)
+                leave()
             response, body = await self._get(current, headers, cap, deadline, admit, owner)
-            admit = None  # once per fetch, at the first hop
+            if leave is None:
+                admit = None  # once per fetch, at the first hop
             if response.status_code in REDIRECT_CODES:
                 target = response.headers.get("location")
                 if not target:

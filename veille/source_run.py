@@ -331,7 +331,8 @@ class _Built(NamedTuple):
 
 
 class _Slot:
-    """One place in the extraction queue, taken at most once (a retried fetch keeps it)."""
+    """One place in the extraction queue, held at most once at a time: given back while its
+    page waits to be tried again or for the next host of a redirect (see ``Fetcher.fetch``)."""
 
     def __init__(self, slots: FairSlots, owner: str) -> None:
         self._slots = slots
@@ -361,7 +362,9 @@ def _transient(exc: FetchError) -> bool:
 
 async def _fetch(fetcher: Fetcher, url: str, **options: Any) -> FetchResult:
     """``fetcher.fetch`` tried again after a passing failure (see ``RETRY_DELAYS``), unless the
-    URL's host was given up meanwhile (by this failure or others): then that is the error."""
+    URL's host was given up meanwhile (by this failure or others): then that is the error.
+    The caller's place (``leave``) is given back while the request waits to be tried again."""
+    leave = options.get("leave")
     for delay in (*RETRY_DELAYS, None):
         try:
             return await fetcher.fetch(url, **options)
@@ -372,6 +375,8 @@ async def _fetch(fetcher: Fetcher, url: str, **options: Any) -> FetchResult:
                 fetcher.hosts.check(url)
             if delay is None:
                 raise
+            if leave is not None:
+                leave()
             await asyncio.sleep(delay * (1 + random.random() / 4))  # noqa: S311 — jitter only
     raise AssertionError("unreachable")
 
@@ -490,6 +495,7 @@ async def _build_article(
                 accept=PAGE_ACCEPT,
                 max_bytes=source.max_bytes,
                 admit=slot.take,  # room in the extraction queue, once the host admits us
+                leave=slot.give_back,
                 owner=source.id,
             )
             fetched = True
