@@ -91,6 +91,7 @@ def _pass(site: LocalServer, db: Path) -> RunSummary:
     return asyncio.run(ingest(config, Store(db), run_classify=lambda c, s: ClassifySummary()))
 
 
+@pytest.mark.slow  # whole passes: extraction workers start
 def test_a_dead_host_is_tried_a_few_times_a_pass_and_again_the_next(
     dead_host: DroppingHost, tmp_path: Path
 ) -> None:
@@ -142,6 +143,7 @@ class DroppingHosts(DroppingHost):
         return f"http://{self.address}:{self.port}/{path}"
 
 
+@pytest.mark.slow  # whole passes: extraction workers start
 def test_pages_waiting_to_be_tried_again_never_hold_the_extraction_queue(tmp_path: Path) -> None:
     """Eight dead hosts, six pages each, four places in the extraction queue (one worker, two
     connections): pages waiting to be tried again used to keep their place while they waited
@@ -178,9 +180,9 @@ def test_pages_waiting_to_be_tried_again_never_hold_the_extraction_queue(tmp_pat
     assert all(GIVE_UP_AFTER <= h.connections <= MOST_TRIES for h in hosts)
 
 
+@pytest.mark.slow  # whole passes: extraction workers start
 def test_a_host_that_answers_is_never_given_up(tmp_path: Path) -> None:
-    """Ten pages that answer 404 are each asked for (an answer is no network failure), and a
-    host that answers between failures is not failing "in a row"."""
+    """Ten pages that answer 404 are each asked for: an answer is no network failure."""
     folder = tmp_path / "site"
     folder.mkdir()
     with LocalServer(folder) as site:
@@ -192,6 +194,10 @@ def test_a_host_that_answers_is_never_given_up(tmp_path: Path) -> None:
     assert asked == 10 and summary.hosts_given_up == {}
     assert summary.hosts_line() is None
 
+
+def test_failures_count_only_in_a_row() -> None:
+    """A host that answers between failures is not failing "in a row"; once given up, it
+    stays so for the breaker's pass, whatever answers come."""
     breaker = HostBreaker()
     for _ in range(5):
         for _ in range(GIVE_UP_AFTER - 1):
@@ -199,7 +205,12 @@ def test_a_host_that_answers_is_never_given_up(tmp_path: Path) -> None:
         breaker.answered("a.example")
     assert not breaker.given_up("a.example")
     assert [breaker.failed("a.example", "x") for _ in range(GIVE_UP_AFTER)][-1] is True
-    assert breaker.hosts() == ["a.example"]
+    breaker.answered("a.example")
+    assert breaker.given_up("a.example") and breaker.hosts() == ["a.example"]
+    with pytest.raises(NetworkError) as raised:
+        breaker.check("https://a.example/page")
+    assert raised.value.given_up_host == "a.example" and raised.value.kind == "network"
+    breaker.check("https://b.example/page")  # another host: still tried
 
 
 def test_the_fetcher_gives_a_refusing_port_up_and_keeps_other_hosts(
