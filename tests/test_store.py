@@ -389,7 +389,8 @@ def test_a_run_keeps_its_summary_and_the_error_that_ended_it(store: Store) -> No
 def test_short_fields_are_bounded_at_the_store_whatever_the_parser_did(store: Store) -> None:
     """A 120,000-character title, author, site name, GUID... handed straight to the Store (no
     parser cut them) come back within their bounds (veille.models.MAX_*), and so do a new
-    title of an entry edited in place, a source's error and a managed source's name."""
+    title of an entry edited in place, a source's error and validators, and a managed
+    source's name."""
     huge = "Décret relatif à la formation professionnelle " * 2700  # ~120,000 characters
     assert len(huge) >= 120_000
     url = "https://a.example/enorme"
@@ -420,11 +421,13 @@ def test_short_fields_are_bounded_at_the_store_whatever_the_parser_did(store: St
     assert len(link) == MAX_URL_CHARS
 
     store.commit_source(
-        "a", articles=[], sightings=[], entries_seen=1, etag=None, last_modified=None,
-        retitled=[(sighting.entry_id, "Nouveau " + huge)],
+        "a", articles=[], sightings=[], entries_seen=1, etag='"' + huge + '"',
+        last_modified=huge, retitled=[(sighting.entry_id, "Nouveau " + huge)],
     )  # fmt: skip
     (row,) = store.articles(source="a", include_all=True)
     assert len(row.title) == MAX_TITLE_CHARS and row.title.startswith("Nouveau Décret")
+    # A cut validator would never match: one that long is not kept at all.
+    assert store.source_state("a").etag is None and store.source_state("a").last_modified is None
 
     store.record_source_error("b", "network", huge, next_check_in=None)
     (b,) = [f for f in store.source_figures() if f.id == "b"]
