@@ -50,7 +50,16 @@ from veille.fetch import Fetcher, looks_like_bot_challenge
 from veille.guard import mask_url_password
 from veille.identity import entry_article_id, entry_id, page_entry_key, without_query
 from veille.ledger import Ledger, _in_store_thread
-from veille.models import Article, Entry, Extracted, FetchResult, ParsedFeed, Sighting
+from veille.models import (
+    MAX_TITLE_CHARS,
+    Article,
+    Entry,
+    Extracted,
+    FetchResult,
+    ParsedFeed,
+    Sighting,
+    clip,
+)
 from veille.records import NullObserver, Observer, SourceOutcome, Timings
 from veille.slots import FairSlots
 from veille.store import SourceState, crash_point
@@ -287,10 +296,11 @@ async def _plan(
     known = await _in_store_thread(timings, store.known_entries, source.id, list(ids.values()))
     fresh = [e for e in entries if ids[e.key] not in known]
     # A known entry whose title changed was edited in place: an update, not a new article.
+    # (Compared as the store keeps titles: a title a parser left longer is no edit.)
     retitled = [
         (ids[e.key], e.title)
         for e in entries
-        if ids[e.key] in known and e.title and known[ids[e.key]] != e.title
+        if ids[e.key] in known and e.title and known[ids[e.key]] != clip(e.title, MAX_TITLE_CHARS)
     ]
     article_ids = {e.key: entry_article_id(source.id, e.key, e.url) for e in fresh}
     seen = await _in_store_thread(
