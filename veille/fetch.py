@@ -14,6 +14,15 @@
   :class:`~veille.errors.FetchError` and nothing else: library exceptions never reach the pass.
 * **Fair shares**: the overall slots go in turn to the sources that wait for one
   (:class:`~veille.slots.FairSlots`), so one source's backlog does not starve the others.
+* **The caller's admission**: ``fetch(admit=...)`` is awaited once the request holds its host's
+  slot, before it takes an overall one (and off the deadline): the pipeline waits there for room
+  in the extraction queue. Waiting *before* the host slot instead would let pages queued for one
+  busy host hold everybody's places. ``leave`` gives that place back: with it, a redirect to
+  another host gives its place back before it waits for that host, and is admitted again
+  there. A request must never hold a place while it waits for a host whose own requests wait
+  for places: when every place is so held, nobody moves again (a pass of the corpus's feeds
+  stopped for good when pages waiting to be tried again kept theirs). Without ``leave``, a
+  request is admitted once, at its first hop.
 * **Dead hosts given up**: after a few network failures in a row on one host, its other
   requests of the pass fail at once (:mod:`veille.hosts`; a fetcher is one pass).
 * Redirects followed by hand (bounded, loops detected, scheme re-checked), conditional GET,
@@ -248,18 +257,9 @@ class Fetcher:
         """GET a URL within the limits; 2xx or 304, or a FetchError subclass — never anything
         else, whatever the URL, its redirects or the server hold.
 
-        ``admit`` is awaited once the request holds its host's slot, before it takes one of the
-        overall slots (and off the deadline): the caller's own admission control — the pipeline
-        waits there for room in the extraction queue. Waiting *before* the host slot instead
-        would let pages queued for one busy host hold everybody's places. ``owner`` (a source
-        id) is who the request is for: the overall slots go in turn to the owners that wait.
-
-        ``leave`` gives that place back: with it, a redirect to another host gives its place
-        back before it waits for that host, and is admitted again there. A request must never
-        hold a place while it waits for a host whose own requests wait for places: when every
-        place is so held, nobody moves again (a pass of the corpus's feeds stopped for good when
-        pages waiting to be tried again kept theirs). Without it, the request is admitted once,
-        at its first hop.
+        ``admit`` and ``leave``: the caller's own admission control (see the module's
+        docstring). ``owner`` (a source id) is who the request is for: the overall slots go in
+        turn to the owners that wait.
         """
         limit = deadline or self.limits.deadline
         started = time.monotonic()
