@@ -327,6 +327,28 @@ def test_admit_is_awaited_once_the_host_admits_the_request(public: Hostile) -> N
     assert order == ["admit", "done 200"]  # a redirect does not admit the request twice
 
 
+def test_a_redirect_gives_its_place_back_before_it_waits_for_the_next_host(
+    public: Hostile,
+) -> None:
+    """With ``leave``, the caller's place is given back before each next hop (which waits for
+    its host's slot) and taken again there: a place is never held while waiting for a host."""
+    order: list[str] = []
+
+    async def go() -> None:
+        async with Fetcher(FetchLimits(per_host=1), address_policy=_policy_for(public)) as f:
+
+            async def admit() -> None:
+                order.append("admit")
+
+            result = await f.fetch(
+                public.base + "/redirect?to=/ua", admit=admit, leave=lambda: order.append("leave")
+            )
+            order.append(f"done {result.status}")
+
+    asyncio.run(go())
+    assert order == ["admit", "leave", "admit", "done 200"]
+
+
 # The IANA IPv4 and IPv6 Special-Purpose Address Registries (iana-ipv4-special-registry and
 # iana-ipv6-special-registry, as updated in 2024-2025), block by block, plus multicast and the
 # deprecated site-local block: the guard must refuse every address of every one of them.

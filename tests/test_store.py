@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,10 +16,29 @@ import pytest
 
 from veille import clock
 from veille.config import parse_config
-from veille.errors import DatabaseLockedError, SendInProgressError, StoreError
+from veille.errors import (
+    MAX_MESSAGE_CHARS,
+    DatabaseLockedError,
+    SendInProgressError,
+    StoreError,
+)
 from veille.health import assess
 from veille.identity import article_id_for_url, content_hash, entry_id
-from veille.models import Article, NewSubscriber, Sighting, StoreCounts, SubscriberCounts
+from veille.models import (
+    MAX_GUID_CHARS,
+    MAX_LANG_CHARS,
+    MAX_NAME_CHARS,
+    MAX_TAGS,
+    MAX_TEXT_CHARS,
+    MAX_TITLE_CHARS,
+    MAX_URL_CHARS,
+    Article,
+    NewManagedSource,
+    NewSubscriber,
+    Sighting,
+    StoreCounts,
+    SubscriberCounts,
+)
 from veille.records import RunSummary
 from veille.store import MIGRATIONS, Store
 
@@ -364,3 +384,57 @@ def test_a_run_keeps_its_summary_and_the_error_that_ended_it(store: Store) -> No
     assert run.status == "failed" and run.finished_at is not None
     assert run.stats == {**expected, "error": "cannot write the database"}
     assert list(run.stats)[-1] == "error"
+
+
+def test_short_fields_are_bounded_at_the_store_whatever_the_parser_did(store: Store) -> None:
+    """A 120,000-character title, author, site name, GUID... handed straight to the Store (no
+    parser cut them) come back within their bounds (veille.models.MAX_*), and so do a new
+    title of an entry edited in place, a source's error and validators, and a managed
+    source's name."""
+    huge = "Décret relatif à la formation professionnelle " * 2700  # ~120,000 characters
+    assert len(huge) >= 120_000
+    url = "https://a.example/enorme"
+    article = replace(
+        _article(url, title=huge),
+        author=huge,
+        sitename=huge,
+        lang=huge,
+        summary=huge * 10,
+        tags=(huge,) * 500,
+        extraction_error=huge,
+    )
+    sighting = replace(_sighting(url), title=huge + "\ud800", guid=huge, url=url + "?" + huge)
+    store.commit_source(
+        "a", articles=[article], sightings=[sighting], entries_seen=1, etag=None,
+        last_modified=None,
+    )  # fmt: skip
+    (row,) = store.articles(source="a", include_all=True)
+    assert len(row.title) == MAX_TITLE_CHARS and row.title.endswith("…")
+    assert row.title.startswith("Décret relatif")
+    assert len(row.author or "") == MAX_NAME_CHARS and len(row.sitename or "") == MAX_NAME_CHARS
+    assert len(row.lang or "") <= MAX_LANG_CHARS and len(row.summary) == MAX_TEXT_CHARS
+    assert len(row.tags) == MAX_TAGS and all(len(t) == MAX_NAME_CHARS for t in row.tags)
+    assert len(row.extraction_error or "") <= MAX_MESSAGE_CHARS
+    with store.connect() as con:
+        title, guid, link = con.execute("SELECT title, guid, url FROM entries").fetchone() or ()
+    assert len(title) == MAX_TITLE_CHARS and len(guid) == MAX_GUID_CHARS
+    assert len(link) == MAX_URL_CHARS
+
+    store.commit_source(
+        "a", articles=[], sightings=[], entries_seen=1, etag='"' + huge + '"',
+        last_modified=huge, retitled=[(sighting.entry_id, "Nouveau " + huge)],
+    )  # fmt: skip
+    (row,) = store.articles(source="a", include_all=True)
+    assert len(row.title) == MAX_TITLE_CHARS and row.title.startswith("Nouveau Décret")
+    # A cut validator would never match: one that long is not kept at all.
+    assert store.source_state("a").etag is None and store.source_state("a").last_modified is None
+
+    store.record_source_error("b", "network", huge, next_check_in=None)
+    (b,) = [f for f in store.source_figures() if f.id == "b"]
+    assert len(b.last_error or "") <= MAX_MESSAGE_CHARS
+
+    new = NewManagedSource(id="ajoutee", url="https://c.example/", kind="page", name=huge,
+                           origin="web")  # fmt: skip
+    store.add_managed_sources([new])
+    (managed,) = store.managed_sources()
+    assert len(managed.name or "") == MAX_NAME_CHARS

@@ -10,7 +10,7 @@
     ├── FetchError               one URL could not be fetched; the source is marked failed
     │   ├── UnsupportedURLError      not http(s), no host, or malformed
     │   ├── BlockedAddressError      resolves to a private/loopback/link-local/... address
-    │   ├── NetworkError             DNS, connect or read failure / timeout
+    │   ├── NetworkError             DNS, connect or read failure / timeout, or a host given up
     │   ├── DeadlineExceededError    the total deadline for one request passed
     │   ├── ResponseTooLargeError    body larger than the size cap (counted after decompression)
     │   ├── TooManyRedirectsError    redirect loop or more hops than allowed
@@ -117,9 +117,19 @@ class BlockedAddressError(FetchError):
 
 
 class NetworkError(FetchError):
-    """DNS, connection or read failure, including connect/read timeouts."""
+    """DNS, connection or read failure, including connect/read timeouts.
+
+    ``given_up_host``: the request was not even sent, its host having failed too often in a row
+    during this pass (:mod:`veille.hosts`); still a network failure, of the same kind.
+    """
 
     kind = "network"
+
+    def __init__(
+        self, message: str, *, url: str | None = None, given_up_host: str | None = None
+    ) -> None:
+        super().__init__(message, url=url)
+        self.given_up_host = given_up_host
 
 
 class DeadlineExceededError(FetchError):

@@ -14,6 +14,17 @@
   :class:`~veille.errors.FetchError` and nothing else: library exceptions never reach the pass.
 * **Fair shares**: the overall slots go in turn to the sources that wait for one
   (:class:`~veille.slots.FairSlots`), so one source's backlog does not starve the others.
+* **The caller's admission**: ``fetch(admit=...)`` is awaited once the request holds its host's
+  slot, before it takes an overall one (and off the deadline): the pipeline waits there for room
+  in the extraction queue. Waiting *before* the host slot instead would let pages queued for one
+  busy host hold everybody's places. ``leave`` gives that place back: with it, a redirect to
+  another host gives its place back before it waits for that host, and is admitted again
+  there. A request must never hold a place while it waits for a host whose own requests wait
+  for places: when every place is so held, nobody moves again (a pass of the corpus's feeds
+  stopped for good when pages waiting to be tried again kept theirs). Without ``leave``, a
+  request is admitted once, at its first hop.
+* **Dead hosts given up**: after a few network failures in a row on one host, its other
+  requests of the pass fail at once (:mod:`veille.hosts`; a fetcher is one pass).
 * Redirects followed by hand (bounded, loops detected, scheme re-checked), conditional GET,
   Retry-After remembered per host, bot challenges named as such, per-host concurrency limit.
 """
@@ -29,13 +40,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import httpcore
 import httpx
 
 from veille import __version__, clock, i18n
 from veille.errors import (
+    BlockedAddressError,
     BotChallengeError,
     DeadlineExceededError,
     FetchError,
@@ -60,6 +72,7 @@ from veille.guard import (
     shown_url,
     system_resolver,
 )
+from veille.hosts import HostBreaker, host_of
 from veille.models import FetchResult
 from veille.slots import FairSlots
 
@@ -217,6 +230,7 @@ class Fetcher:
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._clock = _WireClock()
         self._blocked_until: dict[str, float] = {}
+        self.hosts = HostBreaker()  # the hosts given up for the rest of this fetcher's pass
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -238,15 +252,14 @@ class Fetcher:
         max_bytes: int | None = None,
         admit: Callable[[], Awaitable[None]] | None = None,
         owner: str | None = None,
+        leave: Callable[[], None] | None = None,
     ) -> FetchResult:
         """GET a URL within the limits; 2xx or 304, or a FetchError subclass — never anything
         else, whatever the URL, its redirects or the server hold.
 
-        ``admit`` is awaited once the request holds its host's slot, before it takes one of the
-        overall slots (and off the deadline): the caller's own admission control — the pipeline
-        waits there for room in the extraction queue. Waiting *before* the host slot instead
-        would let pages queued for one busy host hold everybody's places. ``owner`` (a source
-        id) is who the request is for: the overall slots go in turn to the owners that wait.
+        ``admit`` and ``leave``: the caller's own admission control (see the module's
+        docstring). ``owner`` (a source id) is who the request is for: the overall slots go in
+        turn to the owners that wait.
         """
         limit = deadline or self.limits.deadline
         started = time.monotonic()
@@ -258,17 +271,20 @@ class Fetcher:
         if accept:
             headers["Accept"] = accept
         cap = max_bytes or self.limits.max_bytes
+        hops = [url]  # the addresses asked so far, redirects included
         try:
             async with asyncio.timeout(limit) as deadline_cm:
                 self._clock.watch(deadline_cm)
                 try:
-                    return await self._follow(url, headers, cap, started, deadline_cm, admit, owner)
+                    return await self._follow(
+                        hops, headers, cap, started, deadline_cm, admit, owner, leave
+                    )
                 finally:
                     self._clock.forget(deadline_cm)
         except TimeoutError:
-            raise DeadlineExceededError(
-                f"{_host(url)} did not answer completely within {limit:.0f} s", url=url
-            ) from None
+            message = f"{host_of(hops[-1])} did not answer completely within {limit:.0f} s"
+            self.hosts.failed(host_of(hops[-1]), message)  # the deadline ran out on this hop
+            raise DeadlineExceededError(message, url=url) from None
         except FetchError as exc:  # a URL in a message must not show its password
             exc.args = (one_line(mask_url_password(str(exc))),)
             raise
@@ -280,25 +296,28 @@ class Fetcher:
 
     async def _follow(
         self,
-        url: str,
+        seen: list[str],
         headers: dict[str, str],
         cap: int,
         started: float,
         deadline: asyncio.Timeout,
         admit: Callable[[], Awaitable[None]] | None = None,
         owner: str | None = None,
+        leave: Callable[[], None] | None = None,
     ) -> FetchResult:
-        current = url
-        seen = [url]
-        for _ in range(self.limits.max_redirects + 1):
+        url = current = seen[0]
+        for hop in range(self.limits.max_redirects + 1):
             checked_url(current)
+            if hop and leave is not None:  # not while waiting for the next host (see fetch)
+                leave()
             response, body = await self._get(current, headers, cap, deadline, admit, owner)
-            admit = None  # once per fetch, at the first hop
+            if leave is None:
+                admit = None  # once per fetch, at the first hop
             if response.status_code in REDIRECT_CODES:
                 target = response.headers.get("location")
                 if not target:
                     raise HTTPStatusError(
-                        f"{_host(current)} answered a redirect without a Location",
+                        f"{host_of(current)} answered a redirect without a Location",
                         url=url,
                         status=response.status_code,
                     )
@@ -331,7 +350,8 @@ class Fetcher:
         admit: Callable[[], Awaitable[None]] | None = None,
         owner: str | None = None,
     ) -> tuple[httpx.Response, bytes]:
-        host = _host(url)
+        host = host_of(url)
+        self.hosts.check(url, host)
         wait = self._blocked_until.get(host, 0.0) - time.monotonic()
         if wait > 0:
             raise RateLimitedError(
@@ -356,7 +376,26 @@ class Fetcher:
             async with self._all.held(owner or host):
                 if left is not None:
                     deadline.reschedule(loop.time() + left)
-                return await self._send(url, headers, cap, host)
+                self.hosts.check(url, host)  # given up while this request waited for a slot
+                return await self._sent(url, headers, cap, host)
+
+    async def _sent(
+        self, url: str, headers: dict[str, str], cap: int, host: str
+    ) -> tuple[httpx.Response, bytes]:
+        """:meth:`_send`, its outcome counted for the host: a network failure, or an answer
+        (an error status is an answer too). A refused address reached no server: neither."""
+        try:
+            answer = await self._send(url, headers, cap, host)
+        except NetworkError as exc:
+            self.hosts.failed(host, str(exc))
+            raise
+        except BlockedAddressError:
+            raise
+        except FetchError:
+            self.hosts.answered(host)
+            raise
+        self.hosts.answered(host)
+        return answer
 
     async def _send(
         self, url: str, headers: dict[str, str], cap: int, host: str
@@ -384,7 +423,7 @@ class Fetcher:
 
     async def _read(self, response: httpx.Response, url: str, cap: int) -> bytes:
         status = response.status_code
-        host = _host(url)
+        host = host_of(url)
         if status in REDIRECT_CODES or status == 304:
             return b""
         encoding = response.headers.get("content-encoding", "").strip().lower()
@@ -417,7 +456,7 @@ class Fetcher:
 
     def _raise_for_status(self, response: httpx.Response, url: str, body: bytes) -> None:
         status = response.status_code
-        host = _host(url)
+        host = host_of(url)
         if status in (403, 429, 503) and looks_like_bot_challenge(status, response.headers, body):
             raise BotChallengeError(
                 f"{host} answered a bot-protection challenge (Cloudflare or similar) instead of "
@@ -438,14 +477,6 @@ class Fetcher:
         raise HTTPStatusError(
             f"{url} answered HTTP {status} ({response.reason_phrase})", url=url, status=status
         )
-
-
-def _host(url: str) -> str:
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        host = None
-    return (host or one_line(url, 100)).lower()
 
 
 def _join(base: str, target: str) -> str:

@@ -270,6 +270,11 @@ class NewManagedSource:
     # The source's other keys, as in sources.yaml: tags, link_pattern, mapping...
     options: Mapping[str, object] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # The name is what a feed or a page said its title was (discovery, OPML): a stranger's
+        # text, bounded like every name before it is stored and shown on the Sources page.
+        object.__setattr__(self, "name", clip_optional(self.name, MAX_NAME_CHARS))
+
     @property
     def tags(self) -> tuple[str, ...]:
         given = self.options.get("tags")

@@ -7,7 +7,9 @@ and the tests call these functions directly. The shape of a pass:
 
 * the sources due are chosen (a source backing off waits, unless asked for by name);
 * every source is handled concurrently (:mod:`veille.source_run`); the one
-  :class:`~veille.fetch.Fetcher` bounds the requests in flight, overall and per host;
+  :class:`~veille.fetch.Fetcher` bounds the requests in flight, overall and per host, and
+  gives a host up for the rest of the pass after a few network failures in a row
+  (:mod:`veille.hosts`: the summary names it once, the next pass tries it again);
 * entries already stored are skipped *before* anything else is fetched, so a re-run with nothing
   new fetches only the feeds (with conditional GET: mostly 304s) and no article page;
 * article pages go to a pool of worker processes for extraction (trafilatura is CPU-bound and

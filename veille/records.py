@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
+
+from veille import i18n
+from veille.errors import one_line
+
+HOSTS_NAMED = 10  # hosts given up that the summary names; the others are counted
 
 
 @dataclass(slots=True)
@@ -22,10 +29,16 @@ class SourceOutcome:
     error_kind: str | None = None
     warnings: list[str] = field(default_factory=list)  # what the parser skipped or cut
     seconds: float = 0.0
+    # Hosts given up for the pass (veille.hosts) -> this source's pages (or feed) left unfetched.
+    hosts_given_up: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return self.status != "error"
+
+    def gave_up(self, host: str) -> None:
+        """One page (or the feed) of this source not fetched: its host was given up."""
+        self.hosts_given_up[host] = self.hosts_given_up.get(host, 0) + 1
 
 
 @dataclass(slots=True)
@@ -115,6 +128,18 @@ class RunSummary:
     def page_errors(self) -> int:
         return sum(o.page_errors for o in self.outcomes)
 
+    @property
+    def hosts_given_up(self) -> dict[str, int]:
+        """Hosts given up for the pass -> pages of every source left unfetched, most first."""
+        pages: Counter[str] = Counter()
+        for o in self.outcomes:
+            pages.update(o.hosts_given_up)
+        return dict(sorted(pages.items(), key=lambda item: (-item[1], item[0])))
+
+    def hosts_line(self) -> str | None:
+        """The summary's one line on the hosts given up (None: none was)."""
+        return hosts_given_up_line(self.hosts_given_up)
+
     def as_dict(self) -> dict[str, object]:
         return {
             "run_id": self.run_id,
@@ -127,6 +152,7 @@ class RunSummary:
             "new_articles": self.new_articles,
             "pages_fetched": self.pages_fetched,
             "page_errors": self.page_errors,
+            "hosts_given_up": self.hosts_given_up,
             "duplicates": self.dedup.duplicates if self.dedup else 0,
             "classified": self.classify.articles if self.classify else 0,
             "off_topic": self.classify.off_topic if self.classify else 0,
@@ -136,6 +162,26 @@ class RunSummary:
             "failed": {o.source_id: o.error for o in self.outcomes if not o.ok},
             "warnings": {o.source_id: o.warnings for o in self.outcomes if o.warnings},
         }
+
+
+def hosts_given_up_line(hosts: Mapping[str, int]) -> str | None:
+    """« 3 hôtes injoignables abandonnés pour cette passe : exemple.org (12 pages), … » for
+    ``hosts`` (host -> pages), the first :data:`HOSTS_NAMED` named; None for none."""
+    if not hosts:
+        return None
+    named = [
+        i18n.message(
+            "run.host_pages", host=one_line(host, 100), pages=n, plural="s" if n != 1 else ""
+        )
+        for host, n in list(hosts.items())[:HOSTS_NAMED]
+    ]
+    if len(hosts) > HOSTS_NAMED:
+        more = len(hosts) - HOSTS_NAMED
+        named.append(i18n.message("run.hosts_more", count=more, plural="s" if more != 1 else ""))
+    listed = ", ".join(named)
+    if len(hosts) == 1:
+        return i18n.message("run.hosts_given_up_one", hosts=listed)
+    return i18n.message("run.hosts_given_up", count=len(hosts), hosts=listed)
 
 
 class Observer(Protocol):

@@ -11,7 +11,8 @@ articles, commit them.
   run, the newest first;
 * the new entries' pages are fetched and extracted in the pass's worker processes, each taking
   a place in the extraction queue once its host admits it; the feed's own text stands in for a
-  page that fails;
+  page that fails, or whose host was given up for the pass (:mod:`veille.hosts`: a dead host
+  costs a few requests, and the summary names it once);
 * everything is committed in one transaction (articles, sightings, validators); entries left
   for later keep the old validators, so the next run is not a 304.
 
@@ -28,7 +29,7 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from veille import clock, feeds, health, i18n, jsonsource, pages
 from veille.articles import article_of, bare_article, wants_pages
@@ -49,7 +50,16 @@ from veille.fetch import Fetcher, looks_like_bot_challenge
 from veille.guard import mask_url_password
 from veille.identity import entry_article_id, entry_id, page_entry_key, without_query
 from veille.ledger import Ledger, _in_store_thread
-from veille.models import Article, Entry, Extracted, FetchResult, ParsedFeed, Sighting
+from veille.models import (
+    MAX_TITLE_CHARS,
+    Article,
+    Entry,
+    Extracted,
+    FetchResult,
+    ParsedFeed,
+    Sighting,
+    clip,
+)
 from veille.records import NullObserver, Observer, SourceOutcome, Timings
 from veille.slots import FairSlots
 from veille.store import SourceState, crash_point, pause_point
@@ -99,6 +109,8 @@ async def ingest_source(
             message = i18n.message("ingest.unexpected", detail=describe(exc))
         outcome.status, outcome.error = "error", one_line(mask_url_password(message))
         outcome.error_kind = exc.kind if isinstance(exc, VeilleError) else "unexpected"
+        if isinstance(exc, NetworkError) and exc.given_up_host:  # its feed's host was given up
+            outcome.gave_up(exc.given_up_host)
         # Its consecutive errors once this one is counted (runs never overlap: nobody else
         # counts this source's errors meanwhile).
         errors = (state.error_count if state else 0) + 1
@@ -230,14 +242,16 @@ async def _build_planned(
             for e in to_build
         )
     )
-    articles = [a for a, _ in results if a is not None]
+    articles = [r.article for r in results if r.article is not None]
     # The page's <link rel="canonical"> may name another URL than the feed's link.
-    for entry, (article, _) in zip(to_build, results, strict=True):
-        if article is not None:
-            plan.article_ids[entry.key] = article.id
-    failed_keys = {e.key for e, (a, _) in zip(to_build, results, strict=True) if a is None}
-    outcome.pages_fetched = sum(1 for _, fetched in results if fetched)
-    outcome.page_errors = sum(1 for a, _ in results if a is None or a.extraction_error)
+    for entry, r in zip(to_build, results, strict=True):
+        if r.article is not None:
+            plan.article_ids[entry.key] = r.article.id
+        if r.given_up_host:
+            outcome.gave_up(r.given_up_host)
+    failed_keys = {e.key for e, r in zip(to_build, results, strict=True) if r.article is None}
+    outcome.pages_fetched = sum(1 for r in results if r.fetched)
+    outcome.page_errors = sum(1 for r in results if r.article is None or r.article.extraction_error)
     return articles, failed_keys
 
 
@@ -283,10 +297,11 @@ async def _plan(
     known = await _in_store_thread(timings, store.known_entries, source.id, list(ids.values()))
     fresh = [e for e in entries if ids[e.key] not in known]
     # A known entry whose title changed was edited in place: an update, not a new article.
+    # (Compared as the store keeps titles: a title a parser left longer is no edit.)
     retitled = [
         (ids[e.key], e.title)
         for e in entries
-        if ids[e.key] in known and e.title and known[ids[e.key]] != e.title
+        if ids[e.key] in known and e.title and known[ids[e.key]] != clip(e.title, MAX_TITLE_CHARS)
     ]
     article_ids = {e.key: entry_article_id(source.id, e.key, e.url) for e in fresh}
     seen = await _in_store_thread(
@@ -318,8 +333,17 @@ async def _plan(
     )
 
 
+class _Built(NamedTuple):
+    """What became of one entry's page."""
+
+    article: Article | None  # None: a page source's link with no text (tried again next run)
+    fetched: bool  # its page was fetched
+    given_up_host: str | None = None  # its page was not, its host being given up for the pass
+
+
 class _Slot:
-    """One place in the extraction queue, taken at most once (a retried fetch keeps it)."""
+    """One place in the extraction queue, held at most once at a time: given back while its
+    page waits to be tried again or for the next host of a redirect (see ``Fetcher.fetch``)."""
 
     def __init__(self, slots: FairSlots, owner: str) -> None:
         self._slots = slots
@@ -339,7 +363,7 @@ class _Slot:
 
 def _transient(exc: FetchError) -> bool:
     if isinstance(exc, NetworkError):
-        return True
+        return exc.given_up_host is None  # a given-up host is not tried again in this pass
     return (
         isinstance(exc, HTTPStatusError)
         and exc.status in TRANSIENT_STATUSES
@@ -348,13 +372,22 @@ def _transient(exc: FetchError) -> bool:
 
 
 async def _fetch(fetcher: Fetcher, url: str, **options: Any) -> FetchResult:
-    """``fetcher.fetch`` tried again after a passing failure (see ``RETRY_DELAYS``)."""
+    """``fetcher.fetch`` tried again after a passing failure (see ``RETRY_DELAYS``), unless the
+    URL's host was given up meanwhile (by this failure or others): then that is the error.
+    The caller's place (``leave``) is given back while the request waits to be tried again."""
+    leave = options.get("leave")
     for delay in (*RETRY_DELAYS, None):
         try:
             return await fetcher.fetch(url, **options)
         except FetchError as exc:
-            if delay is None or not _transient(exc):
+            if not _transient(exc):
                 raise
+            if isinstance(exc, NetworkError):
+                fetcher.hosts.check(url)
+            if delay is None:
+                raise
+            if leave is not None:
+                leave()
             await asyncio.sleep(delay * (1 + random.random() / 4))  # noqa: S311 — jitter only
     raise AssertionError("unreachable")
 
@@ -431,7 +464,7 @@ async def _contained(
     observer: Observer,
     fetched_at: datetime,
     timings: Timings,
-) -> tuple[Article | None, bool]:
+) -> _Built:
     """:func:`_build_article`, whose failure stays with its entry: whatever went wrong, the entry
     is kept with its feed text and the error recorded on it (a page source's link is tried
     again next run)."""
@@ -442,9 +475,9 @@ async def _contained(
     except Exception as exc:  # containment: the other entries go on
         logger.warning("entry %s of %s failed unexpectedly", entry.key, source.id, exc_info=True)
         if source.kind == "page":
-            return None, False
+            return _Built(None, False)
         error = i18n.message("ingest.unexpected_entry", detail=describe(exc))
-        return bare_article(source, entry, article_id, error, fetched_at), False
+        return _Built(bare_article(source, entry, article_id, error, fetched_at), False)
 
 
 async def _build_article(
@@ -456,11 +489,12 @@ async def _build_article(
     observer: Observer,
     fetched_at: datetime,
     timings: Timings,
-) -> tuple[Article | None, bool]:
-    """Fetch and extract one entry's page (feed text as fallback). Returns (article, fetched)."""
+) -> _Built:
+    """Fetch and extract one entry's page (feed text as fallback)."""
     extracted: Extracted | None = None
     error: str | None = None
     fetched = False
+    given_up: str | None = None
     if entry.url and wants_pages(source):
         pool.start()  # the first page of the pass starts the workers (see ExtractionPool.start)
         slot = _Slot(pool.slots, source.id)
@@ -472,6 +506,7 @@ async def _build_article(
                 accept=PAGE_ACCEPT,
                 max_bytes=source.max_bytes,
                 admit=slot.take,  # room in the extraction queue, once the host admits us
+                leave=slot.give_back,
                 owner=source.id,
             )
             fetched = True
@@ -485,6 +520,7 @@ async def _build_article(
         except FetchError as exc:
             timings.fetch_pages += time.perf_counter() - tick
             error = str(exc)
+            given_up = exc.given_up_host if isinstance(exc, NetworkError) else None
         finally:
             slot.give_back()
         observer.page_done(source.id)
@@ -492,4 +528,4 @@ async def _build_article(
     article = await asyncio.to_thread(
         article_of, source, entry, article_id, extracted, error, fetched_at
     )
-    return article, fetched
+    return _Built(article, fetched, given_up)

@@ -263,6 +263,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "erreur inattendue en récupérant {url} ({detail}).",
         "unexpected error while fetching {url} ({detail}).",
     ),
+    "fetch.host_given_up": (
+        "{host} : abandonné pour cette passe après {count} échecs réseau de suite (dernier : "
+        "{reason}) ; nouvel essai à la prochaine passe.",
+        "{host}: given up for this pass after {count} network failures in a row (last: "
+        "{reason}); tried again at the next pass.",
+    ),
     "ingest.unexpected": (
         "erreur inattendue en lisant cette source ({detail}) ; les autres sources "
         "ont été traitées.",
@@ -281,6 +287,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{count} unreadable item(s) skipped ({detail}).",
     ),
     # running
+    "run.hosts_given_up_one": (
+        "1 hôte injoignable abandonné pour cette passe : {hosts} ; nouvel essai à la prochaine "
+        "passe.",
+        "1 unreachable host given up for this pass: {hosts}; tried again at the next pass.",
+    ),
+    "run.hosts_given_up": (
+        "{count} hôtes injoignables abandonnés pour cette passe : {hosts} ; nouvel essai à la "
+        "prochaine passe.",
+        "{count} unreachable hosts given up for this pass: {hosts}; tried again at the next pass.",
+    ),
+    "run.host_pages": ("{host} ({pages} page{plural})", "{host} ({pages} page{plural})"),
+    "run.hosts_more": ("et {count} autre{plural}", "and {count} more"),
     "run.prefect_not_started": (
         "le serveur temporaire de Prefect n’a pas démarré en {seconds} s (machine trop "
         "chargée ?). Astuce : relancez, ou faites tourner `veille serve` et indiquez son "

@@ -39,6 +39,9 @@ from veille.store.common import (
 from veille.store.connection import StoreBase, transaction
 from veille.store.sources import count_day
 
+# An ETag or Last-Modified longer than this is not kept: a cut validator would never match, and
+# the server's next answer is a whole one either way (real ones are tens of characters).
+MAX_VALIDATOR_CHARS = 1_000
 ARTICLE_COLUMNS = (
     "id",
     "url",
@@ -115,7 +118,7 @@ class ArticlesMixin(StoreBase):
                 )
             _mark_healthy(
                 con, source_id, now, entries_seen, inserted,
-                None if keep_validators else (etag, last_modified),
+                None if keep_validators else (_validator(etag), _validator(last_modified)),
             )  # fmt: skip
             count_day(con, source_id, clock.now(), ok=True, error=None)
             crash_point("before_commit")
@@ -345,6 +348,10 @@ def _entries_table(sightings: Sequence[Sighting]) -> pa.Table:
         ):
             columns[key].append(value)
     return pa.table(columns, schema=schema)
+
+
+def _validator(value: str | None) -> str | None:
+    return value if value is None or len(value) <= MAX_VALIDATOR_CHARS else None
 
 
 def _insert_new(
