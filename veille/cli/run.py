@@ -125,6 +125,8 @@ def print_summary(summary: RunSummary) -> None:
             "These errors are not counted against the sources.",
             highlight=False,
         )
+    if line := summary.hosts_line():
+        out.print(line, highlight=False)
     if summary.dedup is not None and summary.classify is not None:
         trained = " (first model, trained from the seed labels)" if summary.classify.trained else ""
         model = f" · model {summary.classify.model}{trained}" if summary.classify.model else ""

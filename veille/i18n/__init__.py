@@ -2,7 +2,8 @@
 
 Every word veille shows lives in this package: the web app's in :mod:`veille.i18n.web`
 (``WEB``), the letter's in :mod:`veille.i18n.letter` (``LETTER``), and the messages of the
-command line and of errors here.
+command line and of errors here (those of the Qualiopi register in :mod:`veille.i18n.qualiopi`,
+those of the schedule in :mod:`veille.i18n.schedule`, merged into :data:`MESSAGES`).
 
 Messages are looked up by key in :data:`MESSAGES`, each a ``(français, English)`` pair of
 ``str.format`` templates, so both languages of a sentence sit side by side and a missing
@@ -21,6 +22,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar, Token
 
 from veille.i18n.letter import LETTER as LETTER
+from veille.i18n.qualiopi import QUALIOPI
+from veille.i18n.schedule import SCHEDULE
 from veille.i18n.web import WEB as WEB
 
 LANGUAGES = ("fr", "en")
@@ -392,187 +395,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "VEILLE_SESSION_SECRET has {count} characters; at least 32 are needed. "
         "Hint: python -c 'import secrets; print(secrets.token_hex(32))'.",
     ),
-    # veille serve (flows/supervisor.py)
-    "serve.prefect_starting": (
-        "Démarrage d’un serveur Prefect sur {url} (son interface : http://127.0.0.1:{port}/)…",
-        "Starting a Prefect server on {url} (its UI: http://127.0.0.1:{port}/)…",
-    ),
-    "serve.prefect_failed": (
-        "le serveur Prefect n’a pas démarré ({detail}). Astuce : le port {port} est-il libre ? "
-        "Essayez --prefect-port, ou donnez PREFECT_API_URL.",
-        "the Prefect server did not start ({detail}). Hint: is port {port} free? Try "
-        "--prefect-port, or set PREFECT_API_URL.",
-    ),
-    "serve.prefect_silent": (
-        "le serveur Prefect n’a pas répondu en 120 s (son journal : {log}). Astuce : donnez "
-        "PREFECT_API_URL d’un serveur déjà démarré.",
-        "the Prefect server did not answer within 120 s (its log: {log}). Hint: set "
-        "PREFECT_API_URL to a server already running.",
-    ),
-    "serve.prefect_died": (
-        "le serveur Prefect s’est arrêté (code {code}) : veille serve s’arrête aussi, pour que "
-        "le gestionnaire de services le relance (Restart=on-failure).",
-        "the Prefect server stopped (code {code}): veille serve stops too, so that the service "
-        "manager starts it again (Restart=on-failure).",
-    ),
-    "serve.runner_died": (
-        "le processus qui sert les tâches planifiées s’est arrêté (code {code}) : veille serve "
-        "s’arrête aussi, pour être relancé.",
-        "the process serving the schedules stopped (code {code}): veille serve stops too, to be "
-        "started again.",
-    ),
-    "serve.crashed_in_prefect": (
-        "veille serve s’est arrêté pendant cette exécution : marquée interrompue au redémarrage.",
-        "veille serve stopped during this run: marked crashed when it started again.",
-    ),
-    "serve.prefect_run_crashed": (
-        "Exécution Prefect {name} laissée en cours par un arrêt : marquée interrompue (Crashed).",
-        "Prefect run {name} left going by a stop: marked Crashed.",
-    ),
-    "serve.runs_crashed": (
-        "{count} passe(s) de veille laissée(s) en cours : marquée(s) interrompue(s) ({ids}).",
-        "{count} veille run(s) left running: marked crashed ({ids}).",
-    ),
-    "serve.no_heartbeat": (
-        "Plus de battements de cœur de cette exécution depuis 90 s : marquée interrompue.",
-        "No heartbeat from this run for 90 s: marked crashed.",
-    ),
-    "serve.no_zombie_watch": (
-        "la détection des exécutions sans battement de cœur n’a pas pu être installée sur le "
-        "serveur Prefect ({reason}) : un arrêt sera rattrapé au prochain démarrage.",
-        "the detection of runs without heartbeats could not be set up on the Prefect server "
-        "({reason}): a stop will be caught up at the next start.",
-    ),
-    "serve.stopped": (
-        "veille serve arrêté ({signal}) : plus rien ne tourne.",
-        "veille serve stopped ({signal}): nothing left running.",
-    ),
-    "serve.stopped_now": (
-        "veille serve arrêté sur-le-champ (second Ctrl-C).",
-        "veille serve stopped at once (second Ctrl-C).",
-    ),
-    # veille status (veille.scheduling)
-    "status.never": (
-        "Planificateur : veille serve n’a jamais tourné sur cette base.",
-        "Scheduler: veille serve never ran on this database.",
-    ),
-    "status.running": (
-        "Planificateur : en marche depuis le {since} (processus {pid}), collecte toutes les "
-        "{every}.",
-        "Scheduler: running since {since} (process {pid}), ingest every {every}.",
-    ),
-    "status.stopped": (
-        "Planificateur : arrêté le {at} ({reason}).",
-        "Scheduler: stopped on {at} ({reason}).",
-    ),
-    "status.gone": (
-        "Planificateur : ARRÊTÉ SANS PRÉVENIR (processus {pid}, démarré le {since}, n’existe "
-        "plus) : relancez veille serve ou son service.",
-        "Scheduler: STOPPED WITHOUT A WORD (process {pid}, started {since}, is gone): start "
-        "veille serve or its service again.",
-    ),
-    "status.no_run": ("Aucune collecte encore.", "No run yet."),
-    "status.last_completed": (
-        "Dernière collecte : terminée le {end} ({new} nouvel(s) article(s), {failed} source(s) "
-        "en échec).",
-        "Last run: completed on {end} ({new} new article(s), {failed} failing source(s)).",
-    ),
-    "status.last_running": (
-        "Dernière collecte : en cours depuis le {at}.",
-        "Last run: running since {at}.",
-    ),
-    "status.last_failed": (
-        "Dernière collecte : arrêtée sur une erreur le {end} (veille db runs --json la donne).",
-        "Last run: stopped by an error on {end} (veille db runs --json shows it).",
-    ),
-    "status.last_crashed": (
-        "Dernière collecte : interrompue (commencée le {at}) ; la suivante reprend son travail.",
-        "Last run: crashed (started {at}); the next one picks up its work.",
-    ),
-    "status.last_other": (
-        "Dernière collecte : {status} (commencée le {at}).",
-        "Last run: {status} (started {at}).",
-    ),
-    "status.next": ("Prochaine collecte : vers le {at}.", "Next run: around {at}."),
-    "status.crashed": (
-        "Collectes interrompues ces 30 derniers jours : {count}.",
-        "Runs crashed in the last 30 days: {count}.",
-    ),
-    # exploitation records (veille.actions)
-    "action.what_missing": (
-        "l’action est vide : décrivez ce qui a été fait ou est prévu, par exemple "
-        "« Programme CPF mis à jour ».",
-        'the action is empty. Hint: say what was or will be done, e.g. "CPF course updated".',
-    ),
-    "action.too_long": (
-        "le champ {field} dépasse {chars} caractères : résumez-le, et mettez le détail dans un "
-        "document cité en preuve.",
-        "the {field} field is longer than {chars} characters. Hint: summarise it and put the "
-        "detail in a document given as evidence.",
-    ),
-    "action.bad_choice": (
-        "{option} {value!r} n’existe pas : choisissez parmi {allowed}.",
-        "{option} {value!r} does not exist. Hint: choose among {allowed}.",
-    ),
-    "action.owner_unknown": (
-        "{owner!r} n’est pas un compte de veille : choisissez parmi {users}, ou créez-le avec "
-        "« veille users add {owner} ».",
-        "{owner!r} is not a veille account. Hint: choose among {users}, or create it with "
-        "`veille users add {owner}`.",
-    ),
-    "action.no_users": (
-        "{owner!r} n’est pas un compte de veille, et aucun compte n’existe encore : créez-le "
-        "avec « veille users add {owner} ».",
-        "{owner!r} is not a veille account and there is none yet. Hint: create it with "
-        "`veille users add {owner}`.",
-    ),
-    "action.bad_indicator": (
-        "l’indicateur {value!r} n’est pas connu : choisissez parmi {allowed}.",
-        "indicator {value!r} is not known. Hint: choose among {allowed}.",
-    ),
-    "action.unknown_article": (
-        "aucun article {article!r} dans la base : prenez l’identifiant donné par "
-        "« veille articles » ou par la recherche de l’application.",
-        "no article {article!r} in the database. Hint: take the id shown by `veille articles` "
-        "or by the app's search.",
-    ),
-    "action.nothing_to_change": (
-        "rien à changer : donnez au moins une option, par exemple --status done.",
-        "nothing to change. Hint: give at least one option, e.g. --status done.",
-    ),
-    "action.added": (
-        "action n° {id} enregistrée ({status}) : {title}",
-        "action {id} recorded ({status}): {title}",
-    ),
-    "action.changed": (
-        "action n° {id} modifiée ({status}) : {title} — l’ancienne version est conservée.",
-        "action {id} changed ({status}): {title}; the previous version is kept.",
-    ),
-    "action.count": ("{count} action(s)", "{count} action(s)"),
-    "register.bad_format": (
-        "--format {value!r} n’existe pas : choisissez html, xlsx ou csv.",
-        "--format {value!r} does not exist. Hint: choose html, xlsx or csv.",
-    ),
-    "register.bad_period": (
-        "--to {end} est avant --from {start} : inversez les deux dates.",
-        "--to {end} is before --from {start}. Hint: swap the two dates.",
-    ),
-    "register.xlsx_needs_file": (
-        "un classeur XLSX ne s’affiche pas dans un terminal : donnez un fichier avec -o "
-        "registre.xlsx.",
-        "an XLSX workbook cannot be shown in a terminal. Hint: give a file with -o register.xlsx.",
-    ),
-    "register.written": (
-        "{path} : {items} information(s) retenue(s), {actions} action(s), {sources} source(s), "
-        "{letters} lettre(s) diffusée(s)",
-        "{path}: {items} item(s) kept, {actions} action(s), {sources} source(s), "
-        "{letters} letter(s) sent",
-    ),
-    "action.unknown": (
-        "aucune action n° {id} : « veille action list » les donne toutes.",
-        "no action number {id}. Hint: `veille action list` shows them all.",
-    ),
 }
+MESSAGES.update(QUALIOPI)  # exploitation records, the register (veille/i18n/qualiopi.py)
+MESSAGES.update(SCHEDULE)  # veille serve, veille status (veille/i18n/schedule.py)
 
 
 def current() -> str:

@@ -14,7 +14,13 @@ import duckdb
 
 from veille import clock
 from veille.errors import one_line
-from veille.models import ManagedSource, NewManagedSource, SourceFigures
+from veille.models import (
+    MAX_NAME_CHARS,
+    ManagedSource,
+    NewManagedSource,
+    SourceFigures,
+    clip_optional,
+)
 from veille.store.common import fetch_dicts, utc_aware, utc_naive
 from veille.store.connection import StoreBase, transaction
 
@@ -71,7 +77,10 @@ class SourcesMixin(StoreBase):
 
     def sync_sources(self, sources: Iterable[SourceDefinition]) -> None:
         """Insert or update the source rows from configuration (url, kind, name, enabled)."""
-        rows = [(s.id, s.url, s.kind, s.name, s.enabled, s.official) for s in sources]
+        rows = [
+            (s.id, s.url, s.kind, clip_optional(s.name, MAX_NAME_CHARS), s.enabled, s.official)
+            for s in sources
+        ]
         if not rows:
             return
         now = utc_naive(clock.now())
