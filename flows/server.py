@@ -35,6 +35,11 @@ def quiet_prefect() -> None:
         os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
 
 
+def prefect_level_is_ours() -> bool:
+    """True unless the user chose Prefect's log level (PREFECT_LOGGING_LEVEL) themselves."""
+    return _PREFECT_LEVEL_IS_OURS
+
+
 def quiet_run_logs() -> None:
     """A run that fails is one line (``main`` prints the error): Prefect's flow and task run
     loggers would print it again with its traceback, and "Crash detected!" for every source

@@ -149,6 +149,8 @@ def _watch(
 def _start_runner(config_path: str, db_path: str, every: timedelta) -> subprocess.Popen[bytes]:
     """The Prefect runner serving the deployments, in its own session: Ctrl-C in a terminal
     reaches this process only, which decides the order things stop in."""
+    from flows import server
+
     env = {
         # Prefect's client would print its telemetry notice in a terminal, and try to send it:
         # veille runs on intranet servers; the user's own DO_NOT_TRACK wins.
@@ -156,6 +158,10 @@ def _start_runner(config_path: str, db_path: str, every: timedelta) -> subproces
         **os.environ,
         "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_SECONDS),
     }
+    if server.prefect_level_is_ours():
+        # The runner's warnings come with tracebacks (a websocket that drops when its server
+        # stops, before we stop the runner): the journal gets errors and our own lines only.
+        env["PREFECT_LOGGING_LEVEL"] = "ERROR"
     return subprocess.Popen(
         [sys.executable, "-m", "flows.scheduled", config_path, db_path,
          str(every.total_seconds())],

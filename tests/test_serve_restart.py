@@ -42,7 +42,7 @@ from tests.conftest import DEMO_SITE, REPO, free_port
 from veille.localserver import LocalServer
 from veille.store import Store
 
-EVERY_MINUTES = 0.3  # 18 s between scheduled runs
+EVERY_MINUTES = 0.2  # 12 s between scheduled runs
 INTERVAL = EVERY_MINUTES * 60
 PHASES = ("between", "fetching", "extraction", "classification")
 HOWS = ("sigterm", "ctrl-c", "sigkill")
