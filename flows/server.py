@@ -49,6 +49,10 @@ def quiet_run_logs() -> None:
     if _PREFECT_LEVEL_IS_OURS:
         for name in ("prefect.flow_runs", "prefect.task_runs"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
+        # Prefect's background senders note at exit that they are still sending ("Still
+        # processing items: 1 items remaining...", under load): nothing about the run.
+        for name in ("EventsWorker", "APILogWorker"):
+            logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def temporary_server_dies_with_us() -> None:
