@@ -142,11 +142,14 @@ async def ingest(
         summary.timings.classify = summary.classify.seconds
     except BaseException as exc:
         # Never left "running": a run that stays so blocks the next ones of this process
-        # (`veille serve`) for hours. The error itself goes on to the caller.
+        # (`veille serve`) for hours. The error itself goes on to the caller. Stopped from
+        # outside (a signal, a cancellation: not an Exception) is "crashed", as a killed run
+        # is found later; "failed" is a run that an error stopped.
         summary.seconds = time.monotonic() - started
         error = one_line(describe(exc))
+        status = "failed" if isinstance(exc, Exception) else "crashed"
         with contextlib.suppress(Exception):  # the database may be what failed
-            store.finish_run(summary.run_id, "failed", summary, error=error)
+            store.finish_run(summary.run_id, status, summary, error=error)
         raise
     summary.seconds = time.monotonic() - started
     store.finish_run(summary.run_id, "completed", summary)
