@@ -200,10 +200,12 @@ def build_register(config: Config, store: Store, start: date, end: date) -> Regi
 def _sources(
     config: Config, store: Store, start: date, end: date, indicators: Sequence[str]
 ) -> tuple[WatchedSource, ...]:
-    # Fetch outcomes are counted per UTC day: widen by a day so that a fetch at 00:30 in
-    # Paris (still the day before in UTC) counts in the period.
-    days = store.source_days(start - timedelta(days=1), end)
-    first = store.first_success()
+    tz = config.settings.timezone
+    zone = ZoneInfo(tz)
+    since = datetime.combine(start, time(0), tzinfo=zone)
+    until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone)
+    days = store.source_days(since, until, tz)  # days as the organisation counts them
+    first = store.first_success(tz)
     figures = {f.id: f for f in store.source_figures()}
     origins = {m.id: m.origin for m in store.managed_sources() if m.url}
     found = []
@@ -222,7 +224,8 @@ def _sources(
                 origin=origins.get(s.id, "file"),
                 indicators=own or tuple(indicators),
                 since=first.get(s.id),
-                last_success=period.last_ok or (last_ok.date() if last_ok else None),
+                last_success=period.last_ok
+                or (last_ok.astimezone(zone).date() if last_ok else None),
                 days_ok=period.days_ok,
                 days_failed=period.days_failed,
                 last_error=period.last_error or (figure.last_error if figure else None),

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -159,31 +160,43 @@ class ActionsMixin(StoreBase):
             raise NotFoundError(message("action.unknown", id=action_id))
         return record
 
-    def source_days(self, first: date, last: date) -> dict[str, SourceDays]:
-        """Per source, its fetch outcomes between two UTC days (both included)."""
+    def source_days(self, since: datetime, until: datetime, tz: str) -> dict[str, SourceDays]:
+        """Per source, its fetch outcomes in ``[since, until)``, counted in days of the time
+        zone ``tz`` (a day answered: at least one success; failed: failures and no success)."""
+        zone = ZoneInfo(tz)
         with self.connect() as con:
             rows = con.execute(
-                """
-                SELECT source_id,
-                       count(*) FILTER (WHERE successes > 0),
-                       count(*) FILTER (WHERE successes = 0 AND failures > 0),
-                       min(day) FILTER (WHERE successes > 0),
-                       max(day) FILTER (WHERE successes > 0),
-                       arg_max(last_error, day) FILTER (WHERE last_error IS NOT NULL)
-                  FROM source_days WHERE day BETWEEN ? AND ?
-                 GROUP BY source_id
-                """,
-                [first, last],
+                "SELECT source_id, hour, successes, failures, last_error FROM source_days "
+                "WHERE hour >= ? AND hour < ? ORDER BY hour",
+                [utc_naive(since), utc_naive(until)],
             ).fetchall()
-        return {r[0]: SourceDays(r[0], int(r[1]), int(r[2]), r[3], r[4], r[5]) for r in rows}
+        days: dict[str, dict[date, list[int]]] = {}
+        errors: dict[str, str] = {}
+        for source_id, hour, ok, failed, error in rows:
+            day = utc_aware(hour).astimezone(zone).date()
+            tally = days.setdefault(source_id, {}).setdefault(day, [0, 0])
+            tally[0] += ok
+            tally[1] += failed
+            if error:
+                errors[source_id] = error
+        found = {}
+        for source_id, tallies in days.items():
+            answered = sorted(d for d, (ok, _) in tallies.items() if ok)
+            failing = sum(1 for ok, failed in tallies.values() if failed and not ok)
+            found[source_id] = SourceDays(
+                source_id, len(answered), failing, answered[0] if answered else None,
+                answered[-1] if answered else None, errors.get(source_id),
+            )  # fmt: skip
+        return found
 
-    def first_success(self) -> dict[str, date]:
-        """Per source, the first day it ever answered: since when it is watched."""
+    def first_success(self, tz: str) -> dict[str, date]:
+        """Per source, the first day (in ``tz``) it ever answered: since when it is watched."""
         with self.connect() as con:
             rows = con.execute(
-                "SELECT source_id, min(day) FROM source_days WHERE successes > 0 GROUP BY 1"
+                "SELECT source_id, min(hour) FROM source_days WHERE successes > 0 GROUP BY 1"
             ).fetchall()
-        return {r[0]: r[1] for r in rows}
+        zone = ZoneInfo(tz)
+        return {r[0]: utc_aware(r[1]).astimezone(zone).date() for r in rows}
 
     def diffusion(self, since: datetime, until: datetime) -> list[Diffusion]:
         """Letters published or sent in a window, with their recipients by theme and language

@@ -272,11 +272,11 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
         CREATE TABLE source_days (
             source_id TEXT NOT NULL,
-            day DATE NOT NULL,              -- UTC day
+            hour TIMESTAMP NOT NULL,        -- UTC, to the hour: a period's local days map exactly
             successes INTEGER NOT NULL,
             failures INTEGER NOT NULL,
             last_error TEXT,
-            PRIMARY KEY (source_id, day)
+            PRIMARY KEY (source_id, hour)
         );
         """,
     ),

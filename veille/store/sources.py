@@ -57,19 +57,24 @@ class SourceDefinition(Protocol):
 def count_day(
     con: duckdb.DuckDBPyConnection, source_id: str, now: datetime, *, ok: bool, error: str | None
 ) -> None:
-    """Count one fetch outcome of a source in its UTC day (the register's watch plan reads
-    which days each source answered)."""
+    """Count one fetch outcome of a source in its hour (UTC): the register's watch plan reads
+    which days, in the organisation's time zone, each source answered."""
     con.execute(
         """
-        INSERT INTO source_days (source_id, day, successes, failures, last_error)
-        VALUES ($id, $day, $ok, 1 - $ok, $error)
-        ON CONFLICT (source_id, day) DO UPDATE SET
+        INSERT INTO source_days (source_id, hour, successes, failures, last_error)
+        VALUES ($id, $hour, $ok, 1 - $ok, $error)
+        ON CONFLICT (source_id, hour) DO UPDATE SET
             successes = source_days.successes + excluded.successes,
             failures = source_days.failures + excluded.failures,
             last_error = coalesce(excluded.last_error, source_days.last_error)
         """,
-        {"id": source_id, "day": now.astimezone(UTC).date(), "ok": int(ok), "error": error},
+        {"id": source_id, "hour": _hour(now), "ok": int(ok), "error": error},
     )
+
+
+def _hour(moment: datetime) -> datetime:
+    """The UTC hour a moment falls in, naive as the store keeps times."""
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0, tzinfo=None)
 
 
 class SourcesMixin(StoreBase):
@@ -150,8 +155,8 @@ class SourcesMixin(StoreBase):
             )
             con.execute(
                 "UPDATE source_days SET failures = greatest(failures - 1, 0) "
-                "WHERE list_contains(?, source_id) AND day = ?",
-                [list(source_ids), clock.now().astimezone(UTC).date()],
+                "WHERE list_contains(?, source_id) AND hour = ?",
+                [list(source_ids), _hour(clock.now())],
             )
 
     def source_figures(self, now: datetime | None = None) -> list[SourceFigures]:
