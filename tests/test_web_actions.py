@@ -283,10 +283,13 @@ def test_the_register_of_the_period_as_a_page_a_workbook_and_csv(
     from veille import publishing
 
     publishing.publish(config, store, WEEK, out)
-    suivi = client.get("/suivi", params={"from": "2026-01-01", "to": "2026-12-31"}).text
+    # The year up to today (the action is recorded now, whatever moment VEILLE_NOW says).
+    today = clock.now().astimezone(ZoneInfo("Europe/Paris")).date()
+    start, end = (today - timedelta(days=365)).isoformat(), today.isoformat()
+    suivi = client.get("/suivi", params={"from": start, "to": end}).text
     links = re.findall(r'href="(/suivi/registre\?[^"]+)"', suivi)
     assert [unescape(x) for x in links] == [
-        f"/suivi/registre?from=2026-01-01&to=2026-12-31&format={f}" for f in ("html", "xlsx", "csv")
+        f"/suivi/registre?from={start}&to={end}&format={f}" for f in ("html", "xlsx", "csv")
     ]
     html = client.get(unescape(links[0]))
     assert html.status_code == 200 and "Livret d’accueil revu" in html.text
@@ -295,7 +298,7 @@ def test_the_register_of_the_period_as_a_page_a_workbook_and_csv(
     assert "style-src 'unsafe-inline'" in html.headers["content-security-policy"]
     xlsx = client.get(unescape(links[1]))
     assert xlsx.headers["content-disposition"] == (
-        'attachment; filename="registre-qualiopi-2026-01-01-2026-12-31.xlsx"'
+        f'attachment; filename="registre-qualiopi-{start}-{end}.xlsx"'
     )
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
     cells = [str(c) for sheet in book.worksheets for row in sheet.values for c in row if c]
