@@ -172,25 +172,25 @@ def _start_runner(config_path: str, db_path: str, every: timedelta) -> subproces
 def _stop_runner(runner: subprocess.Popen[bytes] | None) -> None:
     """SIGINT (Prefect's runner stops its polling and its runs), then SIGKILL to its group
     (its flow-run processes and their extraction workers included)."""
-    if runner is None:
-        return
-    if runner.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(runner.pid, signal.SIGINT)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            runner.wait(RUNNER_GRACE)
-    _kill(runner)
+    _stop(runner, signal.SIGINT, RUNNER_GRACE)
 
 
 def _stop_server(prefect: subprocess.Popen[str] | None) -> None:
-    if prefect is None:
+    _stop(prefect, signal.SIGTERM, SERVER_GRACE)
+
+
+def _stop(
+    process: subprocess.Popen[bytes] | subprocess.Popen[str] | None, sig: int, grace: float
+) -> None:
+    """``sig`` to the process's group, ``grace`` seconds to end, then SIGKILL."""
+    if process is None:
         return
-    if prefect.poll() is None:
+    if process.poll() is None:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(prefect.pid, signal.SIGTERM)
+            os.killpg(process.pid, sig)
         with contextlib.suppress(subprocess.TimeoutExpired):
-            prefect.wait(SERVER_GRACE)
-    _kill(prefect)
+            process.wait(grace)
+    _kill(process)
 
 
 def _kill(process: subprocess.Popen[bytes] | subprocess.Popen[str] | None) -> None:

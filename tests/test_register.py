@@ -11,7 +11,6 @@ The HTML is printed to PDF by Chromium and read back with pdftotext.
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 import json
 import shutil
@@ -30,6 +29,7 @@ import openpyxl
 import pytest
 
 from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, REPO, run_cli
+from tests.test_digest import _csv_tables
 from tests.test_mail import Collector, _server
 from veille import digest as digests
 from veille import publishing, sending
@@ -283,18 +283,6 @@ def test_an_auditor_follows_every_action_in_html_xlsx_and_csv(
     sources = {r[0]: r for r in book["Sources"].iter_rows(3, values_only=True)}
     assert sources["Flux disparu"][10] == "En échec"
     assert sources["Centre de ressources"][10] == "Consultée"
-
-
-def _csv_tables(text: str) -> dict[str, list[dict[str, str]]]:
-    assert text.startswith("\ufeff")
-    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
-    tables: dict[str, list[dict[str, str]]] = {}
-    while rows:
-        blank = rows.index([]) if [] in rows else len(rows)
-        block, rows = rows[:blank], rows[blank + 1 :]
-        if len(block) >= 2 and len(block[1]) > 2:
-            tables[block[0][0]] = [dict(zip(block[1], r, strict=True)) for r in block[2:]]
-    return tables
 
 
 @pytest.mark.slow

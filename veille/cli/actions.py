@@ -16,11 +16,10 @@ from rich.table import Table
 from veille import clock, i18n
 from veille.actions import ActionFields, ActionRecord, check, indicators_of, known_indicators
 from veille.actions import label as word
-from veille.cli.common import Context, out
+from veille.cli.common import Context, day_option, out
 from veille.config import Config
 from veille.errors import NotFoundError, UsageError, VeilleError
 from veille.store import Store
-from veille.weeks import parse_day
 
 action_app = typer.Typer(
     help="What was done with a story: analysis, action, owner, due date (Qualiopi).",
@@ -155,12 +154,7 @@ def _checked(config: Config, store: Store, fields: ActionFields) -> ActionFields
 
 
 def _due(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return parse_day(value)
-    except VeilleError as exc:
-        raise UsageError(f"--due {exc}") from None
+    return None if value is None else day_option(value, "--due")
 
 
 def _by(by: str | None) -> str:

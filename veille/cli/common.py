@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from rich.console import Console
 
 from veille.config import Config, load_config
+from veille.errors import UsageError, VeilleError
 from veille.store import Store
+from veille.weeks import parse_day
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -32,3 +35,11 @@ class Context:
         if config is not None:
             return Store(config.database_path())
         return Store("veille.duckdb")
+
+
+def day_option(value: str, option: str) -> date:
+    """A YYYY-MM-DD option's day, or a UsageError that names the option."""
+    try:
+        return parse_day(value)
+    except VeilleError as exc:
+        raise UsageError(f"{option} {exc}") from None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -17,9 +16,9 @@ from rich.table import Table
 
 from veille import clock, i18n, publishing, sending
 from veille import digest as digests
-from veille.cli.common import Context, out
-from veille.errors import MailError, UsageError, VeilleError
-from veille.weeks import parse_day, parse_week
+from veille.cli.common import Context, day_option, out
+from veille.errors import MailError, UsageError
+from veille.weeks import parse_week
 
 digest_app = typer.Typer(
     help="The weekly digest: draft, edit, publish, send.", no_args_is_help=True
@@ -337,7 +336,7 @@ def export_qualiopi(
     config = context.config()
     if fmt not in {"csv", "html", "xlsx"}:
         raise UsageError(i18n.message("register.bad_format", value=fmt))
-    start, end = _day(from_, "--from"), _day(to, "--to")
+    start, end = day_option(from_, "--from"), day_option(to, "--to")
     if end < start:
         raise UsageError(i18n.message("register.bad_period", start=from_, end=to))
     register = build_register(config, context.store(config), start, end)
@@ -363,10 +362,3 @@ def export_qualiopi(
         ),
         highlight=False,
     )  # fmt: skip
-
-
-def _day(value: str, option: str) -> date:
-    try:
-        return parse_day(value)
-    except VeilleError as exc:
-        raise UsageError(f"{option} {exc}") from None

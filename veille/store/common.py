@@ -13,6 +13,8 @@ from typing import Any, overload
 
 import duckdb
 
+from veille import watchdog
+
 # A run still "running" after this long is taken as crashed even if its PID exists (PID reuse).
 STALE_RUN = timedelta(hours=6)
 
@@ -67,18 +69,7 @@ def process_alive(pid: int | None) -> bool:
     """True when a process with this id exists on this machine."""
     if not pid or pid <= 0:
         return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    # A zombie (dead, its parent gone or not reaping yet) still answers signal 0.
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return True  # no /proc here: take its word
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    return watchdog.alive(pid)  # a zombie (dead, not reaped yet) counts as gone
 
 
 def crash_point(name: str) -> None:
