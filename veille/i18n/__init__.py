@@ -56,6 +56,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "and {last}.",
     ),
     # the configuration
+    "config.not_found": (
+        "{name} introuvable (dans {folder}). Astuce : lancez veille dans le dossier de votre "
+        "fichier de sources, ou indiquez-le avec --config CHEMIN ; pour essayer sur un "
+        "exemple : veille demo.",
+        "{name}: file not found (in {folder}). Hint: run veille in the folder of your sources "
+        "file, or give it with --config PATH; to try it on a sample: veille demo.",
+    ),
     "config.yaml_too_big": (
         "{name} dépasse {mb} Mo : ce n’est pas un fichier de sources. Astuce : vérifiez le "
         "chemin donné à --config.",
@@ -150,6 +157,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "la lettre de {week} n’est pas encore publiée : publiez-la avant de l’envoyer "
         "(`veille digest publish --week {week} --send`).",
         "{week} is not published yet. Hint: `veille digest publish --week {week} --send`.",
+    ),
+    "publish.done": (
+        "Lettre de la {period} {verb} : {items}, dans {folder}.",
+        "Letter of the {period} {verb}: {items}, in {folder}.",
+    ),
+    "publish.first": ("publiée", "published"),
+    "publish.again": ("publiée à nouveau", "published again"),
+    "publish.items_one": ("1 article", "1 item"),
+    "publish.items_other": ("{count} articles", "{count} items"),
+    "publish.feed_not_written": (
+        "Flux feed.xml non écrit : ses liens doivent être des adresses complètes. Astuce : "
+        "indiquez l’adresse publique de l’archive sous settings dans {config} "
+        "(`digest: {{site_url: https://veille.example.org/}}`), puis publiez à nouveau.",
+        "feed.xml not written: its links must be full addresses. Hint: give the archive's "
+        "public address under settings in {config} (`digest: {{site_url: "
+        "https://veille.example.org/}}`), then publish again.",
+    ),
+    "publish.feed_stale": (
+        "Flux feed.xml non mis à jour : l’ancien reste en place et n’annonce pas cette "
+        "publication, car ses liens doivent être des adresses complètes. Astuce : indiquez "
+        "l’adresse publique de l’archive sous settings dans {config} (`digest: {{site_url: "
+        "https://veille.example.org/}}`), puis publiez à nouveau.",
+        "feed.xml not updated: the old one stays and does not announce this publication, "
+        "because its links must be full addresses. Hint: give the archive's public address "
+        "under settings in {config} (`digest: {{site_url: https://veille.example.org/}}`), "
+        "then publish again.",
     ),
     "digest.no_site_url": (
         "pour envoyer la lettre, indiquez l’adresse https de l’archive dans "
