@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import copy_ingested, run_cli
-from veille import i18n, publishing
 from veille import digest as digests
+from veille import i18n, publishing
 from veille.config import Config, DigestSettings
 from veille.demo import demo_sources
 from veille.store import Store

@@ -9,7 +9,9 @@ each source are printed; then the week with the most relevant news is drafted an
 
 from __future__ import annotations
 
+import json
 import secrets
+import shlex
 import time
 from collections import Counter
 from datetime import timedelta
@@ -42,17 +44,30 @@ def demo_config(base_url: str) -> Config:
     return parse_config(demo_sources(base_url), name="demo sources.yaml")
 
 
+def kept_sources(base_url: str, db_path: Path, digests_dir: Path) -> str:
+    """The demo's sources file as kept beside its database: its own database and archive
+    folder written in (absolute paths), so that ``veille --config FILE ui`` opens the demo's
+    data, title, site_url and archive from any folder."""
+    text = demo_sources(base_url)
+    database = json.dumps(str(db_path.absolute()), ensure_ascii=False)  # JSON is YAML
+    folder = json.dumps(str(digests_dir.absolute()), ensure_ascii=False)
+    text = text.replace("\nsettings:\n", f"\nsettings:\n  database: {database}\n", 1)
+    return text.replace("\n  digest:\n", f"\n  digest:\n    out_dir: {folder}\n", 1)
+
+
 def run_demo(
     db_path: Path, *, out: Console, serve: bool = False, digests_dir: Path = Path("digests")
 ) -> None:
     """Serve the sample site, run the ingest flow on it, print what was found, publish."""
+    from flows.server import stop_temporary_server
     from veille.cli.run import print_summary, run_ingest
 
     with LocalServer(DEMO_DATA / "site") as server:
         config = demo_config(server.base_url)
         # Kept beside the database, so that the commands suggested below work on its data.
         sources_file = atomic_write(
-            db_path.with_suffix(".sources.yaml"), demo_sources(server.base_url)
+            db_path.with_suffix(".sources.yaml"),
+            kept_sources(server.base_url, db_path, digests_dir),
         )
         out.print(
             f"Sample site served at {server.base_url} · {len(config.sources)} sources · "
@@ -61,25 +76,40 @@ def run_demo(
         )
         store = Store(db_path)
         summary = run_ingest(config, store)
+        stop_temporary_server()  # no flow from here on: Prefect's server has nothing to do
         print_summary(summary)
         _print_articles(store, out)
         week = _publish(config, store, digests_dir, out)
         if week is not None:
             _register(config, store, db_path, week, out)
         if serve:
-            out.print(f"Serving {server.base_url} — Ctrl-C to stop.")
-            try:
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                pass
-    there = f"veille --config {sources_file} --db {db_path}"
+            _serve(server, digests_dir, week, out)
+    there = "veille --config " + shlex.quote(str(sources_file.absolute()))
     out.print(
-        f"\nNext: `{there} articles` lists them, `{there} articles --json` gives every field; "
-        f"`{there} users add NAME`, then `{there} ui --out {digests_dir}`, opens the curators' "
-        "web app on this data.",
+        "\nNext, from any folder (the demo's settings are in its sources file):\n"
+        f"  {there} articles          the articles found (--json: every field)\n"
+        f"  {there} users add NAME    an account for the curators' web app\n"
+        f"  {there} ui                the web app on this data, and its archive",
         highlight=False,
+        markup=False,
     )
+
+
+def _serve(site: LocalServer, digests_dir: Path, week: str | None, out: Console) -> None:
+    """Keep the sample site up (the letter's links lead there) and serve the published archive
+    as plain files beside it, until Ctrl-C: no Prefect server, no database."""
+    with LocalServer(digests_dir, templated=False) as archive:
+        letter = f"{archive.base_url}/{week}/" if week else f"{archive.base_url}/"
+        out.print(
+            f"Serving the sample site at {site.base_url} and the archive at {letter} "
+            "— Ctrl-C to stop.",
+            highlight=False,
+        )
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
 
 
 def _publish(config: Config, store: Store, digests_dir: Path, out: Console) -> str | None:
