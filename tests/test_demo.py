@@ -102,7 +102,7 @@ def test_demo_serve_runs_no_prefect_server_and_its_next_command_works_anywhere(
     elsewhere.mkdir()
     log = tmp_path / "demo.txt"
     with _started(["demo", "--serve"], folder, log) as demo:
-        letter = _wait_for(log, r"the archive at (\S+) — Ctrl-C", demo, timeout=240)
+        letter = _wait_for(log, r"et archive sur (\S+) — Ctrl-C pour arrêter", demo, timeout=240)
         # Serving: Prefect's temporary server, started for the run, is gone.
         assert not [c for c in _descendants(demo.pid) if "prefect" in c], _descendants(demo.pid)
         page = httpx.get(letter)
@@ -112,7 +112,9 @@ def test_demo_serve_runs_no_prefect_server_and_its_next_command_works_anywhere(
         demo.send_signal(signal.SIGINT)
         assert demo.wait(30) == 0
     printed = log.read_text(encoding="utf-8")
-    next_command = re.search(r"^  (veille --config .+?) ui +the web app", printed, re.MULTILINE)
+    next_command = re.search(
+        r"^  (veille --config .+?) ui +l’application sur ces données", printed, re.MULTILINE
+    )
     assert next_command, printed
     there = shlex.split(next_command.group(1))[1:]
     sources = Path(there[1])

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.table import Table
 
-from veille import clock, publishing
+from veille import clock, i18n, publishing
 from veille import digest as digests
 from veille.config import Config, parse_config
 from veille.files import atomic_write
@@ -70,8 +70,7 @@ def run_demo(
             kept_sources(server.base_url, db_path, digests_dir),
         )
         out.print(
-            f"Sample site served at {server.base_url} · {len(config.sources)} sources · "
-            f"database {db_path}",
+            i18n.message("demo.site", url=server.base_url, count=len(config.sources), db=db_path),
             highlight=False,
         )
         store = Store(db_path)
@@ -85,14 +84,7 @@ def run_demo(
         if serve:
             _serve(server, digests_dir, week, out)
     there = "veille --config " + shlex.quote(str(sources_file.absolute()))
-    out.print(
-        "\nNext, from any folder (the demo's settings are in its sources file):\n"
-        f"  {there} articles          the articles found (--json: every field)\n"
-        f"  {there} users add NAME    an account for the curators' web app\n"
-        f"  {there} ui                the web app on this data, and its archive",
-        highlight=False,
-        markup=False,
-    )
+    out.print(i18n.message("demo.next", there=there), highlight=False, markup=False)
 
 
 def _serve(site: LocalServer, digests_dir: Path, week: str | None, out: Console) -> None:
@@ -100,11 +92,7 @@ def _serve(site: LocalServer, digests_dir: Path, week: str | None, out: Console)
     as plain files beside it, until Ctrl-C: no Prefect server, no database."""
     with LocalServer(digests_dir, templated=False) as archive:
         letter = f"{archive.base_url}/{week}/" if week else f"{archive.base_url}/"
-        out.print(
-            f"Serving the sample site at {site.base_url} and the archive at {letter} "
-            "— Ctrl-C to stop.",
-            highlight=False,
-        )
+        out.print(i18n.message("demo.serving", site=site.base_url, archive=letter), highlight=False)
         try:
             while True:
                 time.sleep(3600)
@@ -117,22 +105,27 @@ def _publish(config: Config, store: Store, digests_dir: Path, out: Console) -> s
     its week, or None when nothing is relevant."""
     weeks = Counter(week_name(row.date) for row in store.articles() if row.relevant is True)
     if not weeks:
-        out.print("No relevant article: no digest to publish.", highlight=False)
+        out.print(i18n.message("demo.nothing_relevant"), highlight=False)
         return None
     week = max(weeks, key=lambda w: (weeks[w], w))
     view = digests.draft(config, store, week)
     result = publishing.publish(config, store, week, digests_dir)
+    from veille.register_files import letter_words  # imported late: it loads openpyxl
+
     out.print(
-        f"\nDigest {week}: {result.items} of {len(view.items)} candidates, in "
-        f"{len({i.section for i in view.included})} sections → {digests_dir / week}/digest.html",
+        "\n"
+        + i18n.message(
+            "demo.letter", period=letter_words(week, i18n.current()),
+            kept=i18n.message(
+                "demo.kept_one" if result.items == 1 else "demo.kept_other", count=result.items
+            ),
+            candidates=len(view.items), path=digests_dir / week / "digest.html",
+        ),
         highlight=False,
-    )
+    )  # fmt: skip
     for item in view.included:
-        out.print(f"  {item.section}: {item.title} — {item.source_name}", markup=False)
-    out.print(
-        "Its links lead to the sample site, which lives as long as the demo (--serve keeps it).",
-        highlight=False,
-    )
+        out.print(f"  {item.section} : {item.title} — {item.source_name}", markup=False)
+    out.print(i18n.message("demo.links"), highlight=False)
     return week
 
 
@@ -164,21 +157,20 @@ def _register(config: Config, store: Store, db_path: Path, week: str, out: Conso
     html = atomic_write(stem.with_suffix(".html"), render_html(register))
     atomic_write(stem.with_suffix(".xlsx"), render_xlsx(register))
     out.print(
-        f"Qualiopi register of the last 90 days (sample action included): {html} "
-        f"(and {stem.with_suffix('.xlsx').name}).",
+        i18n.message("demo.register", html=html, xlsx=stem.with_suffix(".xlsx").name),
         highlight=False,
     )
 
 
 def _print_articles(store: Store, out: Console) -> None:
     rows = store.articles(include_all=True, limit=25)
-    table = Table(title="Articles found", title_justify="left")
-    for column in ("date", "source", "title", "words", "text from"):
+    table = Table(title=i18n.message("demo.articles"), title_justify="left")
+    for column in i18n.message("demo.columns").split("|"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        date = f"{row.date:%Y-%m-%d}"
+        date = f"{row.date:%d/%m/%Y}" if i18n.current() == "fr" else f"{row.date:%Y-%m-%d}"
         table.add_row(date, row.source_id, row.title, str(row.word_count), row.extraction)
     out.print(table)
     total = store.counts().articles
     if total > len(rows):
-        out.print(f"… and {total - len(rows)} more.", highlight=False)
+        out.print(i18n.message("demo.more", count=total - len(rows)), highlight=False)

@@ -184,6 +184,47 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "under settings in {config} (`digest: {{site_url: https://veille.example.org/}}`), "
         "then publish again.",
     ),
+    # veille demo
+    "demo.site": (
+        "Site d’exemple servi sur {url} · {count} sources · base {db}",
+        "Sample site served at {url} · {count} sources · database {db}",
+    ),
+    "demo.articles": ("Articles trouvés", "Articles found"),
+    "demo.columns": ("date|source|titre|mots|texte tiré de", "date|source|title|words|text from"),
+    "demo.more": ("… et {count} de plus.", "… and {count} more."),
+    "demo.nothing_relevant": (
+        "Aucun article pertinent : pas de lettre à publier.",
+        "No relevant article: no letter to publish.",
+    ),
+    "demo.letter": (
+        "Lettre de la {period} : {kept} sur {candidates} candidats → {path}",
+        "Letter of the {period}: {kept} of {candidates} candidates → {path}",
+    ),
+    "demo.kept_one": ("1 article retenu", "1 item kept"),
+    "demo.kept_other": ("{count} articles retenus", "{count} items kept"),
+    "demo.links": (
+        "Ses liens mènent au site d’exemple, qui vit le temps de la démo (--serve le garde).",
+        "Its links lead to the sample site, which lives as long as the demo (--serve keeps it).",
+    ),
+    "demo.register": (
+        "Registre Qualiopi des 90 derniers jours (avec une action d’exemple) : {html} (et {xlsx}).",
+        "Qualiopi register of the last 90 days (sample action included): {html} (and {xlsx}).",
+    ),
+    "demo.serving": (
+        "Site d’exemple sur {site} et archive sur {archive} — Ctrl-C pour arrêter.",
+        "Serving the sample site at {site} and the archive at {archive} — Ctrl-C to stop.",
+    ),
+    "demo.next": (
+        "\nPour continuer, depuis n’importe quel dossier (les réglages de la démo sont dans son "
+        "fichier de sources) :\n"
+        "  {there} articles          les articles trouvés (--json : tous les champs)\n"
+        "  {there} users add NOM     un compte pour l’application de curation\n"
+        "  {there} ui                l’application sur ces données, et son archive",
+        "\nNext, from any folder (the demo's settings are in its sources file):\n"
+        "  {there} articles          the articles found (--json: every field)\n"
+        "  {there} users add NAME    an account for the curators' web app\n"
+        "  {there} ui                the web app on this data, and its archive",
+    ),
     "digest.no_site_url": (
         "pour envoyer la lettre, indiquez l’adresse https de l’archive dans "
         "settings.digest.site_url (le lien de désinscription y mène). Astuce : ajoutez "
