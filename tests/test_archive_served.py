@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import httpx
@@ -25,6 +26,7 @@ from veille.web import create_app
 from veille.web.archive import ARCHIVE_CSP
 
 WEEK = "2026-W47"
+ARTIFACTS = Path(__file__).parent / "artifacts"
 USER, PASSWORD = "marie.curatrice", "une phrase de passe solide"
 
 
@@ -141,3 +143,31 @@ def test_only_the_published_files_are_served_and_nothing_outside_the_folder(
         # Read-only: the archive answers GET (and HEAD) only.
         assert client.post(f"{base}/{WEEK}/").status_code in (404, 405)
         assert client.head(f"{base}/{WEEK}/").status_code == 200
+
+
+@pytest.mark.slow
+def test_the_served_archive_reads_on_a_phone_and_a_desktop_without_sideways_scroll(
+    app_env: tuple[Config, Store, Path], browser: Any
+) -> None:
+    config, store, out = app_env
+    ARTIFACTS.mkdir(exist_ok=True)
+    with UvicornThread(create_app(config, store, out)) as base:
+        _publish_at(base, config, store, out)
+        errors: list[str] = []  # a style the page's policy refused is a console error
+        for width in (375, 1280):
+            context = browser.new_context(
+                viewport={"width": width, "height": 800}, is_mobile=width < 600
+            )
+            page = context.new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            for name, path in (
+                ("semaine", f"/{WEEK}/"),
+                ("index", "/"),
+                ("email", f"/{WEEK}/digest.html"),
+            ):
+                assert page.goto(base + path).status == 200, path
+                scroll = page.evaluate("document.documentElement.scrollWidth")
+                assert scroll <= width, f"{path} scrolls sideways at {width}px ({scroll}px)"
+                page.screenshot(path=str(ARTIFACTS / f"archive-{name}-{width}.png"), full_page=True)
+            context.close()
+        assert not errors, errors
