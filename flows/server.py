@@ -72,6 +72,16 @@ def temporary_server_dies_with_us() -> None:
         raise PrefectServerError(i18n.message("run.prefect_not_started", seconds=timeout)) from exc
 
 
+def stop_temporary_server() -> None:
+    """Stop Prefect's temporary API server now, if this process started one (it otherwise lives
+    until exit): for a command that goes on without flows, such as ``veille demo --serve``."""
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    SubprocessASGIServer().stop()  # the instance temporary_server_dies_with_us started
+
+
 def drain_events() -> None:
     """Send the run's events before the temporary API server is stopped at exit."""
     from prefect.events.worker import EventsWorker

@@ -136,12 +136,12 @@ def test_unknown_source_and_bad_week_are_clear_errors(tmp_path: Path) -> None:
 def test_demo_runs_offline_and_prints_what_it_found(tmp_path: Path, prefect_api: str) -> None:
     result = run_veille("demo", cwd=tmp_path, prefect=prefect_api)
     assert result.returncode == 0, result.stderr
-    assert "Articles found" in result.stdout
-    assert "Sample site served at http://127.0.0.1:" in result.stdout
+    assert "Articles trouvés" in result.stdout
+    assert "Site d’exemple servi sur http://127.0.0.1:" in result.stdout
     assert "flux-disparu" in result.stdout  # the expected failing source is reported
     assert (tmp_path / "veille-demo.duckdb").exists()
     # It ends with a published digest of the demo's training news.
-    assert "Digest 2026-W47:" in result.stdout
+    assert "Lettre de la semaine du 16 au 22 novembre 2026 : " in result.stdout
     week = tmp_path / "digests" / "2026-W47"
     assert {p.name for p in week.iterdir()} == {
         "digest.md",
@@ -154,8 +154,8 @@ def test_demo_runs_offline_and_prints_what_it_found(tmp_path: Path, prefect_api:
     assert "Aussi relayé par" in markdown  # a story two sources carried, shown once
     assert (tmp_path / "digests" / "feed.xml").exists()
     # The commands it suggests next work on its data (they need its sources file).
-    there = ("--config", "veille-demo.sources.yaml", "--db", "veille-demo.duckdb")
-    assert "veille " + " ".join(there) + " ui --out digests" in " ".join(result.stdout.split())
+    there = ("--config", str(tmp_path / "veille-demo.sources.yaml"))
+    assert "veille " + " ".join(there) + " ui " in result.stdout
     shown = run_veille(*there, "digest", "show", "--week", "2026-W47", "--json", cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["week"] == "2026-W47"

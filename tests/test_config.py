@@ -109,8 +109,9 @@ def test_bad_timezone_regex_and_yaml() -> None:
 
 
 def test_missing_file() -> None:
-    with pytest.raises(ConfigError, match="file not found"):
+    with pytest.raises(ConfigError, match="introuvable") as raised:
         load_config("/nonexistent/sources.yaml")
+    assert "(dans /nonexistent)" in str(raised.value) and "--config" in str(raised.value)
 
 
 def test_unknown_source_id_for_run() -> None:

@@ -409,7 +409,7 @@ def load_config(path: str | Path) -> Config:
         raw_text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            f"{name}: file not found. Hint: create it (see the README) or pass --config PATH."
+            i18n.message("config.not_found", name=name, folder=path.absolute().parent)
         ) from None
     except UnicodeDecodeError:
         raise ConfigError(f"{name}: not UTF-8 text. Hint: save the file as UTF-8.") from None

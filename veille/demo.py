@@ -9,7 +9,9 @@ each source are printed; then the week with the most relevant news is drafted an
 
 from __future__ import annotations
 
+import json
 import secrets
+import shlex
 import time
 from collections import Counter
 from datetime import timedelta
@@ -20,7 +22,7 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.table import Table
 
-from veille import clock, publishing
+from veille import clock, i18n, publishing
 from veille import digest as digests
 from veille.config import Config, parse_config
 from veille.files import atomic_write
@@ -42,44 +44,60 @@ def demo_config(base_url: str) -> Config:
     return parse_config(demo_sources(base_url), name="demo sources.yaml")
 
 
+def kept_sources(base_url: str, db_path: Path, digests_dir: Path) -> str:
+    """The demo's sources file as kept beside its database: its own database and archive
+    folder written in (absolute paths), so that ``veille --config FILE ui`` opens the demo's
+    data, title, site_url and archive from any folder."""
+    text = demo_sources(base_url)
+    database = json.dumps(str(db_path.absolute()), ensure_ascii=False)  # JSON is YAML
+    folder = json.dumps(str(digests_dir.absolute()), ensure_ascii=False)
+    text = text.replace("\nsettings:\n", f"\nsettings:\n  database: {database}\n", 1)
+    return text.replace("\n  digest:\n", f"\n  digest:\n    out_dir: {folder}\n", 1)
+
+
 def run_demo(
     db_path: Path, *, out: Console, serve: bool = False, digests_dir: Path = Path("digests")
 ) -> None:
     """Serve the sample site, run the ingest flow on it, print what was found, publish."""
+    from flows.server import stop_temporary_server
     from veille.cli.run import print_summary, run_ingest
 
     with LocalServer(DEMO_DATA / "site") as server:
         config = demo_config(server.base_url)
         # Kept beside the database, so that the commands suggested below work on its data.
         sources_file = atomic_write(
-            db_path.with_suffix(".sources.yaml"), demo_sources(server.base_url)
+            db_path.with_suffix(".sources.yaml"),
+            kept_sources(server.base_url, db_path, digests_dir),
         )
         out.print(
-            f"Sample site served at {server.base_url} · {len(config.sources)} sources · "
-            f"database {db_path}",
+            i18n.message("demo.site", url=server.base_url, count=len(config.sources), db=db_path),
             highlight=False,
         )
         store = Store(db_path)
         summary = run_ingest(config, store)
+        stop_temporary_server()  # no flow from here on: Prefect's server has nothing to do
         print_summary(summary)
         _print_articles(store, out)
         week = _publish(config, store, digests_dir, out)
         if week is not None:
             _register(config, store, db_path, week, out)
         if serve:
-            out.print(f"Serving {server.base_url} — Ctrl-C to stop.")
-            try:
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                pass
-    there = f"veille --config {sources_file} --db {db_path}"
-    out.print(
-        f"\nNext: `{there} articles` lists them, `{there} articles --json` gives every field; "
-        f"`{there} users add NAME`, then `{there} ui --out {digests_dir}`, opens the curators' "
-        "web app on this data.",
-        highlight=False,
-    )
+            _serve(server, digests_dir, week, out)
+    there = "veille --config " + shlex.quote(str(sources_file.absolute()))
+    out.print(i18n.message("demo.next", there=there), highlight=False, markup=False)
+
+
+def _serve(site: LocalServer, digests_dir: Path, week: str | None, out: Console) -> None:
+    """Keep the sample site up (the letter's links lead there) and serve the published archive
+    as plain files beside it, until Ctrl-C: no Prefect server, no database."""
+    with LocalServer(digests_dir, templated=False) as archive:
+        letter = f"{archive.base_url}/{week}/" if week else f"{archive.base_url}/"
+        out.print(i18n.message("demo.serving", site=site.base_url, archive=letter), highlight=False)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
 
 
 def _publish(config: Config, store: Store, digests_dir: Path, out: Console) -> str | None:
@@ -87,22 +105,27 @@ def _publish(config: Config, store: Store, digests_dir: Path, out: Console) -> s
     its week, or None when nothing is relevant."""
     weeks = Counter(week_name(row.date) for row in store.articles() if row.relevant is True)
     if not weeks:
-        out.print("No relevant article: no digest to publish.", highlight=False)
+        out.print(i18n.message("demo.nothing_relevant"), highlight=False)
         return None
     week = max(weeks, key=lambda w: (weeks[w], w))
     view = digests.draft(config, store, week)
     result = publishing.publish(config, store, week, digests_dir)
+    from veille.register_files import letter_words  # imported late: it loads openpyxl
+
     out.print(
-        f"\nDigest {week}: {result.items} of {len(view.items)} candidates, in "
-        f"{len({i.section for i in view.included})} sections → {digests_dir / week}/digest.html",
+        "\n"
+        + i18n.message(
+            "demo.letter", period=letter_words(week, i18n.current()),
+            kept=i18n.message(
+                "demo.kept_one" if result.items == 1 else "demo.kept_other", count=result.items
+            ),
+            candidates=len(view.items), path=digests_dir / week / "digest.html",
+        ),
         highlight=False,
-    )
+    )  # fmt: skip
     for item in view.included:
-        out.print(f"  {item.section}: {item.title} — {item.source_name}", markup=False)
-    out.print(
-        "Its links lead to the sample site, which lives as long as the demo (--serve keeps it).",
-        highlight=False,
-    )
+        out.print(f"  {item.section} : {item.title} — {item.source_name}", markup=False)
+    out.print(i18n.message("demo.links"), highlight=False)
     return week
 
 
@@ -134,21 +157,20 @@ def _register(config: Config, store: Store, db_path: Path, week: str, out: Conso
     html = atomic_write(stem.with_suffix(".html"), render_html(register))
     atomic_write(stem.with_suffix(".xlsx"), render_xlsx(register))
     out.print(
-        f"Qualiopi register of the last 90 days (sample action included): {html} "
-        f"(and {stem.with_suffix('.xlsx').name}).",
+        i18n.message("demo.register", html=html, xlsx=stem.with_suffix(".xlsx").name),
         highlight=False,
     )
 
 
 def _print_articles(store: Store, out: Console) -> None:
     rows = store.articles(include_all=True, limit=25)
-    table = Table(title="Articles found", title_justify="left")
-    for column in ("date", "source", "title", "words", "text from"):
+    table = Table(title=i18n.message("demo.articles"), title_justify="left")
+    for column in i18n.message("demo.columns").split("|"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        date = f"{row.date:%Y-%m-%d}"
+        date = f"{row.date:%d/%m/%Y}" if i18n.current() == "fr" else f"{row.date:%Y-%m-%d}"
         table.add_row(date, row.source_id, row.title, str(row.word_count), row.extraction)
     out.print(table)
     total = store.counts().articles
     if total > len(rows):
-        out.print(f"… and {total - len(rows)} more.", highlight=False)
+        out.print(i18n.message("demo.more", count=total - len(rows)), highlight=False)

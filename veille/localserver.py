@@ -4,9 +4,9 @@ It behaves like a well-kept web server: ``ETag`` and ``Last-Modified`` on every 
 Modified`` for conditional requests, ``Content-Type`` from the extension, ``404`` for anything
 else. Every request is logged (path, status, conditional or not) so tests can check what veille
 asked for. ``*.gz`` files are served as ``Content-Encoding: gzip`` under their name without
-``.gz``. In text files, ``__BASE__`` becomes the server's base URL and ``__DATE-N__`` the date N
-days ago (ISO 8601, 08:00 UTC, never later than :func:`veille.clock.now`), so a bundled feed can
-point at the bundled pages and stay current.
+``.gz``. In text files (unless ``templated=False``), ``__BASE__`` becomes the server's base URL
+and ``__DATE-N__`` the date N days ago (ISO 8601, 08:00 UTC, never later than
+:func:`veille.clock.now`), so a bundled feed can point at the bundled pages and stay current.
 
 Hand-written because the standard library's ``SimpleHTTPRequestHandler`` answers no conditional
 requests and we need the request log.
@@ -37,6 +37,7 @@ CONTENT_TYPES = {
     ".htm": "text/html; charset=utf-8",
     ".opml": "text/x-opml",
     ".txt": "text/plain; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8",
 }
 TEMPLATE_SUFFIXES = {".xml", ".html", ".htm", ".json", ".atom", ".rss"}
 DATE_PLACEHOLDER = re.compile(rb"__DATE-(\d{1,3})__")
@@ -61,8 +62,11 @@ class LocalServer:
             url = server.url("feeds/picofeed/rue89.xml")
     """
 
-    def __init__(self, root: Path, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, root: Path, *, host: str = "127.0.0.1", port: int = 0, templated: bool = True
+    ) -> None:
         self.root = root.resolve()
+        self.templated = templated  # False: the files as they are (a published archive)
         self.hits: list[Hit] = []
         self._lock = threading.Lock()
         handler = _make_handler(self)
@@ -112,7 +116,7 @@ class LocalServer:
             if not target.is_file():
                 return None
         data = target.read_bytes()
-        if not gzipped and target.suffix in TEMPLATE_SUFFIXES:
+        if self.templated and not gzipped and target.suffix in TEMPLATE_SUFFIXES:
             data = _fill_template(data, self.base_url)
         return data, gzipped
 

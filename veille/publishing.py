@@ -47,6 +47,7 @@ __all__ = [
     "digests_dir",
     "from_snapshot",
     "publish",
+    "publish_summary",
     "published_letter",
     "published_letters",
     "snapshot",
@@ -193,6 +194,33 @@ class PublishResult:
     files: tuple[Path, ...]
     items: int
     feed_written: bool  # False when settings.digest.site_url is not set
+    folder: Path = Path("digests")  # where the week's files went (the ``out`` folder)
+    again: bool = False  # the week was published before: this is a re-publication
+    feed_stale: bool = False  # not written, and an older feed.xml stays as it was
+
+
+def publish_summary(result: PublishResult, config: Config) -> list[str]:
+    """What a publication did, in the current language: the letter's week, its items and
+    folder; then, when feed.xml was not written, why and how to fix it."""
+    from veille.register_files import letter_words  # imported late: it loads openpyxl
+
+    lang = i18n.current()
+    items = i18n.message(
+        "publish.items_one" if result.items == 1 else "publish.items_other", count=result.items
+    )
+    lines = [
+        i18n.message(
+            "publish.done",
+            period=letter_words(result.week, lang),
+            verb=i18n.message("publish.again" if result.again else "publish.first"),
+            items=items,
+            folder=result.folder / result.week,
+        )
+    ]
+    if not result.feed_written:
+        key = "publish.feed_stale" if result.feed_stale else "publish.feed_not_written"
+        lines.append(i18n.message(key, config=config.path))
+    return lines
 
 
 def digests_dir(config: Config, out: Path | None = None) -> Path:
@@ -215,7 +243,7 @@ def publish(
     if not view.included:
         raise DigestError(i18n.message("digest.empty", week=week))
     moment = now or clock.now()
-    letter = build_digest(config, view, published_at=view.published_at or moment)
+    letter = build_digest(config, view, published_at=moment)  # "Publiée le": the latest
     site = config.settings.digest.site_url
     archive_url = week_url(site, week) if site else None
     week_dir = out / week
@@ -255,7 +283,11 @@ def publish(
                 render_atom(published[-50:], feed_url=f"{site}feed.xml", site_url=site),
             )
         )
-    return PublishResult(week, tuple(files), len(view.included), feed_written=bool(site))
+    return PublishResult(
+        week, tuple(files), len(view.included), feed_written=bool(site), folder=out,
+        again=view.published_at is not None,
+        feed_stale=not site and (out / "feed.xml").exists(),
+    )  # fmt: skip
 
 
 def write_file(path: Path, text: str | bytes) -> Path:

@@ -23,11 +23,20 @@ class Context:
     db_path: Path | None
 
     def config(self) -> Config:
-        return load_config(self.config_path)
+        return load_config(self.sources_path())
+
+    def sources_path(self) -> Path:
+        """--config; when that file is missing, the one ``veille demo`` writes beside its
+        database (``veille-demo.sources.yaml`` for ``--db veille-demo.duckdb``) if it exists, so
+        that ``veille --db veille-demo.duckdb ui`` opens the demo's own settings."""
+        if self.config_path.exists() or self.db_path is None:
+            return self.config_path
+        beside = self.db_path.with_suffix(".sources.yaml")
+        return beside if beside.is_file() else self.config_path
 
     def config_if_present(self) -> Config | None:
         """The config when the file exists (reading commands work with --db alone)."""
-        return self.config() if self.config_path.exists() else None
+        return self.config() if self.sources_path().exists() else None
 
     def store(self, config: Config | None = None) -> Store:
         if self.db_path is not None:

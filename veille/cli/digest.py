@@ -16,7 +16,7 @@ from rich.table import Table
 
 from veille import clock, i18n, publishing, sending
 from veille import digest as digests
-from veille.cli.common import Context, day_option, out
+from veille.cli.common import Context, day_option, err, out
 from veille.errors import MailError, UsageError
 from veille.weeks import parse_week
 
@@ -289,15 +289,12 @@ def digest_publish(
         smtp = SmtpSettings.from_env()  # a missing setting fails before anything is written
     folder = publishing.digests_dir(config, out_dir)
     result = publishing.publish(config, store, name, folder)
-    out.print(f"Published {name}: {result.items} items → {folder / name}/", highlight=False)
+    summary, *feed = publishing.publish_summary(result, config)
+    out.print(summary, highlight=False, markup=False)
     for path in result.files:
-        out.print(f"  {path}", highlight=False)
-    if not result.feed_written:
-        out.print(
-            "feed.xml not written: set settings.digest.site_url (the public address of the "
-            "archive) in sources.yaml.",
-            highlight=False,
-        )
+        out.print(f"  {path}", highlight=False, markup=False)
+    for line in feed:  # feed.xml not written: a warning, on stderr
+        err.print(line, highlight=False, markup=False)
     if smtp is not None:
         report = sending.send(config, store, name, smtp, resend_uncertain=resend_uncertain)
         out.print(f"E-mail: {report}", highlight=False)

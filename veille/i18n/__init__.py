@@ -56,6 +56,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "and {last}.",
     ),
     # the configuration
+    "config.not_found": (
+        "{name} introuvable (dans {folder}). Astuce : lancez veille dans le dossier de votre "
+        "fichier de sources, ou indiquez-le avec --config CHEMIN ; pour essayer sur un "
+        "exemple : veille demo.",
+        "{name}: file not found (in {folder}). Hint: run veille in the folder of your sources "
+        "file, or give it with --config PATH; to try it on a sample: veille demo.",
+    ),
     "config.yaml_too_big": (
         "{name} dépasse {mb} Mo : ce n’est pas un fichier de sources. Astuce : vérifiez le "
         "chemin donné à --config.",
@@ -150,6 +157,73 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "la lettre de {week} n’est pas encore publiée : publiez-la avant de l’envoyer "
         "(`veille digest publish --week {week} --send`).",
         "{week} is not published yet. Hint: `veille digest publish --week {week} --send`.",
+    ),
+    "publish.done": (
+        "Lettre de la {period} {verb} : {items}, dans {folder}.",
+        "Letter of the {period} {verb}: {items}, in {folder}.",
+    ),
+    "publish.first": ("publiée", "published"),
+    "publish.again": ("publiée à nouveau", "published again"),
+    "publish.items_one": ("1 article", "1 item"),
+    "publish.items_other": ("{count} articles", "{count} items"),
+    "publish.feed_not_written": (
+        "Flux feed.xml non écrit : ses liens doivent être des adresses complètes. Astuce : "
+        "indiquez l’adresse publique de l’archive sous settings dans {config} "
+        "(`digest: {{site_url: https://veille.example.org/}}`), puis publiez à nouveau.",
+        "feed.xml not written: its links must be full addresses. Hint: give the archive's "
+        "public address under settings in {config} (`digest: {{site_url: "
+        "https://veille.example.org/}}`), then publish again.",
+    ),
+    "publish.feed_stale": (
+        "Flux feed.xml non mis à jour : l’ancien reste en place et n’annonce pas cette "
+        "publication, car ses liens doivent être des adresses complètes. Astuce : indiquez "
+        "l’adresse publique de l’archive sous settings dans {config} (`digest: {{site_url: "
+        "https://veille.example.org/}}`), puis publiez à nouveau.",
+        "feed.xml not updated: the old one stays and does not announce this publication, "
+        "because its links must be full addresses. Hint: give the archive's public address "
+        "under settings in {config} (`digest: {{site_url: https://veille.example.org/}}`), "
+        "then publish again.",
+    ),
+    # veille demo
+    "demo.site": (
+        "Site d’exemple servi sur {url} · {count} sources · base {db}",
+        "Sample site served at {url} · {count} sources · database {db}",
+    ),
+    "demo.articles": ("Articles trouvés", "Articles found"),
+    "demo.columns": ("date|source|titre|mots|texte tiré de", "date|source|title|words|text from"),
+    "demo.more": ("… et {count} de plus.", "… and {count} more."),
+    "demo.nothing_relevant": (
+        "Aucun article pertinent : pas de lettre à publier.",
+        "No relevant article: no letter to publish.",
+    ),
+    "demo.letter": (
+        "Lettre de la {period} : {kept} sur {candidates} candidats → {path}",
+        "Letter of the {period}: {kept} of {candidates} candidates → {path}",
+    ),
+    "demo.kept_one": ("1 article retenu", "1 item kept"),
+    "demo.kept_other": ("{count} articles retenus", "{count} items kept"),
+    "demo.links": (
+        "Ses liens mènent au site d’exemple, qui vit le temps de la démo (--serve le garde).",
+        "Its links lead to the sample site, which lives as long as the demo (--serve keeps it).",
+    ),
+    "demo.register": (
+        "Registre Qualiopi des 90 derniers jours (avec une action d’exemple) : {html} (et {xlsx}).",
+        "Qualiopi register of the last 90 days (sample action included): {html} (and {xlsx}).",
+    ),
+    "demo.serving": (
+        "Site d’exemple sur {site} et archive sur {archive} — Ctrl-C pour arrêter.",
+        "Serving the sample site at {site} and the archive at {archive} — Ctrl-C to stop.",
+    ),
+    "demo.next": (
+        "\nPour continuer, depuis n’importe quel dossier (les réglages de la démo sont dans son "
+        "fichier de sources) :\n"
+        "  {there} articles          les articles trouvés (--json : tous les champs)\n"
+        "  {there} users add NOM     un compte pour l’application de curation\n"
+        "  {there} ui                l’application sur ces données, et son archive",
+        "\nNext, from any folder (the demo's settings are in its sources file):\n"
+        "  {there} articles          the articles found (--json: every field)\n"
+        "  {there} users add NAME    an account for the curators' web app\n"
+        "  {there} ui                the web app on this data, and its archive",
     ),
     "digest.no_site_url": (
         "pour envoyer la lettre, indiquez l’adresse https de l’archive dans "

@@ -40,7 +40,8 @@ class DigestsMixin(StoreBase):
         with self.connect() as con:
             row = con.execute(
                 "SELECT week, title, editorial, top_article, drafted_at, updated_at, "
-                "published_at, approved_at, approved_by, snapshot FROM digests WHERE week = ?",
+                "coalesce(last_published_at, published_at), approved_at, approved_by, snapshot "
+                "FROM digests WHERE week = ?",
                 [week],
             ).fetchone()
         if row is None:
@@ -214,12 +215,14 @@ class DigestsMixin(StoreBase):
             raise StoreError(f"there is no draft for {week}. Hint: run `veille digest draft`.")
 
     def publish_digest(self, week: str, snapshot: str, published_at: datetime) -> None:
-        """Record the digest of ``week`` as published, with the snapshot the archive shows (the
-        letter as JSON)."""
+        """Record the digest of ``week`` as published at ``published_at``, with the snapshot the
+        archive shows (the letter as JSON). :meth:`digest` gives the latest publication; the
+        first one stays in ``published_at`` (the register's diffusion date)."""
         with self.connect() as con:
             con.execute(
-                "UPDATE digests SET published_at = ?, snapshot = ? WHERE week = ?",
-                [utc_naive(published_at), snapshot, week],
+                "UPDATE digests SET published_at = coalesce(published_at, $at), "
+                "last_published_at = $at, snapshot = $snapshot WHERE week = $week",
+                {"at": utc_naive(published_at), "snapshot": snapshot, "week": week},
             )
 
     def published_digests(self) -> list[PublishedDigest]:

@@ -280,6 +280,14 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
         """,
     ),
+    (
+        13,
+        "a re-published letter records its latest publication; the first one stays (the "
+        "Qualiopi register dates a letter's diffusion by it)",
+        """
+        ALTER TABLE digests ADD COLUMN last_published_at TIMESTAMP;
+        """,
+    ),
 )
 
 

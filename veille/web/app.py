@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 from starlette.applications import Starlette
+from starlette.convertors import register_url_convertor
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
@@ -28,7 +29,13 @@ from veille.jobs import Jobs
 from veille.render import format_date, format_moment, safe_url
 from veille.store import Store
 from veille.web.actions import action_page, new_action
-from veille.web.archive import archive
+from veille.web.archive import (
+    WeekConvertor,
+    archive,
+    public_root,
+    published_top,
+    published_week,
+)
 from veille.web.context import WebContext, failure
 from veille.web.followup import followup, register
 from veille.web.forms import MAX_FORM, MAX_UPLOAD
@@ -53,6 +60,8 @@ from veille.web.subscribers import (
 from veille.web.triage import triage_answer, triage_page
 from veille.web.unsubscribe import unsubscribe, unsubscribe_post
 from veille.web.week import draft, editorial, home, item_action, week_page
+
+register_url_convertor("isoweek", WeekConvertor())  # /2026-W47/: a published week
 
 
 def create_app(
@@ -122,7 +131,7 @@ def _routes() -> list[BaseRoute]:
         Route("/logout", guarded(logout), methods=["POST"]),
         Route("/unsubscribe", guarded(unsubscribe, public=True), methods=["GET"]),
         Route("/unsubscribe", unsubscribe_post, methods=["POST"]),
-        Route("/", guarded(home)),
+        Route("/", public_root(guarded(home))),  # the archive's index without a session
         Route("/semaine", guarded(week_page)),
         Route("/semaine/{week}/brouillon", guarded(draft), methods=["POST"]),
         Route("/semaine/{week}/edito", guarded(editorial), methods=["POST"]),
@@ -156,6 +165,13 @@ def _routes() -> list[BaseRoute]:
             "/static",
             app=StaticFiles(directory=str(resources.files("veille") / "static")),
             name="static",
+        ),
+        # The published archive (--out), public and read-only: site_url may point at the app.
+        Route("/feed.xml", published_top),
+        Route("/index.html", published_top),
+        Mount(
+            "/{week:isoweek}",
+            routes=[Route("/", published_week), Route("/{name}", published_week)],
         ),
     ]
 

@@ -58,7 +58,7 @@ def publish(request: Request) -> Response:
     config, store, digests_dir = web.config, web.store, web.digests_dir
     week = current_week(request)
     result = publishing.publish(config, store, week, digests_dir)
-    return back(request, f"/apercu/{week}", f"{week} : {result.items} → {digests_dir / week}")
+    return back(request, f"/apercu/{week}", " ".join(publishing.publish_summary(result, config)))
 
 
 def approve(request: Request) -> Response:

@@ -15,7 +15,7 @@ from veille.errors import ConfigError
 from veille.store import Store
 from veille.web.forms import _size
 
-PUBLIC_PATHS = ("/login", "/unsubscribe", "/static/")
+PUBLIC_PATHS = ("/login", "/unsubscribe", "/static/", "/feed.xml", "/index.html")
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "frame-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
