@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,6 +47,7 @@ class Answer:
     status: int = 200
     body: bytes = b"ok"
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering
 
 
 class Receiver(ThreadingHTTPServer):
@@ -87,12 +89,14 @@ class _Handler(BaseHTTPRequestHandler):
                 }
             )
             answer = self.server.script.pop(0) if self.server.script else Answer()
+        time.sleep(answer.delay)
         self.send_response(answer.status)
         for name, value in answer.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(answer.body)))
         self.end_headers()
-        self.wfile.write(answer.body)
+        with suppress(BrokenPipeError, ConnectionResetError):  # a client that gave up
+            self.wfile.write(answer.body)
 
 
 @pytest.fixture
@@ -314,6 +318,33 @@ def test_giving_up_after_the_attempts(receiver: Receiver) -> None:
     assert len(receiver.received) == 3
     assert "n’a pas pris le message après 3 essais (dernier : HTTP 502)" in str(caught.value)
     assert "SECRET" not in str(caught.value)
+
+
+def test_a_webhook_that_does_not_answer_in_time_is_tried_again(receiver: Receiver) -> None:
+    receiver.script = [Answer(delay=1.5), Answer(delay=1.5)]
+    quick = RetryPolicy(attempts=2, backoff=0.01, timeout=0.5)
+    with pytest.raises(ChannelError) as caught:
+        post_letter(_channel(receiver, "slack"), LETTER, quick)
+    assert len(receiver.received) == 2
+    assert "après 2 essais (dernier : pas de réponse complète à temps)" in str(caught.value)
+
+
+def test_long_texts_stay_within_each_service_limits(receiver: Receiver) -> None:
+    long = ChannelItem(title="Réforme " * 200, url="https://ex.fr/" + "a" * 2000, source="S " * 200)
+    message = AlertMessage(alert="A" * 300, query="q " * 500, items=(long,) * 40, tz="UTC")
+    for kind in ("teams", "slack", "mattermost"):
+        post_alert(_channel(receiver, kind, max_items=20), message, QUICK)
+    teams, slack, mattermost = receiver.bodies()
+    shown = (len(teams["attachments"][0]["content"]["body"]) - 3) // 2
+    assert 3 <= shown < 20  # the rest gave way to "… et X autres"
+    assert teams["attachments"][0]["content"]["body"][-1]["text"] == f"… et {40 - shown} autres"
+    assert all(len(json.dumps(b).encode()) < 28 * 1024 for b in (teams, slack, mattermost))
+    assert len(mattermost["text"]) < 16383
+    blocks = slack["blocks"]
+    assert len(blocks) <= 50 and len(blocks[0]["text"]["text"]) <= 150
+    assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
+    assert blocks[-1]["elements"][0]["text"].startswith("… et ")
+    assert "Réforme Réforme" in mattermost["text"]
 
 
 def test_a_redirect_is_not_followed(receiver: Receiver) -> None:

@@ -25,7 +25,8 @@ Usage::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -49,6 +50,9 @@ KIND_NAMES: dict[str, str] = {"teams": "Teams", "slack": "Slack", "mattermost": 
 
 MAX_ITEMS = 20  # a chat message is a pointer to the letter, not the letter
 MAX_TITLE_CHARS = 250
+# A post's JSON at most: under Teams' 28 KB message limit and Mattermost's 16,383 characters
+# of text, far under Slack's 40,000 (a 2,000-character tracking link per article adds up).
+MAX_PAYLOAD_BYTES = 16 * 1024
 SLACK_HEADER_CHARS = 150  # Block Kit's limit for a header's text
 ADAPTIVE_CARD_VERSION = "1.4"
 ADAPTIVE_CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -103,8 +107,17 @@ class Post:
     heading: str
     lines: tuple[str, ...] = ()
     items: tuple[PostItem, ...] = ()
-    more: str | None = None
+    left: int = 0  # articles not shown: "… et 3 autres"
     link: tuple[str, str] | None = None  # (label, http(s) address)
+    lang: str = "fr"
+
+    @property
+    def more(self) -> str | None:
+        if self.left <= 0:
+            return None
+        key = "channels.alert.more_one" if self.left == 1 else "channels.alert.more_other"
+        with i18n.language(self.lang):
+            return i18n.message(key, n=self.left)
 
 
 # --- messages -> posts ---------------------------------------------------------------------
@@ -159,7 +172,7 @@ def letter_post(message: LetterMessage, max_items: int = 5) -> Post:
             lines.append(i18n.message("channels.letter.top"))
         url = safe_url(message.url)
         link = (i18n.message("channels.letter.read"), url) if url else None
-    return Post(heading, tuple(lines), items, None, link)
+    return Post(heading, tuple(lines), items, 0, link, lang)
 
 
 def alert_post(message: AlertMessage, max_items: int = 5) -> Post:
@@ -173,13 +186,9 @@ def alert_post(message: AlertMessage, max_items: int = 5) -> Post:
         key = "channels.alert.heading_one" if total == 1 else "channels.alert.heading_other"
         heading = i18n.message(key, name=_short(message.alert, 80), n=total)
         lines = (i18n.message("channels.alert.query", query=_short(message.query, 200)),)
-        more = None
-        if left > 0:
-            key = "channels.alert.more_one" if left == 1 else "channels.alert.more_other"
-            more = i18n.message(key, n=left)
         url = safe_url(message.url)
         link = (i18n.message("channels.alert.open"), url) if url else None
-    return Post(heading, lines, items, more, link)
+    return Post(heading, lines, items, left, link, lang)
 
 
 def ready_post(name: str, receives: tuple[str, ...], lang: str = "fr") -> Post:
@@ -189,7 +198,7 @@ def ready_post(name: str, receives: tuple[str, ...], lang: str = "fr") -> Post:
         text = i18n.message(
             "channels.test.text", name=name, what=i18n.message(f"channels.receives.{what}")
         )
-        return Post(i18n.message("channels.test.heading"), (text,))
+        return Post(i18n.message("channels.test.heading"), (text,), lang=lang)
 
 
 def letter_message(digest: Digest, site_url: str | None, *, max_items: int = 5) -> LetterMessage:
@@ -214,7 +223,16 @@ def letter_message(digest: Digest, site_url: str | None, *, max_items: int = 5) 
 
 
 def payload(kind: str, post: Post, *, username: str | None = None) -> dict[str, Any]:
-    """The JSON body the ``kind`` service's incoming webhook expects for ``post``."""
+    """The JSON body the ``kind`` service's incoming webhook expects for ``post``, within
+    ``MAX_PAYLOAD_BYTES``: the last articles give way to "… et X autres" if need be."""
+    body = _payload(kind, post, username)
+    while post.items and len(json.dumps(body, ensure_ascii=False).encode()) > MAX_PAYLOAD_BYTES:
+        post = replace(post, items=post.items[:-1], left=post.left + 1)
+        body = _payload(kind, post, username)
+    return body
+
+
+def _payload(kind: str, post: Post, username: str | None) -> dict[str, Any]:
     if kind == "teams":
         return teams_payload(post)
     if kind == "slack":
