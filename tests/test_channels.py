@@ -466,6 +466,7 @@ def test_the_letter_message_of_a_published_digest() -> None:
     assert letter_message(digest, None).url is None
 
 
+@pytest.mark.slow  # five `veille` processes
 def test_the_channels_commands(receiver: Receiver, tmp_path: Path) -> None:
     (tmp_path / "sources.yaml").write_text(
         "settings:\n  channels:\n"
@@ -501,6 +502,9 @@ def test_the_channels_commands(receiver: Receiver, tmp_path: Path) -> None:
     assert refused.returncode == 1
     assert "a refusé le message : HTTP 403, réponse « Webhook disabled »" in refused.stderr
     assert "Traceback" not in refused.stderr and "SECRET" not in refused.stderr
+    (tmp_path / "empty.yaml").write_text("sources: []\n", encoding="utf-8")
+    none = run_veille("--config", "empty.yaml", "channels", "list", cwd=tmp_path, env=env)
+    assert none.stdout.startswith("aucun canal n’est déclaré. Astuce : ajoutez settings.channels")
     missing = run_veille("channels", "test", "direction", cwd=tmp_path, env=env)
     assert missing.returncode == 1
     assert "VEILLE_TEST_OTHER" in missing.stderr

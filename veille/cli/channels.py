@@ -54,6 +54,9 @@ def channels_list(
         if as_json:
             sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
             return
+        if not rows:
+            out.print(i18n.message("channels.none"), highlight=False)
+            return
         table = Table()
         for key in ("name", "kind", "receives", "variable", "address"):
             table.add_column(i18n.message(f"channels.col.{key}"))

@@ -43,7 +43,10 @@ CHANNELS: dict[str, tuple[str, str]] = {
         "les lettres publiées et les alertes",
         "the published letters and the alerts",
     ),
-    "channels.receives.nothing": ("rien pour l’instant (receives est vide)", "nothing yet"),
+    "channels.receives.nothing": (
+        "rien pour l’instant (receives est vide)",
+        "nothing yet (receives is empty)",
+    ),
     # configuration
     "channels.missing_url": (
         "le canal « {name} » n’a pas d’adresse : la variable d’environnement {variable} (ou "
