@@ -153,6 +153,10 @@ def test_teams_gets_an_adaptive_card_in_a_message(receiver: Receiver) -> None:
     assert card["type"] == "AdaptiveCard"
     assert card["$schema"] == "http://adaptivecards.io/schemas/adaptive-card.json"
     assert card["version"] == "1.4"
+    # The schema of version 1.4 (adaptivecards.io) allows these properties and no other.
+    assert set(card) <= {"type", "version", "body", "actions", "$schema", "fallbackText", "lang"}
+    text_block = {"type", "text", "size", "weight", "wrap", "isSubtle", "spacing", "color"}
+    assert all(set(block) <= text_block for block in card["body"])
     assert {block["type"] for block in card["body"]} == {"TextBlock"}
     assert all(isinstance(b["text"], str) and b["wrap"] is True for b in card["body"])
     texts = [b["text"] for b in card["body"]]

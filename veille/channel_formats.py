@@ -289,8 +289,7 @@ def teams_payload(post: Post) -> dict[str, Any]:
         "$schema": ADAPTIVE_CARD_SCHEMA,
         "type": "AdaptiveCard",
         "version": ADAPTIVE_CARD_VERSION,
-        "body": body,
-        "msteams": {"width": "Full"},
+        "body": body,  # no "msteams" key: the schema allows no property of its own
     }
     if post.link:
         card["actions"] = [{"type": "Action.OpenUrl", "title": post.link[0], "url": post.link[1]}]
