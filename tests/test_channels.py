@@ -27,6 +27,8 @@ from veille.channels import (
     RetryPolicy,
     channel_named,
     channels_for,
+    deliver_alert,
+    deliver_letter,
     letter_message,
     mask_webhook,
     post_alert,
@@ -443,6 +445,29 @@ def test_configuration_mistakes_name_the_channel_and_the_key(entry: str, expecte
     with pytest.raises(ConfigError) as caught:
         parse_config(f"settings:\n  channels:\n    - {entry}\n")
     assert expected in str(caught.value)
+
+
+def test_each_channel_gets_its_post_whatever_the_others_do(receiver: Receiver) -> None:
+    config = parse_config(
+        "settings:\n  allow_private_networks: true\n  channels:\n"
+        "    - {name: sans-adresse, kind: teams, url_env: NOT_SET}\n"
+        "    - {name: refuse, kind: slack, url_env: HOOK}\n"
+        "    - {name: alertes-seulement, kind: slack, url_env: HOOK, receives: [alerts]}\n"
+        "    - {name: equipe, kind: mattermost, url_env: HOOK}\n"
+    )
+    receiver.script = [Answer(410, b"channel_is_archived")]
+    done = deliver_letter(config, LETTER, {"HOOK": receiver.url}, QUICK)
+    assert [(d.channel, d.ok, d.error_kind) for d in done] == [
+        ("sans-adresse", False, "config"), ("refuse", False, "channel"), ("equipe", True, None),
+    ]  # fmt: skip
+    assert "NOT_SET" in (done[0].error or "")
+    assert "« channel_is_archived »" in (done[1].error or "")
+    assert [set(b) for b in receiver.bodies()] == [
+        {"text", "blocks", "unfurl_links", "unfurl_media"}, {"text"},
+    ]  # fmt: skip
+    alert = AlertMessage(alert="Décrets", query="décret", items=ITEMS)
+    done = deliver_alert(config, alert, {"HOOK": receiver.url}, QUICK)
+    assert [d.channel for d in done if d.ok] == ["refuse", "alertes-seulement", "equipe"]
 
 
 def test_the_letter_message_of_a_published_digest() -> None:

@@ -15,14 +15,14 @@ A redirect is not followed: a webhook that moved must be given its new address.
 
 Usage (the publisher and the alerts call these; from async code, ``await apost(...)``)::
 
-    for channel in channels_for(config, "letters"):
-        post_letter(channel, letter_message(digest, config.settings.digest.site_url))
-    for channel in channels_for(config, "alerts"):
-        post_alert(channel, AlertMessage(alert="Décrets", query="décret", items=items))
+    deliveries = deliver_letter(config, letter_message(digest, config.settings.digest.site_url))
+    deliveries = deliver_alert(config, AlertMessage(alert="Décrets", query="décret", items=items))
+    [d.error for d in deliveries if not d.ok]     # one line per channel that did not take it
 
-Each returns a :class:`PostResult` or raises ChannelError (ConfigError when the channel's
-variable is missing, from :func:`channels_for`): one failing channel must not stop the others,
-so a caller posting to several catches ChannelError per channel.
+``deliver_*`` post to every channel that receives letters (or alerts), each on its own: a
+missing address or a refusal is a :class:`Delivery` with its error, and the others still get
+their post. One channel at a time: ``post_letter(channel, message)`` and
+``post_alert(channel, message)`` return a :class:`PostResult` or raise ChannelError.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import asyncio
 import json
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -72,12 +72,15 @@ __all__ = [
     "AlertMessage",
     "Channel",
     "ChannelItem",
+    "Delivery",
     "LetterMessage",
     "PostResult",
     "RetryPolicy",
     "apost",
     "channel_named",
     "channels_for",
+    "deliver_alert",
+    "deliver_letter",
     "letter_message",
     "mask_webhook",
     "post",
@@ -196,7 +199,9 @@ def channel_named(config: Config, name: str, environ: Mapping[str, str] | None =
 def channels_for(
     config: Config, receives: str, environ: Mapping[str, str] | None = None
 ) -> list[Channel]:
-    """The channels that receive ``letters`` or ``alerts``, in their declared order."""
+    """The channels that receive ``letters`` or ``alerts``, in their declared order
+    (ConfigError at the first whose address is missing: :func:`deliver_letter` and
+    :func:`deliver_alert` go on with the others)."""
     allow = config.fetch_limits().allow_private_networks
     return [
         resolve(c, allow_private_networks=allow, environ=environ)
@@ -225,6 +230,62 @@ def post_alert(
 def post_ready(channel: Channel, lang: str = "fr", policy: RetryPolicy | None = None) -> PostResult:
     """Post the test message of ``veille channels test``."""
     return post(channel, ready_post(channel.name, channel.receives, lang), policy)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What became of a post to one channel: its result, or the error's kind and message."""
+
+    channel: str
+    result: PostResult | None = None
+    error_kind: str | None = None
+    error: str | None = None  # one line, the address masked
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None
+
+
+def deliver_letter(
+    config: Config,
+    message: LetterMessage,
+    environ: Mapping[str, str] | None = None,
+    policy: RetryPolicy | None = None,
+) -> list[Delivery]:
+    """Post a published letter to every channel that receives letters, each on its own."""
+    return _deliver(config, "letters", lambda c: letter_post(message, c.max_items), environ, policy)
+
+
+def deliver_alert(
+    config: Config,
+    message: AlertMessage,
+    environ: Mapping[str, str] | None = None,
+    policy: RetryPolicy | None = None,
+) -> list[Delivery]:
+    """Post an alert's new matches to every channel that receives alerts, each on its own."""
+    return _deliver(config, "alerts", lambda c: alert_post(message, c.max_items), environ, policy)
+
+
+def _deliver(
+    config: Config,
+    receives: str,
+    build: Callable[[Channel], Post],
+    environ: Mapping[str, str] | None,
+    policy: RetryPolicy | None,
+) -> list[Delivery]:
+    """One channel's missing address or refusal never keeps the others from their post."""
+    allow = config.fetch_limits().allow_private_networks
+    done = []
+    for settings in config.settings.channels:
+        if receives not in settings.receives:
+            continue
+        try:
+            channel = resolve(settings, allow_private_networks=allow, environ=environ)
+            done.append(Delivery(settings.name, post(channel, build(channel), policy)))
+        except (ConfigError, ChannelError) as exc:
+            logger.warning("channel %s: %s", settings.name, exc)
+            done.append(Delivery(settings.name, None, exc.kind, one_line(str(exc))))
+    return done
 
 
 def post(channel: Channel, message: Post, policy: RetryPolicy | None = None) -> PostResult:
