@@ -360,6 +360,13 @@ async def _attempt(
         raise ChannelError(message, channel=channel.name) from None
     except FetchError as exc:  # DNS: the guard's resolver; may pass, tried again
         raise NetworkError(str(exc)) from None
+    except (httpx.HTTPError, OSError, TimeoutError):
+        raise  # tried again
+    except Exception as exc:  # containment (errors.py): only ChannelError leaves a post
+        logger.debug("unexpected error while posting to %s", channel.name, exc_info=True)
+        reason = one_line(_masked(describe(exc), channel))
+        message = i18n.message("channels.unreachable", reason=reason, **_words(channel))
+        raise ChannelError(message, channel=channel.name) from None
     retry_after = parse_retry_after(response.headers.get("retry-after"))
     return response.status_code, retry_after, answer[:MAX_ANSWER_BYTES]
 
