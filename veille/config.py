@@ -31,6 +31,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from veille import i18n
+from veille.channel_settings import CHANNEL_HINTS, ChannelList, ChannelSettings, channel_where
 from veille.environment import env_flag
 from veille.errors import ConfigError
 from veille.fetch import FetchLimits
@@ -171,6 +172,7 @@ class Settings(_Strict):
     digest: DigestSettings = DigestSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     qualiopi: QualiopiSettings = QualiopiSettings()
+    channels: ChannelList = ()  # Teams, Slack, Mattermost webhooks (veille/channel_settings.py)
 
     @field_validator("timezone")
     @classmethod
@@ -537,9 +539,12 @@ def _describe(exc: ValidationError, data: dict[str, Any], name: str) -> str:
         tid = entry.get("id") if isinstance(entry, dict) else None
         where = f"tag {tid!r} (taxonomy[{index}])" if tid else f"taxonomy[{index}]"
         loc = loc[2:]
+    elif loc[:2] == ["settings", "channels"] and len(loc) > 2 and isinstance(loc[2], int):
+        where, loc = channel_where(data, loc[2]), loc[3:]
     elif loc and loc[0] == "settings":
         where = "settings"
         loc = loc[1:]
+    hints = CHANNEL_HINTS if where.startswith(("channel ", "settings.channels")) else HINTS
     key = ".".join(str(p) for p in loc if not isinstance(p, int))
     kind = err["type"]
     value = err.get("input")
@@ -549,13 +554,13 @@ def _describe(exc: ValidationError, data: dict[str, Any], name: str) -> str:
         hint = f"allowed keys are: {', '.join(allowed)}" if allowed else "remove it"
     elif kind == "missing":
         detail = f"key {key!r} is missing"
-        hint = HINTS.get(key.rsplit(".", 1)[-1], "add it")
+        hint = hints.get(key.rsplit(".", 1)[-1], "add it")
     else:
         msg = str(err["msg"]).removeprefix("Value error, ")
         detail = f"key {key!r}: {value!r} is invalid ({msg})" if key else msg
         if kind == "literal_error":
             detail = f"key {key!r}: {value!r} is not one of {_literal_choices(str(err['msg']))}"
-        hint = HINTS.get(key.rsplit(".", 1)[-1], "see the README's sources.yaml section")
+        hint = hints.get(key.rsplit(".", 1)[-1], "see the README's sources.yaml section")
     prefix = f"{name}: {where}, " if where else f"{name}: "
     return f"{prefix}{detail}. Hint: {hint}."
 
@@ -571,6 +576,8 @@ def _allowed_keys(where: str, loc: list[Any]) -> list[str]:
         return sorted(Source.model_fields)
     if where.startswith("tag ") or where.startswith("taxonomy["):
         return sorted(Tag.model_fields)
+    if where.startswith(("channel ", "settings.channels")):
+        return sorted(ChannelSettings.model_fields)
     if where == "settings":
         if len(loc) > 1 and loc[0] == "fetch":
             return sorted(FetchSettings.model_fields)

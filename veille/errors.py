@@ -28,7 +28,8 @@
     ├── SpoolError               a worker's work order or batch file is unreadable (veille.spool)
     ├── ModelError               a model file that cannot be trusted, or training that cannot run
     ├── DigestError              a letter operation that cannot be done as asked (no draft...)
-    └── MailError                the letter cannot be sent: mail settings, SMTP server refusing
+    ├── MailError                the letter cannot be sent: mail settings, SMTP server refusing
+    └── ChannelError             a Teams/Slack/Mattermost webhook refused or never took a message
 
 Each error carries a message meant for a person: what went wrong and, where it helps, what to do.
 
@@ -251,3 +252,15 @@ class MailError(VeilleError):
     """The digest cannot be sent: settings missing or wrong, SMTP server refusing us."""
 
     kind = "mail"
+
+
+class ChannelError(VeilleError):
+    """A message could not be posted to a channel's webhook (Teams, Slack, Mattermost): it
+    refused it (``status``: its HTTP answer), or could not be reached after the retries."""
+
+    kind = "channel"
+
+    def __init__(self, message: str, *, channel: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.channel = channel
+        self.status = status

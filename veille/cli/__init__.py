@@ -17,7 +17,18 @@ import click
 import typer
 
 from veille import __version__, i18n
-from veille.cli import actions, articles, database, demo, digest, people, run, serve, sources
+from veille.cli import (
+    actions,
+    articles,
+    channels,
+    database,
+    demo,
+    digest,
+    people,
+    run,
+    serve,
+    sources,
+)
 from veille.cli.common import Context, err, out
 from veille.errors import VeilleError
 
@@ -84,6 +95,7 @@ app.add_typer(digest.export_app, name="export")
 digest.export_app.command("articles")(sources.export_articles)
 app.add_typer(people.users_app, name="users")
 app.add_typer(actions.action_app, name="action")
+app.add_typer(channels.channels_app, name="channels")
 
 
 def main(argv: list[str] | None = None) -> None:

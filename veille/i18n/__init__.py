@@ -3,7 +3,8 @@
 Every word veille shows lives in this package: the web app's in :mod:`veille.i18n.web`
 (``WEB``), the letter's in :mod:`veille.i18n.letter` (``LETTER``), and the messages of the
 command line and of errors here (those of the Qualiopi register in :mod:`veille.i18n.qualiopi`,
-those of the schedule in :mod:`veille.i18n.schedule`, merged into :data:`MESSAGES`).
+those of the schedule in :mod:`veille.i18n.schedule`, those of the channels in
+:mod:`veille.i18n.channels`, merged into :data:`MESSAGES`).
 
 Messages are looked up by key in :data:`MESSAGES`, each a ``(français, English)`` pair of
 ``str.format`` templates, so both languages of a sentence sit side by side and a missing
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 
+from veille.i18n.channels import CHANNELS
 from veille.i18n.letter import LETTER as LETTER
 from veille.i18n.qualiopi import QUALIOPI
 from veille.i18n.schedule import SCHEDULE
@@ -472,6 +474,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 MESSAGES.update(QUALIOPI)  # exploitation records, the register (veille/i18n/qualiopi.py)
 MESSAGES.update(SCHEDULE)  # veille serve, veille status (veille/i18n/schedule.py)
+MESSAGES.update(CHANNELS)  # Teams, Slack, Mattermost (veille/i18n/channels.py)
 
 
 def current() -> str:
