@@ -543,3 +543,55 @@ def test_the_words_exist_in_both_languages() -> None:
     keys = [k for k in i18n.MESSAGES if k.startswith("channels.")]
     assert len(keys) > 30
     assert all(all(pair) for pair in (i18n.MESSAGES[k] for k in keys))
+
+
+# --- a publication announces the letter ------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_first_publication_is_announced_once_and_a_refusal_does_not_stop_it(
+    ingested: tuple[Any, Path], tmp_path: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real publication of the demo's week posts the letter to each channel that receives
+    letters; publishing it again (a correction) posts nothing; a channel that refuses is said in
+    the summary, and the letter is published all the same."""
+    from tests.conftest import copy_ingested
+    from veille import digest as digests
+    from veille import publishing
+    from veille.channel_settings import ChannelSettings
+    from veille.store import Store
+
+    config, db = ingested
+    store = Store(copy_ingested(db, tmp_path), lock_timeout=60)
+    week = "2026-W47"
+    channels = (
+        ChannelSettings(name="equipe", kind="slack", url_env="VEILLE_TEST_HOOK"),
+        ChannelSettings(name="alertes", kind="teams", url_env="VEILLE_TEST_HOOK2",
+                        receives=("alerts",)),
+        ChannelSettings(name="refuse", kind="mattermost", url_env="VEILLE_TEST_HOOK3"),
+    )  # fmt: skip
+    settings = config.settings.model_copy(
+        update={"channels": channels, "allow_private_networks": True}
+    )
+    config = config.model_copy(update={"settings": settings})
+    monkeypatch.setenv("VEILLE_TEST_HOOK", receiver.url)
+    monkeypatch.setenv("VEILLE_TEST_HOOK2", receiver.url + "/alerts")
+    monkeypatch.setenv("VEILLE_TEST_HOOK3", receiver.url + "/refuse")
+    receiver.script = [Answer(), Answer(status=400, body=b'{"message": "Unable to parse"}')]
+    digests.draft(config, store, week)
+    with i18n.language("fr"):
+        first = publishing.publish(config, store, week, tmp_path / "digests")
+        said = publishing.publish_summary(first, config)
+    assert [r["path"] for r in receiver.received] == [HOOK_PATH, HOOK_PATH + "/refuse"]
+    slack = receiver.received[0]["json"]
+    assert "semaine du 16 au 22 novembre 2026" in slack["text"]
+    assert f"{config.settings.digest.site_url}{week}/" in json.dumps(slack)
+    assert "Lettre annoncée sur le canal « equipe »." in said
+    refused = [line for line in said if "« refuse »" in line]
+    assert len(refused) == 1 and "Unable to parse" in refused[0], said
+    assert "SECRET" not in " ".join(said)
+    assert store.digest(week).published_at is not None  # type: ignore[union-attr]
+
+    again = publishing.publish(config, store, week, tmp_path / "digests")
+    assert again.again and again.channels == ()
+    assert len(receiver.received) == 2

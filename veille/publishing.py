@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from veille import clock, i18n
+from veille.channel_formats import letter_message
+from veille.channels import Delivery, deliver_letter
 from veille.config import Config
 from veille.digest import OTHER_SECTION, Draft, DraftItem, load
 from veille.errors import DigestError
@@ -197,6 +199,8 @@ class PublishResult:
     folder: Path = Path("digests")  # where the week's files went (the ``out`` folder)
     again: bool = False  # the week was published before: this is a re-publication
     feed_stale: bool = False  # not written, and an older feed.xml stays as it was
+    # What became of the posts to Teams, Slack and Mattermost channels (first publication only).
+    channels: tuple[Delivery, ...] = ()
 
 
 def publish_summary(result: PublishResult, config: Config) -> list[str]:
@@ -220,6 +224,11 @@ def publish_summary(result: PublishResult, config: Config) -> list[str]:
     if not result.feed_written:
         key = "publish.feed_stale" if result.feed_stale else "publish.feed_not_written"
         lines.append(i18n.message(key, config=config.path))
+    for done in result.channels:
+        if done.ok:
+            lines.append(i18n.message("channels.posted", name=done.channel))
+        else:
+            lines.append(i18n.message("channels.not_posted", name=done.channel, error=done.error))
     return lines
 
 
@@ -283,10 +292,12 @@ def publish(
                 render_atom(published[-50:], feed_url=f"{site}feed.xml", site_url=site),
             )
         )
+    again = view.published_at is not None
+    # A correction published again is not announced twice: only the first publication is posted.
+    posted = () if again else tuple(deliver_letter(config, letter_message(letter, site)))
     return PublishResult(
         week, tuple(files), len(view.included), feed_written=bool(site), folder=out,
-        again=view.published_at is not None,
-        feed_stale=not site and (out / "feed.xml").exists(),
+        again=again, feed_stale=not site and (out / "feed.xml").exists(), channels=posted,
     )  # fmt: skip
 
 

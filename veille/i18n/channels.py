@@ -153,6 +153,14 @@ CHANNELS: dict[str, tuple[str, str]] = {
         "Test message posted to channel {name!r} ({kind}, {url}): accepted (HTTP {status}) "
         "after {attempts} attempts.",
     ),
+    "channels.posted": (
+        "Lettre annoncée sur le canal « {name} ».",
+        "Letter announced on channel “{name}”.",
+    ),
+    "channels.not_posted": (
+        "Lettre publiée, mais pas annoncée sur le canal « {name} » : {error}",
+        "Letter published, but not announced on channel “{name}”: {error}",
+    ),
     "channels.col.name": ("Canal", "Channel"),
     "channels.col.kind": ("Service", "Service"),
     "channels.col.receives": ("Reçoit", "Receives"),
