@@ -37,6 +37,7 @@ CONTENT_TYPES = {
     ".htm": "text/html; charset=utf-8",
     ".opml": "text/x-opml",
     ".txt": "text/plain; charset=utf-8",
+    ".pdf": "application/pdf",
 }
 TEMPLATE_SUFFIXES = {".xml", ".html", ".htm", ".json", ".atom", ".rss"}
 DATE_PLACEHOLDER = re.compile(rb"__DATE-(\d{1,3})__")
