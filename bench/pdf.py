@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import logging
 import re
 import sys
 import time
@@ -106,6 +107,7 @@ def main() -> int:
     files = [f for f in pdf_files(args.paths) if not f.name.startswith(("bomb", "encrypted"))]
     best: dict[tuple[str, Path], tuple[float, float, int, str]] = {}
     warnings.simplefilter("ignore")
+    logging.disable(logging.WARNING)  # pypdf and pdfminer.six log every oddity of a file
     for _ in range(args.rounds):
         for file in files:
             data = file.read_bytes()

@@ -312,6 +312,17 @@ def pdf_site(tmp_path: Path) -> Path:
     (site / "docs" / "bombe.pdf").write_bytes(decompression_bomb())
     whole = (PDFS / "bulletin-48-pages.pdf").read_bytes()
     (site / "docs" / "tronque.pdf").write_bytes(whole[: len(whole) // 2])
+    # A listing page without a feed, whose texts are PDFs (a page source with a link_pattern).
+    (site / "deliberations").mkdir()
+    shutil.copy(
+        PDFS / "Seige_of_Vicksburg_Sample_OCR.pdf", site / "deliberations" / "d-2026-41.pdf"
+    )
+    (site / "deliberations" / "index.html").write_text(
+        "<html><body><main><h1>Délibérations</h1><ul>"
+        '<li><a href="d-2026-41.pdf">Délibération n° 2026-41</a></li>'
+        '<li><a href="/contact">Contact</a></li></ul></main></body></html>',
+        encoding="utf-8",
+    )
     return site
 
 
@@ -324,11 +335,13 @@ def test_a_feed_of_pdfs_stores_their_text_and_survives_a_bomb(
         config = parse_config(
             "settings: {allow_private_networks: true}\n"
             f"sources:\n  - id: officiel\n    url: {server.url('feed.xml')}\n"
+            f"  - id: deliberations\n    kind: page\n    url: {server.url('deliberations/')}\n"
+            "    link_pattern: '\\.pdf$'\n"
         )
         started = time.monotonic()
         summary = asyncio.run(ingest(config, Store(db)))
     assert time.monotonic() - started < 90
-    assert summary.outcomes[0].ok and summary.new_articles == 4
+    assert all(outcome.ok for outcome in summary.outcomes) and summary.new_articles == 5
 
     code, out, err = run_cli(capsys, "--db", str(db), "articles", "--all", "--json")
     assert code == 0, err
@@ -348,6 +361,9 @@ def test_a_feed_of_pdfs_stores_their_text_and_survives_a_bomb(
     bomb = rows["bombe.pdf"]
     assert bomb["extraction"] == "feed" and bomb["text"] == "Ce document ne sera pas lu."
     assert bomb["extraction_error"].startswith("PDF refused")
+    deliberation = rows["d-2026-41.pdf"]
+    assert deliberation["source"] == "deliberations" and deliberation["extraction"] == "pdf"
+    assert deliberation["title"].startswith("THE SIEGE OF VICKSBURG")
     truncated = rows["tronque.pdf"]
     assert truncated["extraction"] == "feed"
     assert truncated["extraction_error"].startswith("not a readable PDF (damaged or truncated?)")

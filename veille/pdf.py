@@ -8,17 +8,19 @@
         document.text, document.title, document.published_at
 
 Text comes from PDFium through pypdfium2, chosen on real PDFs (``python bench/pdf.py``, on
-the files of ``tests/data/pdf/``, 2 cores shared with four other busy processes, best of 2):
+the 5 files of ``tests/data/pdf/``, 57 pages, best of 3; 2 cores shared with other busy
+processes, so CPU seconds):
 
     library        pages/CPU s   bag-of-words F1 (3 French texts; pypdf's own crazyones)
-    pypdfium2      616           1.000  1.000  1.000  0.988
-    pypdf          54            1.000  1.000  1.000  1.000
-    pdfminer.six   23            1.000  1.000  1.000  1.000
+    pypdfium2      631           1.000  1.000  1.000  0.988
+    pypdf          64            1.000  1.000  1.000  1.000
+    pdfminer.six   19            1.000  1.000  1.000  1.000
 
-The same words on every French text, 11 times faster than pypdf and 27 times faster than
-pdfminer.six; PDFium is the parser of Chrome, written for strangers' files (fuzzed
-continuously), and it rebuilds a damaged cross-reference table as readers do. crazyones'
-reference text is pypdf's own output (a ligature split differently), hence its 1.000.
+On 54 real PDFs of other producers (pypdf's test files, two Debian manuals, 210 pages): 575,
+36 and 16 pages per CPU second. The same words, 10 to 16 times faster than pypdf and 33 to 37
+times faster than pdfminer.six; PDFium is the parser of Chrome, written for strangers' files
+(fuzzed continuously). crazyones' reference text is pypdf's own output (a ligature split
+differently).
 
 Bounds, all per document: the bytes (``MAX_PDF_BYTES``, under the fetcher's own cap), the pages
 read (the first ``MAX_PDF_PAGES``: an official bulletin's first pages carry its summary), the
