@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import DATA, run_cli
 from veille import pdf
@@ -242,6 +244,26 @@ def test_broken_protected_and_textless_pdfs_give_clear_errors() -> None:
     with pytest.raises(PdfError, match="no text layer"):
         pdf.extract_pdf(blank)
     assert issubclass(PdfError, ExtractionError) and PdfError.kind == "pdf"
+
+
+@settings(max_examples=150, deadline=5000)
+@given(
+    damage=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), max_size=60),
+    keep=st.floats(0.05, 1),
+)
+def test_a_damaged_real_pdf_gives_text_or_a_pdf_error(
+    damage: list[tuple[float, int]], keep: float
+) -> None:
+    """Bytes of a real PDF overwritten here and there, its end cut: never another exception."""
+    data = bytearray((PDFS / "accord-canoe-kayak.pdf").read_bytes())
+    for where, byte in damage:
+        data[int(where * len(data))] = byte
+    try:
+        found = pdf.extract_pdf(bytes(data[: max(1, int(keep * len(data)))]))
+    except PdfError as exc:
+        assert str(exc)
+    else:
+        assert found.text.strip() and found.extraction == "pdf"
 
 
 def test_the_worker_function_answers_for_pdfs_and_pages_alike() -> None:

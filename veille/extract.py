@@ -189,13 +189,6 @@ def extract_document_timed(
     return result, time.process_time() - started
 
 
-def extract_article_timed(url: str, html: bytes) -> tuple[Extracted | str, float]:
-    """``extract_article_safe`` and the CPU seconds it took in this (worker) process."""
-    started = time.process_time()
-    result = extract_article_safe(url, html)
-    return result, time.process_time() - started
-
-
 def warm_up() -> None:
     """Pay now, once per process, what htmldate's date parsing compiles on first use (~1.2 s).
 
