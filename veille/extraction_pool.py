@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -110,17 +111,14 @@ class ExtractionPool:
         # A PDF's pages are read within pdf.MAX_PDF_SECONDS; past a margin, PDFium is stuck
         # inside one page (a bomb) and its worker is killed.
         timeout = min(self.timeout, pdf.MAX_PDF_SECONDS + 10) if is_pdf else self.timeout
-        try:
+        with contextlib.suppress(BrokenProcessPool):
             return await self._run(False, timeout, url, body, content_type)
-        except BrokenProcessPool:
-            self._restart(spare=False)
         if self._suspects is None:
             self._suspects = asyncio.Lock()
         async with self._suspects:
             try:
                 return await self._run(True, timeout, url, body, content_type)
             except BrokenProcessPool:
-                self._restart(spare=True)
                 if is_pdf:
                     return (
                         "PDF refused: the extraction worker died reading it (over its "
@@ -132,27 +130,35 @@ class ExtractionPool:
     async def _run(
         self, spare: bool, timeout: float, url: str, body: bytes, content_type: str | None
     ) -> Extracted | str:
+        """One try in the main pool or the spare one; a pool that breaks or overruns is
+        killed (BrokenProcessPool is raised again)."""
         loop = asyncio.get_running_loop()
         work = extract.extract_document_timed
-        future = loop.run_in_executor(self._executor(spare), work, url, body, content_type)
+        executor = self._executor(spare)
+        future = loop.run_in_executor(executor, work, url, body, content_type)
         try:
             result, cpu = await asyncio.wait_for(future, timeout)
         except TimeoutError:
-            self._restart(spare)
+            self._discard(executor)
             what = "PDF" if pdf.is_pdf(body, content_type) else "page"
             return f"extraction of this {what} took longer than {timeout:.0f} s and was stopped"
+        except BrokenProcessPool:
+            self._discard(executor)
+            raise
         self.cpu_seconds += cpu
         self.pages += 1
         return result
 
-    def _restart(self, spare: bool) -> None:
+    def _discard(self, pool: concurrent.futures.ProcessPoolExecutor) -> None:
+        """Kill this pool's workers, unless another document already had it replaced (its
+        successor serves the documents that came since)."""
         with self._lock:
-            if spare:
-                pool, self._spare = self._spare, None
+            if pool is self._pool:
+                self._pool = None
+            elif pool is self._spare:
+                self._spare = None
             else:
-                pool, self._pool = self._pool, None
-        if pool is None:
-            return
+                return
         # Private attribute, but the only way to stop a stuck worker; shutdown() alone waits.
         for process in list(getattr(pool, "_processes", {}).values()):
             process.kill()
