@@ -33,6 +33,7 @@ decompression bomb makes its allocation fail instead of swapping the machine.
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import resource
 import time
@@ -44,9 +45,11 @@ from pathlib import Path
 import pypdfium2 as pdfium
 
 from veille.errors import PdfError
-from veille.models import MAX_TEXT_CHARS, MAX_TITLE_CHARS, Extracted, clip
+from veille.models import MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, Extracted, clip
 
-__all__ = ["MAX_PDF_PAGES", "extract_pdf", "is_pdf", "memory_cap"]
+__all__ = ["MAX_PDF_PAGES", "extract_pdf", "is_pdf", "memory_cap", "parse_pdf_date"]
+
+logger = logging.getLogger(__name__)
 
 MAX_PDF_BYTES = 12_000_000  # under the fetcher's 15 MiB; a long official bulletin is a few MB
 MAX_PDF_PAGES = 60
@@ -113,6 +116,8 @@ def extract_pdf(data: bytes, *, max_pages: int = MAX_PDF_PAGES) -> Extracted:
         metadata = _metadata(document)
     finally:
         document.close()
+    if pages.read < pages.total:
+        logger.info("PDF of %d pages: the first %d read", pages.total, pages.read)
     text = _paragraphs(pages.text)
     if not text.strip():
         raise PdfError(
@@ -121,7 +126,7 @@ def extract_pdf(data: bytes, *, max_pages: int = MAX_PDF_PAGES) -> Extracted:
     return Extracted(
         text=clip(text, MAX_TEXT_CHARS),
         title=_title(metadata.get("Title", ""), text),
-        author=clip(" ".join(metadata.get("Author", "").split()), 300) or None,
+        author=clip(" ".join(metadata.get("Author", "").split()), MAX_NAME_CHARS) or None,
         published_at=_date(metadata, text),
         extraction="pdf",
     )
