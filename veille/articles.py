@@ -67,7 +67,7 @@ def article_of(
         or source.lang,
         sitename=extracted.sitename if extracted else None,
         summary=entry.summary or (extracted.description or "" if extracted else ""),
-        extraction="page" if extracted else ("feed" if text else "none"),
+        extraction=extracted.extraction if extracted else ("feed" if text else "none"),
         extraction_error=(
             one_line(error) if error and not extracted and wants_pages(source) else None
         ),

@@ -20,6 +20,7 @@
     │       └── RateLimitedError         429/503, with the server's Retry-After when it gave one
     ├── ParseError               the bytes are not a feed / listing page we can read
     ├── ExtractionError          no text could be extracted from an article page
+    │   └── PdfError                 a PDF refused (over a bound), unreadable or without text
     ├── StoreError               the database cannot be opened or written
     │   └── DatabaseLockedError      another process holds the DuckDB file
     ├── RunInProgressError       another ``veille run`` on this database is still running
@@ -197,6 +198,12 @@ class ExtractionError(VeilleError):
     """No article text could be extracted from a page."""
 
     kind = "extraction"
+
+
+class PdfError(ExtractionError):
+    """A PDF document over one of its bounds, damaged, protected, or without a text layer."""
+
+    kind = "pdf"
 
 
 class StoreError(VeilleError):

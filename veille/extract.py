@@ -7,7 +7,8 @@
     article.text, article.title, article.published_at, article.lang, article.canonical_url
 
 ``extract_article_safe`` is the same call for a worker process (it returns the error message
-instead of raising); ``text_of_html`` turns a feed's HTML content into plain text.
+instead of raising); ``extract_document_timed``, what the workers run, sends a PDF to
+:mod:`veille.pdf` instead; ``text_of_html`` turns a feed's HTML content into plain text.
 
 The text is plain text, not HTML: trafilatura decodes entities, so ``&lt;script&gt;`` in a page
 comes out as a literal ``<script>``. Escape it wherever it is rendered.
@@ -32,6 +33,7 @@ from trafilatura.settings import Document
 from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 
+from veille import pdf
 from veille.errors import ExtractionError
 from veille.models import MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, Extracted, clip
 
@@ -156,10 +158,34 @@ def extract_article_safe(url: str, html: bytes) -> Extracted | str:
         return f"extraction failed ({type(exc).__name__}: {exc})"
 
 
-def extract_article_timed(url: str, html: bytes) -> tuple[Extracted | str, float]:
-    """``extract_article_safe`` and the CPU seconds it took in this (worker) process."""
+def extract_pdf_safe(url: str, body: bytes) -> Extracted | str:
+    """:func:`veille.pdf.extract_pdf` for a worker process, its memory capped while it reads
+    (see :func:`veille.pdf.memory_cap`): the error message instead of an exception."""
+    try:
+        with pdf.memory_cap():
+            return pdf.extract_pdf(body)
+    except ExtractionError as exc:
+        return str(exc)
+    except MemoryError:
+        return (
+            f"PDF refused: reading it needs more than {pdf.MAX_PDF_MEMORY // 1024**3} GB of "
+            "memory (a decompression bomb?)"
+        )
+    except Exception as exc:  # a worker must answer, whatever PDFium raised
+        logger.warning("PDF extraction crashed on %s", url, exc_info=True)
+        return f"PDF extraction failed ({type(exc).__name__}: {exc})"
+
+
+def extract_document_timed(
+    url: str, body: bytes, content_type: str | None = None
+) -> tuple[Extracted | str, float]:
+    """A page or a PDF (by its type and first bytes), extracted in this (worker) process, and
+    the CPU seconds it took."""
     started = time.process_time()
-    result = extract_article_safe(url, html)
+    if pdf.is_pdf(body, content_type):
+        result = extract_pdf_safe(url, body)
+    else:
+        result = extract_article_safe(url, body)
     return result, time.process_time() - started
 
 

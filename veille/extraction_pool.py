@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import multiprocessing
 import os
 import threading
 from concurrent.futures.process import BrokenProcessPool
 
-from veille import extract
+from veille import extract, pdf
 from veille._workers import PARENT_VARIABLE
 from veille.models import (
     Extracted,
@@ -45,6 +46,8 @@ class ExtractionPool:
         self._slots: FairSlots | None = None
         self._context = forkserver_context()
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._spare: concurrent.futures.ProcessPoolExecutor | None = None  # see extract()
+        self._suspects: asyncio.Lock | None = None
         self._lock = threading.Lock()
         self._started = False
 
@@ -81,8 +84,12 @@ class ExtractionPool:
             self._slots = FairSlots(self.in_flight)
         return self._slots
 
-    def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
+    def _executor(self, spare: bool = False) -> concurrent.futures.ProcessPoolExecutor:
         with self._lock:
+            if spare:
+                if self._spare is None:  # one worker: one suspect at a time
+                    self._spare = concurrent.futures.ProcessPoolExecutor(1, self._context)
+                return self._spare
             if self._pool is None:
                 self._pool = concurrent.futures.ProcessPoolExecutor(
                     max_workers=self.workers,
@@ -90,28 +97,68 @@ class ExtractionPool:
                 )
             return self._pool
 
-    async def extract(self, url: str, html: bytes) -> Extracted | str:
-        """Extract one page in a worker; an error message instead of an exception."""
-        loop = asyncio.get_running_loop()
-        try:
-            work = extract.extract_article_timed
-            future = loop.run_in_executor(self._executor(), work, url, html)
-            result, cpu = await asyncio.wait_for(future, self.timeout)
-            self.cpu_seconds += cpu
-            self.pages += 1
-            return result
-        except TimeoutError:
-            self._restart()
-            return f"extraction took longer than {self.timeout:.0f} s and was stopped"
-        except BrokenProcessPool:
-            self._restart()
-            return "the extraction worker crashed on this page (out of memory?)"
+    async def extract(
+        self, url: str, body: bytes, content_type: str | None = None
+    ) -> Extracted | str:
+        """Extract one page or PDF in a worker; an error message instead of an exception.
 
-    def _restart(self) -> None:
+        A worker that dies (out of memory, PDFium aborting on a bomb) breaks the whole pool:
+        every document in flight fails with it. Each of them is tried again alone, in a spare
+        one-worker pool, one after the other, so that only the one that kills a worker by
+        itself is refused and the others are extracted as usual.
+        """
+        is_pdf = pdf.is_pdf(body, content_type)
+        # A PDF's pages are read within pdf.MAX_PDF_SECONDS; past a margin, PDFium is stuck
+        # inside one page (a bomb) and its worker is killed.
+        timeout = min(self.timeout, pdf.MAX_PDF_SECONDS + 10) if is_pdf else self.timeout
+        with contextlib.suppress(BrokenProcessPool):
+            return await self._run(False, timeout, url, body, content_type)
+        if self._suspects is None:
+            self._suspects = asyncio.Lock()
+        async with self._suspects:
+            try:
+                return await self._run(True, timeout, url, body, content_type)
+            except BrokenProcessPool:
+                if is_pdf:
+                    return (
+                        "PDF refused: the extraction worker died reading it (over its "
+                        f"{pdf.MAX_PDF_MEMORY / 1024**3:.0f} GB memory limit? a decompression "
+                        "bomb?)"
+                    )
+                return "the extraction worker crashed on this page (out of memory?)"
+
+    async def _run(
+        self, spare: bool, timeout: float, url: str, body: bytes, content_type: str | None
+    ) -> Extracted | str:
+        """One try in the main pool or the spare one; a pool that breaks or overruns is
+        killed (BrokenProcessPool is raised again)."""
+        loop = asyncio.get_running_loop()
+        work = extract.extract_document_timed
+        executor = self._executor(spare)
+        future = loop.run_in_executor(executor, work, url, body, content_type)
+        try:
+            result, cpu = await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            self._discard(executor)
+            what = "PDF" if pdf.is_pdf(body, content_type) else "page"
+            return f"extraction of this {what} took longer than {timeout:.0f} s and was stopped"
+        except BrokenProcessPool:
+            self._discard(executor)
+            raise
+        self.cpu_seconds += cpu
+        self.pages += 1
+        return result
+
+    def _discard(self, pool: concurrent.futures.ProcessPoolExecutor) -> None:
+        """Kill this pool's workers, unless another document already had it replaced (its
+        successor serves the documents that came since)."""
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is None:
-            return
+            if pool is self._pool:
+                self._pool = None
+            elif pool is self._spare:
+                self._spare = None
+            else:
+                return
         # Private attribute, but the only way to stop a stuck worker; shutdown() alone waits.
         for process in list(getattr(pool, "_processes", {}).values()):
             process.kill()
@@ -119,9 +166,10 @@ class ExtractionPool:
 
     def close(self) -> None:
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pools, self._pool, self._spare = (self._pool, self._spare), None, None
+        for pool in pools:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
 
 
 def forkserver_context() -> multiprocessing.context.ForkServerContext:

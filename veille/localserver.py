@@ -38,6 +38,7 @@ CONTENT_TYPES = {
     ".opml": "text/x-opml",
     ".txt": "text/plain; charset=utf-8",
     ".md": "text/markdown; charset=utf-8",
+    ".pdf": "application/pdf",
 }
 TEMPLATE_SUFFIXES = {".xml", ".html", ".htm", ".json", ".atom", ".rss"}
 DATE_PLACEHOLDER = re.compile(rb"__DATE-(\d{1,3})__")

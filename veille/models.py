@@ -108,6 +108,7 @@ class Extracted:
     sitename: str | None = None
     canonical_url: str | None = None  # from <link rel="canonical"> when the page gives one
     description: str | None = None
+    extraction: str = "page"  # "pdf" when the link answered with a PDF document
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +127,7 @@ class Article:
     sitename: str | None = None
     summary: str = ""
     extraction: str = (
-        "page"  # "page": extracted from the article page; "feed": from the feed content
+        "page"  # "page": extracted from the article page ("pdf": a PDF); "feed": feed content
     )
     extraction_error: str | None = None
     word_count: int = 0

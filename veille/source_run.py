@@ -512,7 +512,7 @@ async def _build_article(
             fetched = True
             timings.fetch_pages += time.perf_counter() - tick
             pause_point("extraction")  # the extraction workers are up
-            result = await pool.extract(page.final_url, page.body)
+            result = await pool.extract(page.final_url, page.body, page.content_type)
             if isinstance(result, str):
                 error = result
             else:
