@@ -368,6 +368,55 @@ def test_a_refused_recipient_is_sent_on_the_next_run_and_nobody_twice(
         assert sorted(handler.delivered()) == [f"p{i}@of.example.fr" for i in range(4)]
 
 
+@pytest.mark.slow
+def test_a_themed_subscriber_gets_exactly_the_retained_items_of_their_themes(
+    config: Config, store: Store, tmp_path: Path
+) -> None:
+    view = digests.draft(config, store, WEEK)
+    theme = view.included[0].section
+    # A curator moves one item of another theme into this theme's section: it is the theme's.
+    other = next(i for i in view.included if i.section != theme and theme not in i.tags)
+    digests.move(config, store, WEEK, other.article_id, section=theme)
+    # Another theme loses its items: its subscriber is left with nothing this week.
+    nobody = next(t for t in config.tag_ids() if t not in {theme, *other.tags})
+    digests.exclude(
+        store,
+        WEEK,
+        [i.article_id for i in view.included if nobody in {*i.tags, i.section}],
+    )
+    view = digests.load(config, store, WEEK)
+    mine = {i.url for i in view.included if theme in i.tags or i.section == theme}
+    assert 0 < len(mine) < len(view.included)
+    store.add_subscribers(
+        [
+            NewSubscriber("tous@of.example.fr"),
+            NewSubscriber("theme@of.example.fr", tags=(theme,)),
+            NewSubscriber("rien@of.example.fr", tags=(nobody,)),
+        ]
+    )
+    publishing.publish(config, store, WEEK, tmp_path / "digests")
+    for handler, port in _server(Collector()):
+        settings = SmtpSettings(host="127.0.0.1", port=port, sender="v@of.fr", starttls=False)
+        sending.send(config, store, WEEK, settings)
+        received = {str(m["To"]): m for m in handler.messages()}
+    urls = {i.url for i in view.included}
+    for who, expected in (
+        ("tous@of.example.fr", urls),
+        ("theme@of.example.fr", mine),
+        ("rien@of.example.fr", set()),
+    ):
+        body = received[who].get_body(("html",))
+        assert body is not None
+        page = lxml.html.fromstring(body.get_content())
+        shown = {a.get("href") for a in page.iter("a")} & urls
+        assert shown == expected, who
+        text = " ".join(page.text_content().split())
+        kept = len(expected)
+        assert f"; {kept} retenu{'s' if kept > 1 else ''}." in text.replace("\u202f", " ")
+        assert ("Aucun article sur vos thématiques" in text) is (not expected)
+        assert "Aucun article retenu cette semaine" not in text
+
+
 def test_sending_an_unpublished_week_is_refused(
     config: Config, store: Store, smtp: tuple[Collector, SmtpSettings]
 ) -> None:

@@ -74,6 +74,7 @@ class DigestItem:
     summary: str = ""  # two or three plain-text sentences
     note: str | None = None  # the curator's note (note de la rédaction)
     tags: tuple[str, ...] = ()
+    word_count: int = 0  # of the article (a subscriber's letter counts the words it leaves out)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,6 +121,7 @@ class Digest:
     published_at: datetime
     lang: str = "fr"
     tz: str = "Europe/Paris"  # the organisation's time zone, for the dates shown
+    themed: bool = False  # one subscriber's letter, cut to their themes (veille.sending)
 
 
 # Month names are written here instead of coming from locale.setlocale + strftime("%B"): server
@@ -232,16 +234,26 @@ def _plural(s: dict[str, str], key: str, n: int, lang: str) -> str:
 
 
 def stats_sentence(stats: DigestStats, lang: str = "fr") -> str:
-    """The footer: gathered, merged, set aside, kept, and the reading time saved."""
+    """The footer: gathered, merged, set aside, kept, and the reading time saved (said only
+    when some words were left unread: "0 minute saved" tells nobody anything)."""
     s = _strings(lang)
+    words = _plural(s, "words", stats.words_not_read, lang)
+    if stats.words_not_read <= 0:
+        saved = ""
+    elif stats.minutes_saved == 0:
+        saved = s["saved_little"].format(words=words)
+    else:
+        saved = s["saved"].format(
+            minutes=_plural(s, "minutes", stats.minutes_saved, lang),
+            words=words,
+            wpm=format_number(stats.reading_wpm, lang),
+        )
     return s["stats"].format(
         gathered=_plural(s, "gathered", stats.gathered, lang),
         duplicates=_plural(s, "duplicates", stats.duplicates, lang),
         off_topic=_plural(s, "off_topic", stats.off_topic, lang),
         kept=_plural(s, "kept", stats.kept, lang),
-        minutes=_plural(s, "minutes", stats.minutes_saved, lang),
-        words=_plural(s, "words", stats.words_not_read, lang),
-        wpm=format_number(stats.reading_wpm, lang),
+        saved=saved,
     )
 
 
@@ -381,6 +393,7 @@ def _context(
         "sections": sections,
         "blocks": ([_SectionView(s["top_story"], (top,))] if top else []) + sections,
         "empty": top is None and not sections,
+        "empty_text": s["empty_themes"] if d.themed else s["empty"],
         "stats": stats_sentence(d.stats, d.lang),
         "unsubscribe": safe_url(unsubscribe_url),
         "archive": safe_url(archive_url),

@@ -38,22 +38,38 @@ def letter_for(
     config: Config, letter: Digest, *, tags: Sequence[str] | None, lang: str | None
 ) -> Digest:
     """The published ``letter`` as one subscriber gets it: only the items that carry one of
-    their ``tags`` (all when none), sections named in their ``lang``."""
+    their ``tags`` or sit in the section of one (all when none), sections named in their
+    ``lang``, and a footer that counts what this letter shows."""
     lang = lang if lang in i18n.LETTER else letter.lang
     wanted = set(tags or ())
     labels = {t.id: (t.label_en or t.label) if lang == "en" else t.label for t in config.taxonomy}
     labels[OTHER_SECTION] = i18n.LETTER[lang]["other_news"]
     sections = []
     for section in letter.sections:
-        items = tuple(i for i in section.items if not wanted or wanted & set(i.tags))
+        # An item a curator moved to a section is read as that theme's, whatever its tags.
+        items = tuple(i for i in section.items if not wanted or wanted & {*i.tags, section.tag_id})
         if items:
             label = labels.get(section.tag_id, section.label)
             sections.append(DigestSection(tag_id=section.tag_id, label=label, items=items))
-    kept = [i for s in sections for i in s.items]
+    kept = {i.article_id: i for s in sections for i in s.items}
     top = letter.top_story
-    if top is None or top.article_id not in {i.article_id for i in kept}:
-        top = kept[0] if kept else None  # their best-placed item
-    return replace(letter, sections=tuple(sections), top_story=top, lang=lang)
+    if top is None or top.article_id not in kept:
+        top = next(iter(kept.values()), None)  # their best-placed item
+    every = {i.article_id: i for s in letter.sections for i in s.items}
+    left_out = sum(i.word_count for aid, i in every.items() if aid not in kept)
+    stats = replace(
+        letter.stats,
+        kept=len(kept),
+        words_not_read=letter.stats.words_not_read + left_out,
+    )
+    return replace(
+        letter,
+        sections=tuple(sections),
+        top_story=top,
+        lang=lang,
+        stats=stats,
+        themed=bool(wanted),
+    )
 
 
 def _confirm(store: Store, week: str, email: str, run_id: str) -> None:
