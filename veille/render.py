@@ -137,6 +137,10 @@ MONTHS: dict[str, tuple[str, ...]] = {
         "July", "August", "September", "October", "November", "December",
     ),
 }  # fmt: skip
+WEEKDAYS: dict[str, tuple[str, ...]] = {
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
 
 
 # Characters XML 1.0 forbids (a feed can carry them; they would make the Atom feed invalid) and
@@ -216,6 +220,16 @@ def format_moment(moment: datetime | None, tz: str, lang: str = "fr") -> str:
         return "—"
     local = moment.astimezone(ZoneInfo(tz))
     return f"{format_date(local.date(), lang)}, {local:%H:%M}"
+
+
+def format_day_time(moment: datetime, tz: str, lang: str = "fr") -> str:
+    """``lundi 23 novembre 2026 à 9 h 05`` / ``Monday 23 November 2026 at 9:05``, in ``tz``
+    (as people write a moment, not as a log does)."""
+    local = moment.astimezone(ZoneInfo(tz))
+    day = f"{WEEKDAYS[lang][local.weekday()]} {format_date(local.date(), lang)}"
+    if lang == "fr":
+        return f"{day} à {local.hour}\u00a0h\u00a0{local.minute:02d}"
+    return f"{day} at {local.hour}:{local.minute:02d}"
 
 
 def format_period(start: date, end: date, lang: str = "fr") -> str:

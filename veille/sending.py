@@ -3,16 +3,22 @@
 - :func:`send`: the letter as published (its snapshot), to every active subscriber, each
   message claimed, then confirmed once the mail server accepted it (see :mod:`veille.mail`);
 - :func:`letter_for`: the published letter as one subscriber gets it (their tags, their
-  language).
+  language);
+- :func:`report_sentence`: what a send did, as a sentence in the current language;
+- :func:`send_state`: who had the letter of a week, when, and who has not yet;
+  :func:`missing_settings`: what must be set before a send can start (said before anyone
+  confirms a send, not after).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -29,7 +35,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-__all__ = ["UNSUBSCRIBE_LIST", "letter_for", "send"]
+__all__ = [
+    "UNSUBSCRIBE_LIST",
+    "SendState",
+    "letter_for",
+    "missing_settings",
+    "report_sentence",
+    "send",
+    "send_state",
+]
 
 UNSUBSCRIBE_LIST = "veille"  # unsubscribe tokens name the list, not the week: links never expire
 
@@ -70,6 +84,68 @@ def letter_for(
         stats=stats,
         themed=bool(wanted),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SendState:
+    """The letter of a week and its subscribers: how many had it, when the last one did, and
+    how many active subscribers a send would still serve."""
+
+    sent: int
+    last_sent_at: datetime | None
+    pending: int  # not sent yet, nor claimed by a send that died (those are "uncertain")
+
+
+def send_state(store: Store, week: str) -> SendState:
+    sent, last = store.letter_sent(week)
+    served = store.sends(week)
+    pending = sum(1 for s in store.subscribers() if s.email not in served)
+    return SendState(sent=sent, last_sent_at=last, pending=pending)
+
+
+def missing_settings(config: Config, environ: Mapping[str, str] | None = None) -> list[str]:
+    """What stops a send now, each as a sentence saying how to set it (empty: all set)."""
+    from veille.errors import MailError
+    from veille.mail import SmtpSettings
+
+    missing = []
+    site = config.settings.digest.site_url
+    if not site or not site.startswith("https://"):
+        missing.append(i18n.message("send.missing_site_url"))
+    env = os.environ if environ is None else environ
+    no_host = not env.get("VEILLE_SMTP_HOST", "").strip()
+    no_sender = not env.get("VEILLE_MAIL_FROM", "").strip()
+    if no_host:
+        missing.append(i18n.message("send.missing_smtp_host"))
+    if no_sender:
+        missing.append(i18n.message("send.missing_sender"))
+    if not (no_host or no_sender):  # both given: the rest of the checks are mail.py's
+        try:
+            SmtpSettings.from_env(env)
+        except MailError as e:
+            missing.append(i18n.message("send.bad_smtp", error=e))
+    return missing
+
+
+def _counted(key: str, n: int) -> str:
+    one = n in (0, 1) if i18n.current() == "fr" else n == 1  # French: 0 and 1 are singular
+    return i18n.message(f"{key}_{'one' if one else 'other'}", n=n)
+
+
+def report_sentence(report: SendReport) -> str:
+    """What a send did, for the curator: "Lettre envoyée à 8 abonnés." and, when there are
+    any, those who had it already, the failures (with their reasons) and the uncertain ones."""
+    parts = [_counted("send.sent", len(report.sent)) if report.sent else ""]
+    if not report.sent:
+        parts[0] = i18n.message("send.sent_none")
+    if report.skipped:
+        parts.append(_counted("send.skipped", len(report.skipped)))
+    if report.failed:
+        reasons = " ; ".join(f"{who} ({why})" for who, why in report.failed)
+        parts.append(f"{_counted('send.failed', len(report.failed))} {reasons}.")
+    if report.uncertain:
+        parts.append(_counted("send.uncertain_count", len(report.uncertain)))
+    return " ".join(parts)
 
 
 def _confirm(store: Store, week: str, email: str, run_id: str) -> None:

@@ -222,6 +222,17 @@ class DigestsMixin(StoreBase):
                 [utc_naive(published_at), snapshot, week],
             )
 
+    def letter_sent(self, week: str) -> tuple[int, datetime | None]:
+        """How many subscribers the mail server accepted the letter of ``week`` for, and when
+        the last of them was (None: nobody yet)."""
+        with self.connect() as con:
+            row = con.execute(
+                "SELECT count(*), max(sent_at) FROM sends WHERE week = ? AND state = 'sent'",
+                [week],
+            ).fetchone()
+        count, last = row or (0, None)
+        return int(count), utc_aware(last)
+
     def published_digests(self) -> list[PublishedDigest]:
         """Every published digest's snapshot, oldest week first."""
         with self.connect() as con:

@@ -13,6 +13,7 @@ from veille.store import Store
 from veille.web.context import WebContext, back, current_week, failure, page
 from veille.web.followup import badges_by_article, today
 from veille.web.forms import _article_id, _choice, _position, _text
+from veille.web.preview import counted, letter_state
 from veille.weeks import adjacent_weeks
 
 
@@ -45,6 +46,8 @@ def week_page(request: Request) -> Response:
         prev_week=prev_week,
         next_week=next_week,
         top=view.top.article_id if view and view.top else None,
+        letter=letter_state(web, week, view) if view else None,
+        candidates=counted(web, "candidates", len(view.items)) if view else "",
         followups=badges_by_article(
             store, [i.article_id for i in view.items] if view else [], today(config), web.t
         ),
