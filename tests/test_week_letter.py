@@ -160,6 +160,15 @@ def test_the_sent_state_and_the_warning_after_sending(
                 warning = page.locator("#edit-warning").inner_text()
                 assert ("was sent on" if english else "a déjà été envoyée le") in warning
                 assert ("4 subscribers" if english else "4 abonnés") in warning
-                assert "UTC" not in page.locator("main").inner_text()
+                main = page.locator("main").inner_text()
+                assert "UTC" not in main and "1.00" not in main
+                # Every item left out says why; the cap per source is named as such.
+                left_out = page.locator("article.item.out")
+                assert left_out.count() >= 1
+                for n in range(left_out.count()):
+                    assert left_out.nth(n).locator(".reason").inner_text().strip()
+                cap = "of this source kept already" if english else "de cette source déjà retenus"
+                assert cap in main
+                assert ("estimated relevance" if english else "pertinence estimée") in main
                 context.close()
     assert store.letter_sent(WEEK)[0] == 4

@@ -76,6 +76,26 @@ WEB: dict[str, dict[str, str]] = {
         "n’apparaîtront en ligne et dans l’envoi qu’après une nouvelle publication.",
         "subscribers_one": "{n} abonné",
         "subscribers_other": "{n} abonnés",
+        # why an item is not in the letter (veille.digest.why_out), and what its score means
+        "out_curator": "Laissé de côté lors de la curation, le {when}.",
+        "out_curator_undated": "Laissé de côté lors de la curation.",
+        "out_source_cap_one": "{n} article de cette source déjà retenu (limite : {limit} "
+        "par source).",
+        "out_source_cap_other": "{n} articles de cette source déjà retenus (limite : {limit} "
+        "par source).",
+        "out_section_cap_one": "{n} article déjà retenu dans cette section (limite : {limit} "
+        "par section).",
+        "out_section_cap_other": "{n} articles déjà retenus dans cette section (limite : "
+        "{limit} par section).",
+        "out_letter_full_one": "La lettre est complète : {n} article retenu (limite : {limit}).",
+        "out_letter_full_other": "La lettre est complète : {n} articles retenus (limite : "
+        "{limit}).",
+        "out_room": "Moins bien classé que les articles retenus ; de la place s’est libérée "
+        "depuis : « Garder » l’ajoute.",
+        "relevance": "pertinence estimée : {pct} %",
+        "relevance_help": "Probabilité, selon le modèle, que l’article concerne la veille "
+        "(candidat à partir de {threshold} %).",
+        "relevance_decided": "pertinent selon un curateur",
         "candidates_one": "sur {n} candidat",
         "candidates_other": "sur {n} candidats",
         "published_done": "Lettre publiée ({items}) : elle est en ligne dans les archives.",
@@ -313,6 +333,22 @@ WEB: dict[str, dict[str, str]] = {
         "and in the sending only after publishing again.",
         "subscribers_one": "{n} subscriber",
         "subscribers_other": "{n} subscribers",
+        "out_curator": "Left out during curation, on {when}.",
+        "out_curator_undated": "Left out during curation.",
+        "out_source_cap_one": "{n} item of this source kept already (limit: {limit} per source).",
+        "out_source_cap_other": "{n} items of this source kept already (limit: {limit} per "
+        "source).",
+        "out_section_cap_one": "{n} item kept already in this section (limit: {limit} per "
+        "section).",
+        "out_section_cap_other": "{n} items kept already in this section (limit: {limit} per "
+        "section).",
+        "out_letter_full_one": "The digest is full: {n} item kept (limit: {limit}).",
+        "out_letter_full_other": "The digest is full: {n} items kept (limit: {limit}).",
+        "out_room": "Ranked below the kept items; room was made since: “Keep” adds it.",
+        "relevance": "estimated relevance: {pct}%",
+        "relevance_help": "The model’s probability that the article concerns the watch "
+        "(a candidate from {threshold}%).",
+        "relevance_decided": "relevant according to a curator",
         "candidates_one": "of {n} candidate",
         "candidates_other": "of {n} candidates",
         "published_done": "Digest published ({items}): it is online in the archive.",

@@ -58,7 +58,10 @@ class DigestsMixin(StoreBase):
                 """
                 SELECT i.article_id, i.included, i.section, i.position, i.rank_score, i.summary,
                        i.summary_edited, i.note, i.edited, a.title, a.url, a.source_id,
-                       s.name, a.published_at, a.fetched_at, a.word_count, a.tags, a.score
+                       s.name, a.published_at, a.fetched_at, a.word_count, a.tags, a.score,
+                       i.edited_at,
+                       EXISTS (SELECT 1 FROM decisions d
+                                WHERE d.article_id = a.id AND d.active) AS decided
                   FROM digest_items i
                   JOIN articles a ON a.id = i.article_id
                   LEFT JOIN sources s ON s.id = a.source_id
@@ -72,11 +75,11 @@ class DigestsMixin(StoreBase):
                 article_id, bool(included), section, int(position), float(rank_score), summary,
                 edited_summary, note, bool(edited), title, url, source_id, source_name,
                 utc_aware(published), utc_aware(fetched), int(words or 0), tuple(tags or ()),
-                score,
+                score, utc_aware(edited_at), bool(decided),
             )
             for (article_id, included, section, position, rank_score, summary, edited_summary,
                  note, edited, title, url, source_id, source_name, published, fetched, words,
-                 tags, score) in rows
+                 tags, score, edited_at, decided) in rows
         ]  # fmt: skip
 
     def story_sources(self, article_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:

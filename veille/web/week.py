@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from veille import digest as digests
 from veille import i18n
 from veille.errors import DigestError, UsageError
+from veille.render import format_day_time
 from veille.store import Store
 from veille.web.context import WebContext, back, current_week, failure, page
 from veille.web.followup import badges_by_article, today
@@ -47,6 +48,9 @@ def week_page(request: Request) -> Response:
         next_week=next_week,
         top=view.top.article_id if view and view.top else None,
         letter=letter_state(web, week, view) if view else None,
+        reasons=_reasons(web, view),
+        threshold=round(config.settings.relevance_threshold * 100),
+        relevance=_relevance(web, view),
         candidates=counted(web, "candidates", len(view.items)) if view else "",
         followups=badges_by_article(
             store, [i.article_id for i in view.items] if view else [], today(config), web.t
@@ -106,6 +110,41 @@ def editorial(request: Request) -> Response:
     week = current_week(request)
     digests.set_editorial(store, week, _text(request.state.form, "editorial", 20000))
     return back(request, f"/semaine?week={week}", t["saved"])
+
+
+def _reasons(web: WebContext, view: digests.Draft | None) -> dict[str, str]:
+    """Per item left out: why, in words."""
+    said = {}
+    for item in view.items if view else ():
+        out = item.out
+        if out is None:
+            continue
+        if out.kind == "curator":
+            when = out.when
+            said[item.article_id] = (
+                web.t["out_curator"].format(
+                    when=format_day_time(when, web.config.settings.timezone, web.lang)
+                )
+                if when
+                else web.t["out_curator_undated"]
+            )
+        elif out.kind == "room":
+            said[item.article_id] = web.t["out_room"]
+        else:
+            said[item.article_id] = counted(web, f"out_{out.kind}", out.count, limit=str(out.limit))
+    return said
+
+
+def _relevance(web: WebContext, view: digests.Draft | None) -> dict[str, str]:
+    """Per item: the model's estimate as a percentage, or the curator's decision that
+    replaced it (a score of an article the model learnt from is no estimate)."""
+    said = {}
+    for item in view.items if view else ():
+        if item.decided:
+            said[item.article_id] = web.t["relevance_decided"]
+        elif item.score is not None:
+            said[item.article_id] = web.t["relevance"].format(pct=round(item.score * 100))
+    return said
 
 
 def _whys(store: Store, view: digests.Draft | None) -> dict[str, dict[str, list[str]]]:
