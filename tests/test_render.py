@@ -104,9 +104,9 @@ def digest() -> Digest:
         period_start=date(2026, 11, 16),
         period_end=date(2026, 11, 22),
         editorial=(
-            "Une semaine marquée par l’<strong>enseignement supérieur</strong> et "
+            "Une semaine marquée par l’**enseignement supérieur** et "
             "l’évaluation.\n\nBonne lecture, et n’hésitez pas à nous "
-            '<a href="https://veille.example.org/suggestions">suggérer des sources</a>.'
+            "[suggérer des sources](https://veille.example.org/suggestions)."
         ),
         top_story=top,
         sections=(
@@ -444,6 +444,9 @@ def _assert_inert_html(html: str) -> None:
         for name, value in element.attrib.items():
             assert not name.lower().startswith("on"), (element.tag, name)
             if name in ("href", "src"):
+                if value.startswith("mailto:"):  # the editorial's addresses
+                    assert re.fullmatch(r"mailto:[^\s<>\"':]+@[^\s<>\"':]+", value), value
+                    continue
                 assert value == "../" or safe_url(value) == value, value
                 assert value.startswith(("https://", "../")), value
 
@@ -484,22 +487,40 @@ def test_hostile_input_is_neutralised_everywhere(hostile: Digest) -> None:
     ]
 
 
-def test_editorial_keeps_basic_markup_only(digest: Digest) -> None:
+def test_editorial_is_markdown_lite_cleaned_by_nh3(digest: Digest) -> None:
     d = replace(
         digest,
-        editorial='<p style="color:red">Une <em>semaine</em> dense.</p><p>Voir '
-        '<a href="https://www.francecompetences.fr/" onclick="x()">France compétences</a>, '
-        '<a href="javascript:alert(1)">ceci</a> et <img src=x onerror=alert(1)>.</p>',
+        editorial="Une *semaine* _dense_ et **chargée** : voir l’étude "
+        "https://www.centre-inffo.fr/etude?x=1 ou "
+        "[France compétences](https://www.francecompetences.fr/).\n"
+        "Écrire à veille@of-exemple.fr.\n\n"
+        '<p style="color:red">Brut</p> [ceci](javascript:alert(1)) '
+        "<img src=x onerror=alert(1)> [data](data:text/html,x).",
     )
-    tree = lxml.html.document_fromstring(
-        render_email_html(d, unsubscribe_url=None, archive_url=None)
-    )
+    html = render_email_html(d, unsubscribe_url=None, archive_url=None)
+    tree = lxml.html.document_fromstring(html)
     first, second = tree.xpath("//h2[.='Édito']/following-sibling::p")
-    assert lxml.html.tostring(first, encoding="unicode").count("<em>semaine</em>") == 1
-    assert second.xpath("a/@href") == ["https://www.francecompetences.fr/"]
-    assert _words(second.text_content()) == "Voir France compétences, ceci et ."
+    markup = lxml.html.tostring(first, encoding="unicode")
+    assert "<em>semaine</em>" in markup and "<em>dense</em>" in markup
+    assert "<strong>chargée</strong>" in markup and "<br>" in markup
+    assert first.xpath("a/@href") == [
+        "https://www.centre-inffo.fr/etude?x=1",  # a pasted address is a link
+        "https://www.francecompetences.fr/",
+        "mailto:veille@of-exemple.fr",
+    ]
+    assert set(first.xpath("a/@rel")) == {"noopener noreferrer"}
+    # Raw HTML is text, refused links are text: nothing live in the second paragraph.
+    assert second.xpath(".//a | .//img | .//*[@style]") == []
+    assert "<img src=x onerror=alert(1)>" in second.text_content()
+    assert "[ceci](javascript:alert(1))" in second.text_content()
+    _assert_inert_html(html)
     text = render_email_text(d, unsubscribe_url=None, archive_url=None)
-    assert "Voir France compétences (https://www.francecompetences.fr/), ceci et ." in _words(text)
+    assert "Une semaine dense et chargée : voir l’étude https://www.centre-inffo.fr/etude?x=1 " in (
+        _words(text)
+    )
+    assert "France compétences (https://www.francecompetences.fr/). Écrire à" in _words(text)
+    editorial = text.split("ÉDITO", 1)[1].split("À LA UNE", 1)[0]
+    assert "*" not in editorial and "_dense_" not in editorial  # emphasis read, not shown
 
 
 def test_markdown_escape_keeps_text_readable() -> None:

@@ -40,6 +40,9 @@ WEB: dict[str, dict[str, str]] = {
         "summary": "Résumé",
         "note": "Note de la rédaction (ce que cela change pour nous)",
         "editorial": "Édito",
+        "editorial_help": "Mise en forme : *italique* ou _italique_, **gras**, "
+        "[texte du lien](https://…) ; une adresse collée devient un lien ; une ligne "
+        "vide commence un paragraphe. Le HTML s’affiche tel quel.",
         "also": "Aussi relayé par",
         "score": "pertinence",
         "why": "mots décisifs",
@@ -298,6 +301,8 @@ WEB: dict[str, dict[str, str]] = {
         "summary": "Summary",
         "note": "Curator's note (what this changes for us)",
         "editorial": "Editorial",
+        "editorial_help": "Formatting: *italics* or _italics_, **bold**, [link text](https://…); "
+        "a pasted address becomes a link; a blank line starts a paragraph. HTML shows as typed.",
         "also": "Also reported by",
         "score": "relevance",
         "why": "deciding words",
