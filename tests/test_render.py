@@ -26,6 +26,7 @@ from veille.render import (
     DigestStats,
     email_subject,
     format_date,
+    format_day_time,
     format_period,
     markdown_escape,
     render_archive_index,
@@ -36,6 +37,7 @@ from veille.render import (
     render_web_html,
     safe_url,
     stats_sentence,
+    week_phrase,
 )
 
 pytestmark = pytest.mark.clock  # date-sensitive: .ci/run runs it at three awkward moments
@@ -598,3 +600,30 @@ def test_email_renders_on_phone_and_desktop(digest: Digest, tmp_path: Path) -> N
         _screenshot(html_path, png, width, height, tmp_path / name)
         assert png.stat().st_size > 5_000, f"{png} looks blank"
         assert _png_size(png) == (width, height)
+
+
+@pytest.mark.parametrize(
+    ("week", "fr", "en"),
+    [
+        ("2026-W47", "semaine du 16 au 22 novembre 2026", "week of 16–22 November 2026"),
+        (
+            "2026-W44",
+            "semaine du 26 octobre au 1er novembre 2026",
+            "week of 26 October – 1 November 2026",
+        ),
+        (
+            "2026-W53",
+            "semaine du 28 décembre 2026 au 3 janvier 2027",
+            "week of 28 December 2026 – 3 January 2027",
+        ),
+    ],
+)
+def test_a_week_is_said_as_people_say_it(week: str, fr: str, en: str) -> None:
+    assert week_phrase(week) == fr
+    assert week_phrase(week, "en") == en
+
+
+def test_a_moment_is_said_as_people_say_it() -> None:
+    moment = datetime(2026, 11, 23, 8, 5, tzinfo=UTC)
+    assert format_day_time(moment, "Europe/Paris") == "lundi 23 novembre 2026 à 9\u00a0h\u00a005"
+    assert format_day_time(moment, "Europe/Paris", "en") == "Monday 23 November 2026 at 9:05"

@@ -242,6 +242,21 @@ def format_period(start: date, end: date, lang: str = "fr") -> str:
     return f"{format_date(start, lang)} – {format_date(end, lang)}"
 
 
+def week_phrase(week: str, lang: str = "fr") -> str:
+    """``semaine du 16 au 22 novembre 2026`` / ``week of 16–22 November 2026``: an ISO week as
+    people say it (the code 2026-W47 means nothing to a trainer)."""
+    year, number = parse_week(week)
+    start, end = date.fromisocalendar(year, number, 1), date.fromisocalendar(year, number, 7)
+    if lang != "fr":
+        return f"week of {format_period(start, end, lang)}"
+    first = format_date(start, lang)
+    if start.year == end.year:
+        first = first.rsplit(" ", 1)[0]  # no year twice
+        if start.month == end.month:
+            first = first.rsplit(" ", 1)[0]  # nor the month
+    return f"semaine du {first} au {format_date(end, lang)}"
+
+
 def _plural(s: dict[str, str], key: str, n: int, lang: str) -> str:
     one = n in (0, 1) if lang == "fr" else n == 1  # French treats 0 as singular
     return s[f"{key}_{'one' if one else 'other'}"].format(n=format_number(n, lang))

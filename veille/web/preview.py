@@ -12,7 +12,7 @@ from veille import digest as digests
 from veille import i18n, publishing, sending
 from veille.errors import DigestError
 from veille.jobs import Progress
-from veille.render import format_day_time, render_email_html, week_url
+from veille.render import format_day_time, render_email_html, week_phrase, week_url
 from veille.web.context import WebContext, back, current_week, page
 from veille.web.forms import _text
 from veille.web.jobs import start_job
@@ -70,7 +70,9 @@ def preview(request: Request) -> Response:
     config, store = web.config, web.store
     week = current_week(request)
     if store.digest(week) is None:  # nothing to preview yet: offer the way forward
-        return page(request, "preview.html", week=week, view=None)
+        return page(
+            request, "preview.html", week=week, view=None, period=week_phrase(week, web.lang)
+        )
     view = digests.load(config, store, week)
     return page(
         request,
@@ -78,6 +80,7 @@ def preview(request: Request) -> Response:
         week=week,
         view=view,
         letter=letter_state(web, week, view),
+        period=week_phrase(week, web.lang),
         missing=sending.missing_settings(config),
     )
 
@@ -141,5 +144,9 @@ def send(request: Request) -> Response:
         )
 
     return start_job(
-        request, f"send:{week}", t["job_send"].format(week=week), work, f"/apercu/{week}"
+        request,
+        f"send:{week}",
+        t["job_send"].format(week=week_phrase(week, web.lang)),
+        work,
+        f"/apercu/{week}",
     )

@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from veille import digest as digests
 from veille import i18n
 from veille.errors import DigestError, UsageError
-from veille.render import format_day_time
+from veille.render import format_day_time, week_phrase
 from veille.store import Store
 from veille.web.context import WebContext, back, current_week, failure, page
 from veille.web.followup import badges_by_article, today
@@ -48,6 +48,7 @@ def week_page(request: Request) -> Response:
         next_week=next_week,
         top=view.top.article_id if view and view.top else None,
         letter=letter_state(web, week, view) if view else None,
+        period=week_phrase(week, web.lang),
         reasons=_reasons(web, view),
         threshold=round(config.settings.relevance_threshold * 100),
         relevance=_relevance(web, view),
