@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import UvicornThread, copy_ingested, with_site
 from tests.test_mail import Collector, _server
-from tests.test_web import PASSWORD, USER, WEEK, _login, _sign_in
+from tests.test_web import ARTIFACTS, PASSWORD, USER, WEEK, _login, _sign_in
 from veille import clock, publishing
 from veille import digest as digests
 from veille.auth import hash_password
@@ -172,3 +172,44 @@ def test_the_sent_state_and_the_warning_after_sending(
                 assert ("estimated relevance" if english else "pertinence estimée") in main
                 context.close()
     assert store.letter_sent(WEEK)[0] == 4
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_week_pages_fit_a_phone_and_a_desktop(
+    published: tuple[Config, Store], tmp_path: Path, browser: Any, width: int
+) -> None:
+    """The week (reasons, warning), the preview (sent state, what a send needs) and a send's
+    page, looked at on a phone and a desktop: none scrolls sideways."""
+    config, store = published
+    store.edit_digest(WEEK, editorial="Une *semaine* chargée : https://www.centre-inffo.fr/")
+    for handler, port in _server(Collector()):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("VEILLE_SMTP_HOST", "127.0.0.1")
+            mp.setenv("VEILLE_SMTP_PORT", str(port))
+            mp.setenv("VEILLE_SMTP_STARTTLS", "false")
+            mp.setenv("VEILLE_MAIL_FROM", "Veille <veille@of-exemple.fr>")
+            with UvicornThread(create_app(config, store, tmp_path / "digests")) as served:
+                context = browser.new_context(
+                    viewport={"width": width, "height": 900}, is_mobile=width < 500
+                )
+                page = context.new_page()
+                _sign_in(page, served, f"/apercu/{WEEK}")
+                _fits(page, width, f"preview-{width}")
+                _send_in_browser(page, served, "Envoyer la lettre aux 3 abonnés ?")
+                _fits(page, width, f"job-{width}")
+                page.goto(f"{served}/apercu/{WEEK}")
+                _fits(page, width, f"preview-sent-{width}")
+                page.goto(f"{served}/semaine?week={WEEK}")
+                page.wait_for_selector("article.item.out .reason")
+                _fits(page, width, f"week-sent-{width}")
+                context.close()
+        assert len(handler.delivered()) == 3
+
+
+def _fits(page: Any, width: int, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"ui-{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"ui-{name}-top.png"))  # the first screen, legible
+    scrolled = page.evaluate("document.documentElement.scrollWidth")
+    assert scrolled <= width, f"{name} scrolls sideways ({scrolled}px)"
