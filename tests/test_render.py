@@ -19,6 +19,7 @@ from tests.conftest import CHROMIUM_FLAGS
 from veille.errors import ConfigError
 from veille.feeds import parse_feed
 from veille.models import Entry
+from veille.moments import format_day_time, week_phrase
 from veille.render import (
     Digest,
     DigestItem,
@@ -26,7 +27,6 @@ from veille.render import (
     DigestStats,
     email_subject,
     format_date,
-    format_day_time,
     format_period,
     markdown_escape,
     render_archive_index,
@@ -37,7 +37,6 @@ from veille.render import (
     render_web_html,
     safe_url,
     stats_sentence,
-    week_phrase,
 )
 
 pytestmark = pytest.mark.clock  # date-sensitive: .ci/run runs it at three awkward moments

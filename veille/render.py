@@ -139,10 +139,6 @@ MONTHS: dict[str, tuple[str, ...]] = {
         "July", "August", "September", "October", "November", "December",
     ),
 }  # fmt: skip
-WEEKDAYS: dict[str, tuple[str, ...]] = {
-    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
 
 
 # Characters XML 1.0 forbids (a feed can carry them; they would make the Atom feed invalid) and
@@ -222,16 +218,6 @@ def format_moment(moment: datetime | None, tz: str, lang: str = "fr") -> str:
     return f"{format_date(local.date(), lang)}, {local:%H:%M}"
 
 
-def format_day_time(moment: datetime, tz: str, lang: str = "fr") -> str:
-    """``lundi 23 novembre 2026 à 9 h 05`` / ``Monday 23 November 2026 at 9:05``, in ``tz``
-    (as people write a moment, not as a log does)."""
-    local = moment.astimezone(ZoneInfo(tz))
-    day = f"{WEEKDAYS[lang][local.weekday()]} {format_date(local.date(), lang)}"
-    if lang == "fr":
-        return f"{day} à {local.hour}\u00a0h\u00a0{local.minute:02d}"
-    return f"{day} at {local.hour}:{local.minute:02d}"
-
-
 def format_period(start: date, end: date, lang: str = "fr") -> str:
     """``9–15 novembre 2026``, ``28 septembre – 4 octobre 2026``, across years in full."""
     if (start.year, start.month) == (end.year, end.month):
@@ -240,21 +226,6 @@ def format_period(start: date, end: date, lang: str = "fr") -> str:
     if start.year == end.year:
         return f"{format_date(start, lang).rsplit(' ', 1)[0]} – {format_date(end, lang)}"
     return f"{format_date(start, lang)} – {format_date(end, lang)}"
-
-
-def week_phrase(week: str, lang: str = "fr") -> str:
-    """``semaine du 16 au 22 novembre 2026`` / ``week of 16–22 November 2026``: an ISO week as
-    people say it (the code 2026-W47 means nothing to a trainer)."""
-    year, number = parse_week(week)
-    start, end = date.fromisocalendar(year, number, 1), date.fromisocalendar(year, number, 7)
-    if lang != "fr":
-        return f"week of {format_period(start, end, lang)}"
-    first = format_date(start, lang)
-    if start.year == end.year:
-        first = first.rsplit(" ", 1)[0]  # no year twice
-        if start.month == end.month:
-            first = first.rsplit(" ", 1)[0]  # nor the month
-    return f"semaine du {first} au {format_date(end, lang)}"
 
 
 def _plural(s: dict[str, str], key: str, n: int, lang: str) -> str:

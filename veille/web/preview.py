@@ -12,7 +12,8 @@ from veille import digest as digests
 from veille import i18n, publishing, sending
 from veille.errors import DigestError
 from veille.jobs import Progress
-from veille.render import format_day_time, render_email_html, week_phrase, week_url
+from veille.moments import format_day_time, week_phrase
+from veille.render import render_email_html, week_url
 from veille.web.context import WebContext, back, current_week, page
 from veille.web.forms import _text
 from veille.web.jobs import start_job

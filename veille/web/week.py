@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from veille import digest as digests
 from veille import i18n
 from veille.errors import DigestError, UsageError
-from veille.render import format_day_time, week_phrase
+from veille.moments import format_day_time, week_phrase
 from veille.store import Store
 from veille.web.context import WebContext, back, current_week, failure, page
 from veille.web.followup import badges_by_article, today
