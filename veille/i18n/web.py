@@ -23,7 +23,7 @@ WEB: dict[str, dict[str, str]] = {
         "no_draft": "Pas encore de brouillon pour cette semaine.",
         "no_draft_preview": "Rien à prévisualiser : la semaine {week} n’a pas encore de "
         "brouillon. Préparez-le à partir des articles de la semaine, puis revenez ici.",
-        "drafted": "Brouillon prêt : {kept} article(s) retenu(s) sur {total} candidat(s).",
+        "drafted": "Brouillon prêt : {kept} {total}.",
         "login_required": "Votre session a expiré : reconnectez-vous, puis recommencez.",
         "unexpected": "Une erreur inattendue s’est produite. Réessayez ; si elle revient, "
         "signalez-la à la personne qui administre veille (le journal du serveur en dit plus).",
@@ -53,9 +53,7 @@ WEB: dict[str, dict[str, str]] = {
         "approve": "Approuver pour l’envoi programmé",
         "unapprove": "Retirer l’approbation",
         "approved": "Approuvée par {who}",
-        "published": "Publiée le",
         "not_published": "Pas encore publiée.",
-        "send_confirm": "Envoyer la lettre à {n} abonné(s) ?",
         # the sent state and what a send would do ("_one": 0 and 1 in French)
         "published_on": "Publiée le {when}.",
         "week_title": "Lettre de la {period}",
@@ -285,7 +283,7 @@ WEB: dict[str, dict[str, str]] = {
         "no_draft": "No draft for this week yet.",
         "no_draft_preview": "Nothing to preview: week {week} has no draft yet. Draft it from "
         "the week's articles, then come back here.",
-        "drafted": "Draft ready: {kept} item(s) kept out of {total} candidate(s).",
+        "drafted": "Draft ready: {kept} {total}.",
         "login_required": "Your session expired: log in again, then retry.",
         "unexpected": "Something unexpected went wrong. Try again; if it happens again, tell "
         "whoever runs veille (the server's log says more).",
@@ -314,9 +312,7 @@ WEB: dict[str, dict[str, str]] = {
         "approve": "Approve for the scheduled sending",
         "unapprove": "Withdraw the approval",
         "approved": "Approved by {who}",
-        "published": "Published on",
         "not_published": "Not published yet.",
-        "send_confirm": "Send the digest to {n} subscriber(s)?",
         "published_on": "Published on {when}.",
         "week_title": "Digest for the {period}",
         "items_one": "{n} item kept",

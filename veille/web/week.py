@@ -64,7 +64,10 @@ def draft(request: Request) -> Response:
     config, store, t = web.config, web.store, web.t
     week = current_week(request)
     view = digests.draft(config, store, week)
-    done = t["drafted"].format(kept=len(view.included), total=len(view.items))
+    done = t["drafted"].format(
+        kept=counted(web, "items", len(view.included)),
+        total=counted(web, "candidates", len(view.items)),
+    )
     if request.state.form.get("then") == "apercu":
         return back(request, f"/apercu/{week}", done)
     return back(request, f"/semaine?week={week}", done)
