@@ -53,6 +53,7 @@ def week_page(request: Request) -> Response:
         threshold=round(config.settings.relevance_threshold * 100),
         relevance=_relevance(web, view),
         candidates=counted(web, "candidates", len(view.items)) if view else "",
+        figures=_figures(web, view),
         followups=badges_by_article(
             store, [i.article_id for i in view.items] if view else [], today(config), web.t
         ),
@@ -114,6 +115,18 @@ def editorial(request: Request) -> Response:
     week = current_week(request)
     digests.set_editorial(store, week, _text(request.state.form, "editorial", 20000))
     return back(request, f"/semaine?week={week}", t["saved"])
+
+
+def _figures(web: WebContext, view: digests.Draft | None) -> str:
+    """What the watch gathered that week, counted in words."""
+    if view is None:
+        return ""
+    f = view.figures
+    return web.t["figures"].format(
+        gathered=counted(web, "gathered", f.gathered),
+        duplicates=counted(web, "duplicates", f.duplicates),
+        off_topic=counted(web, "off_topic", f.off_topic),
+    )
 
 
 def _reasons(web: WebContext, view: digests.Draft | None) -> dict[str, str]:
