@@ -279,7 +279,7 @@ def test_shared_story_has_the_same_owner_in_two_identical_runs(
         store = Store(tmp_path / f"run-{n}.duckdb")
         asyncio.run(ingest(parse_config(_formation_config(demo_server, order)), store))
         shared = [a for a in store.articles(include_all=True) if a.also_in]
-        owners.append({a.id: (a.source_id, a.published_at) for a in shared})
+        owners.append({a.id: (a.source_id, a.published_at, a.title) for a in shared})
     assert len(owners[0]) == 2  # articles 03 and 14
     assert owners[0] == owners[1] == owners[2]
     # The earliest wins: the resource centre dated article 03 the 18th, the observatory the 19th.
@@ -289,6 +289,7 @@ def test_shared_story_has_the_same_owner_in_two_identical_runs(
     }
     opco = by_page["article-03.html"]
     assert opco.source_id == "centre-ressources-demo"
+    assert opco.title.startswith("Les OPCO resserrent")  # its owner's title, not the other's
     assert opco.published_at is not None and opco.published_at.isoformat().startswith(
         "2026-11-18T13:00"
     )

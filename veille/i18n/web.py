@@ -94,7 +94,9 @@ WEB: dict[str, dict[str, str]] = {
         "{limit}).",
         "out_room": "Moins bien classé que les articles retenus ; de la place s’est libérée "
         "depuis : « Garder » l’ajoute.",
-        "relevance": "pertinence estimée : {pct} %",
+        "relevance_sure": "pertinent selon le modèle",
+        "relevance_likely": "probablement pertinent ({pct} %)",
+        "relevance_unsure": "pertinence incertaine ({pct} %) : à vérifier",
         "relevance_help": "Probabilité, selon le modèle, que l’article concerne la veille "
         "(candidat à partir de {threshold} %).",
         "relevance_decided": "pertinent selon un curateur",
@@ -354,7 +356,9 @@ WEB: dict[str, dict[str, str]] = {
         "out_letter_full_one": "The digest is full: {n} item kept (limit: {limit}).",
         "out_letter_full_other": "The digest is full: {n} items kept (limit: {limit}).",
         "out_room": "Ranked below the kept items; room was made since: “Keep” adds it.",
-        "relevance": "estimated relevance: {pct}%",
+        "relevance_sure": "relevant according to the model",
+        "relevance_likely": "likely relevant ({pct}%)",
+        "relevance_unsure": "uncertain relevance ({pct}%): check it",
         "relevance_help": "The model’s probability that the article concerns the watch "
         "(a candidate from {threshold}%).",
         "relevance_decided": "relevant according to a curator",

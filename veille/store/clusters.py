@@ -137,8 +137,9 @@ class ClustersMixin(StoreBase):
         The first source to store an article used to own it (and lend it its date), and the
         sources of a pass run concurrently: two identical runs could disagree. The rule, the
         same as a story's original (:meth:`Store.articles`): an official source first, then
-        the earliest publication date its feed gave, then the smallest source id. The article's
-        date becomes the earliest any source gave (never later than it was fetched).
+        the earliest publication date its feed gave, then the smallest source id. The article
+        takes its owner's title (the letter names the owner next to it); its date becomes the
+        earliest any source gave (never later than it was fetched).
         """
         with self.connect() as con, transaction(con):
             rows = con.execute(
@@ -148,7 +149,7 @@ class ClustersMixin(StoreBase):
                      GROUP BY article_id HAVING count(DISTINCT source_id) > 1
                 ),
                 ranked AS (
-                    SELECT e.article_id, e.source_id,
+                    SELECT e.article_id, e.source_id, e.title,
                            min(e.published_at) OVER (PARTITION BY e.article_id) AS earliest,
                            row_number() OVER (
                                PARTITION BY e.article_id
@@ -160,11 +161,13 @@ class ClustersMixin(StoreBase):
                 )
                 UPDATE articles
                    SET source_id = r.source_id,
+                       title = CASE WHEN r.title <> '' THEN r.title ELSE articles.title END,
                        published_at = CASE WHEN r.earliest IS NULL THEN articles.published_at
                                            ELSE least(r.earliest, articles.fetched_at) END
                   FROM ranked r
                  WHERE r.n = 1 AND articles.id = r.article_id
                    AND (articles.source_id <> r.source_id
+                        OR (r.title <> '' AND articles.title <> r.title)
                         OR articles.published_at IS DISTINCT FROM
                            CASE WHEN r.earliest IS NULL THEN articles.published_at
                                 ELSE least(r.earliest, articles.fetched_at) END)

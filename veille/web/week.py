@@ -152,15 +152,23 @@ def _reasons(web: WebContext, view: digests.Draft | None) -> dict[str, str]:
     return said
 
 
+# The model's probability in words: near the top it no longer tells items apart (the demo's
+# items, written on the seed's topics, all score 0.97-1.00, which the page showed as "1.00"
+# on every one); what a curator can use is where the model hesitates.
+SURE, LIKELY = 0.9, 0.7
+
+
 def _relevance(web: WebContext, view: digests.Draft | None) -> dict[str, str]:
-    """Per item: the model's estimate as a percentage, or the curator's decision that
-    replaced it (a score of an article the model learnt from is no estimate)."""
+    """Per item: the model's estimate in words (with its percentage when it hesitates), or
+    the curator's decision that replaced it (the model learns from decisions: its score of an
+    article it learnt from is no estimate)."""
     said = {}
     for item in view.items if view else ():
         if item.decided:
             said[item.article_id] = web.t["relevance_decided"]
         elif item.score is not None:
-            said[item.article_id] = web.t["relevance"].format(pct=round(item.score * 100))
+            band = "sure" if item.score >= SURE else "likely" if item.score >= LIKELY else "unsure"
+            said[item.article_id] = web.t[f"relevance_{band}"].format(pct=round(item.score * 100))
     return said
 
 
