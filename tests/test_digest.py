@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -72,6 +73,52 @@ def test_selection_caps_sources_sections_and_total() -> None:
     positions = [c.position for c in chosen if c.section == "reglementaire"]
     assert sorted(positions) == list(range(7))
     assert all(c.position < 3 for c in chosen if c.included and c.section == "handicap")
+
+
+def test_official_sources_are_not_capped_per_source() -> None:
+    # The week: an observatory with many items, the ministry with as many, cap 3.
+    candidates = [
+        digests.Candidate(f"m{i}", "ministere", "reglementaire", 0.8 - i / 100, official=True)
+        for i in range(5)
+    ]
+    candidates += [_candidate(f"o{i}", "observatoire", "competences", 0.9) for i in range(5)]
+    chosen = digests.select(candidates, max_items=15, max_per_section=5, max_per_source=3)
+    included = {c.article_id for c in chosen if c.included}
+    assert {f"m{i}" for i in range(5)} <= included  # every official item
+    assert sum(a.startswith("o") for a in included) == 3  # the cap still holds for the others
+
+
+def _row(aid: str, source: str, section: str, *, included: bool, edited: bool = False) -> Any:
+    from veille.drafts import DraftRow
+
+    edited_at = datetime(2026, 11, 23, 8, 5, tzinfo=UTC) if edited else None
+    return DraftRow(
+        aid, included, section, 0, 0.5, "", None, None, edited, aid, f"https://x/{aid}",
+        source, source, None, datetime(2026, 11, 20, tzinfo=UTC), 100, (section,), 0.9,
+        edited_at,
+    )  # fmt: skip
+
+
+def test_every_item_left_out_says_why() -> None:
+    rows = [_row(f"o{i}", "observatoire", "competences", included=True) for i in range(3)]
+    rows += [_row("o3", "observatoire", "competences", included=False)]
+    rows += [_row(f"h{i}", f"s{i}", "handicap", included=True) for i in range(2)]
+    rows += [_row("h2", "s9", "handicap", included=False)]
+    rows += [_row("x1", "s8", "autres", included=False, edited=True)]
+    rows += [_row("m1", "ministere", "reglementaire", included=False)]
+    rows += [_row("m2", "ministere", "reglementaire", included=False)]
+    reasons = digests.why_out(
+        rows, max_items=6, max_per_section=2, max_per_source=3, official={"ministere"}
+    )
+    assert set(reasons) == {"o3", "h2", "x1", "m1", "m2"}  # every item left out, none kept
+    assert reasons["o3"] == digests.OutReason("source_cap", 3, 3)
+    assert reasons["h2"] == digests.OutReason("section_cap", 2, 2)
+    assert reasons["x1"].kind == "curator" and reasons["x1"].when is not None
+    assert reasons["m1"].kind == "room"  # 5 kept of 6: room for it now
+    full = digests.why_out(
+        rows, max_items=5, max_per_section=2, max_per_source=3, official={"ministere"}
+    )
+    assert full["m1"] == digests.OutReason("letter_full", 5, 5)  # never capped per source
 
 
 def test_every_section_with_news_gets_its_best_story() -> None:
@@ -366,6 +413,55 @@ def test_a_refused_recipient_is_sent_on_the_next_run_and_nobody_twice(
         second = sending.send(config, store, WEEK, settings)
         assert second.sent == ("p2@of.example.fr",)
         assert sorted(handler.delivered()) == [f"p{i}@of.example.fr" for i in range(4)]
+
+
+@pytest.mark.slow
+def test_a_themed_subscriber_gets_exactly_the_retained_items_of_their_themes(
+    config: Config, store: Store, tmp_path: Path
+) -> None:
+    view = digests.draft(config, store, WEEK)
+    theme = view.included[0].section
+    # A curator moves one item of another theme into this theme's section: it is the theme's.
+    other = next(i for i in view.included if i.section != theme and theme not in i.tags)
+    digests.move(config, store, WEEK, other.article_id, section=theme)
+    # Another theme loses its items: its subscriber is left with nothing this week.
+    nobody = next(t for t in config.tag_ids() if t not in {theme, *other.tags})
+    digests.exclude(
+        store,
+        WEEK,
+        [i.article_id for i in view.included if nobody in {*i.tags, i.section}],
+    )
+    view = digests.load(config, store, WEEK)
+    mine = {i.url for i in view.included if theme in i.tags or i.section == theme}
+    assert 0 < len(mine) < len(view.included)
+    store.add_subscribers(
+        [
+            NewSubscriber("tous@of.example.fr"),
+            NewSubscriber("theme@of.example.fr", tags=(theme,)),
+            NewSubscriber("rien@of.example.fr", tags=(nobody,)),
+        ]
+    )
+    publishing.publish(config, store, WEEK, tmp_path / "digests")
+    for handler, port in _server(Collector()):
+        settings = SmtpSettings(host="127.0.0.1", port=port, sender="v@of.fr", starttls=False)
+        sending.send(config, store, WEEK, settings)
+        received = {str(m["To"]): m for m in handler.messages()}
+    urls = {i.url for i in view.included}
+    for who, expected in (
+        ("tous@of.example.fr", urls),
+        ("theme@of.example.fr", mine),
+        ("rien@of.example.fr", set()),
+    ):
+        body = received[who].get_body(("html",))
+        assert body is not None
+        page = lxml.html.fromstring(body.get_content())
+        shown = {a.get("href") for a in page.iter("a")} & urls
+        assert shown == expected, who
+        text = " ".join(page.text_content().split())
+        kept = len(expected)
+        assert f"; {kept} retenu{'s' if kept > 1 else ''}." in text.replace("\u202f", " ")
+        assert ("Aucun article sur vos thématiques" in text) is (not expected)
+        assert "Aucun article retenu cette semaine" not in text
 
 
 def test_sending_an_unpublished_week_is_refused(

@@ -19,6 +19,7 @@ from tests.conftest import CHROMIUM_FLAGS
 from veille.errors import ConfigError
 from veille.feeds import parse_feed
 from veille.models import Entry
+from veille.moments import format_day_time, week_phrase
 from veille.render import (
     Digest,
     DigestItem,
@@ -104,9 +105,9 @@ def digest() -> Digest:
         period_start=date(2026, 11, 16),
         period_end=date(2026, 11, 22),
         editorial=(
-            "Une semaine marquée par l’<strong>enseignement supérieur</strong> et "
+            "Une semaine marquée par l’**enseignement supérieur** et "
             "l’évaluation.\n\nBonne lecture, et n’hésitez pas à nous "
-            '<a href="https://veille.example.org/suggestions">suggérer des sources</a>.'
+            "[suggérer des sources](https://veille.example.org/suggestions)."
         ),
         top_story=top,
         sections=(
@@ -444,6 +445,9 @@ def _assert_inert_html(html: str) -> None:
         for name, value in element.attrib.items():
             assert not name.lower().startswith("on"), (element.tag, name)
             if name in ("href", "src"):
+                if value.startswith("mailto:"):  # the editorial's addresses
+                    assert re.fullmatch(r"mailto:[^\s<>\"':]+@[^\s<>\"':]+", value), value
+                    continue
                 assert value == "../" or safe_url(value) == value, value
                 assert value.startswith(("https://", "../")), value
 
@@ -484,22 +488,40 @@ def test_hostile_input_is_neutralised_everywhere(hostile: Digest) -> None:
     ]
 
 
-def test_editorial_keeps_basic_markup_only(digest: Digest) -> None:
+def test_editorial_is_markdown_lite_cleaned_by_nh3(digest: Digest) -> None:
     d = replace(
         digest,
-        editorial='<p style="color:red">Une <em>semaine</em> dense.</p><p>Voir '
-        '<a href="https://www.francecompetences.fr/" onclick="x()">France compétences</a>, '
-        '<a href="javascript:alert(1)">ceci</a> et <img src=x onerror=alert(1)>.</p>',
+        editorial="Une *semaine* _dense_ et **chargée** : voir l’étude "
+        "https://www.centre-inffo.fr/etude?x=1 ou "
+        "[France compétences](https://www.francecompetences.fr/).\n"
+        "Écrire à veille@of-exemple.fr.\n\n"
+        '<p style="color:red">Brut</p> [ceci](javascript:alert(1)) '
+        "<img src=x onerror=alert(1)> [data](data:text/html,x).",
     )
-    tree = lxml.html.document_fromstring(
-        render_email_html(d, unsubscribe_url=None, archive_url=None)
-    )
+    html = render_email_html(d, unsubscribe_url=None, archive_url=None)
+    tree = lxml.html.document_fromstring(html)
     first, second = tree.xpath("//h2[.='Édito']/following-sibling::p")
-    assert lxml.html.tostring(first, encoding="unicode").count("<em>semaine</em>") == 1
-    assert second.xpath("a/@href") == ["https://www.francecompetences.fr/"]
-    assert _words(second.text_content()) == "Voir France compétences, ceci et ."
+    markup = lxml.html.tostring(first, encoding="unicode")
+    assert "<em>semaine</em>" in markup and "<em>dense</em>" in markup
+    assert "<strong>chargée</strong>" in markup and "<br>" in markup
+    assert first.xpath("a/@href") == [
+        "https://www.centre-inffo.fr/etude?x=1",  # a pasted address is a link
+        "https://www.francecompetences.fr/",
+        "mailto:veille@of-exemple.fr",
+    ]
+    assert set(first.xpath("a/@rel")) == {"noopener noreferrer"}
+    # Raw HTML is text, refused links are text: nothing live in the second paragraph.
+    assert second.xpath(".//a | .//img | .//*[@style]") == []
+    assert "<img src=x onerror=alert(1)>" in second.text_content()
+    assert "[ceci](javascript:alert(1))" in second.text_content()
+    _assert_inert_html(html)
     text = render_email_text(d, unsubscribe_url=None, archive_url=None)
-    assert "Voir France compétences (https://www.francecompetences.fr/), ceci et ." in _words(text)
+    assert "Une semaine dense et chargée : voir l’étude https://www.centre-inffo.fr/etude?x=1 " in (
+        _words(text)
+    )
+    assert "France compétences (https://www.francecompetences.fr/). Écrire à" in _words(text)
+    editorial = text.split("ÉDITO", 1)[1].split("À LA UNE", 1)[0]
+    assert "*" not in editorial and "_dense_" not in editorial  # emphasis read, not shown
 
 
 def test_markdown_escape_keeps_text_readable() -> None:
@@ -577,3 +599,30 @@ def test_email_renders_on_phone_and_desktop(digest: Digest, tmp_path: Path) -> N
         _screenshot(html_path, png, width, height, tmp_path / name)
         assert png.stat().st_size > 5_000, f"{png} looks blank"
         assert _png_size(png) == (width, height)
+
+
+@pytest.mark.parametrize(
+    ("week", "fr", "en"),
+    [
+        ("2026-W47", "semaine du 16 au 22 novembre 2026", "week of 16–22 November 2026"),
+        (
+            "2026-W44",
+            "semaine du 26 octobre au 1er novembre 2026",
+            "week of 26 October – 1 November 2026",
+        ),
+        (
+            "2026-W53",
+            "semaine du 28 décembre 2026 au 3 janvier 2027",
+            "week of 28 December 2026 – 3 January 2027",
+        ),
+    ],
+)
+def test_a_week_is_said_as_people_say_it(week: str, fr: str, en: str) -> None:
+    assert week_phrase(week) == fr
+    assert week_phrase(week, "en") == en
+
+
+def test_a_moment_is_said_as_people_say_it() -> None:
+    moment = datetime(2026, 11, 23, 8, 5, tzinfo=UTC)
+    assert format_day_time(moment, "Europe/Paris") == "lundi 23 novembre 2026 à 9\u00a0h\u00a005"
+    assert format_day_time(moment, "Europe/Paris", "en") == "Monday 23 November 2026 at 9:05"

@@ -300,7 +300,7 @@ def test_curator_logs_in_curates_previews_and_publishes(
     page.wait_for_selector(f"text=Approuvée par {USER}")
     assert store.digest(WEEK).approved_by == USER  # type: ignore[union-attr]
     page.click("button:text('Publier')")
-    page.wait_for_selector(f".flash:has-text('{WEEK}')")  # the publication's own message
+    page.wait_for_selector(".flash:has-text('novembre 2026 publiée')")  # the publication's message
     assert (out / WEEK / "digest.html").exists()
     assert (out / WEEK / "digest.md").read_text(encoding="utf-8").count("réunion pédagogique") == 1
     assert store.digest(WEEK).published_at is not None  # type: ignore[union-attr]

@@ -44,6 +44,7 @@ def deduplicate(store: Store, *, batch: int = 5000, parallel: bool = True) -> De
                     helper = concurrent.futures.ProcessPoolExecutor(1, mp_context=context)
                 summary.articles += len(rows)
                 summary.duplicates += _cluster_rows(store, rows, helper)
+            store.settle_owners()  # the sources ran concurrently: who stored first is chance
     finally:
         if helper is not None:
             helper.shutdown(cancel_futures=True)

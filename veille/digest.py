@@ -28,7 +28,7 @@ from typing import Any
 
 from veille import clock, health, i18n
 from veille.config import Config
-from veille.drafts import Candidate, DraftChanges, DraftChoice, WeekFigures
+from veille.drafts import Candidate, DraftChanges, DraftChoice, DraftRow, WeekFigures
 from veille.errors import DigestError
 from veille.sourcelist import effective
 from veille.store import Store
@@ -40,6 +40,7 @@ __all__ = [
     "Candidate",
     "Draft",
     "DraftItem",
+    "OutReason",
     "draft",
     "exclude",
     "include",
@@ -53,6 +54,7 @@ __all__ = [
     "set_tags",
     "set_top",
     "week_of",
+    "why_out",
 ]
 
 OTHER_SECTION = "autres"  # a relevant story the classifier gave no tag
@@ -79,12 +81,32 @@ class DraftItem:
     tags: tuple[str, ...]
     score: float | None
     word_count: int
+    decided: bool = False  # a curator's decision labels the article: its score is no estimate
+    out: OutReason | None = None  # why it is not in the letter (None when it is)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["also"] = list(self.also)
         data["tags"] = list(self.tags)
         data["published_at"] = self.published_at.isoformat() if self.published_at else None
+        data["out"] = self.out.as_dict() if self.out else None
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class OutReason:
+    """Why a candidate is not in the letter, as things stand: a curator left it out (``when``),
+    its source, its section or the letter is full (``count`` kept, ``limit``), or it ranked
+    below the kept ones and room was made since (``room``)."""
+
+    kind: str  # curator | source_cap | section_cap | letter_full | room
+    count: int = 0
+    limit: int = 0
+    when: datetime | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["when"] = self.when.isoformat() if self.when else None
         return data
 
 
@@ -162,7 +184,8 @@ def select(
     """Decide which candidates the draft includes and their order in each section.
 
     Best first, an item is included while the digest, its section and its source each have
-    room (the cap per source keeps one prolific site from filling the letter), after a first
+    room (the cap per source keeps one prolific site from filling the letter; it does not
+    apply to official sources, whose every item may be a rule that changed), after a first
     pass that gives each section its best story. Returns one choice per candidate, with
     ``included`` and ``position`` set: included first, then the others, each by rank.
     """
@@ -176,21 +199,20 @@ def select(
         per_section[c.section] += 1
         per_source[c.source] += 1
 
+    def source_room(c: Candidate) -> bool:
+        return c.official or per_source[c.source] < max_per_source
+
     # First the best story of each section, so every theme with news is in the letter; then
     # the rest by rank.
     for c in ordered:
-        if (
-            len(chosen) < max_items
-            and not per_section[c.section]
-            and per_source[c.source] < max_per_source
-        ):
+        if len(chosen) < max_items and not per_section[c.section] and source_room(c):
             take(c)
     for c in ordered:
         if (
             c.article_id not in chosen
             and len(chosen) < max_items
             and per_section[c.section] < max_per_section
-            and per_source[c.source] < max_per_source
+            and source_room(c)
         ):
             take(c)
     positions: Counter[str] = Counter()
@@ -218,6 +240,7 @@ def draft(config: Config, store: Store, week: str) -> Draft:
     since, until = week_bounds(week, config.settings.timezone)
     rows = [r for r in store.articles(since=since, until=until) if r.relevant is True]
     sources = store.story_sources([r.id for r in rows])
+    official = _official_sources(config, store)
     known_tags = set(config.tag_ids())
     candidates = []
     for row in rows:
@@ -232,6 +255,7 @@ def draft(config: Config, store: Store, week: str) -> Draft:
                 ),
                 summary=summarize(row.title, row.text, lang=settings.lang)
                 or summarize(row.title, row.summary, lang=settings.lang),
+                official=row.source_id in official,
             )
         )
     chosen = select(
@@ -244,6 +268,34 @@ def draft(config: Config, store: Store, week: str) -> Draft:
     return load(config, store, week, changes=changes)
 
 
+def _draft_item(
+    i: DraftRow, out: OutReason | None, sources: dict[str, list[tuple[str, str]]]
+) -> DraftItem:
+    carried = sources.get(i.article_id, [])
+    also = tuple(dict.fromkeys(name for sid, name in carried if sid != i.source_id))
+    return DraftItem(
+        article_id=i.article_id,
+        title=i.title,
+        url=i.url,
+        source=i.source_id,
+        source_name=i.source_name or i.source_id,
+        also=also,
+        published_at=i.published_at or i.fetched_at,
+        included=i.included,
+        section=i.section,
+        position=i.position,
+        rank_score=i.rank_score,
+        summary=i.summary_edited if i.summary_edited is not None else i.summary,
+        note=i.note,
+        edited=i.edited,
+        tags=i.tags,
+        score=i.score,
+        word_count=i.word_count,
+        decided=i.decided,
+        out=out,
+    )
+
+
 def load(config: Config, store: Store, week: str, *, changes: DraftChanges | None = None) -> Draft:
     """The stored draft of ``week``; DigestError when there is none."""
     parse_week(week)
@@ -253,36 +305,19 @@ def load(config: Config, store: Store, week: str, *, changes: DraftChanges | Non
     items = store.digest_items(week)
     sources = store.story_sources([i.article_id for i in items])
     order = {tag: n for n, tag in enumerate([*config.tag_ids(), OTHER_SECTION])}
-    draft_items = []
-    for i in items:
-        carried = sources.get(i.article_id, [])
-        also = tuple(dict.fromkeys(name for sid, name in carried if sid != i.source_id))
-        draft_items.append(
-            DraftItem(
-                article_id=i.article_id,
-                title=i.title,
-                url=i.url,
-                source=i.source_id,
-                source_name=i.source_name or i.source_id,
-                also=also,
-                published_at=i.published_at or i.fetched_at,
-                included=i.included,
-                section=i.section,
-                position=i.position,
-                rank_score=i.rank_score,
-                summary=i.summary_edited if i.summary_edited is not None else i.summary,
-                note=i.note,
-                edited=i.edited,
-                tags=i.tags,
-                score=i.score,
-                word_count=i.word_count,
-            )
-        )
+    watched = effective(config, store).sources  # not those removed from the configuration
+    reasons = why_out(
+        items,
+        max_items=config.settings.digest.max_items,
+        max_per_section=config.settings.digest.max_per_section,
+        max_per_source=config.settings.digest.max_per_source,
+        official={s.id for s in watched if s.official},
+    )
+    draft_items = [_draft_item(i, reasons.get(i.article_id), sources) for i in items]
     draft_items.sort(
         key=lambda d: (order.get(d.section, len(order)), d.section, not d.included, d.position)
     )
     since, until = week_bounds(week, config.settings.timezone)
-    watched = effective(config, store).sources  # not those removed from the configuration
     failing = tuple(
         (h.name or h.id, "; ".join(h.problems))
         for h in health.assess(store.source_figures(), clock.now(), watched)
@@ -300,6 +335,41 @@ def load(config: Config, store: Store, week: str, *, changes: DraftChanges | Non
         changes=changes,
         approved_by=row.approved_by if row.approved_at else None,
     )
+
+
+def _official_sources(config: Config, store: Store) -> set[str]:
+    return {s.id for s in effective(config, store).sources if s.official}
+
+
+def why_out(
+    items: Sequence[DraftRow],
+    *,
+    max_items: int,
+    max_per_section: int,
+    max_per_source: int,
+    official: set[str],
+) -> dict[str, OutReason]:
+    """Why each item left out of a stored draft is out, as the draft stands now (the rules of
+    :func:`select` read against what is kept; a curator's own choice first)."""
+    kept = [i for i in items if i.included]
+    per_source = Counter(i.source_id for i in kept)
+    per_section = Counter(i.section for i in kept)
+    reasons = {}
+    for i in items:
+        if i.included:
+            continue
+        if i.edited:
+            reason = OutReason("curator", when=i.edited_at)
+        elif i.source_id not in official and per_source[i.source_id] >= max_per_source:
+            reason = OutReason("source_cap", per_source[i.source_id], max_per_source)
+        elif per_section[i.section] >= max_per_section:
+            reason = OutReason("section_cap", per_section[i.section], max_per_section)
+        elif len(kept) >= max_items:
+            reason = OutReason("letter_full", len(kept), max_items)
+        else:
+            reason = OutReason("room")
+        reasons[i.article_id] = reason
+    return reasons
 
 
 def week_of(moment: datetime, tz: str) -> str:

@@ -50,6 +50,8 @@ class DraftRow:
     word_count: int
     tags: tuple[str, ...]
     score: float | None
+    edited_at: datetime | None = None  # a curator's last edit of the item
+    decided: bool = False  # a curator's decision labels the article (its score is no estimate)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,7 @@ class Candidate:
     section: str
     rank_score: float
     summary: str = ""
+    official: bool = False  # an official source: the cap per source does not apply to it
 
 
 @dataclass(frozen=True, slots=True)

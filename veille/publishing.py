@@ -94,13 +94,13 @@ def build_digest(
                 )
             )
     year, number = parse_week(view.week)
-    kept_words = sum(i.word_count for i in view.included)
+    kept_words = sum(i.word_count for i in items)
     figures = view.figures
     stats = DigestStats(
         gathered=figures.gathered,
         duplicates=figures.duplicates,
         off_topic=figures.off_topic,
-        kept=len(view.included),
+        kept=len(items),  # what this letter shows (a subscriber's tags cut it)
         words_not_read=max(figures.words - kept_words, 0),
         reading_wpm=settings.reading_wpm,
     )
@@ -131,6 +131,7 @@ def _digest_item(i: DraftItem) -> DigestItem:
         summary=i.summary,
         note=i.note,
         tags=i.tags,
+        word_count=i.word_count,
     )
 
 

@@ -8,7 +8,8 @@ untrusted, so:
   (a ``finalize`` hook, so a template cannot forget); plain text stays plain;
 - a link is kept only for an http(s) URL with a host (:func:`safe_url`), otherwise the title is
   shown without a link;
-- the editorial may carry basic inline markup (a, strong, em, br), cleaned by nh3;
+- the editorial is Markdown-lite (emphasis, bold, links, pasted addresses, paragraphs; raw
+  HTML off), rendered by markdown-it-py and cleaned by nh3;
 - control characters that XML forbids, and bidi overrides, are removed from every text.
 
 Usage::
@@ -31,6 +32,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 import lxml.html
 import nh3
+from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from veille import clock, i18n
@@ -74,6 +76,7 @@ class DigestItem:
     summary: str = ""  # two or three plain-text sentences
     note: str | None = None  # the curator's note (note de la rédaction)
     tags: tuple[str, ...] = ()
+    word_count: int = 0  # of the article (a subscriber's letter counts the words it leaves out)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,7 +115,7 @@ class Digest:
     title: str  # the letter's name, e.g. "Veille formation"
     period_start: date
     period_end: date
-    editorial: str | None = None  # paragraphs split by blank lines; a, strong, em, br allowed
+    editorial: str | None = None  # Markdown-lite: *em*, **strong**, [text](url), paragraphs
     top_story: DigestItem | None = None
     sections: tuple[DigestSection, ...] = ()
     stats: DigestStats
@@ -120,6 +123,7 @@ class Digest:
     published_at: datetime
     lang: str = "fr"
     tz: str = "Europe/Paris"  # the organisation's time zone, for the dates shown
+    themed: bool = False  # one subscriber's letter, cut to their themes (veille.sending)
 
 
 # Month names are written here instead of coming from locale.setlocale + strftime("%B"): server
@@ -144,9 +148,7 @@ _UNWANTED_RE = re.compile(
 )
 _ASCII_SPACES_RE = re.compile(r"[ \t\r\n\f\v]+")  # not \s: keep the no-break spaces of French
 _C0_AND_SPACE = "".join(map(chr, range(0x21)))  # what browsers strip around a URL
-_PARAGRAPH_RE = re.compile(r"\n[ \t\r\f\v]*\n")
-_BLOCK_TAG_RE = re.compile(r"</?(?:p|div)\b[^>]*>", re.IGNORECASE)
-_EDITORIAL_TAGS = {"a", "b", "strong", "i", "em", "br"}
+_EDITORIAL_TAGS = {"a", "strong", "em", "br"}
 _LINK_COLOR = "#0b4f8a"
 
 
@@ -232,16 +234,26 @@ def _plural(s: dict[str, str], key: str, n: int, lang: str) -> str:
 
 
 def stats_sentence(stats: DigestStats, lang: str = "fr") -> str:
-    """The footer: gathered, merged, set aside, kept, and the reading time saved."""
+    """The footer: gathered, merged, set aside, kept, and the reading time saved (said only
+    when some words were left unread: "0 minute saved" tells nobody anything)."""
     s = _strings(lang)
+    words = _plural(s, "words", stats.words_not_read, lang)
+    if stats.words_not_read <= 0:
+        saved = ""
+    elif stats.minutes_saved == 0:
+        saved = s["saved_little"].format(words=words)
+    else:
+        saved = s["saved"].format(
+            minutes=_plural(s, "minutes", stats.minutes_saved, lang),
+            words=words,
+            wpm=format_number(stats.reading_wpm, lang),
+        )
     return s["stats"].format(
         gathered=_plural(s, "gathered", stats.gathered, lang),
         duplicates=_plural(s, "duplicates", stats.duplicates, lang),
         off_topic=_plural(s, "off_topic", stats.off_topic, lang),
         kept=_plural(s, "kept", stats.kept, lang),
-        minutes=_plural(s, "minutes", stats.minutes_saved, lang),
-        words=_plural(s, "words", stats.words_not_read, lang),
-        wpm=format_number(stats.reading_wpm, lang),
+        saved=saved,
     )
 
 
@@ -301,25 +313,44 @@ def _sections(d: Digest, s: dict[str, str]) -> list[_SectionView]:
     return views
 
 
-def _editorial_html(text: str | None) -> list[Markup]:
-    """The editorial's paragraphs, cleaned by nh3 to a few inline tags and http(s) links.
+# The editorial is Markdown-lite: paragraphs (a blank line), line breaks, *emphase* or
+# _emphase_, **gras**, [texte](https://…), <https://…> and bare addresses made links (linkify).
+# Raw HTML is not read (html off): a curator's "<b>" shows as typed. nh3 has the last word.
+_EDITORIAL_MD = MarkdownIt("zero", {"html": False, "linkify": True, "breaks": True}).enable(
+    ["emphasis", "link", "autolink", "linkify", "newline", "escape"]
+)
+_EDITORIAL_SCHEMES = {"http", "https", "mailto"}
 
-    A link whose URL was refused loses its tag (it would look like a link and lead nowhere); the
-    others get an inline colour, e-mail clients ignoring stylesheets. nh3 has the last word.
+
+def _editorial_link(url: str) -> str | None:
+    """``url`` if the editorial may link to it: http(s) with a host, or mailto."""
+    if url.lower().startswith("mailto:") and "@" in url and not _UNWANTED_RE.search(url):
+        return url if not re.search(r"[\s<>\"']", url) else None
+    return safe_url(url)
+
+
+_EDITORIAL_MD.validateLink = lambda url: _editorial_link(url) is not None  # type: ignore[method-assign]
+
+
+def _editorial_html(text: str | None) -> list[Markup]:
+    """The editorial's paragraphs: Markdown-lite rendered by markdown-it-py (raw HTML off), then
+    cleaned by nh3 to a few inline tags and http(s)/mailto links (rel="noopener noreferrer").
+
+    Links get an inline colour, e-mail clients ignoring stylesheets.
     """
+    if not text or not clean_text(text):
+        return []
+    rendered = _clean_editorial(_EDITORIAL_MD.render(_UNWANTED_RE.sub(" ", text)), {"p"})
+    root = lxml.html.fragment_fromstring(rendered, create_parent="div")
     paragraphs = []
-    blocks = _BLOCK_TAG_RE.sub("\n\n", text or "")  # <p>, <div>: paragraphs, as blank lines are
-    for paragraph in _PARAGRAPH_RE.split(blocks):
-        if not clean_text(paragraph):
-            continue
-        root = lxml.html.fragment_fromstring(_clean_editorial(clean_text(paragraph)), "div")
-        for link in list(root.iter("a")):
+    for block in root.iter("p"):
+        for link in list(block.iter("a")):
             if link.get("href"):
                 link.set("style", f"color:{_LINK_COLOR};")
             else:
                 link.drop_tag()
-        inner = str(escape(root.text or "")) + "".join(
-            lxml.html.tostring(child, encoding="unicode") for child in root
+        inner = str(escape(block.text or "")) + "".join(
+            lxml.html.tostring(child, encoding="unicode") for child in block
         )
         cleaned = _clean_editorial(inner)
         if clean_text(cleaned):
@@ -327,31 +358,36 @@ def _editorial_html(text: str | None) -> list[Markup]:
     return paragraphs
 
 
-def _clean_editorial(html: str) -> str:
+def _clean_editorial(html: str, blocks: set[str] | None = None) -> str:
     return nh3.clean(
         html,
-        tags=_EDITORIAL_TAGS,
+        tags=_EDITORIAL_TAGS | (blocks or set()),
         attributes={"a": {"href", "style"}},
         attribute_filter=_only_safe_href,
         filter_style_properties={"color"},
-        url_schemes={"http", "https"},
+        url_schemes=_EDITORIAL_SCHEMES,
+        link_rel="noopener noreferrer",
     )
 
 
 def _only_safe_href(tag: str, attribute: str, value: str) -> str | None:
     if tag == "a" and attribute == "href":
-        return safe_url(value)
+        return _editorial_link(value)
     return value
 
 
 def _editorial_text(paragraphs: list[Markup]) -> list[str]:
-    """The cleaned editorial as plain text; a link becomes ``text (url)``."""
+    """The cleaned editorial as plain text; a link becomes ``text (url)`` unless its text is
+    already the address."""
     texts = []
     for p in paragraphs:
         root = lxml.html.fragment_fromstring(str(p), create_parent="div")
+        for br in root.iter("br"):
+            br.tail = " " + (br.tail or "")
         for link in root.iter("a"):
-            href = link.get("href")
-            if href and link.text_content().strip() != href:
+            href = link.get("href") or ""
+            shown = link.text_content().strip()
+            if href and shown not in (href, href.removeprefix("mailto:")):
                 link.tail = f" ({href})" + (link.tail or "")
         texts.append(clean_text(root.text_content()))
     return [t for t in texts if t]
@@ -381,6 +417,7 @@ def _context(
         "sections": sections,
         "blocks": ([_SectionView(s["top_story"], (top,))] if top else []) + sections,
         "empty": top is None and not sections,
+        "empty_text": s["empty_themes"] if d.themed else s["empty"],
         "stats": stats_sentence(d.stats, d.lang),
         "unsubscribe": safe_url(unsubscribe_url),
         "archive": safe_url(archive_url),

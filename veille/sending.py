@@ -3,16 +3,22 @@
 - :func:`send`: the letter as published (its snapshot), to every active subscriber, each
   message claimed, then confirmed once the mail server accepted it (see :mod:`veille.mail`);
 - :func:`letter_for`: the published letter as one subscriber gets it (their tags, their
-  language).
+  language);
+- :func:`report_sentence`: what a send did, as a sentence in the current language;
+- :func:`send_state`: who had the letter of a week, when, and who has not yet;
+  :func:`missing_settings`: what must be set before a send can start (said before anyone
+  confirms a send, not after).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -29,7 +35,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-__all__ = ["UNSUBSCRIBE_LIST", "letter_for", "send"]
+__all__ = [
+    "UNSUBSCRIBE_LIST",
+    "SendState",
+    "letter_for",
+    "missing_settings",
+    "report_sentence",
+    "send",
+    "send_state",
+]
 
 UNSUBSCRIBE_LIST = "veille"  # unsubscribe tokens name the list, not the week: links never expire
 
@@ -38,22 +52,100 @@ def letter_for(
     config: Config, letter: Digest, *, tags: Sequence[str] | None, lang: str | None
 ) -> Digest:
     """The published ``letter`` as one subscriber gets it: only the items that carry one of
-    their ``tags`` (all when none), sections named in their ``lang``."""
+    their ``tags`` or sit in the section of one (all when none), sections named in their
+    ``lang``, and a footer that counts what this letter shows."""
     lang = lang if lang in i18n.LETTER else letter.lang
     wanted = set(tags or ())
     labels = {t.id: (t.label_en or t.label) if lang == "en" else t.label for t in config.taxonomy}
     labels[OTHER_SECTION] = i18n.LETTER[lang]["other_news"]
     sections = []
     for section in letter.sections:
-        items = tuple(i for i in section.items if not wanted or wanted & set(i.tags))
+        # An item a curator moved to a section is read as that theme's, whatever its tags.
+        items = tuple(i for i in section.items if not wanted or wanted & {*i.tags, section.tag_id})
         if items:
             label = labels.get(section.tag_id, section.label)
             sections.append(DigestSection(tag_id=section.tag_id, label=label, items=items))
-    kept = [i for s in sections for i in s.items]
+    kept = {i.article_id: i for s in sections for i in s.items}
     top = letter.top_story
-    if top is None or top.article_id not in {i.article_id for i in kept}:
-        top = kept[0] if kept else None  # their best-placed item
-    return replace(letter, sections=tuple(sections), top_story=top, lang=lang)
+    if top is None or top.article_id not in kept:
+        top = next(iter(kept.values()), None)  # their best-placed item
+    every = {i.article_id: i for s in letter.sections for i in s.items}
+    left_out = sum(i.word_count for aid, i in every.items() if aid not in kept)
+    stats = replace(
+        letter.stats,
+        kept=len(kept),
+        words_not_read=letter.stats.words_not_read + left_out,
+    )
+    return replace(
+        letter,
+        sections=tuple(sections),
+        top_story=top,
+        lang=lang,
+        stats=stats,
+        themed=bool(wanted),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SendState:
+    """The letter of a week and its subscribers: how many had it, when the last one did, and
+    how many active subscribers a send would still serve."""
+
+    sent: int
+    last_sent_at: datetime | None
+    pending: int  # not sent yet, nor claimed by a send that died (those are "uncertain")
+
+
+def send_state(store: Store, week: str) -> SendState:
+    sent, last = store.letter_sent(week)
+    served = store.sends(week)
+    pending = sum(1 for s in store.subscribers() if s.email not in served)
+    return SendState(sent=sent, last_sent_at=last, pending=pending)
+
+
+def missing_settings(config: Config, environ: Mapping[str, str] | None = None) -> list[str]:
+    """What stops a send now, each as a sentence saying how to set it (empty: all set)."""
+    from veille.errors import MailError
+    from veille.mail import SmtpSettings
+
+    missing = []
+    site = config.settings.digest.site_url
+    if not site or not site.startswith("https://"):
+        missing.append(i18n.message("send.missing_site_url"))
+    env = os.environ if environ is None else environ
+    no_host = not env.get("VEILLE_SMTP_HOST", "").strip()
+    no_sender = not env.get("VEILLE_MAIL_FROM", "").strip()
+    if no_host:
+        missing.append(i18n.message("send.missing_smtp_host"))
+    if no_sender:
+        missing.append(i18n.message("send.missing_sender"))
+    if not (no_host or no_sender):  # both given: the rest of the checks are mail.py's
+        try:
+            SmtpSettings.from_env(env)
+        except MailError as e:
+            missing.append(i18n.message("send.bad_smtp", error=e))
+    return missing
+
+
+def _counted(key: str, n: int) -> str:
+    one = n in (0, 1) if i18n.current() == "fr" else n == 1  # French: 0 and 1 are singular
+    return i18n.message(f"{key}_{'one' if one else 'other'}", n=n)
+
+
+def report_sentence(report: SendReport) -> str:
+    """What a send did, for the curator: "Lettre envoyée à 8 abonnés." and, when there are
+    any, those who had it already, the failures (with their reasons) and the uncertain ones."""
+    parts = [_counted("send.sent", len(report.sent)) if report.sent else ""]
+    if not report.sent:
+        parts[0] = i18n.message("send.sent_none")
+    if report.skipped:
+        parts.append(_counted("send.skipped", len(report.skipped)))
+    if report.failed:
+        reasons = " ; ".join(f"{who} ({why})" for who, why in report.failed)
+        parts.append(f"{_counted('send.failed', len(report.failed))} {reasons}.")
+    if report.uncertain:
+        parts.append(_counted("send.uncertain_count", len(report.uncertain)))
+    return " ".join(parts)
 
 
 def _confirm(store: Store, week: str, email: str, run_id: str) -> None:

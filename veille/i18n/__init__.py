@@ -235,6 +235,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "(the unsubscribe link points there). Hint: add `digest: {{site_url: "
         "https://veille.example.org/}}` under settings in sources.yaml.",
     ),
+    # what a send needs, said before anyone confirms it (veille.sending.missing_settings)
+    "send.missing_site_url": (
+        "l’adresse publique de l’archive, en https (le lien de désinscription y mène) : "
+        "ajoutez `digest: {{site_url: https://veille.example.org/}}` sous settings dans "
+        "sources.yaml, puis redémarrez l’application.",
+        "the public https address of the archive (the unsubscribe link points there): add "
+        "`digest: {{site_url: https://veille.example.org/}}` under settings in sources.yaml, "
+        "then restart the app.",
+    ),
+    "send.missing_smtp_host": (
+        "le serveur d’envoi : donnez son nom dans la variable d’environnement "
+        "VEILLE_SMTP_HOST (et son port dans VEILLE_SMTP_PORT s’il n’est pas 587), puis "
+        "redémarrez l’application.",
+        "the mail server: give its name in the environment variable VEILLE_SMTP_HOST (and its "
+        "port in VEILLE_SMTP_PORT unless it is 587), then restart the app.",
+    ),
+    "send.missing_sender": (
+        "l’expéditeur : donnez-le dans la variable d’environnement VEILLE_MAIL_FROM, par "
+        "exemple « Veille formation <veille@of-exemple.fr> », puis redémarrez l’application.",
+        "the sender: give it in the environment variable VEILLE_MAIL_FROM, e.g. 'Veille "
+        "formation <veille@of-example.org>', then restart the app.",
+    ),
+    "send.bad_smtp": (
+        "des réglages d’envoi corrects (variables VEILLE_SMTP_*) : {error}",
+        "valid mail settings (VEILLE_SMTP_* variables): {error}",
+    ),
+    "send.blocked": (
+        "envoi impossible pour l’instant, il manque {what}",
+        "cannot send yet: missing {what}",
+    ),
     "send.in_progress": (
         "la lettre de {week} est déjà en cours d’envoi (processus {pid}, depuis {since} UTC) : "
         "personne ne la recevra deux fois. Astuce : attendez la fin de cet envoi, puis "
@@ -457,9 +487,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the job stopped on an unexpected error; the server's log says more. You may start it "
         "again: nothing is done twice.",
     ),
-    "send.report": (
-        "{sent} envoyé(s), {skipped} déjà servi(s), {failed} en échec, {uncertain} incertain(s)",
-        "{sent} sent, {skipped} already served, {failed} failed, {uncertain} uncertain",
+    # the end of a send (veille.sending.report_sentence): "_one" for 0 and 1 in French
+    "send.sent_one": ("Lettre envoyée à {n} abonné.", "Letter sent to {n} subscriber."),
+    "send.sent_other": ("Lettre envoyée à {n} abonnés.", "Letter sent to {n} subscribers."),
+    "send.sent_none": ("Aucun nouvel envoi.", "Nobody new to send to."),
+    "send.skipped_one": (
+        "{n} abonné l’avait déjà reçue.",
+        "{n} subscriber had it already.",
+    ),
+    "send.skipped_other": (
+        "{n} abonnés l’avaient déjà reçue.",
+        "{n} subscribers had it already.",
+    ),
+    "send.failed_one": (
+        "{n} envoi a échoué (il sera retenté au prochain envoi) :",
+        "{n} message failed (it is tried again at the next send):",
+    ),
+    "send.failed_other": (
+        "{n} envois ont échoué (ils seront retentés au prochain envoi) :",
+        "{n} messages failed (they are tried again at the next send):",
+    ),
+    "send.uncertain_count_one": (
+        "{n} envoi incertain (un envoi interrompu l’a peut-être déjà servi) : pas renvoyé.",
+        "{n} message uncertain (an interrupted send may have delivered it): not sent again.",
+    ),
+    "send.uncertain_count_other": (
+        "{n} envois incertains (un envoi interrompu les a peut-être déjà servis) : pas renvoyés.",
+        "{n} messages uncertain (an interrupted send may have delivered them): not sent again.",
     ),
     "web.no_file": (
         "aucun fichier reçu : choisissez un fichier, puis appuyez sur le bouton.",

@@ -23,7 +23,7 @@ WEB: dict[str, dict[str, str]] = {
         "no_draft": "Pas encore de brouillon pour cette semaine.",
         "no_draft_preview": "Rien à prévisualiser : la semaine {week} n’a pas encore de "
         "brouillon. Préparez-le à partir des articles de la semaine, puis revenez ici.",
-        "drafted": "Brouillon prêt : {kept} article(s) retenu(s) sur {total} candidat(s).",
+        "drafted": "Brouillon prêt : {kept} {total}.",
         "login_required": "Votre session a expiré : reconnectez-vous, puis recommencez.",
         "unexpected": "Une erreur inattendue s’est produite. Réessayez ; si elle revient, "
         "signalez-la à la personne qui administre veille (le journal du serveur en dit plus).",
@@ -40,6 +40,9 @@ WEB: dict[str, dict[str, str]] = {
         "summary": "Résumé",
         "note": "Note de la rédaction (ce que cela change pour nous)",
         "editorial": "Édito",
+        "editorial_help": "Mise en forme : *italique* ou _italique_, **gras**, "
+        "[texte du lien](https://…) ; une adresse collée devient un lien ; une ligne "
+        "vide commence un paragraphe. Le HTML s’affiche tel quel.",
         "also": "Aussi relayé par",
         "score": "pertinence",
         "why": "mots décisifs",
@@ -50,9 +53,55 @@ WEB: dict[str, dict[str, str]] = {
         "approve": "Approuver pour l’envoi programmé",
         "unapprove": "Retirer l’approbation",
         "approved": "Approuvée par {who}",
-        "published": "Publiée le",
         "not_published": "Pas encore publiée.",
-        "send_confirm": "Envoyer la lettre à {n} abonné(s) ?",
+        # the sent state and what a send would do ("_one": 0 and 1 in French)
+        "published_on": "Publiée le {when}.",
+        "week_title": "Lettre de la {period}",
+        "items_one": "{n} article retenu",
+        "items_other": "{n} articles retenus",
+        "sent_state_one": "Lettre envoyée le {when} à {n} abonné.",
+        "sent_state_other": "Lettre envoyée le {when} à {n} abonnés.",
+        "send_all_one": "Envoyer la lettre à {n} abonné ?",
+        "send_all_other": "Envoyer la lettre aux {n} abonnés ?",
+        "send_rest_one": "Envoyer la lettre à l’abonné qui ne l’a pas encore reçue ?",
+        "send_rest_other": "Envoyer la lettre aux {n} abonnés qui ne l’ont pas encore reçue ?",
+        "send_rest": "Envoyer aux abonnés restants",
+        "sent_all": "Tous les abonnés actifs l’ont reçue : rien de plus à envoyer.",
+        "no_subscribers": "Aucun abonné actif : ajoutez-en dans « Abonnés » avant d’envoyer.",
+        "send_blocked": "Envoi impossible pour l’instant. Il manque :",
+        "send_needs_publish": "Publiez la lettre pour pouvoir l’envoyer : c’est la version "
+        "publiée qui part.",
+        "locked_sent": "Cette lettre a déjà été envoyée le {when} à {n} : ce qui est parti ne "
+        "change plus. Vos modifications ne changeront que la version en ligne (après une "
+        "nouvelle publication) et la lettre des abonnés qui ne l’ont pas encore reçue.",
+        "locked_published": "Cette lettre est publiée depuis le {when} : vos modifications "
+        "n’apparaîtront en ligne et dans l’envoi qu’après une nouvelle publication.",
+        "subscribers_one": "{n} abonné",
+        "subscribers_other": "{n} abonnés",
+        # why an item is not in the letter (veille.digest.why_out), and what its score means
+        "out_curator": "Laissé de côté lors de la curation, le {when}.",
+        "out_curator_undated": "Laissé de côté lors de la curation.",
+        "out_source_cap_one": "{n} article de cette source déjà retenu (limite : {limit} "
+        "par source).",
+        "out_source_cap_other": "{n} articles de cette source déjà retenus (limite : {limit} "
+        "par source).",
+        "out_section_cap_one": "{n} article déjà retenu dans cette section (limite : {limit} "
+        "par section).",
+        "out_section_cap_other": "{n} articles déjà retenus dans cette section (limite : "
+        "{limit} par section).",
+        "out_letter_full_one": "La lettre est complète : {n} article retenu (limite : {limit}).",
+        "out_letter_full_other": "La lettre est complète : {n} articles retenus (limite : "
+        "{limit}).",
+        "out_room": "Moins bien classé que les articles retenus ; de la place s’est libérée "
+        "depuis : « Garder » l’ajoute.",
+        "relevance_sure": "pertinent selon le modèle",
+        "relevance_likely": "probablement pertinent ({pct} %)",
+        "relevance_unsure": "pertinence incertaine ({pct} %) : à vérifier",
+        "relevance_help": "Probabilité, selon le modèle, que l’article concerne la veille "
+        "(candidat à partir de {threshold} %).",
+        "relevance_decided": "pertinent selon un curateur",
+        "candidates_one": "sur {n} candidat",
+        "candidates_other": "sur {n} candidats",
         "search": "Rechercher",
         "all_tags": "Tous les thèmes",
         "all_sources": "Toutes les sources",
@@ -80,7 +129,13 @@ WEB: dict[str, dict[str, str]] = {
         "unsub_already": "{email} n’est pas (ou plus) inscrit(e) à la lettre de veille.",
         "unsub_invalid": "Ce lien de désinscription n’est pas valide. Copiez le lien complet "
         "depuis la lettre, ou écrivez à l’équipe qui vous l’envoie.",
-        "figures": "{gathered} articles, {duplicates} doublons, {off_topic} hors sujet",
+        "figures": "{gathered}, {duplicates}, {off_topic}",
+        "gathered_one": "{n} article collecté",
+        "gathered_other": "{n} articles collectés",
+        "duplicates_one": "{n} doublon",
+        "duplicates_other": "{n} doublons",
+        "off_topic_one": "{n} hors sujet",
+        "off_topic_other": "{n} hors sujet",
         "col_source": "source",
         "col_state": "état",
         "col_success": "dernier succès",
@@ -114,7 +169,7 @@ WEB: dict[str, dict[str, str]] = {
         "job_running": "En cours…",
         "job_done": "Terminé.",
         "job_failed": "Échec.",
-        "job_send": "Envoi de la lettre {week}",
+        "job_send": "Envoi de la lettre de la {week}",
         "job_import_csv": "Import des abonnés ({name})",
         "job_import_opml": "Import OPML ({name})",
         "job_add_source": "Ajout de la source {url}",
@@ -235,7 +290,7 @@ WEB: dict[str, dict[str, str]] = {
         "no_draft": "No draft for this week yet.",
         "no_draft_preview": "Nothing to preview: week {week} has no draft yet. Draft it from "
         "the week's articles, then come back here.",
-        "drafted": "Draft ready: {kept} item(s) kept out of {total} candidate(s).",
+        "drafted": "Draft ready: {kept} {total}.",
         "login_required": "Your session expired: log in again, then retry.",
         "unexpected": "Something unexpected went wrong. Try again; if it happens again, tell "
         "whoever runs veille (the server's log says more).",
@@ -252,6 +307,8 @@ WEB: dict[str, dict[str, str]] = {
         "summary": "Summary",
         "note": "Curator's note (what this changes for us)",
         "editorial": "Editorial",
+        "editorial_help": "Formatting: *italics* or _italics_, **bold**, [link text](https://…); "
+        "a pasted address becomes a link; a blank line starts a paragraph. HTML shows as typed.",
         "also": "Also reported by",
         "score": "relevance",
         "why": "deciding words",
@@ -262,9 +319,50 @@ WEB: dict[str, dict[str, str]] = {
         "approve": "Approve for the scheduled sending",
         "unapprove": "Withdraw the approval",
         "approved": "Approved by {who}",
-        "published": "Published on",
         "not_published": "Not published yet.",
-        "send_confirm": "Send the digest to {n} subscriber(s)?",
+        "published_on": "Published on {when}.",
+        "week_title": "Digest for the {period}",
+        "items_one": "{n} item kept",
+        "items_other": "{n} items kept",
+        "sent_state_one": "Digest sent on {when} to {n} subscriber.",
+        "sent_state_other": "Digest sent on {when} to {n} subscribers.",
+        "send_all_one": "Send the digest to {n} subscriber?",
+        "send_all_other": "Send the digest to {n} subscribers?",
+        "send_rest_one": "Send the digest to the subscriber who has not had it yet?",
+        "send_rest_other": "Send the digest to the {n} subscribers who have not had it yet?",
+        "send_rest": "Send to the remaining subscribers",
+        "sent_all": "Every active subscriber has had it: nothing more to send.",
+        "no_subscribers": "No active subscriber: add some under “Subscribers” before sending.",
+        "send_blocked": "Cannot send yet. Missing:",
+        "send_needs_publish": "Publish the digest to send it: the published version is what "
+        "goes out.",
+        "locked_sent": "This digest was sent on {when} to {n}: what went out does not change. "
+        "Your edits only change the online version (once published again) and the digest of "
+        "subscribers who have not had it yet.",
+        "locked_published": "This digest is published since {when}: your edits show online "
+        "and in the sending only after publishing again.",
+        "subscribers_one": "{n} subscriber",
+        "subscribers_other": "{n} subscribers",
+        "out_curator": "Left out during curation, on {when}.",
+        "out_curator_undated": "Left out during curation.",
+        "out_source_cap_one": "{n} item of this source kept already (limit: {limit} per source).",
+        "out_source_cap_other": "{n} items of this source kept already (limit: {limit} per "
+        "source).",
+        "out_section_cap_one": "{n} item kept already in this section (limit: {limit} per "
+        "section).",
+        "out_section_cap_other": "{n} items kept already in this section (limit: {limit} per "
+        "section).",
+        "out_letter_full_one": "The digest is full: {n} item kept (limit: {limit}).",
+        "out_letter_full_other": "The digest is full: {n} items kept (limit: {limit}).",
+        "out_room": "Ranked below the kept items; room was made since: “Keep” adds it.",
+        "relevance_sure": "relevant according to the model",
+        "relevance_likely": "likely relevant ({pct}%)",
+        "relevance_unsure": "uncertain relevance ({pct}%): check it",
+        "relevance_help": "The model’s probability that the article concerns the watch "
+        "(a candidate from {threshold}%).",
+        "relevance_decided": "relevant according to a curator",
+        "candidates_one": "of {n} candidate",
+        "candidates_other": "of {n} candidates",
         "search": "Search",
         "all_tags": "All tags",
         "all_sources": "All sources",
@@ -292,7 +390,13 @@ WEB: dict[str, dict[str, str]] = {
         "unsub_already": "{email} is not (or no longer) subscribed to the digest.",
         "unsub_invalid": "This unsubscribe link is not valid. Copy the whole link from the "
         "e-mail, or write to the team that sends it.",
-        "figures": "{gathered} articles, {duplicates} duplicates, {off_topic} off-topic",
+        "figures": "{gathered}, {duplicates}, {off_topic}",
+        "gathered_one": "{n} item gathered",
+        "gathered_other": "{n} items gathered",
+        "duplicates_one": "{n} duplicate",
+        "duplicates_other": "{n} duplicates",
+        "off_topic_one": "{n} off-topic",
+        "off_topic_other": "{n} off-topic",
         "col_source": "source",
         "col_state": "state",
         "col_success": "last success",
@@ -325,7 +429,7 @@ WEB: dict[str, dict[str, str]] = {
         "job_running": "Running…",
         "job_done": "Done.",
         "job_failed": "Failed.",
-        "job_send": "Sending the letter of {week}",
+        "job_send": "Sending the digest for the {week}",
         "job_import_csv": "Importing subscribers ({name})",
         "job_import_opml": "OPML import ({name})",
         "job_add_source": "Adding the source {url}",

@@ -129,3 +129,49 @@ class ClustersMixin(StoreBase):
                 "UPDATE articles SET cluster_id = u.cluster_id FROM batch_u u "
                 "WHERE articles.id = u.id"
             )
+
+    def settle_owners(self) -> int:
+        """Give every article listed by several sources one owner, whatever order the sources
+        were fetched in; returns how many articles changed.
+
+        The first source to store an article used to own it (and lend it its date), and the
+        sources of a pass run concurrently: two identical runs could disagree. The rule, the
+        same as a story's original (:meth:`Store.articles`): an official source first, then
+        the earliest publication date its feed gave, then the smallest source id. The article
+        takes its owner's title (the letter names the owner next to it); its date becomes the
+        earliest any source gave (never later than it was fetched).
+        """
+        with self.connect() as con, transaction(con):
+            rows = con.execute(
+                """
+                WITH shared AS (
+                    SELECT article_id FROM entries
+                     GROUP BY article_id HAVING count(DISTINCT source_id) > 1
+                ),
+                ranked AS (
+                    SELECT e.article_id, e.source_id, e.title,
+                           min(e.published_at) OVER (PARTITION BY e.article_id) AS earliest,
+                           row_number() OVER (
+                               PARTITION BY e.article_id
+                               ORDER BY coalesce(s.official, FALSE) DESC,
+                                        e.published_at NULLS LAST, e.source_id, e.id
+                           ) AS n
+                      FROM entries e JOIN shared USING (article_id)
+                      LEFT JOIN sources s ON s.id = e.source_id
+                )
+                UPDATE articles
+                   SET source_id = r.source_id,
+                       title = CASE WHEN r.title <> '' THEN r.title ELSE articles.title END,
+                       published_at = CASE WHEN r.earliest IS NULL THEN articles.published_at
+                                           ELSE least(r.earliest, articles.fetched_at) END
+                  FROM ranked r
+                 WHERE r.n = 1 AND articles.id = r.article_id
+                   AND (articles.source_id <> r.source_id
+                        OR (r.title <> '' AND articles.title <> r.title)
+                        OR articles.published_at IS DISTINCT FROM
+                           CASE WHEN r.earliest IS NULL THEN articles.published_at
+                                ELSE least(r.earliest, articles.fetched_at) END)
+                RETURNING articles.id
+                """
+            ).fetchall()
+        return len(rows)

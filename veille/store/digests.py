@@ -59,7 +59,10 @@ class DigestsMixin(StoreBase):
                 """
                 SELECT i.article_id, i.included, i.section, i.position, i.rank_score, i.summary,
                        i.summary_edited, i.note, i.edited, a.title, a.url, a.source_id,
-                       s.name, a.published_at, a.fetched_at, a.word_count, a.tags, a.score
+                       s.name, a.published_at, a.fetched_at, a.word_count, a.tags, a.score,
+                       i.edited_at,
+                       EXISTS (SELECT 1 FROM decisions d
+                                WHERE d.article_id = a.id AND d.active) AS decided
                   FROM digest_items i
                   JOIN articles a ON a.id = i.article_id
                   LEFT JOIN sources s ON s.id = a.source_id
@@ -73,11 +76,11 @@ class DigestsMixin(StoreBase):
                 article_id, bool(included), section, int(position), float(rank_score), summary,
                 edited_summary, note, bool(edited), title, url, source_id, source_name,
                 utc_aware(published), utc_aware(fetched), int(words or 0), tuple(tags or ()),
-                score,
+                score, utc_aware(edited_at), bool(decided),
             )
             for (article_id, included, section, position, rank_score, summary, edited_summary,
                  note, edited, title, url, source_id, source_name, published, fetched, words,
-                 tags, score) in rows
+                 tags, score, edited_at, decided) in rows
         ]  # fmt: skip
 
     def story_sources(self, article_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
@@ -224,6 +227,17 @@ class DigestsMixin(StoreBase):
                 "last_published_at = $at, snapshot = $snapshot WHERE week = $week",
                 {"at": utc_naive(published_at), "snapshot": snapshot, "week": week},
             )
+
+    def letter_sent(self, week: str) -> tuple[int, datetime | None]:
+        """How many subscribers the mail server accepted the letter of ``week`` for, and when
+        the last of them was (None: nobody yet)."""
+        with self.connect() as con:
+            row = con.execute(
+                "SELECT count(*), max(sent_at) FROM sends WHERE week = ? AND state = 'sent'",
+                [week],
+            ).fetchone()
+        count, last = row or (0, None)
+        return int(count), utc_aware(last)
 
     def published_digests(self) -> list[PublishedDigest]:
         """Every published digest's snapshot, oldest week first."""

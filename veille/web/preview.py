@@ -3,6 +3,8 @@ sandboxed), approving, publishing, and sending it as a background job."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -10,6 +12,7 @@ from veille import digest as digests
 from veille import i18n, publishing, sending
 from veille.errors import DigestError
 from veille.jobs import Progress
+from veille.moments import format_day_time, week_phrase
 from veille.render import render_email_html, week_url
 from veille.web.context import WebContext, back, current_week, page
 from veille.web.forms import _text
@@ -17,21 +20,69 @@ from veille.web.jobs import start_job
 from veille.web.security import PREVIEW_CSP
 
 
+@dataclass(frozen=True, slots=True)
+class LetterState:
+    """The week's letter as the curators' pages say it: published when, sent when and to how
+    many, what a send would do now, and the warning an edit deserves once it left."""
+
+    published: str
+    items: str
+    sent: str  # "" until someone had it
+    lock: str  # "" while nothing was published
+    pending: int  # active subscribers a send would serve
+    confirm: str
+    button: str
+
+
+def counted(web: WebContext, key: str, n: int, **params: str) -> str:
+    """``key_one`` or ``key_other`` of the app's words, for ``n`` (0 is singular in French)."""
+    one = n in (0, 1) if web.lang == "fr" else n == 1
+    return web.t[f"{key}_{'one' if one else 'other'}"].format(n=n, **params)
+
+
+def letter_state(web: WebContext, week: str, view: digests.Draft) -> LetterState:
+    t, tz, lang = web.t, web.config.settings.timezone, web.lang
+    state = sending.send_state(web.store, week)
+    published = (
+        t["published_on"].format(when=format_day_time(view.published_at, tz, lang))
+        if view.published_at
+        else t["not_published"]
+    )
+    sent = lock = ""
+    if state.sent and state.last_sent_at is not None:
+        when = format_day_time(state.last_sent_at, tz, lang)
+        sent = counted(web, "sent_state", state.sent, when=when)
+        lock = t["locked_sent"].format(when=when, n=counted(web, "subscribers", state.sent))
+    elif view.published_at:
+        lock = t["locked_published"].format(when=format_day_time(view.published_at, tz, lang))
+    return LetterState(
+        published=published,
+        items=counted(web, "items", len(view.included)),
+        sent=sent,
+        lock=lock,
+        pending=state.pending,
+        confirm=counted(web, "send_rest" if state.sent else "send_all", state.pending),
+        button=t["send_rest"] if state.sent else t["send"],
+    )
+
+
 def preview(request: Request) -> Response:
     web = WebContext.of(request)
-    config, store, t = web.config, web.store, web.t
+    config, store = web.config, web.store
     week = current_week(request)
     if store.digest(week) is None:  # nothing to preview yet: offer the way forward
-        return page(request, "preview.html", week=week, view=None, subscribers=0, confirm="")
+        return page(
+            request, "preview.html", week=week, view=None, period=week_phrase(week, web.lang)
+        )
     view = digests.load(config, store, week)
-    count = store.count_subscribers()
     return page(
         request,
         "preview.html",
         week=week,
         view=view,
-        subscribers=count,
-        confirm=t["send_confirm"].format(n=count),
+        letter=letter_state(web, week, view),
+        period=week_phrase(week, web.lang),
+        missing=sending.missing_settings(config),
     )
 
 
@@ -76,20 +127,26 @@ def send(request: Request) -> Response:
     web = WebContext.of(request)
     config, store, t = web.config, web.store, web.t
     week = current_week(request)
+    missing = sending.missing_settings(config)
+    if missing:  # the page said so already; a form sent anyway gets the same words
+        raise DigestError(i18n.message("send.blocked", what=" ; ".join(missing)))
     given = _text(request.state.form, "count", 12)
-    if not given.isdigit() or int(given) != store.count_subscribers():
+    # More people than confirmed would get it: refused. Fewer (another send served some
+    # meanwhile) is what the curator asked for, minus those already served.
+    if not given.isdigit() or sending.send_state(store, week).pending > int(given):
         raise DigestError(i18n.message("web.subscribers_changed"))
     settings = SmtpSettings.from_env()
     publishing.published_letter(store, week)  # not published: say so now, not in the job
 
     def work(progress: Progress) -> str:
-        report = sending.send(config, store, week, settings, progress=progress)
-        failed = "".join(f" · {r} : {why}" for r, why in report.failed)
-        return i18n.message(
-            "send.report", sent=len(report.sent), skipped=len(report.skipped),
-            failed=len(report.failed), uncertain=len(report.uncertain),
-        ) + failed  # fmt: skip
+        return sending.report_sentence(
+            sending.send(config, store, week, settings, progress=progress)
+        )
 
     return start_job(
-        request, f"send:{week}", t["job_send"].format(week=week), work, f"/apercu/{week}"
+        request,
+        f"send:{week}",
+        t["job_send"].format(week=week_phrase(week, web.lang)),
+        work,
+        f"/apercu/{week}",
     )

@@ -9,10 +9,12 @@ from starlette.responses import RedirectResponse, Response
 from veille import digest as digests
 from veille import i18n
 from veille.errors import DigestError, UsageError
+from veille.moments import format_day_time, week_phrase
 from veille.store import Store
 from veille.web.context import WebContext, back, current_week, failure, page
 from veille.web.followup import badges_by_article, today
 from veille.web.forms import _article_id, _choice, _position, _text
+from veille.web.preview import counted, letter_state
 from veille.weeks import adjacent_weeks
 
 
@@ -45,6 +47,13 @@ def week_page(request: Request) -> Response:
         prev_week=prev_week,
         next_week=next_week,
         top=view.top.article_id if view and view.top else None,
+        letter=letter_state(web, week, view) if view else None,
+        period=week_phrase(week, web.lang),
+        reasons=_reasons(web, view),
+        threshold=round(config.settings.relevance_threshold * 100),
+        relevance=_relevance(web, view),
+        candidates=counted(web, "candidates", len(view.items)) if view else "",
+        figures=_figures(web, view),
         followups=badges_by_article(
             store, [i.article_id for i in view.items] if view else [], today(config), web.t
         ),
@@ -56,7 +65,10 @@ def draft(request: Request) -> Response:
     config, store, t = web.config, web.store, web.t
     week = current_week(request)
     view = digests.draft(config, store, week)
-    done = t["drafted"].format(kept=len(view.included), total=len(view.items))
+    done = t["drafted"].format(
+        kept=counted(web, "items", len(view.included)),
+        total=counted(web, "candidates", len(view.items)),
+    )
     if request.state.form.get("then") == "apercu":
         return back(request, f"/apercu/{week}", done)
     return back(request, f"/semaine?week={week}", done)
@@ -103,6 +115,61 @@ def editorial(request: Request) -> Response:
     week = current_week(request)
     digests.set_editorial(store, week, _text(request.state.form, "editorial", 20000))
     return back(request, f"/semaine?week={week}", t["saved"])
+
+
+def _figures(web: WebContext, view: digests.Draft | None) -> str:
+    """What the watch gathered that week, counted in words."""
+    if view is None:
+        return ""
+    f = view.figures
+    return web.t["figures"].format(
+        gathered=counted(web, "gathered", f.gathered),
+        duplicates=counted(web, "duplicates", f.duplicates),
+        off_topic=counted(web, "off_topic", f.off_topic),
+    )
+
+
+def _reasons(web: WebContext, view: digests.Draft | None) -> dict[str, str]:
+    """Per item left out: why, in words."""
+    said = {}
+    for item in view.items if view else ():
+        out = item.out
+        if out is None:
+            continue
+        if out.kind == "curator":
+            when = out.when
+            said[item.article_id] = (
+                web.t["out_curator"].format(
+                    when=format_day_time(when, web.config.settings.timezone, web.lang)
+                )
+                if when
+                else web.t["out_curator_undated"]
+            )
+        elif out.kind == "room":
+            said[item.article_id] = web.t["out_room"]
+        else:
+            said[item.article_id] = counted(web, f"out_{out.kind}", out.count, limit=str(out.limit))
+    return said
+
+
+# The model's probability in words: near the top it no longer tells items apart (the demo's
+# items, written on the seed's topics, all score 0.97-1.00, which the page showed as "1.00"
+# on every one); what a curator can use is where the model hesitates.
+SURE, LIKELY = 0.9, 0.7
+
+
+def _relevance(web: WebContext, view: digests.Draft | None) -> dict[str, str]:
+    """Per item: the model's estimate in words (with its percentage when it hesitates), or
+    the curator's decision that replaced it (the model learns from decisions: its score of an
+    article it learnt from is no estimate)."""
+    said = {}
+    for item in view.items if view else ():
+        if item.decided:
+            said[item.article_id] = web.t["relevance_decided"]
+        elif item.score is not None:
+            band = "sure" if item.score >= SURE else "likely" if item.score >= LIKELY else "unsure"
+            said[item.article_id] = web.t[f"relevance_{band}"].format(pct=round(item.score * 100))
+    return said
 
 
 def _whys(store: Store, view: digests.Draft | None) -> dict[str, dict[str, list[str]]]:
