@@ -297,7 +297,7 @@ def digest_publish(
         err.print(line, highlight=False, markup=False)
     if smtp is not None:
         report = sending.send(config, store, name, smtp, resend_uncertain=resend_uncertain)
-        out.print(f"E-mail: {report}", highlight=False)
+        out.print(sending.report_sentence(report), highlight=False, markup=False)
         for recipient, reason in report.failed:
             out.print(f"  {recipient}: {reason}", highlight=False)
         for recipient in report.uncertain:
