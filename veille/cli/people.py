@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -10,8 +11,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from veille import i18n
 from veille.cli.common import Context, out
-from veille.errors import NotFoundError
+from veille.errors import NotFoundError, UsageError
 
 subscribers_app = typer.Typer(help="Who receives the digest by e-mail.", no_args_is_help=True)
 
@@ -105,18 +107,30 @@ def users_add(
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
 ) -> None:
-    """Create an account (or set a new password): argon2id hash, never the password itself."""
+    """Create an account (or set a new password): argon2id hash, never the password itself.
+    The password is asked in a terminal; a script gives it with --password-stdin or in the
+    VEILLE_PASSWORD environment variable."""
     from veille.auth import check_new_password, check_username, hash_password
 
     context: Context = ctx.obj
     user = check_username(name)
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    check_new_password(password)
+    check_new_password(_new_password(password_stdin))
     created = context.store(context.config_if_present()).set_user(user, hash_password(password))
     out.print(f"{user} {'created' if created else 'password changed'}", highlight=False)
+
+
+def _new_password(from_stdin: bool) -> str:
+    """The password from stdin (--password-stdin), VEILLE_PASSWORD, or asked twice in a
+    terminal; without any of them, a UsageError saying how to give it (no prompt to abort)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    given = os.environ.get("VEILLE_PASSWORD")
+    if given:
+        return given
+    if not sys.stdin.isatty():
+        raise UsageError(i18n.message("users.no_terminal"))
+    prompt = i18n.message("users.password_prompt")
+    return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=True))
 
 
 @users_app.command("remove")

@@ -3,7 +3,9 @@
 Every word veille shows lives in this package: the web app's in :mod:`veille.i18n.web`
 (``WEB``), the letter's in :mod:`veille.i18n.letter` (``LETTER``), and the messages of the
 command line and of errors here (those of the Qualiopi register in :mod:`veille.i18n.qualiopi`,
-those of the schedule in :mod:`veille.i18n.schedule`, merged into :data:`MESSAGES`).
+those of the schedule in :mod:`veille.i18n.schedule`, those about sources, subscribers,
+accounts, sources.yaml and search in :mod:`veille.i18n.sources`, merged into
+:data:`MESSAGES`).
 
 Messages are looked up by key in :data:`MESSAGES`, each a ``(français, English)`` pair of
 ``str.format`` templates, so both languages of a sentence sit side by side and a missing
@@ -24,6 +26,7 @@ from contextvars import ContextVar, Token
 from veille.i18n.letter import LETTER as LETTER
 from veille.i18n.qualiopi import QUALIOPI
 from veille.i18n.schedule import SCHEDULE
+from veille.i18n.sources import SOURCES
 from veille.i18n.web import WEB as WEB
 
 LANGUAGES = ("fr", "en")
@@ -398,6 +401,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 MESSAGES.update(QUALIOPI)  # exploitation records, the register (veille/i18n/qualiopi.py)
 MESSAGES.update(SCHEDULE)  # veille serve, veille status (veille/i18n/schedule.py)
+MESSAGES.update(SOURCES)  # sources, subscribers, accounts, sources.yaml, search (sources.py)
 
 
 def current() -> str:

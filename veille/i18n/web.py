@@ -18,8 +18,9 @@ WEB: dict[str, dict[str, str]] = {
         "sign_in": "Se connecter",
         "bad_login": "Identifiant ou mot de passe incorrect.",
         "throttled": "Trop d’essais : réessayez dans quelques minutes.",
-        "no_user": "Aucun compte n’existe encore. Créez-en un sur le serveur : "
-        "veille users add VOTRE-NOM",
+        "no_user": "Aucun compte n’existe encore. Créez-en un sur le serveur, dans un "
+        "terminal :",
+        "no_user_name": "VOTRE-NOM",
         "no_draft": "Pas encore de brouillon pour cette semaine.",
         "no_draft_preview": "Rien à prévisualiser : la semaine {week} n’a pas encore de "
         "brouillon. Préparez-le à partir des articles de la semaine, puis revenez ici.",
@@ -231,7 +232,8 @@ WEB: dict[str, dict[str, str]] = {
         "sign_in": "Log in",
         "bad_login": "Wrong user name or password.",
         "throttled": "Too many attempts: try again in a few minutes.",
-        "no_user": "No account exists yet. Create one on the server: veille users add YOUR-NAME",
+        "no_user": "No account exists yet. Create one on the server, in a terminal:",
+        "no_user_name": "YOUR-NAME",
         "no_draft": "No draft for this week yet.",
         "no_draft_preview": "Nothing to preview: week {week} has no draft yet. Draft it from "
         "the week's articles, then come back here.",

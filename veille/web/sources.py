@@ -100,16 +100,13 @@ def import_opml(request: Request) -> Response:
 
 
 def export_opml(request: Request) -> Response:
-    from veille.opml import OpmlFeed, render_opml
+    from veille.sourcelist import sources_opml
 
-    web = WebContext.of(request)
-    config, sources_now = web.config, web.sources_now
-    effective = sources_now()
-    feeds = [
-        OpmlFeed(s.url, s.name or s.id, None, None) for s in effective.sources if s.kind == "feed"
-    ]
+    # The file `veille sources export` writes: tags as nested folders, so an import gives
+    # them back (one function for both).
+    text, _ = sources_opml(WebContext.of(request).sources_now())
     return Response(
-        render_opml(feeds, title=config.settings.digest.title),
+        text,
         media_type="text/x-opml; charset=utf-8",
         headers={"content-disposition": 'attachment; filename="veille-sources.opml"'},
     )
