@@ -262,9 +262,10 @@ def test_add_finds_the_feed_a_real_page_announces(
         # Not confirmed (no terminal, no --yes): shown, then nothing added, exit 1.
         code, out, err = cli(capsys, *args(project, "sources", "add", server.url("")))
         assert code == 1
-        assert f"feed {server.url('feeds/main')} — Scattered Thoughts" in out
-        assert "announced by the page (rel=alternate)" in out
-        assert "not confirmed. Hint: run it in a terminal, or add --yes" in err
+        assert f"{server.url('feeds/main')} — flux « Scattered Thoughts » : 1 article" in out
+        assert "(annoncé par la page)" in out
+        assert "rien n’a été confirmé. Astuce : lancez la commande dans un terminal" in err
+        assert "ajoutez --yes" in err
         assert Store(project / "v.duckdb").managed_sources() == []
 
         code, out, err = cli(
@@ -280,7 +281,7 @@ def test_add_finds_the_feed_a_real_page_announces(
         )
         assert row.options == {"tags": ["numerique-ia"]}
         code, _, err = cli(capsys, *args(project, "sources", "add", server.url(""), "--yes"))
-        assert code == 1 and "is already a source (scattered-thoughts)" in err
+        assert code == 1 and "est déjà suivie (source « scattered-thoughts »)" in err
 
 
 def test_add_follows_feed_links_then_common_feed_paths(
@@ -297,10 +298,10 @@ def test_add_follows_feed_links_then_common_feed_paths(
     with LocalServer(linked) as one, LocalServer(guessed) as two:
         code, out, err = cli(capsys, *args(project, "sources", "add", one.url(""), "--yes"))
         assert code == 0, err
-        assert "(linked from the page)" in out
+        assert "(lien trouvé dans la page)" in out
         code, out, err = cli(capsys, *args(project, "sources", "add", two.url("presse/"), "--yes"))
         assert code == 0, err
-        assert "(common feed path)" in out
+        assert "(adresse habituelle des flux)" in out
         rows = Store(project / "v.duckdb").managed_sources()
         assert [(r.url, r.kind) for r in rows] == [
             (one.url("rss.xml"), "feed"),
@@ -316,7 +317,7 @@ def test_add_falls_back_to_a_page_source_with_a_link_pattern_that_runs(
         listing = server.url("revue-de-presse/")
         code, out, err = cli(capsys, *args(project, "sources", "add", listing, "--yes"))
         assert code == 0, err
-        assert "No feed found. Page source" in out and "link_pattern: /articles/" in out
+        assert "aucun flux trouvé : la page" in err and "motif des liens : /articles/" in out
         assert server.url("articles/radio-france-conflit.html") in out
         store = Store(project / "v.duckdb")
         config = load_config(project / "sources.yaml").with_managed(store.managed_sources())
@@ -396,7 +397,7 @@ def test_add_proposes_the_wordpress_api_of_a_site_without_feed(
         )
         code, out, err = cli(capsys, *args(project, "sources", "add", server.url(""), "--yes"))
         assert code == 0, err
-        assert "WordPress REST API announced by the page" in out and "3 items" in out
+        assert "API WordPress annoncée par la page" in out and "3 articles" in out
         (row,) = Store(project / "v.duckdb").managed_sources()
         assert (row.url, row.kind) == (server.url("wp-json/wp/v2/posts"), "json")
         config = load_config(project / "sources.yaml").with_managed([row])

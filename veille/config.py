@@ -36,7 +36,7 @@ from veille.errors import ConfigError
 from veille.fetch import FetchLimits
 from veille.identity import site_of
 from veille.models import ManagedSource
-from veille.taxonomy import DEFAULT_TAXONOMY, SLUG_RE, Tag
+from veille.taxonomy import DEFAULT_TAXONOMY, SLUG_RE, Tag, check_tags
 
 SOURCE_ID_RE = SLUG_RE
 
@@ -342,10 +342,9 @@ class Config(_Strict):
 
     def check_tags(self, tags: list[str]) -> list[str]:
         """``tags`` when it is a non-empty list of taxonomy ids; ConfigError saying which not."""
-        unknown = [t for t in tags if t not in self.tag_ids()]
-        if unknown or not tags:
-            problem = f"unknown tag {unknown[0]!r}" if unknown else "no tag given"
-            raise ConfigError(f"{problem}. Hint: tags are {', '.join(self.tag_ids())}.")
+        if not tags:
+            raise ConfigError(i18n.message("tags.none", tags=", ".join(self.tag_ids())))
+        check_tags(tags, self.tag_ids())
         return tags
 
     @model_validator(mode="after")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +12,7 @@ from rich.table import Table
 
 from veille import i18n
 from veille.cli.common import Context, out
+from veille.environment import env_secret
 from veille.errors import NotFoundError, UsageError
 
 subscribers_app = typer.Typer(help="Who receives the digest by e-mail.", no_args_is_help=True)
@@ -114,7 +114,8 @@ def users_add(
 
     context: Context = ctx.obj
     user = check_username(name)
-    check_new_password(_new_password(password_stdin))
+    password = _new_password(password_stdin)
+    check_new_password(password)
     created = context.store(context.config_if_present()).set_user(user, hash_password(password))
     out.print(f"{user} {'created' if created else 'password changed'}", highlight=False)
 
@@ -124,7 +125,7 @@ def _new_password(from_stdin: bool) -> str:
     terminal; without any of them, a UsageError saying how to give it (no prompt to abort)."""
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    given = os.environ.get("VEILLE_PASSWORD")
+    given = env_secret("VEILLE_PASSWORD")
     if given:
         return given
     if not sys.stdin.isatty():

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from dataclasses import replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -114,53 +113,33 @@ def sources_add(
     ] = None,
 ) -> None:
     """Find what to follow at URL (its feeds, else the page with a proposed link pattern), show
-    it, and add it after confirmation."""
-    from veille.discovery import explore
-    from veille.sourcelist import existing_source, row_for
+    it with what to know first, and add it after confirmation (the web app's rule: one
+    function, veille.sourcelist.propose_source)."""
+    from veille.sourcelist import describe, propose_source, source_to_add
 
     context: Context = ctx.obj
     config, store = _effective(context)
-    found = asyncio.run(explore(url, config.fetch_limits()))
-    for feed in found.feeds:
-        title = feed.title or "untitled"
-        out.print(
-            f"{feed.kind} {escape(feed.url)} — {escape(title)}, {feed.entries} items ({feed.how})",
-            highlight=False,
-        )
-        for sample in feed.sample[:3]:
+    proposal = asyncio.run(propose_source(url, config))
+    for found in proposal.choices:
+        out.print(f"{escape(found.url)} — {escape(describe(found))}", highlight=False)
+        for sample in found.sample[: 3 if found.kind != "page" else 5]:
             out.print(f"    · {escape(sample)}", highlight=False)
-    for bad in found.unreachable:
-        err.print(f"warning: announced feed {escape(bad)} could not be read", highlight=False)
-    choice = found.best
-    if choice.kind == "page":
-        pattern = choice.link_pattern or "none (veille's heuristic picks article links)"
-        out.print(
-            f"No feed found. Page source {escape(choice.url)}: {choice.entries} article links, "
-            f"link_pattern: {escape(pattern)}",
-            highlight=False,
-        )
-        for link in choice.sample:
-            out.print(f"    · {escape(link)}", highlight=False)
-    already = existing_source(choice.url, config)
-    if already is not None:
-        raise UsageError(f"{choice.url} is already a source ({already}).")
-    row = row_for(choice, config)
-    if tags:
-        chosen = [t.strip() for t in tags.split(",") if t.strip()]
-        row = replace(row, options={**row.options, "tags": chosen})
-    summary = f"{row.id} ({row.kind}): {row.url}"
-    if found.feeds and len(found.feeds) > 1:
-        out.print("The first one is proposed; add the others with their own address.")
+    for warning in proposal.warnings:
+        err.print(f"[yellow]![/] {escape(warning)}", highlight=False)
+    chosen = [t.strip() for t in (tags or "").split(",") if t.strip()]
+    row = source_to_add(proposal, proposal.best.url, config, tags=chosen, origin="cli")
+    what = i18n.message(f"source.kind.{row.kind}")
+    summary = i18n.message("source.summary", id=row.id, what=what, url=row.url)
+    if len(proposal.choices) > 1:
+        out.print(i18n.message("source.more_choices"), highlight=False)
     if not yes:
         if not sys.stdin.isatty():
-            raise UsageError(
-                f"would add {summary}; not confirmed. Hint: run it in a terminal, or add --yes."
-            )
-        if not typer.confirm(f"Add {summary}?", default=True):
-            err.print("nothing added")
+            raise UsageError(i18n.message("source.not_confirmed", summary=summary))
+        if not typer.confirm(i18n.message("source.confirm", summary=summary), default=True):
+            err.print(i18n.message("source.nothing_added"))
             raise typer.Exit(1)
     store.add_managed_sources([row])
-    out.print(escape(f"added {summary}"), highlight=False)
+    out.print(escape(i18n.message("source.cli_added", summary=summary)), highlight=False)
 
 
 def search(
