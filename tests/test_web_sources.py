@@ -306,3 +306,40 @@ def test_the_proposal_fits_a_phone_and_confirms_in_a_real_browser(
             page.screenshot(path=str(ARTIFACTS / "source-edit-375.png"), full_page=True)
         page.close()
     assert len(store.managed_sources()) == 1
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_subscribers_show_their_themes_by_name_and_no_theme_means_all(
+    app_env: tuple[Config, Store, Path], lang: str
+) -> None:
+    from tests.conftest import with_site
+
+    config, store, out = app_env
+    config = with_site(config, lang=lang)
+    with UvicornThread(create_app(config, store, out)) as base, httpx.Client() as client:
+        token = _login(client, base)
+        for email, tags in (("themes@example.org", ["handicap", "numerique-ia"]),
+                            ("tout@example.org", [])):  # fmt: skip
+            added = client.post(
+                f"{base}/abonnes/ajouter", data={"csrf": token, "email": email, "tag": tags}
+            )
+            assert added.status_code == 303, added.text
+        page = html.unescape(client.get(f"{base}/abonnes").text)
+    rows = {
+        email: row
+        for row in re.findall(r"<tr[^>]*><td>.*?</tr>", page, re.S)
+        for email in ("themes@example.org", "tout@example.org")
+        if email in row
+    }
+    labels = {t.id: (t.label_en or t.label) if lang == "en" else t.label for t in config.taxonomy}
+    themed = re.sub(r"<[^>]+>", " ", rows["themes@example.org"])
+    assert labels["handicap"] in themed and labels["numerique-ia"] in themed
+    assert "handicap," not in themed and "numerique-ia" not in themed  # labels, not ids
+    everything = "tous les thèmes" if lang == "fr" else "all tags"
+    assert everything in rows["tout@example.org"]
+    hint = (
+        "Aucun thème coché : l’abonné reçoit toute la lettre."
+        if lang == "fr"
+        else ("No tag ticked: the subscriber gets the whole letter.")
+    )
+    assert hint in page

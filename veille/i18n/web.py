@@ -150,6 +150,9 @@ WEB: dict[str, dict[str, str]] = {
         "subscribers_shown": "{shown} abonné(s) affiché(s) sur {total} : cherchez une adresse "
         "ou un nom pour voir les autres.",
         "search_subscribers": "Chercher une adresse ou un nom",
+        "all_themes": "tous les thèmes",
+        "subscriber_themes_hint": "Aucun thème coché : l’abonné reçoit toute la lettre. "
+        "Sinon, seulement les articles des thèmes cochés.",
         "unsub_title": "Désinscription",
         # exploitation records (/actions, /suivi)
         "followup": "Suivi",
@@ -388,6 +391,9 @@ WEB: dict[str, dict[str, str]] = {
         "subscribers_shown": "{shown} of {total} subscriber(s) shown: search an address or a "
         "name to see the others.",
         "search_subscribers": "Search an address or a name",
+        "all_themes": "all tags",
+        "subscriber_themes_hint": "No tag ticked: the subscriber gets the whole letter. "
+        "Otherwise, only the items of the tags ticked.",
         "unsub_title": "Unsubscribe",
         # exploitation records (/actions, /suivi)
         "followup": "Follow-up",
