@@ -39,7 +39,7 @@ settings:
 sources:
   - id: reflets          # first, on purpose
     url: http://reflets.info/feed/
-    tags: [presse]
+    tags: [competences-metiers]
   - id: centre-inffo
     url: https://www.centre-inffo.fr/feed
 """

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from veille import i18n
+from veille import i18n, sourcefile
 from veille.environment import env_flag
 from veille.errors import ConfigError
 from veille.fetch import FetchLimits
@@ -426,8 +426,9 @@ MAX_YAML_NODES = 1_000_000  # counted with every alias expanded
 MAX_YAML_DEPTH = 64
 
 
-def _safe_yaml(text: str, name: str) -> Any:
-    """``yaml.safe_load`` within the bounds above (ConfigError past them)."""
+def _safe_yaml(text: str, name: str) -> tuple[Any, yaml.Node | None]:
+    """``yaml.safe_load`` within the bounds above (ConfigError past them), and the composed
+    document (where each item is, for messages that name a line)."""
     if len(text) > MAX_YAML_BYTES:
         raise ConfigError(i18n.message("config.yaml_too_big", name=name, mb=MAX_YAML_BYTES >> 20))
     loader = yaml.SafeLoader(text)
@@ -439,9 +440,9 @@ def _safe_yaml(text: str, name: str) -> Any:
                 i18n.message("config.yaml_too_deep", name=name, depth=MAX_YAML_DEPTH)
             ) from None
         if node is None:
-            return None
+            return None, None
         _check_yaml_size(node, name)
-        return loader.construct_document(node)
+        return loader.construct_document(node), node
     finally:
         loader.dispose()
 
@@ -490,7 +491,7 @@ def _yaml_children(node: yaml.Node) -> list[yaml.Node]:
 def parse_config(text: str, *, name: str = "sources.yaml") -> Config:
     """Validate the YAML text of a sources file."""
     try:
-        data = _safe_yaml(text, name)
+        data, node = _safe_yaml(text, name)
     except yaml.YAMLError as exc:
         where = ""
         mark = getattr(exc, "problem_mark", None)
@@ -513,10 +514,15 @@ def parse_config(text: str, *, name: str = "sources.yaml") -> Config:
         raise ConfigError(
             f"{name}: key 'sources' must be a list of sources (lines starting with '- id: ...')."
         )
+    lines = sourcefile.entry_lines(node)
+    sourcefile.check_entries(sources or [], lines, name)
     try:
-        return Config.model_validate({**data, "path": name})
+        config = Config.model_validate({**data, "path": name})
     except ValidationError as exc:
         raise ConfigError(_describe(exc, data, name)) from None
+    given = [(s.id, s.tags) for s in config.sources]
+    sourcefile.check_source_tags(given, config.tag_ids(), lines, name)
+    return config
 
 
 def _describe(exc: ValidationError, data: dict[str, Any], name: str) -> str:

@@ -25,7 +25,7 @@ from veille.identity import canonical_url
 from veille.models import ManagedSource, NewManagedSource
 from veille.opml import CATEGORY_SEP, OpmlFeed, OpmlProblem, OpmlScan, render_opml, slugify
 from veille.opml import source_id_for as _id_for
-from veille.taxonomy import check_tags
+from veille.taxonomy import check_source_tags
 
 
 class _HoldsManagedSources(Protocol):
@@ -167,12 +167,12 @@ def source_to_add(
 ) -> NewManagedSource:
     """The source to store for the choice at ``url`` of ``proposal``, with the themes and the
     name a person gave; UsageError when it is already a source (also under another spelling of
-    its address), ConfigError for a theme the taxonomy does not know."""
+    its address), ConfigError for a tag that is a typo of a theme."""
     chosen = proposal.choice(url)
     already = existing_source(chosen.url, config)
     if already is not None:
         raise UsageError(i18n.message("source.already", url=chosen.url, id=already))
-    check_tags(tags, config.tag_ids())
+    check_source_tags(tags, config.tag_ids())
     row = row_for(chosen, config, origin=origin)
     options = {**row.options, **({"tags": list(tags)} if tags else {})}
     return replace(row, options=options, name=(name or "").strip() or row.name)

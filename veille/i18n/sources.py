@@ -24,6 +24,33 @@ SOURCES: dict[str, tuple[str, str]] = {
         "aucun thème donné. Les thèmes sont : {tags}.",
         "no tag given. Hint: tags are {tags}.",
     ),
+    # sources.yaml's list of sources (veille.sourcefile)
+    "config.where": ("source n° {n}", "source no. {n}"),
+    "config.where_line": ("source n° {n} (ligne {line})", "source no. {n} (line {line})"),
+    "config.bare_url": (
+        "{name} : la {where} est une adresse seule ({value!r}). Écrivez chaque source avec ses "
+        "clés, par exemple « - id: centre-inffo » puis, en dessous et en retrait, "
+        "« url: https://www.centre-inffo.fr/feed ».",
+        "{name}: {where} is a bare address ({value!r}). Hint: write each source with its keys, "
+        "e.g. '- id: centre-inffo' then, below and indented, "
+        "'url: https://www.centre-inffo.fr/feed'.",
+    ),
+    "config.not_a_source": (
+        "{name} : la {where} n’est pas une source. Écrivez-la avec ses clés, par exemple "
+        "« - id: centre-inffo » puis « url: https://… » en dessous.",
+        "{name}: {where} is not a source. Hint: write it with its keys, e.g. "
+        "'- id: centre-inffo' then 'url: https://…' below.",
+    ),
+    "config.duplicate_id": (
+        "{name} : l’identifiant « {id} » est donné deux fois, à la {first} et à la {second}. "
+        "Chaque source a le sien : renommez l’une des deux.",
+        "{name}: the id '{id}' is given twice, to {first} and to {second}. Hint: each source "
+        "has its own: rename one of them.",
+    ),
+    "config.source_tag": (
+        "{name} : source « {id} » ({where}) : {problem}",
+        "{name}: source '{id}' ({where}): {problem}",
+    ),
     # adding a source by its address (veille.sourcelist.propose_source: app and command line)
     "discovery.how.itself": ("l’adresse donnée", "the address given"),
     "discovery.how.announced": ("annoncé par la page", "announced by the page"),

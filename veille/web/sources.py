@@ -18,7 +18,7 @@ from veille.jobs import Progress
 from veille.models import ManagedSource
 from veille.render import format_moment
 from veille.sourcelist import SourceProposal
-from veille.taxonomy import check_tags
+from veille.taxonomy import check_source_tags
 from veille.web.context import WebContext, back, failure, page
 from veille.web.forms import MAX_URL, _http_url, _text, _upload
 from veille.web.jobs import start_job
@@ -136,8 +136,11 @@ def edit_source(request: Request) -> Response:
     if request.method == "POST":
         form = request.state.form
         url = _http_url(_text(form, "url", MAX_URL))
+        known = web.config.tag_ids()
         tags = [str(v) for v in form.getlist("tag")]
-        check_tags(tags, web.config.tag_ids())
+        check_source_tags(tags, known)
+        # The curator's own labels (OPML folders) are not checkboxes: kept as they were.
+        tags += [t for t in source.tags if t not in known and t not in tags]
         others = web.sources_now().model_copy(
             update={"sources": tuple(s for s in web.sources_now().sources if s.id != source.id)}
         )
