@@ -343,3 +343,23 @@ def test_subscribers_show_their_themes_by_name_and_no_theme_means_all(
         else ("No tag ticked: the subscriber gets the whole letter.")
     )
     assert hint in page
+
+
+def test_the_apps_search_by_source_finds_what_it_relayed_and_refuses_common_words(
+    app_env: tuple[Config, Store, Path], served: str
+) -> None:
+    _, store, _ = app_env
+    shared = [r for r in store.export_articles() if len(r.sources) > 1]
+    assert shared, "the demo has stories listed by two sources"
+    with httpx.Client() as client:
+        _login(client, served)
+        for row in shared:
+            relay = next(s for s in row.sources if s != row.source)
+            word = max(re.findall(r"\w+", row.title or ""), key=len)
+            page = client.get(f"{served}/archives", params={"q": word, "source": relay})
+            assert page.status_code == 200
+            assert html.escape(row.title or "", quote=False) in page.text, (row.title, relay)
+        common = client.get(f"{served}/archives", params={"q": "de la"})
+        assert common.status_code == 400
+        kind, text = _flash(common.text)
+        assert kind == "error" and "ces mots sont trop courants pour chercher" in text

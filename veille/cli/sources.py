@@ -165,14 +165,22 @@ def search(
     tz = ZoneInfo(config.settings.timezone if config else "Europe/Paris")
     start = _local_day(since, "--since", tz)
     end = _local_day(until, "--until", tz)
+    store = context.store(config)
+    if source is not None:
+        known = sorted(f.id for f in store.source_figures())
+        if source not in known:
+            raise UsageError(
+                i18n.message("search.unknown_source", source=source, sources=", ".join(known))
+            )
     hits = search_articles(
-        context.store(config),
+        store,
         query,
         tag=tag,
         source=source,
         since=start,
         until=end + timedelta(days=1) if end else None,
         limit=limit,
+        known_tags=config.tag_ids() if config else store.article_tags(),
     )
     if as_json:
         sys.stdout.write(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))
@@ -191,7 +199,10 @@ def search(
         )
         out.print(f"   {_marked(hit.snippet, hit.highlights)}", highlight=False)
         out.print(f"   [dim]{escape(hit.url)}[/]", highlight=False)
-    out.print(f"{len(hits)} result{'s' if len(hits) != 1 else ''}", highlight=False)
+    plural = "s" if len(hits) > 1 else ""
+    out.print(i18n.message("search.count", n=len(hits), plural=plural), highlight=False)
+    if not hits:
+        err.print(i18n.message("search.none"), highlight=False)
 
 
 def export_articles(

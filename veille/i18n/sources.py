@@ -51,6 +51,29 @@ SOURCES: dict[str, tuple[str, str]] = {
         "{name} : source « {id} » ({where}) : {problem}",
         "{name}: source '{id}' ({where}): {problem}",
     ),
+    # search (veille search, the app's archive)
+    "search.no_word": (
+        "{query!r} ne contient aucun mot à chercher. Exemple : veille search 'CPF décret'.",
+        "{query!r} has no word to search for. Hint: veille search 'CPF décret'.",
+    ),
+    "search.only_common": (
+        "« {query} » : ces mots sont trop courants pour chercher (presque tous les articles "
+        "les contiennent). Ajoutez un mot qui porte le sujet, par exemple « apprentissage » "
+        "ou « CPF ».",
+        "'{query}': these words are too common to search for (nearly every article has them). "
+        "Hint: add a word that carries the subject, e.g. 'apprentissage' or 'CPF'.",
+    ),
+    "search.count": ("{n} résultat{plural}", "{n} result{plural}"),
+    "search.none": (
+        "Aucun résultat. Astuce : moins de mots, un mot plus court (« formation » trouve "
+        "« formations »), ou sans --tag, --source, --since, --until.",
+        "No result. Hint: fewer words, a shorter word, or without --tag, --source, --since, "
+        "--until.",
+    ),
+    "search.unknown_source": (
+        "aucune source « {source} » dans la base. Les sources sont : {sources}.",
+        "no source '{source}' in the database. Hint: sources are {sources}.",
+    ),
     # adding a source by its address (veille.sourcelist.propose_source: app and command line)
     "discovery.how.itself": ("l’adresse donnée", "the address given"),
     "discovery.how.announced": ("annoncé par la page", "announced by the page"),
