@@ -180,7 +180,7 @@ def search(
         since=start,
         until=end + timedelta(days=1) if end else None,
         limit=limit,
-        known_tags=config.tag_ids() if config else store.article_tags(),
+        known_tags=config.tag_ids() if config else store.tags_in_use(),
     )
     if as_json:
         sys.stdout.write(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))

@@ -74,7 +74,7 @@ class FullTextMixin(StoreBase):
             in rows
         ]  # fmt: skip
 
-    def article_tags(self) -> list[str]:
+    def tags_in_use(self) -> list[str]:
         """Every tag some stored article has (what a search by tag can find)."""
         with self.connect() as con:
             rows = con.execute(
