@@ -363,3 +363,51 @@ def test_the_apps_search_by_source_finds_what_it_relayed_and_refuses_common_word
         assert common.status_code == 400
         kind, text = _flash(common.text)
         assert kind == "error" and "ces mots sont trop courants pour chercher" in text
+
+
+def test_the_subscribers_csv_opens_in_columns_and_imports_back(
+    app_env: tuple[Config, Store, Path],
+    served: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import csv
+    import io
+
+    _, store, _ = app_env
+    with httpx.Client() as client:
+        token = _login(client, served)
+        for email, name, tags in (
+            ("ana@example.org", "Ana Lefèvre", ["handicap", "reglementaire"]),
+            ("bob@example.org", '=HYPERLINK("https://evil.example")', []),
+        ):
+            client.post(
+                f"{served}/abonnes/ajouter",
+                data={"csrf": token, "email": email, "name": name, "tag": tags},
+            )
+        assert 'href="/abonnes/export.csv"' in client.get(f"{served}/abonnes").text
+        exported = client.get(f"{served}/abonnes/export.csv")
+    assert exported.status_code == 200
+    assert exported.headers["content-type"].startswith("text/csv")
+    raw = exported.content
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte-order mark
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert rows[0] == ["email", "name", "tags", "lang"]
+    by_email = {r[0]: r for r in rows[1:]}
+    assert by_email["ana@example.org"] == [
+        "ana@example.org", "Ana Lefèvre", "handicap, reglementaire", "",
+    ]  # fmt: skip
+    assert by_email["bob@example.org"][1].startswith("'=")  # shown as text, never run
+    # What the file holds, `veille subscribers import` reads back.
+    (tmp_path / "sources.yaml").write_text("sources: []\n", encoding="utf-8")
+    (tmp_path / "abonnes.csv").write_bytes(raw)
+    other = tmp_path / "autre.duckdb"
+    code, _, err = run_cli(
+        capsys, "--config", str(tmp_path / "sources.yaml"), "--db", str(other),
+        "subscribers", "import", str(tmp_path / "abonnes.csv"),
+    )  # fmt: skip
+    assert code == 0, err
+    again = {s.email: s for s in Store(other).subscribers()}
+    assert again["ana@example.org"].tags == ("handicap", "reglementaire")
+    assert again["ana@example.org"].name == "Ana Lefèvre"
+    assert {s.email for s in store.subscribers()} == set(again)

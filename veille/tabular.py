@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from veille.models import ExportRow
+from veille.models import ExportRow, Subscriber
 
 FORMULA_STARTS = frozenset("=+-@\t\r")
 BOM = "\ufeff"
@@ -48,6 +48,20 @@ def articles_csv(rows: Sequence[ExportRow], columns: Sequence[str]) -> str:
     ISO 8601 UTC, every text cell through :func:`safe_cell`."""
     body = ([_csv_value(getattr(row, c)) for c in columns] for row in rows)
     return spreadsheet_csv([list(columns), *body])
+
+
+SUBSCRIBER_COLUMNS = ("email", "name", "tags", "lang")  # what `veille subscribers import` reads
+
+
+def subscribers_csv(rows: Sequence[Subscriber]) -> str:
+    """The subscribers still subscribed, as a spreadsheet CSV that ``veille subscribers
+    import`` (and the app's import) reads back: email, name, themes (``, ``), language."""
+    body = (
+        [safe_cell(r.email), safe_cell(r.name or ""), ", ".join(r.tags), r.lang or ""]
+        for r in rows
+        if r.active
+    )
+    return spreadsheet_csv([list(SUBSCRIBER_COLUMNS), *body])
 
 
 def articles_json(rows: Sequence[ExportRow], columns: Sequence[str]) -> str:

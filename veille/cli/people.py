@@ -81,6 +81,29 @@ def subscribers_list(
     out.print(f"{len(rows)} subscriber{'s' if len(rows) != 1 else ''}", highlight=False)
 
 
+@subscribers_app.command("export")
+def subscribers_export(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
+    ] = None,
+) -> None:
+    """The subscribers as a CSV file French Excel opens in columns (';', UTF-8 with a BOM),
+    which `veille subscribers import` reads back."""
+    from veille.files import atomic_write
+    from veille.tabular import subscribers_csv
+
+    context: Context = ctx.obj
+    rows = context.store(context.config()).subscribers(active_only=True)
+    text = subscribers_csv(rows)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    atomic_write(output, text)
+    count = sum(1 for r in rows if r.active)
+    out.print(i18n.message("subscribers.exported", path=output, n=count), highlight=False)
+
+
 @subscribers_app.command("import")
 def subscribers_import(
     ctx: typer.Context,

@@ -12,7 +12,7 @@ import json
 import sys
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
@@ -27,6 +27,9 @@ from veille.files import atomic_write
 from veille.sourcelist import effective
 from veille.store import Store
 from veille.weeks import parse_day, week_bounds
+
+if TYPE_CHECKING:
+    from veille.search import SearchHit
 
 
 def _effective(context: Context) -> tuple[Config, Store]:
@@ -167,11 +170,7 @@ def search(
     end = _local_day(until, "--until", tz)
     store = context.store(config)
     if source is not None:
-        known = sorted(f.id for f in store.source_figures())
-        if source not in known:
-            raise UsageError(
-                i18n.message("search.unknown_source", source=source, sources=", ".join(known))
-            )
+        _known_source(store, source)
     hits = search_articles(
         store,
         query,
@@ -186,6 +185,20 @@ def search(
         sys.stdout.write(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))
         sys.stdout.write("\n")
         return
+    _print_hits(hits)
+
+
+def _known_source(store: Store, source: str) -> None:
+    """UsageError naming the sources the database knows when ``source`` is none of them."""
+    known = sorted(f.id for f in store.source_figures())
+    if source not in known:
+        raise UsageError(
+            i18n.message("search.unknown_source", source=source, sources=", ".join(known))
+        )
+
+
+def _print_hits(hits: list[SearchHit]) -> None:
+    """`veille search`'s terminal output: rank, title, where from, snippet, address."""
     for hit in hits:
         meta = " · ".join(
             x

@@ -14,6 +14,8 @@ SOURCES: dict[str, tuple[str, str]] = {
         "--password-stdin (printf '%s\\n' \"$PASSWORD\" | veille users add NAME "
         "--password-stdin) or in the VEILLE_PASSWORD environment variable.",
     ),
+    # subscribers
+    "subscribers.exported": ("{path} : {n} abonné(s)", "{path}: {n} subscriber(s)"),
     # themes (the taxonomy's tags), wherever a person names one
     "tags.unknown": (
         "thème inconnu « {tag} »{guess}. Les thèmes sont : {tags}.",

@@ -151,6 +151,7 @@ WEB: dict[str, dict[str, str]] = {
         "ou un nom pour voir les autres.",
         "search_subscribers": "Chercher une adresse ou un nom",
         "all_themes": "tous les thèmes",
+        "export_subscribers": "Exporter les abonnés (CSV pour Excel)",
         "subscriber_themes_hint": "Aucun thème coché : l’abonné reçoit toute la lettre. "
         "Sinon, seulement les articles des thèmes cochés.",
         "unsub_title": "Désinscription",
@@ -392,6 +393,7 @@ WEB: dict[str, dict[str, str]] = {
         "name to see the others.",
         "search_subscribers": "Search an address or a name",
         "all_themes": "all tags",
+        "export_subscribers": "Export the subscribers (CSV for Excel)",
         "subscriber_themes_hint": "No tag ticked: the subscriber gets the whole letter. "
         "Otherwise, only the items of the tags ticked.",
         "unsub_title": "Unsubscribe",

@@ -56,6 +56,7 @@ from veille.web.sources import (
 )
 from veille.web.subscribers import (
     add_subscriber,
+    export_subscribers,
     import_subscribers,
     remove_subscriber,
     subscribers,
@@ -166,6 +167,7 @@ def _routes() -> list[BaseRoute]:
         Route("/abonnes/ajouter", guarded(add_subscriber), methods=["POST"]),
         Route("/abonnes/retirer", guarded(remove_subscriber), methods=["POST"]),
         Route("/abonnes/importer", guarded(import_subscribers), methods=["POST"]),
+        Route("/abonnes/export.csv", guarded(export_subscribers)),
         Mount(
             "/static",
             app=StaticFiles(directory=str(resources.files("veille") / "static")),

@@ -26,6 +26,19 @@ def subscribers(request: Request) -> Response:
     return page(request, "subscribers.html", rows=rows, total=total, q=search)
 
 
+def export_subscribers(request: Request) -> Response:
+    """The subscribers as the CSV file `veille subscribers export` writes (French Excel opens
+    it in columns; the import reads it back)."""
+    from veille.tabular import subscribers_csv
+
+    rows = WebContext.of(request).store.subscribers(active_only=True)
+    return Response(
+        subscribers_csv(rows).encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="abonnes.csv"'},
+    )
+
+
 def add_subscriber(request: Request) -> Response:
     from veille.subscribers import check_subscriber
 
