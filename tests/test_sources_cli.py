@@ -80,14 +80,14 @@ def _import_and_check(capsys: pytest.CaptureFixture[str], project: Path, file: P
     # Every feed of the file is a source now, once, and only the new ones were added.
     assert expected <= {canonical_url(s.url) for s in config.sources}
     assert len(rows) == len(expected - yaml_urls)
-    assert f"added {len(rows)} source" in out
+    assert f": {len(rows)} source(s) ajoutée(s)" in out
     assert len({s.id for s in config.sources}) == len(config.sources)
     # sources.yaml is never rewritten: its bytes (comments, order) are exactly as they were.
     assert hashlib.sha256((project / "sources.yaml").read_bytes()).hexdigest() == before
     # A second import adds nothing and says why for each feed.
     code, out, err = cli(capsys, *args(project, "sources", "import", str(file)))
-    assert code == 0 and "added 0 sources" in out
-    assert err.count("already a source") == len(expected)
+    assert code == 0 and ": 0 source(s) ajoutée(s)" in out
+    assert err.count("déjà une source") == len(expected)
 
 
 @pytest.mark.parametrize("name", COPIED)
@@ -104,7 +104,7 @@ def test_folders_become_tags_and_export_round_trips(
     code, out, err = cli(capsys, *args(project, "sources", "import", str(file)))
     assert code == 0, err
     # Reflets (folder "Presse") is already in sources.yaml: reported, not added again.
-    assert "http://reflets.info/feed/: already a source (reflets); not added" in err
+    assert "http://reflets.info/feed/ : déjà une source (reflets) ; pas ajoutée" in err
     config = load_config(project / "sources.yaml").with_managed(
         Store(project / "v.duckdb").managed_sources()
     )
@@ -165,12 +165,13 @@ def test_duplicates_and_invalid_outlines_are_reported_with_their_line(
     code, out, err = cli(capsys, *args(project, "sources", "import", str(file)))
     assert code == 0
     assert "+ travail: https://travail-emploi.gouv.fr/rss  [reglementaire]" in out
-    assert "added 1 source of 2 feeds; 1 already present, 3 outline(s) left out" in out
-    assert "line 5 (Légifrance): xmlUrl 'javascript:alert(1)' is not an http(s) address" in err
-    assert "line 8 (Travail bis): https://travail-emploi.gouv.fr/rss is listed twice" in err
-    assert "line 9 (Vide): xmlUrl '' is not an http(s) address" in err
+    assert "1 source(s) ajoutée(s) sur 2 flux ; 1 déjà suivie(s), 3 entrée(s) écartée(s)" in out
+    err = " ".join(err.split())
+    assert "ligne 5 (Légifrance) : xmlUrl 'javascript:alert(1)' n’est pas une adresse" in err
+    assert "ligne 8 (Travail bis) : https://travail-emploi.gouv.fr/rss figure deux fois" in err
+    assert "ligne 9 (Vide) : xmlUrl '' n’est pas une adresse http(s)" in err
     # Same canonical URL as sources.yaml's centre-inffo (tracking parameter dropped).
-    assert "already a source (centre-inffo)" in err
+    assert "déjà une source (centre-inffo)" in err
 
 
 def test_dry_run_adds_nothing_and_bad_files_are_one_line(
@@ -178,7 +179,7 @@ def test_dry_run_adds_nothing_and_bad_files_are_one_line(
 ) -> None:
     file = OPML / "picofeed" / "tinytinyrss-export_fr.opml"
     code, out, _ = cli(capsys, *args(project, "sources", "import", str(file), "--dry-run"))
-    assert code == 0 and "would add 2 sources" in out
+    assert code == 0 and "2 source(s) seraient ajoutée(s)" in out
     assert Store(project / "v.duckdb").managed_sources() == []
     code, _, err = cli(
         capsys, *args(project, "sources", "import", str(DATA / "listing" / "coco.html"))

@@ -21,6 +21,7 @@ import pytest
 from tests.conftest import UvicornThread, copy_ingested, run_cli
 from veille.auth import hash_password
 from veille.config import Config
+from veille.identity import canonical_url
 from veille.models import NewManagedSource
 from veille.opml import parse_opml
 from veille.store import Store
@@ -411,3 +412,43 @@ def test_the_subscribers_csv_opens_in_columns_and_imports_back(
     assert again["ana@example.org"].tags == ("handicap", "reglementaire")
     assert again["ana@example.org"].name == "Ana Lefèvre"
     assert {s.email for s in store.subscribers()} == set(again)
+
+
+def _job_done(client: httpx.Client, base: str, started: httpx.Response) -> str:
+    """Follow a background job to its end; the page's final message."""
+    assert started.status_code == 303, started.text
+    location = started.headers["location"]
+    deadline = time.monotonic() + 120
+    while True:
+        page = client.get(base + location, timeout=60)
+        if "hx-get" not in page.text:
+            return html.unescape(page.text)
+        assert time.monotonic() < deadline, f"job {location} still running"
+        time.sleep(0.1)
+
+
+@pytest.mark.slow
+def test_opml_import_in_the_app_and_switching_a_source_off(
+    app_env: tuple[Config, Store, Path], served: str
+) -> None:
+    config, store, _ = app_env
+    opml = (Path(__file__).parent / "data" / "opml" / "netnewswire" / "Subs.opml").read_bytes()
+    with httpx.Client() as client:
+        token = _login(client, served)
+        imported = client.post(
+            f"{served}/sources/opml",
+            data={"csrf": token},
+            files={"file": ("Subs.opml", opml, "text/x-opml")},
+        )
+        _job_done(client, served, imported)
+        # The file lists one feed twice (with and without the final "/"): imported once.
+        expected = {canonical_url(f.url) for f in parse_opml(opml)}
+        effective = config.with_managed(store.managed_sources())
+        assert expected <= {canonical_url(s.url) for s in effective.sources}
+        assert len({s.id for s in effective.sources}) == len(effective.sources)
+        switched = client.post(f"{served}/sources/agefiph/basculer", data={"csrf": token})
+        assert switched.status_code == 404  # not a source of this configuration
+        client.post(f"{served}/sources/rue89/basculer", data={"csrf": token})
+        after = config.with_managed(store.managed_sources())
+        assert next(s for s in after.sources if s.id == "rue89").enabled is False
+        assert "rue89" not in {s.id for s in after.enabled_sources()}

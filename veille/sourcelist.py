@@ -49,7 +49,7 @@ class ImportPlan:
 
     def warnings(self) -> list[str]:
         lines = [str(p) for p in self.problems]
-        lines += [f"{feed.url}: already a source ({sid}); not added" for feed, sid in self.already]
+        lines += [i18n.message("opml.already", url=f.url, id=sid) for f, sid in self.already]
         return lines
 
 
@@ -79,11 +79,10 @@ def plan_opml_import(scan: OpmlScan, config: Config, *, origin: str = "opml") ->
         key = _canonical(feed.url)
         if key in in_file:  # the same feed spelt another way (final "/", tracking parameters)
             first = in_file[key]
-            where = f"line {first.line}" if first.line else first.url
+            where = i18n.message("opml.line", line=first.line) if first.line else first.url
+            label = feed.title or i18n.message("source.untitled")
             plan.problems.append(
-                OpmlProblem(
-                    feed.line, feed.title or "untitled", f"same feed as {where} (that one is kept)"
-                )
+                OpmlProblem(feed.line, label, i18n.message("opml.same_feed", where=where))
             )
             continue
         in_file[key] = feed

@@ -54,25 +54,28 @@ def sources_import(
     try:
         data = file.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{file}: cannot be read ({exc.strerror}).") from None
+        raise ConfigError(
+            i18n.message("subscriber.unreadable", path=file, reason=exc.strerror or exc)
+        ) from None
     scan = scan_opml(data, name=str(file))
     config, store = _effective(context)
     plan = plan_opml_import(scan, config)
     added = 0 if dry_run else store.add_managed_sources(plan.rows)
-    verb = "would add" if dry_run else "added"
     for row in plan.rows:
         tags = row.tags
         label = f"  + {row.id}: {row.url}" + (f"  [{', '.join(tags)}]" if tags else "")
         out.print(escape(label), highlight=False)
     for line in plan.warnings():
-        err.print(f"[yellow]warning:[/] {escape(line)}", highlight=False)
+        err.print(f"[yellow]![/] {escape(line)}", highlight=False)
     count = len(plan.rows) if dry_run else added
+    key = "opml.would_import" if dry_run else "opml.imported"
     out.print(
-        f"{file.name}: {verb} {count} source{'s' if count != 1 else ''} of "
-        f"{len(scan.feeds)} feed{'s' if len(scan.feeds) != 1 else ''}; "
-        f"{len(plan.already)} already present, {len(plan.problems)} outline(s) left out.",
+        i18n.message(
+            key, file=file.name, count=count, feeds=len(scan.feeds), already=len(plan.already),
+            left_out=len(plan.problems),
+        ),
         highlight=False,
-    )
+    )  # fmt: skip
 
 
 def sources_export(

@@ -76,6 +76,106 @@ SOURCES: dict[str, tuple[str, str]] = {
         "aucune source « {source} » dans la base. Les sources sont : {sources}.",
         "no source '{source}' in the database. Hint: sources are {sources}.",
     ),
+    # OPML files (veille.opml: `veille sources import`, the app's Sources page)
+    "opml.hint": (
+        "Astuce : exportez la liste d’abonnements en OPML depuis votre lecteur de flux et "
+        "importez ce fichier.",
+        "Hint: export the subscription list as OPML from your feed reader and import that file.",
+    ),
+    "opml.problem_line": ("ligne {line} ({label}) : {reason}", "line {line} ({label}): {reason}"),
+    "opml.problem": ("une entrée ({label}) : {reason}", "an outline ({label}): {reason}"),
+    "opml.not_http": (
+        "xmlUrl {value!r} n’est pas une adresse http(s)",
+        "xmlUrl {value!r} is not an http(s) address",
+    ),
+    "opml.at_line": (" (ligne {line})", " (line {line})"),
+    "opml.twice": (
+        "{url} figure deux fois ; la première est gardée{where}",
+        "{url} is listed twice; kept the first{where}",
+    ),
+    "opml.same_feed": (
+        "même flux que {where} (celui-là est gardé)",
+        "same feed as {where} (that one is kept)",
+    ),
+    "opml.line": ("ligne {line}", "line {line}"),
+    "opml.already": (
+        "{url} : déjà une source ({id}) ; pas ajoutée",
+        "{url}: already a source ({id}); not added",
+    ),
+    "opml.skipped": (
+        "{count} entrée(s) dont xmlUrl n’est pas une adresse http(s)",
+        "{count} outline(s) with an xmlUrl that is not an http(s) address",
+    ),
+    "opml.no_xmlurl": (
+        "aucune entrée avec un attribut xmlUrl",
+        "no outline with an xmlUrl attribute",
+    ),
+    "opml.no_feed": (
+        "{name} : aucun flux dans le fichier OPML ({detail}). Astuce : un flux est une entrée "
+        '<outline> avec xmlUrl="https://..." ; vérifiez que c’est bien une liste '
+        "d’abonnements et non un plan de notes.",
+        "{name}: no feed found in the OPML file ({detail}). Hint: a feed is an <outline> with "
+        'xmlUrl="https://..."; check that this is a subscription list and not an outline '
+        "of notes.",
+    ),
+    "opml.too_big": (
+        "{name} : le fichier fait {size} Mo, plus que les {limit} Mo permis pour un fichier "
+        "OPML. Astuce : découpez la liste, ou n’exportez que les dossiers utiles.",
+        "{name}: the file is {size} MB, more than the {limit} MB an OPML file may have. "
+        "Hint: split the list, or export only the folders you need.",
+    ),
+    "opml.too_many": (
+        "{name} : {count} entrées, plus que les {limit} permises ici pour un fichier OPML. "
+        "Astuce : découpez la liste, ou n’exportez que les dossiers utiles.",
+        "{name}: {count} outlines, more than the {limit} an OPML file may have here. "
+        "Hint: split the list, or export only the folders you need.",
+    ),
+    "opml.is_a_feed": (
+        "{name} : c’est un flux (RSS/Atom), pas une liste de flux. Astuce : ajoutez son "
+        "adresse comme source au lieu de l’importer.",
+        "{name}: this is a feed (RSS/Atom), not a list of feeds. Hint: add its address as a "
+        "source instead of importing it.",
+    ),
+    "opml.not_opml": (
+        "{name} : ce n’est pas un fichier OPML (pas d’élément <opml> : une page web, ou un "
+        "autre fichier XML ?). {hint}",
+        "{name}: not an OPML file (no <opml> element; a web page, or another XML file?). {hint}",
+    ),
+    "opml.no_body": (
+        "{name} : l’élément <opml> n’a pas de <body>, donc aucune entrée à lire. {hint}",
+        "{name}: the <opml> element has no <body>, so no outline to read. {hint}",
+    ),
+    "opml.empty": ("{name} : le fichier est vide. {hint}", "{name}: the file is empty. {hint}"),
+    "opml.too_deep": (
+        "{name} : le fichier dépasse les limites de sécurité du lecteur XML (par exemple des "
+        "dossiers imbriqués sur plus de 256 niveaux) ; refusé. Astuce : exportez de nouveau "
+        "la liste depuis votre lecteur de flux.",
+        "{name}: the file goes past the XML parser's safety limits (e.g. folders nested more "
+        "than 256 deep); refused. Hint: re-export the list from your feed reader.",
+    ),
+    "opml.not_xml": (
+        "{name} : ce n’est pas un fichier XML (un fichier OPML commence par <?xml ou <opml>). "
+        "{hint}",
+        "{name}: not an XML file (an OPML file starts with <?xml or <opml>). {hint}",
+    ),
+    "opml.dtd": (
+        "{name} : le fichier déclare une DTD ou des entités (<!DOCTYPE ...>/<!ENTITY ...>), "
+        "dont l’OPML n’a jamais besoin ; refusé par sécurité. {hint}",
+        "{name}: the file declares a DTD or entities (<!DOCTYPE ...>/<!ENTITY ...>), which "
+        "OPML never needs; refused for safety. {hint}",
+    ),
+    "opml.imported": (
+        "{file} : {count} source(s) ajoutée(s) sur {feeds} flux ; {already} déjà suivie(s), "
+        "{left_out} entrée(s) écartée(s).",
+        "{file}: added {count} source(s) of {feeds} feed(s); {already} already present, "
+        "{left_out} outline(s) left out.",
+    ),
+    "opml.would_import": (
+        "{file} : {count} source(s) seraient ajoutée(s) sur {feeds} flux ; {already} déjà "
+        "suivie(s), {left_out} entrée(s) écartée(s).",
+        "{file}: would add {count} source(s) of {feeds} feed(s); {already} already present, "
+        "{left_out} outline(s) left out.",
+    ),
     # adding a source by its address (veille.sourcelist.propose_source: app and command line)
     "discovery.how.itself": ("l’adresse donnée", "the address given"),
     "discovery.how.announced": ("annoncé par la page", "announced by the page"),
