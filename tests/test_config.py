@@ -109,7 +109,7 @@ def test_bad_timezone_regex_and_yaml() -> None:
 
 
 def test_missing_file() -> None:
-    with pytest.raises(ConfigError, match="file not found"):
+    with pytest.raises(ConfigError, match="fichier introuvable"):
         load_config("/nonexistent/sources.yaml")
 
 

@@ -407,13 +407,13 @@ def load_config(path: str | Path) -> Config:
     try:
         raw_text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(
-            f"{name}: file not found. Hint: create it (see the README) or pass --config PATH."
-        ) from None
+        raise ConfigError(i18n.message("config.not_found", name=name)) from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{name}: not UTF-8 text. Hint: save the file as UTF-8.") from None
+        raise ConfigError(i18n.message("config.not_utf8", name=name)) from None
     except OSError as exc:
-        raise ConfigError(f"{name}: cannot be read ({exc.strerror}).") from None
+        raise ConfigError(
+            i18n.message("config.unreadable", name=name, reason=exc.strerror)
+        ) from None
     return parse_config(raw_text, name=name)
 
 

@@ -40,7 +40,8 @@ def subscribers_add(
         {"email": email, "name": name, "tags": tags, "lang": lang}, config.tag_ids()
     )
     counts = context.store(config).add_subscribers([row])
-    out.print(f"{row.email} {'added' if counts.added else 'updated'}", highlight=False)
+    key = "subscribers.added" if counts.added else "subscribers.updated"
+    out.print(i18n.message(key, email=row.email), highlight=False)
 
 
 @subscribers_app.command("remove")
@@ -50,8 +51,8 @@ def subscribers_remove(
     """Remove a subscriber."""
     context: Context = ctx.obj
     if not context.store(context.config()).remove_subscriber(email.strip().lower()):
-        raise NotFoundError(f"{email} is not a subscriber. Hint: `veille subscribers list`.")
-    out.print(f"{email} removed", highlight=False)
+        raise NotFoundError(i18n.message("subscribers.unknown", email=email))
+    out.print(i18n.message("subscribers.removed", email=email), highlight=False)
 
 
 @subscribers_app.command("list")
@@ -116,7 +117,10 @@ def subscribers_import(
 
     rows = read_csv(file, config.tag_ids())
     counts = context.store(config).add_subscribers(rows)
-    out.print(f"{file}: {counts.added} added, {counts.updated} updated", highlight=False)
+    out.print(
+        i18n.message("subscribers.imported", path=file, added=counts.added, updated=counts.updated),
+        highlight=False,
+    )
 
 
 users_app = typer.Typer(help="Curators' accounts for the web app.", no_args_is_help=True)
@@ -140,7 +144,8 @@ def users_add(
     password = _new_password(password_stdin)
     check_new_password(password)
     created = context.store(context.config_if_present()).set_user(user, hash_password(password))
-    out.print(f"{user} {'created' if created else 'password changed'}", highlight=False)
+    key = "users.created" if created else "users.password_changed"
+    out.print(i18n.message(key, user=user), highlight=False)
 
 
 def _new_password(from_stdin: bool) -> str:
@@ -162,8 +167,8 @@ def users_remove(ctx: typer.Context, name: Annotated[str, typer.Argument()]) -> 
     """Delete an account (its open sessions stop working)."""
     context: Context = ctx.obj
     if not context.store(context.config_if_present()).remove_user(name.strip().lower()):
-        raise NotFoundError(f"no account named {name!r}. Hint: `veille users list`.")
-    out.print(f"{name} removed", highlight=False)
+        raise NotFoundError(i18n.message("users.unknown", name=name))
+    out.print(i18n.message("users.removed", name=name), highlight=False)
 
 
 @users_app.command("list")

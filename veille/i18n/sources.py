@@ -6,6 +6,16 @@ from __future__ import annotations
 SOURCES: dict[str, tuple[str, str]] = {
     # accounts (`veille users add`)
     "users.password_prompt": ("Mot de passe", "Password"),
+    "users.created": ("compte {user} créé", "{user} created"),
+    "users.password_changed": (
+        "mot de passe de {user} changé",
+        "{user}: password changed",
+    ),
+    "users.unknown": (
+        "aucun compte nommé {name!r}. Astuce : `veille users list`.",
+        "no account named {name!r}. Hint: `veille users list`.",
+    ),
+    "users.removed": ("compte {name} supprimé", "{name} removed"),
     "users.no_terminal": (
         "pas de terminal pour demander le mot de passe. Astuce : donnez-le sur l’entrée "
         "standard avec --password-stdin (printf '%s\\n' \"$MOT_DE_PASSE\" | veille users add "
@@ -15,6 +25,26 @@ SOURCES: dict[str, tuple[str, str]] = {
         "--password-stdin) or in the VEILLE_PASSWORD environment variable.",
     ),
     # subscribers
+    "subscribers.added": (
+        "{email} est abonné(e) à la lettre.",
+        "{email} is subscribed to the letter.",
+    ),
+    "subscribers.updated": (
+        "L’abonnement de {email} est mis à jour.",
+        "The subscription of {email} is updated.",
+    ),
+    "subscribers.removed": (
+        "{email} est retiré(e) de la liste des abonnés.",
+        "{email} is removed from the subscribers.",
+    ),
+    "subscribers.unknown": (
+        "{email} n’est pas abonné(e). Astuce : `veille subscribers list`.",
+        "{email} is not a subscriber. Hint: `veille subscribers list`.",
+    ),
+    "subscribers.imported": (
+        "{path} : {added} abonné(s) ajouté(s), {updated} mis à jour.",
+        "{path}: {added} added, {updated} updated.",
+    ),
     "subscribers.exported": ("{path} : {n} abonné(s)", "{path}: {n} subscriber(s)"),
     # themes (the taxonomy's tags), wherever a person names one
     "tags.unknown": (
@@ -25,6 +55,20 @@ SOURCES: dict[str, tuple[str, str]] = {
     "tags.none": (
         "aucun thème donné. Les thèmes sont : {tags}.",
         "no tag given. Hint: tags are {tags}.",
+    ),
+    # sources.yaml itself
+    "config.not_found": (
+        "{name} : fichier introuvable. Astuce : créez-le (voir le README) ou indiquez le "
+        "fichier de sources avec --config CHEMIN.",
+        "{name}: file not found. Hint: create it (see the README) or pass --config PATH.",
+    ),
+    "config.not_utf8": (
+        "{name} : ce n’est pas du texte UTF-8. Astuce : enregistrez le fichier en UTF-8.",
+        "{name}: not UTF-8 text. Hint: save the file as UTF-8.",
+    ),
+    "config.unreadable": (
+        "{name} : impossible de le lire ({reason}).",
+        "{name}: cannot be read ({reason}).",
     ),
     # sources.yaml's list of sources (veille.sourcefile)
     "config.where": ("source n° {n}", "source no. {n}"),

@@ -54,8 +54,9 @@ def add_subscriber(request: Request) -> Response:
         },
         config.tag_ids(),
     )
-    store.add_subscribers([row])
-    return back(request, "/abonnes", f"+ {row.email}")
+    counts = store.add_subscribers([row])
+    key = "subscribers.added" if counts.added else "subscribers.updated"
+    return back(request, "/abonnes", i18n.message(key, email=row.email))
 
 
 def remove_subscriber(request: Request) -> Response:
@@ -63,7 +64,7 @@ def remove_subscriber(request: Request) -> Response:
     email = _text(request.state.form, "email", 320).strip().lower()
     if not store.remove_subscriber(email):
         raise NotFoundError(i18n.message("web.no_subscriber", email=email))
-    return back(request, "/abonnes", f"− {email}")
+    return back(request, "/abonnes", i18n.message("subscribers.removed", email=email))
 
 
 def import_subscribers(request: Request) -> Response:
