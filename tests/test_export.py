@@ -161,10 +161,10 @@ def test_week_and_dates_select_the_period(capsys: pytest.CaptureFixture[str], db
 def test_errors_are_one_line(capsys: pytest.CaptureFixture[str], db: Path) -> None:
     base = ("--config", "absent.yaml", "--db", str(db), "export", "articles")
     for extra, message in [
-        (("--format", "parquet"), "--format parquet writes a file"),
-        (("--format", "xlsx"), "is not csv, json or parquet"),
-        (("--week", "2026-W47", "--from", "2026-11-01"), "give --week or --from/--to"),
-        (("--from", "2026-11-20", "--to", "2026-11-01"), "is before --from"),
+        (("--format", "parquet"), "--format parquet écrit un fichier"),
+        (("--format", "xlsx"), "choisissez parmi csv, json, parquet"),
+        (("--week", "2026-W47", "--from", "2026-11-01"), "donnez --week ou --from/--to"),
+        (("--from", "2026-11-20", "--to", "2026-11-01"), "est avant --from"),
         (("--week", "2026-47"), "n’est pas une semaine ISO"),
     ]:
         code, _, err = cli(capsys, *base, *extra)

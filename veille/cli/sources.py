@@ -94,20 +94,20 @@ def sources_export(
         text, left_out = sources_opml(config)
         if left_out:
             ids = ", ".join(s.id for s in left_out)
-            err.print(
-                f"note: {len(left_out)} page/json source(s) left out (OPML lists feeds): {ids}",
-                highlight=False,
-            )
+            note = i18n.message("opml.left_out", count=len(left_out), ids=ids)
+            err.print(escape(note), highlight=False)
     elif fmt == "yaml":
         managed = {r.id for r in store.managed_sources() if r.url}
         text = sources_yaml(config, managed)
     else:
-        raise UsageError(f"--format {fmt!r} is not opml or yaml.")
+        raise UsageError(i18n.message("cli.bad_format", value=fmt, choices="opml, yaml"))
     if output is None:
         sys.stdout.write(text)
     else:
         atomic_write(output, text)
-        out.print(f"{output}: {len(config.sources)} sources", highlight=False)
+        out.print(
+            i18n.message("sources.exported", path=output, n=len(config.sources)), highlight=False
+        )
 
 
 def sources_add(
@@ -240,9 +240,9 @@ def export_articles(
     config = context.config_if_present()
     tz_name = config.settings.timezone if config else "Europe/Paris"
     if fmt not in {"csv", "json", "parquet"}:
-        raise UsageError(f"--format {fmt!r} is not csv, json or parquet.")
+        raise UsageError(i18n.message("cli.bad_format", value=fmt, choices="csv, json, parquet"))
     if week and (from_ or to):
-        raise UsageError("give --week or --from/--to, not both.")
+        raise UsageError(i18n.message("export.week_or_days"))
     since: datetime | None
     until: datetime | None
     if week:
@@ -252,13 +252,13 @@ def export_articles(
         last = _local_day(to, "--to", ZoneInfo(tz_name))
         until = last + timedelta(days=1) if last else None
         if since and until and until <= since:
-            raise UsageError(f"--to {to} is before --from {from_}.")
+            raise UsageError(i18n.message("export.backwards", to=to, since=from_))
     store = context.store(config)
     if fmt == "parquet":
         if output is None:
-            raise UsageError("--format parquet writes a file. Hint: add --output articles.parquet.")
+            raise UsageError(i18n.message("export.parquet_file"))
         count = store.export_articles_parquet(output, since=since, until=until)
-        out.print(f"{output}: {count} articles", highlight=False)
+        out.print(i18n.message("export.done", path=output, n=count), highlight=False)
         return
     rows = store.export_articles(since=since, until=until)
     render = articles_csv if fmt == "csv" else articles_json
@@ -267,7 +267,7 @@ def export_articles(
         sys.stdout.write(text)
         return
     atomic_write(output, text)
-    out.print(f"{output}: {len(rows)} articles", highlight=False)
+    out.print(i18n.message("export.done", path=output, n=len(rows)), highlight=False)
 
 
 def _local_day(value: str | None, option: str, tz: ZoneInfo) -> datetime | None:

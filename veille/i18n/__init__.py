@@ -323,12 +323,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "de nouveau.",
         "the number of subscribers changed since the page was shown: check it and confirm again.",
     ),
-    "web.already_source": ("{url} est déjà une source.", "{url} is already a source."),
-    "web.feed_added": (
-        "+ {id} (flux, {entries} article{plural}) : {url}",
-        "+ {id} (feed, {entries} item{plural}): {url}",
-    ),
-    "web.page_added": ("+ {id} (page) : {url}", "+ {id} (page): {url}"),
     "web.too_large": (
         "requête refusée : son contenu dépasse {size}. Astuce : envoyez un fichier plus petit "
         "(découpez un gros CSV en plusieurs).",

@@ -208,6 +208,29 @@ SOURCES: dict[str, tuple[str, str]] = {
         "{name}: the file declares a DTD or entities (<!DOCTYPE ...>/<!ENTITY ...>), which "
         "OPML never needs; refused for safety. {hint}",
     ),
+    "opml.left_out": (
+        "à noter : {count} source(s) page ou json non exportée(s) (l’OPML ne liste que des "
+        "flux) : {ids}",
+        "note: {count} page/json source(s) left out (OPML lists feeds): {ids}",
+    ),
+    "sources.exported": ("{path} : {n} sources", "{path}: {n} sources"),
+    "cli.bad_format": (
+        "--format {value!r} : choisissez parmi {choices}.",
+        "--format {value!r} is not one of {choices}.",
+    ),
+    "export.week_or_days": (
+        "donnez --week ou --from/--to, pas les deux.",
+        "give --week or --from/--to, not both.",
+    ),
+    "export.backwards": (
+        "--to {to} est avant --from {since}.",
+        "--to {to} is before --from {since}.",
+    ),
+    "export.parquet_file": (
+        "--format parquet écrit un fichier. Astuce : ajoutez --output articles.parquet.",
+        "--format parquet writes a file. Hint: add --output articles.parquet.",
+    ),
+    "export.done": ("{path} : {n} article(s)", "{path}: {n} article(s)"),
     "opml.imported": (
         "{file} : {count} source(s) ajoutée(s) sur {feeds} flux ; {already} déjà suivie(s), "
         "{left_out} entrée(s) écartée(s).",
