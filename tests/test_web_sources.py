@@ -452,3 +452,28 @@ def test_opml_import_in_the_app_and_switching_a_source_off(
         after = config.with_managed(store.managed_sources())
         assert next(s for s in after.sources if s.id == "rue89").enabled is False
         assert "rue89" not in {s.id for s in after.enabled_sources()}
+
+
+def test_the_proposal_speaks_english_when_configured(
+    app_env: tuple[Config, Store, Path], data_server: Any
+) -> None:
+    from tests.conftest import with_site
+
+    config, store, out = app_env
+    english = with_site(config, lang="en")
+    with UvicornThread(create_app(english, store, out)) as base, httpx.Client() as client:
+        token = _login(client, base)
+        page, where = _propose(client, base, token, data_server.url("site/pages/psl-original.html"))
+        assert "What to follow? Nothing is added before you confirm." in page
+        assert "looks like one article's page, not a list of articles" in page
+        assert "Add this page anyway" in page and "Cancel" in page
+        for french in ("Ajouter", "Annuler", "ressemble", "aucun flux", "lien(s)"):
+            assert french not in page, french
+        (choice,) = _choices(page)
+        typo = client.post(
+            where, data={"csrf": token, "choice": choice, "tag": "handicapp"},
+            follow_redirects=True,
+        )  # fmt: skip
+        kind, text = _flash(typo.text)
+        assert kind == "error" and text.startswith("unknown tag 'handicapp' (did you mean")
+    assert store.managed_sources() == []

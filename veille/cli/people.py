@@ -70,16 +70,20 @@ def subscribers_list(
         return
     table = Table()
     for column in ("email", "name", "tags", "lang", "since", "state"):
-        table.add_column(column, overflow="fold")
+        table.add_column(i18n.message(f"subscribers.col.{column}"), overflow="fold")
     for r in rows:
         gone = r.unsubscribed_at
-        state = "active" if gone is None else f"unsubscribed {gone.date().isoformat()}"
+        state = (
+            i18n.message("subscribers.active")
+            if gone is None
+            else i18n.message("subscribers.left", day=gone.date().isoformat())
+        )
         table.add_row(
-            r.email, r.name or "", ", ".join(r.tags) or "all", r.lang or "",
-            r.added_at.date().isoformat(), state,
+            r.email, r.name or "", ", ".join(r.tags) or i18n.message("subscribers.all_themes"),
+            r.lang or "", r.added_at.date().isoformat(), state,
         )  # fmt: skip
     out.print(table)
-    out.print(f"{len(rows)} subscriber{'s' if len(rows) != 1 else ''}", highlight=False)
+    out.print(i18n.message("subscribers.count", n=len(rows)), highlight=False)
 
 
 @subscribers_app.command("export")
@@ -176,5 +180,5 @@ def users_list(ctx: typer.Context) -> None:
     """List accounts and their last login."""
     context: Context = ctx.obj
     for u in context.store(context.config_if_present()).users():
-        last = u.last_login_at.isoformat() if u.last_login_at else "never"
-        out.print(f"{u.name}  last login {last}", highlight=False)
+        last = u.last_login_at.isoformat() if u.last_login_at else i18n.message("users.never")
+        out.print(i18n.message("users.last_login", user=u.name, last=last), highlight=False)

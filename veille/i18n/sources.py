@@ -16,6 +16,8 @@ SOURCES: dict[str, tuple[str, str]] = {
         "no account named {name!r}. Hint: `veille users list`.",
     ),
     "users.removed": ("compte {name} supprimé", "{name} removed"),
+    "users.never": ("jamais", "never"),
+    "users.last_login": ("{user}  dernière connexion : {last}", "{user}  last login {last}"),
     "users.no_terminal": (
         "pas de terminal pour demander le mot de passe. Astuce : donnez-le sur l’entrée "
         "standard avec --password-stdin (printf '%s\\n' \"$MOT_DE_PASSE\" | veille users add "
@@ -45,6 +47,16 @@ SOURCES: dict[str, tuple[str, str]] = {
         "{path} : {added} abonné(s) ajouté(s), {updated} mis à jour.",
         "{path}: {added} added, {updated} updated.",
     ),
+    "subscribers.col.email": ("e-mail", "email"),
+    "subscribers.col.name": ("nom", "name"),
+    "subscribers.col.tags": ("thèmes", "tags"),
+    "subscribers.col.lang": ("langue", "lang"),
+    "subscribers.col.since": ("depuis", "since"),
+    "subscribers.col.state": ("état", "state"),
+    "subscribers.active": ("abonné(e)", "active"),
+    "subscribers.left": ("désinscrit(e) le {day}", "unsubscribed {day}"),
+    "subscribers.all_themes": ("tous les thèmes", "all"),
+    "subscribers.count": ("{n} abonné(s)", "{n} subscriber(s)"),
     "subscribers.exported": ("{path} : {n} abonné(s)", "{path}: {n} subscriber(s)"),
     # themes (the taxonomy's tags), wherever a person names one
     "tags.unknown": (
