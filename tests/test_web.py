@@ -174,7 +174,8 @@ def test_login_fails_closed_and_is_throttled(
     empty = Store(tmp_path / "empty.duckdb")
     with UvicornThread(create_app(config, empty, out)) as base, httpx.Client() as client:
         page = client.get(f"{base}/login")
-        assert "veille users add" in page.text  # no account: nobody gets in, and it says why
+        # No account: nobody gets in, and it says why, with the command for this database.
+        assert f"--db {tmp_path / 'empty.duckdb'} users add VOTRE-NOM" in page.text
         bad = client.post(
             f"{base}/login", data={"user": "", "password": "", "csrf": _csrf(page.text)}
         )
