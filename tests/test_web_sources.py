@@ -288,11 +288,12 @@ def test_the_proposal_fits_a_phone_and_confirms_in_a_real_browser(
         page.goto(f"{served}/login")
         page.fill("input[name=user]", USER)
         page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        with page.expect_navigation(timeout=90_000):  # logged in before going on
+            page.click("button[type=submit]")
         page.goto(f"{served}/sources")
         page.fill("input[name=url]", data_server.url("site/pages/annonce-flux.html"))
         page.click("form[action='/sources/ajouter'] button")
-        page.wait_for_selector("form.proposal", timeout=90_000)
+        page.wait_for_selector("form.proposal", timeout=120_000)
         assert page.evaluate(STICKING_OUT) == []
         page.screenshot(path=str(ARTIFACTS / f"source-proposal-{width}.png"), full_page=True)
         if width == 375:
@@ -305,6 +306,9 @@ def test_the_proposal_fits_a_phone_and_confirms_in_a_real_browser(
             page.goto(f"{served}/sources/{store.managed_sources()[0].id}/modifier")
             assert page.evaluate(STICKING_OUT) == []
             page.screenshot(path=str(ARTIFACTS / "source-edit-375.png"), full_page=True)
+            page.goto(f"{served}/abonnes")
+            assert page.evaluate(STICKING_OUT) == []
+            page.screenshot(path=str(ARTIFACTS / "subscribers-375.png"), full_page=True)
         page.close()
     assert len(store.managed_sources()) == 1
 
@@ -477,3 +481,21 @@ def test_the_proposal_speaks_english_when_configured(
         kind, text = _flash(typo.text)
         assert kind == "error" and text.startswith("unknown tag 'handicapp' (did you mean")
     assert store.managed_sources() == []
+
+
+def test_the_first_account_hint_fits_a_phone(
+    app_env: tuple[Config, Store, Path], tmp_path: Path, browser: Any
+) -> None:
+    config, _, out = app_env
+    folder = tmp_path / "un dossier au nom long"
+    folder.mkdir()
+    empty = Store(folder / "veille-demo.duckdb")
+    with UvicornThread(create_app(config, empty, out)) as base:
+        page = browser.new_page(viewport={"width": 375, "height": 800})
+        page.goto(f"{base}/login")
+        command = page.inner_text("code.command")
+        assert command.endswith("users add VOTRE-NOM") and "--db" in command
+        assert page.evaluate(STICKING_OUT) == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "login-first-account-375.png"), full_page=True)
+        page.close()
