@@ -193,6 +193,8 @@ def test_an_article_page_is_not_added_silently_by_the_app_nor_the_command_line(
 def test_a_source_added_here_is_edited_and_deleted_its_articles_kept(
     app_env: tuple[Config, Store, Path], served: str
 ) -> None:
+    from veille.sourcelist import effective
+
     _, store, _ = app_env
     store.add_managed_sources(
         [NewManagedSource("ajoutee", "https://example.org/feed", "feed", "Ajoutée", "web")]
@@ -241,6 +243,16 @@ def test_a_source_added_here_is_edited_and_deleted_its_articles_kept(
         yaml_page = client.get(f"{served}/sources/rue89/modifier").text
         assert "Cette source est définie dans" in html.unescape(yaml_page)
         assert 'action="/sources/rue89/supprimer"' not in yaml_page
+        edited = client.post(
+            f"{served}/sources/rue89/modifier",
+            data={"csrf": token, "url": "https://example.org/autre", "name": "Autre"},
+            follow_redirects=True,
+        )
+        kind, text = _flash(edited.text)
+        assert kind == "error" and "est définie dans" in text
+        assert next(s for s in effective(app_env[0], store).sources if s.id == "rue89").name != (
+            "Autre"
+        )
         kept = client.post(
             f"{served}/sources/rue89/supprimer", data={"csrf": token, "confirm": "oui"},
             follow_redirects=True,

@@ -134,6 +134,8 @@ def edit_source(request: Request) -> Response:
     web = WebContext.of(request)
     source, managed = _source(request)
     if request.method == "POST":
+        if managed is None:  # sources.yaml is never rewritten by veille
+            raise UsageError(i18n.message("source.in_yaml", id=source.id, path=web.config.path))
         form = request.state.form
         url = _http_url(_text(form, "url", MAX_URL))
         known = web.config.tag_ids()
@@ -150,7 +152,7 @@ def edit_source(request: Request) -> Response:
         if taken is not None:
             raise UsageError(i18n.message("source.already", url=url, id=taken))
         name = _text(form, "name", 200).strip() or None
-        options = {**managed.options, "tags": tags} if managed else {"tags": tags}
+        options = {**managed.options, "tags": tags}
         if not tags:
             options.pop("tags", None)
         web.store.update_managed_source(source.id, url=url, name=name, options=options)
