@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
-from tests.conftest import UvicornThread
+from tests.conftest import UvicornThread, run_cli
 from veille.auth import verify_password
 from veille.config import load_config
 from veille.store import Store
@@ -88,3 +89,18 @@ def test_the_login_page_gives_the_command_for_this_database(tmp_path: Path) -> N
     )
     assert done.returncode == 0, done.stderr
     assert [u.name for u in store.users()] == ["marie"]
+
+
+def test_a_subscribers_mistyped_theme_is_named_with_the_one_meant(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "sources.yaml").write_text("sources: []\n", encoding="utf-8")
+    base = ("--config", str(tmp_path / "sources.yaml"), "--db", str(tmp_path / "v.duckdb"))
+    code, _, err = run_cli(capsys, *base, "subscribers", "add", "ana@example.org",
+                           "--tags", "handicapp")  # fmt: skip
+    assert code == 1 and err.count("\n") == 1
+    assert "ana@example.org : thème inconnu « handicapp » (vouliez-vous dire « handicap » ?)" in err
+    assert Store(tmp_path / "v.duckdb").subscribers() == []
+    code, out, _ = run_cli(capsys, *base, "subscribers", "add", "ana@example.org",
+                           "--tags", "handicap")  # fmt: skip
+    assert code == 0 and "ana@example.org est abonné(e) à la lettre." in out

@@ -187,10 +187,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{raw!r} n’est pas une adresse e-mail. Écrivez-la comme prenom.nom@example.org.",
         "{raw!r} is not an e-mail address. Hint: write it like prenom.nom@example.org.",
     ),
-    "subscriber.unknown_tag": (
-        "thème inconnu {tag!r} pour {address}. Les thèmes sont : {tags}.",
-        "unknown tag {tag!r} for {address}. Hint: tags are {tags}.",
-    ),
+    "subscriber.unknown_tag": ("{address} : {problem}", "{address}: {problem}"),
     "subscriber.bad_lang": (
         "langue {lang!r} pour {address} : choisissez fr ou en.",
         "language {lang!r} for {address} is not fr or en.",
