@@ -93,10 +93,10 @@ def test_bad_url_and_missing_url() -> None:
 def test_bad_id_and_duplicate_ids() -> None:
     message = _error("sources:\n  - id: Centre Inffo\n    url: https://x.fr/\n")
     assert "'id'" in message and "Centre Inffo" in message and "lowercase" in message
-    message = _error(
+    message = _french(
         "sources:\n  - id: a\n    url: https://x.fr/\n  - id: a\n    url: https://y.fr/\n"
     )
-    assert "duplicate source id 'a'" in message
+    assert "identifiant « a » est donné deux fois" in message
 
 
 def test_bad_timezone_regex_and_yaml() -> None:
@@ -127,3 +127,69 @@ def test_private_networks_from_environment(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("VEILLE_ALLOW_PRIVATE_NETWORKS", "maybe")
     with pytest.raises(ConfigError, match="VEILLE_ALLOW_PRIVATE_NETWORKS"):
         config.fetch_limits()
+
+
+def _french(text: str) -> str:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, name="sources.yaml")
+    message = str(info.value)
+    assert "\n" not in message and "Traceback" not in message
+    assert message.startswith("sources.yaml : ")
+    return message
+
+
+def test_a_mistyped_theme_is_refused_with_the_closest_one() -> None:
+    message = _french(
+        "sources:\n  - id: a\n    url: https://x.fr/\n  - id: b\n    url: https://y.fr/\n"
+        "    tags: [reglementaire, handicapp]\n"
+    )
+    assert "source « b » (source n° 2 (ligne 4))" in message
+    assert "thème inconnu « handicapp » (vouliez-vous dire « handicap » ?)" in message
+    assert "Les thèmes sont : reglementaire, competences-metiers" in message
+    # A theme of the organisation's own taxonomy is fine, the default ones are then unknown.
+    own = (
+        "taxonomy:\n  - {id: presse, label: Presse}\n"
+        "sources:\n  - id: a\n    url: https://x.fr/\n    tags: [presse]\n"
+    )
+    assert parse_config(own).sources[0].tags == ("presse",)
+    message = _french(own.replace("tags: [presse]", "tags: [presses]"))
+    assert "thème inconnu « presses » (vouliez-vous dire « presse » ?)" in message
+    # A label of the curator's own, far from every theme (an OPML folder), stays a label.
+    label = "sources:\n  - id: a\n    url: https://x.fr/\n    tags: [culture, handicap]\n"
+    assert parse_config(label).sources[0].tags == ("culture", "handicap")
+
+
+def test_two_sources_with_one_id_are_both_located() -> None:
+    message = _french(
+        "sources:\n"
+        "  - id: a\n    url: https://x.fr/\n"
+        "  - id: b\n    url: https://y.fr/\n"
+        "  - id: a\n    url: https://z.fr/\n"
+    )
+    assert (
+        "l’identifiant « a » est donné deux fois, à la source n° 1 (ligne 2) et à la "
+        "source n° 3 (ligne 6)"
+    ) in message
+
+
+def test_a_bare_address_in_sources_says_how_to_write_a_source() -> None:
+    message = _french("sources:\n  - id: a\n    url: https://x.fr/\n  - https://y.fr/feed\n")
+    assert "la source n° 2 (ligne 4) est une adresse seule ('https://y.fr/feed')" in message
+    assert "« - id: centre-inffo »" in message and "url: https://" in message
+    assert "validation error" not in message and "dict" not in message
+
+
+def test_configuration_errors_reach_the_command_line_as_one_french_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import run_cli
+
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - https://www.centre-inffo.fr/feed\n", encoding="utf-8"
+    )
+    code, _, err = run_cli(
+        capsys, "--config", str(tmp_path / "sources.yaml"), "--db", str(tmp_path / "v.duckdb"),
+        "sources", "check",
+    )  # fmt: skip
+    assert code == 1 and "Traceback" not in err
+    assert err.count("\n") == 1 and "est une adresse seule" in err

@@ -64,10 +64,35 @@ def export(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> str:
     return out
 
 
+def _spreadsheet_rows(text: str) -> list[dict[str, str]]:
+    """The rows of a CSV export as French Excel reads it: a byte-order mark, then ``;``."""
+    assert text.startswith("\ufeff"), text[:20]
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""), delimiter=";")
+    return list(reader)
+
+
+def test_the_csv_file_opens_in_columns_in_french_excel(
+    capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path
+) -> None:
+    """A file written with --output: UTF-8 with a byte-order mark, ``;`` between cells (a
+    comma-separated file without the mark opens as one garbled column in French Excel)."""
+    target = tmp_path / "articles.csv"
+    export(capsys, db, "--format", "csv", "--output", str(target))
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    assert rows[0] == list(EXPORT_COLUMNS)
+    assert len(rows) > 1 and all(len(r) == len(EXPORT_COLUMNS) for r in rows)
+    assert len(rows) - 1 == len(Store(db).articles(include_all=True))
+    accented = [r for r in rows[1:] if any(c in "éèàç" for c in r[1])]
+    assert accented, "French titles keep their accents"
+
+
 def test_csv_json_and_parquet_hold_the_same_articles(
     capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path
 ) -> None:
-    rows = list(csv.DictReader(io.StringIO(export(capsys, db, "--format", "csv"), newline="")))
+    rows = _spreadsheet_rows(export(capsys, db, "--format", "csv"))
     data = json.loads(export(capsys, db, "--format", "json"))
     parquet = tmp_path / "articles.parquet"
     export(capsys, db, "--format", "parquet", "--output", str(parquet))
@@ -82,8 +107,8 @@ def test_csv_json_and_parquet_hold_the_same_articles(
     for row in rows:
         record = by_id[row["id"]]
         assert row["url"] == record["url"]
-        assert row["tags"] == ";".join(record["tags"])
-        assert row["sources"] == ";".join(record["sources"])
+        assert row["tags"] == ", ".join(record["tags"])
+        assert row["sources"] == ", ".join(record["sources"])
         assert record["source"] in record["sources"]
     # Oldest first.
     dates = [d["published_at"] or d["fetched_at"] for d in data]
@@ -91,7 +116,7 @@ def test_csv_json_and_parquet_hold_the_same_articles(
 
 
 def test_formula_cells_are_neutralised(capsys: pytest.CaptureFixture[str], db: Path) -> None:
-    rows = list(csv.DictReader(io.StringIO(export(capsys, db, "--format", "csv"), newline="")))
+    rows = _spreadsheet_rows(export(capsys, db, "--format", "csv"))
     titles = {r["url"]: r["title"] for r in rows}
     for n, title in enumerate(HOSTILE, start=1):
         cell = titles[f"https://formation.example.fr/actu/{n}"]
@@ -136,10 +161,10 @@ def test_week_and_dates_select_the_period(capsys: pytest.CaptureFixture[str], db
 def test_errors_are_one_line(capsys: pytest.CaptureFixture[str], db: Path) -> None:
     base = ("--config", "absent.yaml", "--db", str(db), "export", "articles")
     for extra, message in [
-        (("--format", "parquet"), "--format parquet writes a file"),
-        (("--format", "xlsx"), "is not csv, json or parquet"),
-        (("--week", "2026-W47", "--from", "2026-11-01"), "give --week or --from/--to"),
-        (("--from", "2026-11-20", "--to", "2026-11-01"), "is before --from"),
+        (("--format", "parquet"), "--format parquet écrit un fichier"),
+        (("--format", "xlsx"), "choisissez parmi csv, json, parquet"),
+        (("--week", "2026-W47", "--from", "2026-11-01"), "donnez --week ou --from/--to"),
+        (("--from", "2026-11-20", "--to", "2026-11-01"), "est avant --from"),
         (("--week", "2026-47"), "n’est pas une semaine ISO"),
     ]:
         code, _, err = cli(capsys, *base, *extra)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -14,10 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from veille import clock, opml
+from veille import clock, i18n, opml
 from veille.config import SOURCE_ID_RE
 from veille.errors import ConfigError
-from veille.opml import OpmlFeed, parse_opml, render_opml, source_id_for
+from veille.opml import OpmlFeed, parse_opml, render_opml, scan_opml, source_id_for
 
 DATA = Path(__file__).parent / "data" / "opml"
 
@@ -272,6 +273,31 @@ def test_long_titles_are_capped() -> None:
 
 
 # -- hostile and bad input ---------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def in_english() -> Iterator[None]:
+    """This module checks the English messages (a reader of the original OPML spec's words);
+    the French ones are checked by test_messages_are_french_by_default."""
+    with i18n.language("en"):
+        yield
+
+
+def test_messages_are_french_by_default() -> None:
+    with i18n.language("fr"), pytest.raises(ConfigError) as info:
+        parse_opml(b'<rss version="2.0"><channel/></rss>', name="envoi.opml")
+    assert str(info.value) == (
+        "envoi.opml : c’est un flux (RSS/Atom), pas une liste de flux. Astuce : ajoutez son "
+        "adresse comme source au lieu de l’importer."
+    )
+    with i18n.language("fr"):
+        scan = scan_opml(
+            b'<opml><body><outline text="ok" xmlUrl="https://a.example/f"/>\n'
+            b'<outline text="mauvais" xmlUrl="ftp://b.example/f"/></body></opml>'
+        )
+        assert [str(p) for p in scan.problems] == [
+            "ligne 2 (mauvais) : xmlUrl 'ftp://b.example/f' n’est pas une adresse http(s)"
+        ]
 
 
 def expect_config_error(data: bytes, *words: str) -> str:

@@ -39,7 +39,7 @@ settings:
 sources:
   - id: reflets          # first, on purpose
     url: http://reflets.info/feed/
-    tags: [presse]
+    tags: [competences-metiers]
   - id: centre-inffo
     url: https://www.centre-inffo.fr/feed
 """
@@ -80,14 +80,14 @@ def _import_and_check(capsys: pytest.CaptureFixture[str], project: Path, file: P
     # Every feed of the file is a source now, once, and only the new ones were added.
     assert expected <= {canonical_url(s.url) for s in config.sources}
     assert len(rows) == len(expected - yaml_urls)
-    assert f"added {len(rows)} source" in out
+    assert f": {len(rows)} source(s) ajoutée(s)" in out
     assert len({s.id for s in config.sources}) == len(config.sources)
     # sources.yaml is never rewritten: its bytes (comments, order) are exactly as they were.
     assert hashlib.sha256((project / "sources.yaml").read_bytes()).hexdigest() == before
     # A second import adds nothing and says why for each feed.
     code, out, err = cli(capsys, *args(project, "sources", "import", str(file)))
-    assert code == 0 and "added 0 sources" in out
-    assert err.count("already a source") == len(expected)
+    assert code == 0 and ": 0 source(s) ajoutée(s)" in out
+    assert err.count("déjà une source") == len(expected)
 
 
 @pytest.mark.parametrize("name", COPIED)
@@ -104,7 +104,7 @@ def test_folders_become_tags_and_export_round_trips(
     code, out, err = cli(capsys, *args(project, "sources", "import", str(file)))
     assert code == 0, err
     # Reflets (folder "Presse") is already in sources.yaml: reported, not added again.
-    assert "http://reflets.info/feed/: already a source (reflets); not added" in err
+    assert "http://reflets.info/feed/ : déjà une source (reflets) ; pas ajoutée" in err
     config = load_config(project / "sources.yaml").with_managed(
         Store(project / "v.duckdb").managed_sources()
     )
@@ -165,12 +165,13 @@ def test_duplicates_and_invalid_outlines_are_reported_with_their_line(
     code, out, err = cli(capsys, *args(project, "sources", "import", str(file)))
     assert code == 0
     assert "+ travail: https://travail-emploi.gouv.fr/rss  [reglementaire]" in out
-    assert "added 1 source of 2 feeds; 1 already present, 3 outline(s) left out" in out
-    assert "line 5 (Légifrance): xmlUrl 'javascript:alert(1)' is not an http(s) address" in err
-    assert "line 8 (Travail bis): https://travail-emploi.gouv.fr/rss is listed twice" in err
-    assert "line 9 (Vide): xmlUrl '' is not an http(s) address" in err
+    assert "1 source(s) ajoutée(s) sur 2 flux ; 1 déjà suivie(s), 3 entrée(s) écartée(s)" in out
+    err = " ".join(err.split())
+    assert "ligne 5 (Légifrance) : xmlUrl 'javascript:alert(1)' n’est pas une adresse" in err
+    assert "ligne 8 (Travail bis) : https://travail-emploi.gouv.fr/rss figure deux fois" in err
+    assert "ligne 9 (Vide) : xmlUrl '' n’est pas une adresse http(s)" in err
     # Same canonical URL as sources.yaml's centre-inffo (tracking parameter dropped).
-    assert "already a source (centre-inffo)" in err
+    assert "déjà une source (centre-inffo)" in err
 
 
 def test_dry_run_adds_nothing_and_bad_files_are_one_line(
@@ -178,14 +179,14 @@ def test_dry_run_adds_nothing_and_bad_files_are_one_line(
 ) -> None:
     file = OPML / "picofeed" / "tinytinyrss-export_fr.opml"
     code, out, _ = cli(capsys, *args(project, "sources", "import", str(file), "--dry-run"))
-    assert code == 0 and "would add 2 sources" in out
+    assert code == 0 and "2 source(s) seraient ajoutée(s)" in out
     assert Store(project / "v.duckdb").managed_sources() == []
     code, _, err = cli(
         capsys, *args(project, "sources", "import", str(DATA / "listing" / "coco.html"))
     )
     assert code == 1 and err.startswith("error: ") and err.count("\n") == 1
     code, _, err = cli(capsys, *args(project, "sources", "export", "--format", "csv"))
-    assert code == 1 and "is not opml or yaml" in err
+    assert code == 1 and "choisissez parmi opml, yaml" in err
 
 
 # -- sources check -----------------------------------------------------------------------------
@@ -262,9 +263,10 @@ def test_add_finds_the_feed_a_real_page_announces(
         # Not confirmed (no terminal, no --yes): shown, then nothing added, exit 1.
         code, out, err = cli(capsys, *args(project, "sources", "add", server.url("")))
         assert code == 1
-        assert f"feed {server.url('feeds/main')} — Scattered Thoughts" in out
-        assert "announced by the page (rel=alternate)" in out
-        assert "not confirmed. Hint: run it in a terminal, or add --yes" in err
+        assert f"{server.url('feeds/main')} — flux « Scattered Thoughts » : 1 article" in out
+        assert "(annoncé par la page)" in out
+        assert "rien n’a été confirmé. Astuce : lancez la commande dans un terminal" in err
+        assert "ajoutez --yes" in err
         assert Store(project / "v.duckdb").managed_sources() == []
 
         code, out, err = cli(
@@ -280,7 +282,7 @@ def test_add_finds_the_feed_a_real_page_announces(
         )
         assert row.options == {"tags": ["numerique-ia"]}
         code, _, err = cli(capsys, *args(project, "sources", "add", server.url(""), "--yes"))
-        assert code == 1 and "is already a source (scattered-thoughts)" in err
+        assert code == 1 and "est déjà suivie (source « scattered-thoughts »)" in err
 
 
 def test_add_follows_feed_links_then_common_feed_paths(
@@ -297,10 +299,10 @@ def test_add_follows_feed_links_then_common_feed_paths(
     with LocalServer(linked) as one, LocalServer(guessed) as two:
         code, out, err = cli(capsys, *args(project, "sources", "add", one.url(""), "--yes"))
         assert code == 0, err
-        assert "(linked from the page)" in out
+        assert "(lien trouvé dans la page)" in out
         code, out, err = cli(capsys, *args(project, "sources", "add", two.url("presse/"), "--yes"))
         assert code == 0, err
-        assert "(common feed path)" in out
+        assert "(adresse habituelle des flux)" in out
         rows = Store(project / "v.duckdb").managed_sources()
         assert [(r.url, r.kind) for r in rows] == [
             (one.url("rss.xml"), "feed"),
@@ -316,7 +318,7 @@ def test_add_falls_back_to_a_page_source_with_a_link_pattern_that_runs(
         listing = server.url("revue-de-presse/")
         code, out, err = cli(capsys, *args(project, "sources", "add", listing, "--yes"))
         assert code == 0, err
-        assert "No feed found. Page source" in out and "link_pattern: /articles/" in out
+        assert "aucun flux trouvé : la page" in err and "motif des liens : /articles/" in out
         assert server.url("articles/radio-france-conflit.html") in out
         store = Store(project / "v.duckdb")
         config = load_config(project / "sources.yaml").with_managed(store.managed_sources())
@@ -396,7 +398,7 @@ def test_add_proposes_the_wordpress_api_of_a_site_without_feed(
         )
         code, out, err = cli(capsys, *args(project, "sources", "add", server.url(""), "--yes"))
         assert code == 0, err
-        assert "WordPress REST API announced by the page" in out and "3 items" in out
+        assert "API WordPress annoncée par la page" in out and "3 articles" in out
         (row,) = Store(project / "v.duckdb").managed_sources()
         assert (row.url, row.kind) == (server.url("wp-json/wp/v2/posts"), "json")
         config = load_config(project / "sources.yaml").with_managed([row])

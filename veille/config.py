@@ -30,14 +30,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from veille import i18n
+from veille import i18n, sourcefile
 from veille.channel_settings import CHANNEL_HINTS, ChannelList, ChannelSettings, channel_where
 from veille.environment import env_flag
 from veille.errors import ConfigError
 from veille.fetch import FetchLimits
 from veille.identity import site_of
 from veille.models import ManagedSource
-from veille.taxonomy import DEFAULT_TAXONOMY, SLUG_RE, Tag
+from veille.taxonomy import DEFAULT_TAXONOMY, SLUG_RE, Tag, check_tags
 
 SOURCE_ID_RE = SLUG_RE
 
@@ -344,10 +344,9 @@ class Config(_Strict):
 
     def check_tags(self, tags: list[str]) -> list[str]:
         """``tags`` when it is a non-empty list of taxonomy ids; ConfigError saying which not."""
-        unknown = [t for t in tags if t not in self.tag_ids()]
-        if unknown or not tags:
-            problem = f"unknown tag {unknown[0]!r}" if unknown else "no tag given"
-            raise ConfigError(f"{problem}. Hint: tags are {', '.join(self.tag_ids())}.")
+        if not tags:
+            raise ConfigError(i18n.message("tags.none", tags=", ".join(self.tag_ids())))
+        check_tags(tags, self.tag_ids())
         return tags
 
     @model_validator(mode="after")
@@ -414,9 +413,11 @@ def load_config(path: str | Path) -> Config:
             i18n.message("config.not_found", name=name, folder=path.absolute().parent)
         ) from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{name}: not UTF-8 text. Hint: save the file as UTF-8.") from None
+        raise ConfigError(i18n.message("config.not_utf8", name=name)) from None
     except OSError as exc:
-        raise ConfigError(f"{name}: cannot be read ({exc.strerror}).") from None
+        raise ConfigError(
+            i18n.message("config.unreadable", name=name, reason=exc.strerror)
+        ) from None
     return parse_config(raw_text, name=name)
 
 
@@ -429,8 +430,9 @@ MAX_YAML_NODES = 1_000_000  # counted with every alias expanded
 MAX_YAML_DEPTH = 64
 
 
-def _safe_yaml(text: str, name: str) -> Any:
-    """``yaml.safe_load`` within the bounds above (ConfigError past them)."""
+def _safe_yaml(text: str, name: str) -> tuple[Any, yaml.Node | None]:
+    """``yaml.safe_load`` within the bounds above (ConfigError past them), and the composed
+    document (where each item is, for messages that name a line)."""
     if len(text) > MAX_YAML_BYTES:
         raise ConfigError(i18n.message("config.yaml_too_big", name=name, mb=MAX_YAML_BYTES >> 20))
     loader = yaml.SafeLoader(text)
@@ -442,9 +444,9 @@ def _safe_yaml(text: str, name: str) -> Any:
                 i18n.message("config.yaml_too_deep", name=name, depth=MAX_YAML_DEPTH)
             ) from None
         if node is None:
-            return None
+            return None, None
         _check_yaml_size(node, name)
-        return loader.construct_document(node)
+        return loader.construct_document(node), node
     finally:
         loader.dispose()
 
@@ -493,7 +495,7 @@ def _yaml_children(node: yaml.Node) -> list[yaml.Node]:
 def parse_config(text: str, *, name: str = "sources.yaml") -> Config:
     """Validate the YAML text of a sources file."""
     try:
-        data = _safe_yaml(text, name)
+        data, node = _safe_yaml(text, name)
     except yaml.YAMLError as exc:
         where = ""
         mark = getattr(exc, "problem_mark", None)
@@ -516,10 +518,15 @@ def parse_config(text: str, *, name: str = "sources.yaml") -> Config:
         raise ConfigError(
             f"{name}: key 'sources' must be a list of sources (lines starting with '- id: ...')."
         )
+    lines = sourcefile.entry_lines(node)
+    sourcefile.check_entries(sources or [], lines, name)
     try:
-        return Config.model_validate({**data, "path": name})
+        config = Config.model_validate({**data, "path": name})
     except ValidationError as exc:
         raise ConfigError(_describe(exc, data, name)) from None
+    given = [(s.id, s.tags) for s in config.sources]
+    sourcefile.check_source_tags(given, config.tag_ids(), lines, name)
+    return config
 
 
 def _describe(exc: ValidationError, data: dict[str, Any], name: str) -> str:

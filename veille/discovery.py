@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
+from veille import i18n
 from veille.config import JsonMapping
 from veille.errors import ConfigError, ParseError, VeilleError
 from veille.feeds import parse_feed
@@ -35,6 +36,10 @@ FEEDISH_LINK_RE = re.compile(
 )
 MAX_CANDIDATES = 8
 SAMPLE = 5
+MIN_LISTING_LINKS = 5  # fewer article links, sharing no folder: not a listing page
+DECLARED_ARTICLE_RE = re.compile(
+    r'"@type"\s*:\s*"(?:News|Blog|Scholarly)?(?:Article|Posting)"', re.IGNORECASE
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +50,10 @@ class Discovered:
     entries: int  # items in the feed (0 for a page)
     link_pattern: str | None = None  # page: the proposed pattern of article links
     sample: tuple[str, ...] = ()  # page: some article links found; feed/json: some item titles
-    how: str = ""  # how it was found: the address itself, rel=alternate, a link, a common path
+    # How it was found (i18n "discovery.how.<how>"): itself, announced (rel=alternate), linked,
+    # common (a common feed path), wordpress (the REST API the page announces), page (no feed).
+    how: str = ""
+    article: bool = False  # page: it looks like one article, not a listing of articles
 
 
 @dataclass(slots=True)
@@ -55,7 +63,7 @@ class Exploration:
     url: str
     feeds: list[Discovered] = field(default_factory=list)
     page: Discovered | None = None
-    unreachable: list[str] = field(default_factory=list)  # announced feeds that failed
+    unreachable: list[str] = field(default_factory=list)  # feeds announced or linked that failed
 
     @property
     def best(self) -> Discovered:
@@ -75,19 +83,19 @@ async def explore(url: str, limits: FetchLimits, *, first_only: bool = False) ->
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ConfigError(f"{url!r} is not a web address. Hint: paste it with https://.")
+        raise ConfigError(i18n.message("web.bad_url", value=url))
     async with Fetcher(limits) as fetcher:
         page = await fetcher.fetch(url)
-        itself = _as_feed(page, "the address itself")
+        itself = _as_feed(page, "itself")
         if itself is not None:
             return Exploration(page.final_url, [itself])
         found = Exploration(page.final_url)
         announced = discover_feeds(page.body, base_url=page.final_url)
         tried: set[str] = {page.final_url}
         for how, candidates in (
-            ("announced by the page (rel=alternate)", announced),
-            ("linked from the page", _feedish_links(page.body, page.final_url)),
-            ("common feed path", [urljoin(page.final_url, p) for p in COMMON_FEED_PATHS]),
+            ("announced", announced),
+            ("linked", _feedish_links(page.body, page.final_url)),
+            ("common", [urljoin(page.final_url, p) for p in COMMON_FEED_PATHS]),
         ):
             for candidate in candidates[:MAX_CANDIDATES]:
                 if candidate in tried:
@@ -95,7 +103,7 @@ async def explore(url: str, limits: FetchLimits, *, first_only: bool = False) ->
                 tried.add(candidate)
                 feed = await _try_feed(fetcher, candidate, how)
                 if feed is None:
-                    if how.startswith("announced"):
+                    if how != "common":  # the page named it: say it could not be read
                         found.unreachable.append(candidate)
                     continue
                 found.feeds.append(feed)
@@ -121,8 +129,30 @@ def propose_page(html: bytes, url: str) -> Discovered:
     if pattern is not None:  # what the source will really follow: every link the pattern takes
         links = find_article_links(html, base_url=url, pattern=pattern)
     return Discovered(
-        url, "page", _page_title(html), len(links), pattern, tuple(links[:SAMPLE]), "no feed found"
+        url,
+        "page",
+        _page_title(html),
+        len(links),
+        pattern,
+        tuple(links[:SAMPLE]),
+        "page",
+        looks_like_article(html, links, pattern),
     )
+
+
+def looks_like_article(html: bytes, links: list[str], pattern: str | None) -> bool:
+    """Whether a page without feed is one article rather than a listing of articles: it says
+    so (og:type article, JSON-LD Article), or it has few article links sharing no folder. A
+    page source on an article sees the same few links forever, never anything new."""
+    doc = _doc(html)
+    if doc is not None:
+        og_type = doc.xpath("//meta[@property='og:type']/@content")
+        if og_type and str(og_type[0]).strip().lower().startswith("article"):
+            return True
+        for script in doc.xpath("//script[@type='application/ld+json']"):
+            if DECLARED_ARTICLE_RE.search((script.text or "")[:20_000]):
+                return True
+    return pattern is None and len(links) < MIN_LISTING_LINKS
 
 
 def propose_link_pattern(links: list[str]) -> str | None:
@@ -179,7 +209,7 @@ async def _try_json(fetcher: Fetcher, url: str) -> Discovered | None:
         None,
         len(parsed.entries),
         sample=titles,
-        how="WordPress REST API announced by the page",
+        how="wordpress",
     )
 
 

@@ -52,6 +52,12 @@ VARIABLES: tuple[Variable, ...] = (
         secret=True,
         from_file=True,
     ),
+    Variable(
+        "VEILLE_PASSWORD",
+        "the password `veille users add` gives the account when there is no terminal to ask",
+        secret=True,
+        from_file=True,
+    ),
     Variable("VEILLE_NOW", "pretend it is this moment (ISO 8601): tests, replays of a past week"),
     Variable(
         "VEILLE_WORKER_NAME",

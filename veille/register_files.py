@@ -11,7 +11,6 @@ generation date in each page's margin.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from veille.actions import ActionRecord
 from veille.actions import label as word
 from veille.qualiopi import IndicatorBlock, Register, TrackedAction, WatchedSource, week_days
 from veille.render import _environment, clean_text, format_date, format_period, safe_url
-from veille.tabular import safe_cell
+from veille.tabular import safe_cell, spreadsheet_csv
 
 Cell = str | int | date | None
 
@@ -256,19 +255,17 @@ def _sources(r: Register) -> Table:
 
 
 def render_csv(register: Register) -> str:
-    """Every table one after the other (a title row, a header row, the rows, a blank line):
-    ``;`` separators and a byte-order mark, so that French Excel opens it as it is."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    """Every table one after the other (a title row, a header row, the rows, a blank line),
+    as every CSV veille writes (:func:`veille.tabular.spreadsheet_csv`: ``;`` separators and a
+    byte-order mark, so that French Excel opens it as it is)."""
+    rows: list[list[str]] = []
     for table in tables(register):
-        writer.writerow([safe_cell(table.title)])
+        rows.append([safe_cell(table.title)])
         if any(table.headers):
-            writer.writerow(table.headers)
-        for row in table.rows:
-            writer.writerow([_csv(value) for value in row])
-        writer.writerow([])
-    return buffer.getvalue()
+            rows.append(list(table.headers))
+        rows.extend([_csv(value) for value in row] for row in table.rows)
+        rows.append([])
+    return spreadsheet_csv(rows)
 
 
 def _csv(value: Cell) -> str:

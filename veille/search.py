@@ -10,12 +10,16 @@ lights up "formation" and "Formations" in the text.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from veille import i18n
 from veille.errors import UsageError
+from veille.examples import STOP_WORDS
 from veille.store import Store
+from veille.taxonomy import unknown_tag
 
 WORD_RE = re.compile(r"\w+")
 SNIPPET_CHARS = 240
@@ -49,8 +53,16 @@ class SearchHit:
 
 
 def fts_query(text: str) -> str:
-    """Words only: the FTS extension reads its query as words, punctuation is noise."""
-    return " ".join(WORD_RE.findall(text))[:200]
+    """The words to look for: punctuation is noise to the FTS extension, and French function
+    words (« de », « la »…) are in nearly every article: they are dropped. UsageError when
+    nothing is left (a search for « de la » would rank every article the same, at random)."""
+    words = WORD_RE.findall(text)
+    if not words:
+        raise UsageError(i18n.message("search.no_word", query=text[:100]))
+    meaningful = [w for w in words if w.lower() not in STOP_WORDS and len(w) > 1]
+    if not meaningful:
+        raise UsageError(i18n.message("search.only_common", query=" ".join(words)[:100]))
+    return " ".join(meaningful)[:200]
 
 
 def search_articles(
@@ -62,11 +74,13 @@ def search_articles(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: int = 20,
+    known_tags: Sequence[str] | None = None,
 ) -> list[SearchHit]:
-    """Articles matching ``query``, best first, each with a highlighted snippet."""
+    """Articles matching ``query``, best first, each with a highlighted snippet; a ``tag``
+    that is not one of ``known_tags`` (when given) is a UsageError naming them."""
     words = fts_query(query)
-    if not words:
-        raise UsageError(f"{query!r} has no word to search for. Hint: veille search 'CPF décret'.")
+    if tag is not None and known_tags is not None and tag not in known_tags:
+        raise UsageError(unknown_tag(tag, list(known_tags)))
     rows = store.search(words, tag=tag, source=source, since=since, until=until, limit=limit)
     texts = [f"{r.title or ''} {r.text or ''}" for r in rows]
     stems = store.stems([*WORD_RE.findall(words), *WORD_RE.findall(" ".join(texts))])

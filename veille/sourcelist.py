@@ -11,17 +11,21 @@ who wants to move sources into the file by hand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import yaml
 
+from veille import i18n
 from veille.config import Config, Source
-from veille.discovery import Discovered
+from veille.discovery import Discovered, Exploration
+from veille.errors import UsageError
 from veille.identity import canonical_url
 from veille.models import ManagedSource, NewManagedSource
 from veille.opml import CATEGORY_SEP, OpmlFeed, OpmlProblem, OpmlScan, render_opml, slugify
 from veille.opml import source_id_for as _id_for
+from veille.taxonomy import check_source_tags
 
 
 class _HoldsManagedSources(Protocol):
@@ -45,7 +49,7 @@ class ImportPlan:
 
     def warnings(self) -> list[str]:
         lines = [str(p) for p in self.problems]
-        lines += [f"{feed.url}: already a source ({sid}); not added" for feed, sid in self.already]
+        lines += [i18n.message("opml.already", url=f.url, id=sid) for f, sid in self.already]
         return lines
 
 
@@ -75,11 +79,10 @@ def plan_opml_import(scan: OpmlScan, config: Config, *, origin: str = "opml") ->
         key = _canonical(feed.url)
         if key in in_file:  # the same feed spelt another way (final "/", tracking parameters)
             first = in_file[key]
-            where = f"line {first.line}" if first.line else first.url
+            where = i18n.message("opml.line", line=first.line) if first.line else first.url
+            label = feed.title or i18n.message("source.untitled")
             plan.problems.append(
-                OpmlProblem(
-                    feed.line, feed.title or "untitled", f"same feed as {where} (that one is kept)"
-                )
+                OpmlProblem(feed.line, label, i18n.message("opml.same_feed", where=where))
             )
             continue
         in_file[key] = feed
@@ -100,6 +103,90 @@ def plan_opml_import(scan: OpmlScan, config: Config, *, origin: str = "opml") ->
             )
         )
     return plan
+
+
+@dataclass(frozen=True, slots=True)
+class SourceProposal:
+    """What adding the address ``asked`` would do (:func:`propose_source`), for a person to
+    confirm: the sources to choose from (the feeds found, best first, or the page itself),
+    the warnings to read first, and the choices that are already sources (with their id)."""
+
+    asked: str
+    choices: tuple[Discovered, ...]
+    warnings: tuple[str, ...] = ()
+    followed: Mapping[str, str] = field(default_factory=dict)  # choice url -> source id
+
+    @property
+    def best(self) -> Discovered:
+        return self.choices[0]
+
+    def choice(self, url: str) -> Discovered:
+        """The choice at ``url``; UsageError when it is not one of them (an old form)."""
+        for found in self.choices:
+            if found.url == url:
+                return found
+        raise UsageError(i18n.message("source.not_proposed", url=url))
+
+
+async def propose_source(url: str, config: Config) -> SourceProposal:
+    """The one rule of adding a source by its address, for the web app and ``veille sources
+    add`` alike: look at what ``url`` offers (:func:`veille.discovery.explore`), then say what
+    would be added and what to know first; nothing is added until :func:`source_to_add`."""
+    from veille.discovery import explore
+
+    return proposal_of(url, await explore(url, config.fetch_limits()), config)
+
+
+def proposal_of(url: str, found: Exploration, config: Config) -> SourceProposal:
+    """:func:`propose_source` once the address was explored."""
+    choices = tuple(found.feeds) if found.feeds else (found.best,)
+    warnings = [i18n.message("source.unreadable_feed", url=bad) for bad in found.unreachable]
+    page = found.page
+    if page is not None and page.article:
+        warnings.append(i18n.message("source.article_page", url=page.url, count=page.entries))
+    elif page is not None:
+        warnings.append(i18n.message("source.no_feed", url=page.url, count=page.entries))
+    followed = {}
+    for choice in choices:
+        sid = existing_source(choice.url, config)
+        if sid is not None:
+            followed[choice.url] = sid
+            warnings.append(i18n.message("source.already", url=choice.url, id=sid))
+    return SourceProposal(url, choices, tuple(warnings), followed)
+
+
+def source_to_add(
+    proposal: SourceProposal,
+    url: str,
+    config: Config,
+    *,
+    tags: Sequence[str] = (),
+    name: str | None = None,
+    origin: str,
+) -> NewManagedSource:
+    """The source to store for the choice at ``url`` of ``proposal``, with the themes and the
+    name a person gave; UsageError when it is already a source (also under another spelling of
+    its address), ConfigError for a tag that is a typo of a theme."""
+    chosen = proposal.choice(url)
+    already = existing_source(chosen.url, config)
+    if already is not None:
+        raise UsageError(i18n.message("source.already", url=chosen.url, id=already))
+    check_source_tags(tags, config.tag_ids())
+    row = row_for(chosen, config, origin=origin)
+    options = {**row.options, **({"tags": list(tags)} if tags else {})}
+    return replace(row, options=options, name=(name or "").strip() or row.name)
+
+
+def describe(found: Discovered) -> str:
+    """One line for a person choosing: what it is, its title, how many items, how found."""
+    return i18n.message(
+        f"source.choice.{found.kind}",
+        title=found.title or i18n.message("source.untitled"),
+        count=found.entries,
+        plural="s" if found.entries != 1 else "",
+        how=i18n.message(f"discovery.how.{found.how or 'itself'}"),
+        pattern=found.link_pattern or i18n.message("source.no_pattern"),
+    )
 
 
 def row_for(found: Discovered, config: Config, *, origin: str = "cli") -> NewManagedSource:

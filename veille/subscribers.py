@@ -17,6 +17,7 @@ from typing import Any
 from veille import i18n
 from veille.errors import ConfigError
 from veille.models import NewSubscriber
+from veille.taxonomy import unknown_tag
 
 COLUMNS = ("email", "name", "tags", "lang")
 LANGS = ("fr", "en")
@@ -36,11 +37,8 @@ def check_subscriber(row: Mapping[str, str | None], tag_ids: Sequence[str]) -> N
     tags = [t.strip() for t in str(tags_value).replace(";", ",").split(",") if t.strip()]
     unknown = [t for t in tags if t not in tag_ids]
     if unknown:
-        raise ConfigError(
-            i18n.message(
-                "subscriber.unknown_tag", tag=unknown[0], address=address, tags=", ".join(tag_ids)
-            )
-        )
+        problem = unknown_tag(unknown[0], tag_ids)  # with the theme meant, for a typo
+        raise ConfigError(i18n.message("subscriber.unknown_tag", address=address, problem=problem))
     lang = (row.get("lang") or "").strip().lower() or None
     if lang is not None and lang not in LANGS:
         raise ConfigError(i18n.message("subscriber.bad_lang", lang=lang, address=address))

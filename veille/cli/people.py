@@ -10,8 +10,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from veille import i18n
 from veille.cli.common import Context, out
-from veille.errors import NotFoundError
+from veille.environment import env_secret
+from veille.errors import NotFoundError, UsageError
 
 subscribers_app = typer.Typer(help="Who receives the digest by e-mail.", no_args_is_help=True)
 
@@ -38,7 +40,8 @@ def subscribers_add(
         {"email": email, "name": name, "tags": tags, "lang": lang}, config.tag_ids()
     )
     counts = context.store(config).add_subscribers([row])
-    out.print(f"{row.email} {'added' if counts.added else 'updated'}", highlight=False)
+    key = "subscribers.added" if counts.added else "subscribers.updated"
+    out.print(i18n.message(key, email=row.email), highlight=False)
 
 
 @subscribers_app.command("remove")
@@ -48,8 +51,8 @@ def subscribers_remove(
     """Remove a subscriber."""
     context: Context = ctx.obj
     if not context.store(context.config()).remove_subscriber(email.strip().lower()):
-        raise NotFoundError(f"{email} is not a subscriber. Hint: `veille subscribers list`.")
-    out.print(f"{email} removed", highlight=False)
+        raise NotFoundError(i18n.message("subscribers.unknown", email=email))
+    out.print(i18n.message("subscribers.removed", email=email), highlight=False)
 
 
 @subscribers_app.command("list")
@@ -67,16 +70,43 @@ def subscribers_list(
         return
     table = Table()
     for column in ("email", "name", "tags", "lang", "since", "state"):
-        table.add_column(column, overflow="fold")
+        table.add_column(i18n.message(f"subscribers.col.{column}"), overflow="fold")
     for r in rows:
         gone = r.unsubscribed_at
-        state = "active" if gone is None else f"unsubscribed {gone.date().isoformat()}"
+        state = (
+            i18n.message("subscribers.active")
+            if gone is None
+            else i18n.message("subscribers.left", day=gone.date().isoformat())
+        )
         table.add_row(
-            r.email, r.name or "", ", ".join(r.tags) or "all", r.lang or "",
-            r.added_at.date().isoformat(), state,
+            r.email, r.name or "", ", ".join(r.tags) or i18n.message("subscribers.all_themes"),
+            r.lang or "", r.added_at.date().isoformat(), state,
         )  # fmt: skip
     out.print(table)
-    out.print(f"{len(rows)} subscriber{'s' if len(rows) != 1 else ''}", highlight=False)
+    out.print(i18n.message("subscribers.count", n=len(rows)), highlight=False)
+
+
+@subscribers_app.command("export")
+def subscribers_export(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
+    ] = None,
+) -> None:
+    """The subscribers as a CSV file French Excel opens in columns (';', UTF-8 with a BOM),
+    which `veille subscribers import` reads back."""
+    from veille.files import atomic_write
+    from veille.tabular import subscribers_csv
+
+    context: Context = ctx.obj
+    rows = context.store(context.config()).subscribers(active_only=True)
+    text = subscribers_csv(rows)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    atomic_write(output, text)
+    count = sum(1 for r in rows if r.active)
+    out.print(i18n.message("subscribers.exported", path=output, n=count), highlight=False)
 
 
 @subscribers_app.command("import")
@@ -91,7 +121,10 @@ def subscribers_import(
 
     rows = read_csv(file, config.tag_ids())
     counts = context.store(config).add_subscribers(rows)
-    out.print(f"{file}: {counts.added} added, {counts.updated} updated", highlight=False)
+    out.print(
+        i18n.message("subscribers.imported", path=file, added=counts.added, updated=counts.updated),
+        highlight=False,
+    )
 
 
 users_app = typer.Typer(help="Curators' accounts for the web app.", no_args_is_help=True)
@@ -105,18 +138,32 @@ def users_add(
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
 ) -> None:
-    """Create an account (or set a new password): argon2id hash, never the password itself."""
+    """Create an account (or set a new password): argon2id hash, never the password itself.
+    The password is asked in a terminal; a script gives it with --password-stdin or in the
+    VEILLE_PASSWORD environment variable."""
     from veille.auth import check_new_password, check_username, hash_password
 
     context: Context = ctx.obj
     user = check_username(name)
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _new_password(password_stdin)
     check_new_password(password)
     created = context.store(context.config_if_present()).set_user(user, hash_password(password))
-    out.print(f"{user} {'created' if created else 'password changed'}", highlight=False)
+    key = "users.created" if created else "users.password_changed"
+    out.print(i18n.message(key, user=user), highlight=False)
+
+
+def _new_password(from_stdin: bool) -> str:
+    """The password from stdin (--password-stdin), VEILLE_PASSWORD, or asked twice in a
+    terminal; without any of them, a UsageError saying how to give it (no prompt to abort)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    given = env_secret("VEILLE_PASSWORD")
+    if given:
+        return given
+    if not sys.stdin.isatty():
+        raise UsageError(i18n.message("users.no_terminal"))
+    prompt = i18n.message("users.password_prompt")
+    return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=True))
 
 
 @users_app.command("remove")
@@ -124,8 +171,8 @@ def users_remove(ctx: typer.Context, name: Annotated[str, typer.Argument()]) -> 
     """Delete an account (its open sessions stop working)."""
     context: Context = ctx.obj
     if not context.store(context.config_if_present()).remove_user(name.strip().lower()):
-        raise NotFoundError(f"no account named {name!r}. Hint: `veille users list`.")
-    out.print(f"{name} removed", highlight=False)
+        raise NotFoundError(i18n.message("users.unknown", name=name))
+    out.print(i18n.message("users.removed", name=name), highlight=False)
 
 
 @users_app.command("list")
@@ -133,5 +180,5 @@ def users_list(ctx: typer.Context) -> None:
     """List accounts and their last login."""
     context: Context = ctx.obj
     for u in context.store(context.config_if_present()).users():
-        last = u.last_login_at.isoformat() if u.last_login_at else "never"
-        out.print(f"{u.name}  last login {last}", highlight=False)
+        last = u.last_login_at.isoformat() if u.last_login_at else i18n.message("users.never")
+        out.print(i18n.message("users.last_login", user=u.name, last=last), highlight=False)

@@ -10,10 +10,9 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from dataclasses import replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
@@ -28,6 +27,9 @@ from veille.files import atomic_write
 from veille.sourcelist import effective
 from veille.store import Store
 from veille.weeks import parse_day, week_bounds
+
+if TYPE_CHECKING:
+    from veille.search import SearchHit
 
 
 def _effective(context: Context) -> tuple[Config, Store]:
@@ -52,25 +54,28 @@ def sources_import(
     try:
         data = file.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{file}: cannot be read ({exc.strerror}).") from None
+        raise ConfigError(
+            i18n.message("subscriber.unreadable", path=file, reason=exc.strerror or exc)
+        ) from None
     scan = scan_opml(data, name=str(file))
     config, store = _effective(context)
     plan = plan_opml_import(scan, config)
     added = 0 if dry_run else store.add_managed_sources(plan.rows)
-    verb = "would add" if dry_run else "added"
     for row in plan.rows:
         tags = row.tags
         label = f"  + {row.id}: {row.url}" + (f"  [{', '.join(tags)}]" if tags else "")
         out.print(escape(label), highlight=False)
     for line in plan.warnings():
-        err.print(f"[yellow]warning:[/] {escape(line)}", highlight=False)
+        err.print(f"[yellow]![/] {escape(line)}", highlight=False)
     count = len(plan.rows) if dry_run else added
+    key = "opml.would_import" if dry_run else "opml.imported"
     out.print(
-        f"{file.name}: {verb} {count} source{'s' if count != 1 else ''} of "
-        f"{len(scan.feeds)} feed{'s' if len(scan.feeds) != 1 else ''}; "
-        f"{len(plan.already)} already present, {len(plan.problems)} outline(s) left out.",
+        i18n.message(
+            key, file=file.name, count=count, feeds=len(scan.feeds), already=len(plan.already),
+            left_out=len(plan.problems),
+        ),
         highlight=False,
-    )
+    )  # fmt: skip
 
 
 def sources_export(
@@ -89,20 +94,20 @@ def sources_export(
         text, left_out = sources_opml(config)
         if left_out:
             ids = ", ".join(s.id for s in left_out)
-            err.print(
-                f"note: {len(left_out)} page/json source(s) left out (OPML lists feeds): {ids}",
-                highlight=False,
-            )
+            note = i18n.message("opml.left_out", count=len(left_out), ids=ids)
+            err.print(escape(note), highlight=False)
     elif fmt == "yaml":
         managed = {r.id for r in store.managed_sources() if r.url}
         text = sources_yaml(config, managed)
     else:
-        raise UsageError(f"--format {fmt!r} is not opml or yaml.")
+        raise UsageError(i18n.message("cli.bad_format", value=fmt, choices="opml, yaml"))
     if output is None:
         sys.stdout.write(text)
     else:
         atomic_write(output, text)
-        out.print(f"{output}: {len(config.sources)} sources", highlight=False)
+        out.print(
+            i18n.message("sources.exported", path=output, n=len(config.sources)), highlight=False
+        )
 
 
 def sources_add(
@@ -114,53 +119,33 @@ def sources_add(
     ] = None,
 ) -> None:
     """Find what to follow at URL (its feeds, else the page with a proposed link pattern), show
-    it, and add it after confirmation."""
-    from veille.discovery import explore
-    from veille.sourcelist import existing_source, row_for
+    it with what to know first, and add it after confirmation (the web app's rule: one
+    function, veille.sourcelist.propose_source)."""
+    from veille.sourcelist import describe, propose_source, source_to_add
 
     context: Context = ctx.obj
     config, store = _effective(context)
-    found = asyncio.run(explore(url, config.fetch_limits()))
-    for feed in found.feeds:
-        title = feed.title or "untitled"
-        out.print(
-            f"{feed.kind} {escape(feed.url)} — {escape(title)}, {feed.entries} items ({feed.how})",
-            highlight=False,
-        )
-        for sample in feed.sample[:3]:
+    proposal = asyncio.run(propose_source(url, config))
+    for found in proposal.choices:
+        out.print(f"{escape(found.url)} — {escape(describe(found))}", highlight=False)
+        for sample in found.sample[: 3 if found.kind != "page" else 5]:
             out.print(f"    · {escape(sample)}", highlight=False)
-    for bad in found.unreachable:
-        err.print(f"warning: announced feed {escape(bad)} could not be read", highlight=False)
-    choice = found.best
-    if choice.kind == "page":
-        pattern = choice.link_pattern or "none (veille's heuristic picks article links)"
-        out.print(
-            f"No feed found. Page source {escape(choice.url)}: {choice.entries} article links, "
-            f"link_pattern: {escape(pattern)}",
-            highlight=False,
-        )
-        for link in choice.sample:
-            out.print(f"    · {escape(link)}", highlight=False)
-    already = existing_source(choice.url, config)
-    if already is not None:
-        raise UsageError(f"{choice.url} is already a source ({already}).")
-    row = row_for(choice, config)
-    if tags:
-        chosen = [t.strip() for t in tags.split(",") if t.strip()]
-        row = replace(row, options={**row.options, "tags": chosen})
-    summary = f"{row.id} ({row.kind}): {row.url}"
-    if found.feeds and len(found.feeds) > 1:
-        out.print("The first one is proposed; add the others with their own address.")
+    for warning in proposal.warnings:
+        err.print(f"[yellow]![/] {escape(warning)}", highlight=False)
+    chosen = [t.strip() for t in (tags or "").split(",") if t.strip()]
+    row = source_to_add(proposal, proposal.best.url, config, tags=chosen, origin="cli")
+    what = i18n.message(f"source.kind.{row.kind}")
+    summary = i18n.message("source.summary", id=row.id, what=what, url=row.url)
+    if len(proposal.choices) > 1:
+        out.print(i18n.message("source.more_choices"), highlight=False)
     if not yes:
         if not sys.stdin.isatty():
-            raise UsageError(
-                f"would add {summary}; not confirmed. Hint: run it in a terminal, or add --yes."
-            )
-        if not typer.confirm(f"Add {summary}?", default=True):
-            err.print("nothing added")
+            raise UsageError(i18n.message("source.not_confirmed", summary=summary))
+        if not typer.confirm(i18n.message("source.confirm", summary=summary), default=True):
+            err.print(i18n.message("source.nothing_added"))
             raise typer.Exit(1)
     store.add_managed_sources([row])
-    out.print(escape(f"added {summary}"), highlight=False)
+    out.print(escape(i18n.message("source.cli_added", summary=summary)), highlight=False)
 
 
 def search(
@@ -186,19 +171,37 @@ def search(
     tz = ZoneInfo(config.settings.timezone if config else "Europe/Paris")
     start = _local_day(since, "--since", tz)
     end = _local_day(until, "--until", tz)
+    store = context.store(config)
+    if source is not None:
+        _known_source(store, source)
     hits = search_articles(
-        context.store(config),
+        store,
         query,
         tag=tag,
         source=source,
         since=start,
         until=end + timedelta(days=1) if end else None,
         limit=limit,
+        known_tags=config.tag_ids() if config else store.tags_in_use(),
     )
     if as_json:
         sys.stdout.write(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))
         sys.stdout.write("\n")
         return
+    _print_hits(hits)
+
+
+def _known_source(store: Store, source: str) -> None:
+    """UsageError naming the sources the database knows when ``source`` is none of them."""
+    known = sorted(f.id for f in store.source_figures())
+    if source not in known:
+        raise UsageError(
+            i18n.message("search.unknown_source", source=source, sources=", ".join(known))
+        )
+
+
+def _print_hits(hits: list[SearchHit]) -> None:
+    """`veille search`'s terminal output: rank, title, where from, snippet, address."""
     for hit in hits:
         meta = " · ".join(
             x
@@ -212,7 +215,10 @@ def search(
         )
         out.print(f"   {_marked(hit.snippet, hit.highlights)}", highlight=False)
         out.print(f"   [dim]{escape(hit.url)}[/]", highlight=False)
-    out.print(f"{len(hits)} result{'s' if len(hits) != 1 else ''}", highlight=False)
+    plural = "s" if len(hits) > 1 else ""
+    out.print(i18n.message("search.count", n=len(hits), plural=plural), highlight=False)
+    if not hits:
+        err.print(i18n.message("search.none"), highlight=False)
 
 
 def export_articles(
@@ -234,9 +240,9 @@ def export_articles(
     config = context.config_if_present()
     tz_name = config.settings.timezone if config else "Europe/Paris"
     if fmt not in {"csv", "json", "parquet"}:
-        raise UsageError(f"--format {fmt!r} is not csv, json or parquet.")
+        raise UsageError(i18n.message("cli.bad_format", value=fmt, choices="csv, json, parquet"))
     if week and (from_ or to):
-        raise UsageError("give --week or --from/--to, not both.")
+        raise UsageError(i18n.message("export.week_or_days"))
     since: datetime | None
     until: datetime | None
     if week:
@@ -246,13 +252,13 @@ def export_articles(
         last = _local_day(to, "--to", ZoneInfo(tz_name))
         until = last + timedelta(days=1) if last else None
         if since and until and until <= since:
-            raise UsageError(f"--to {to} is before --from {from_}.")
+            raise UsageError(i18n.message("export.backwards", to=to, since=from_))
     store = context.store(config)
     if fmt == "parquet":
         if output is None:
-            raise UsageError("--format parquet writes a file. Hint: add --output articles.parquet.")
+            raise UsageError(i18n.message("export.parquet_file"))
         count = store.export_articles_parquet(output, since=since, until=until)
-        out.print(f"{output}: {count} articles", highlight=False)
+        out.print(i18n.message("export.done", path=output, n=count), highlight=False)
         return
     rows = store.export_articles(since=since, until=until)
     render = articles_csv if fmt == "csv" else articles_json
@@ -261,7 +267,7 @@ def export_articles(
         sys.stdout.write(text)
         return
     atomic_write(output, text)
-    out.print(f"{output}: {len(rows)} articles", highlight=False)
+    out.print(i18n.message("export.done", path=output, n=len(rows)), highlight=False)
 
 
 def _local_day(value: str | None, option: str, tz: ZoneInfo) -> datetime | None:

@@ -4,7 +4,8 @@ Every word veille shows lives in this package: the web app's in :mod:`veille.i18
 (``WEB``), the letter's in :mod:`veille.i18n.letter` (``LETTER``), and the messages of the
 command line and of errors here (those of the Qualiopi register in :mod:`veille.i18n.qualiopi`,
 those of the schedule in :mod:`veille.i18n.schedule`, those of the channels in
-:mod:`veille.i18n.channels`, merged into :data:`MESSAGES`).
+:mod:`veille.i18n.channels`, those about sources, subscribers, accounts, sources.yaml and
+search in :mod:`veille.i18n.sources`, merged into :data:`MESSAGES`).
 
 Messages are looked up by key in :data:`MESSAGES`, each a ``(français, English)`` pair of
 ``str.format`` templates, so both languages of a sentence sit side by side and a missing
@@ -26,6 +27,7 @@ from veille.i18n.channels import CHANNELS
 from veille.i18n.letter import LETTER as LETTER
 from veille.i18n.qualiopi import QUALIOPI
 from veille.i18n.schedule import SCHEDULE
+from veille.i18n.sources import SOURCES
 from veille.i18n.web import WEB as WEB
 
 LANGUAGES = ("fr", "en")
@@ -290,10 +292,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{raw!r} n’est pas une adresse e-mail. Écrivez-la comme prenom.nom@example.org.",
         "{raw!r} is not an e-mail address. Hint: write it like prenom.nom@example.org.",
     ),
-    "subscriber.unknown_tag": (
-        "thème inconnu {tag!r} pour {address}. Les thèmes sont : {tags}.",
-        "unknown tag {tag!r} for {address}. Hint: tags are {tags}.",
-    ),
+    "subscriber.unknown_tag": ("{address} : {problem}", "{address}: {problem}"),
     "subscriber.bad_lang": (
         "langue {lang!r} pour {address} : choisissez fr ou en.",
         "language {lang!r} for {address} is not fr or en.",
@@ -426,12 +425,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "de nouveau.",
         "the number of subscribers changed since the page was shown: check it and confirm again.",
     ),
-    "web.already_source": ("{url} est déjà une source.", "{url} is already a source."),
-    "web.feed_added": (
-        "+ {id} (flux, {entries} article{plural}) : {url}",
-        "+ {id} (feed, {entries} item{plural}): {url}",
-    ),
-    "web.page_added": ("+ {id} (page) : {url}", "+ {id} (page): {url}"),
     "web.too_large": (
         "requête refusée : son contenu dépasse {size}. Astuce : envoyez un fichier plus petit "
         "(découpez un gros CSV en plusieurs).",
@@ -529,6 +522,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 MESSAGES.update(QUALIOPI)  # exploitation records, the register (veille/i18n/qualiopi.py)
 MESSAGES.update(SCHEDULE)  # veille serve, veille status (veille/i18n/schedule.py)
 MESSAGES.update(CHANNELS)  # Teams, Slack, Mattermost (veille/i18n/channels.py)
+MESSAGES.update(SOURCES)  # sources, subscribers, accounts, sources.yaml, search (sources.py)
 
 
 def current() -> str:

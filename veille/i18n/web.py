@@ -18,8 +18,8 @@ WEB: dict[str, dict[str, str]] = {
         "sign_in": "Se connecter",
         "bad_login": "Identifiant ou mot de passe incorrect.",
         "throttled": "Trop d’essais : réessayez dans quelques minutes.",
-        "no_user": "Aucun compte n’existe encore. Créez-en un sur le serveur : "
-        "veille users add VOTRE-NOM",
+        "no_user": "Aucun compte n’existe encore. Créez-en un sur le serveur, dans un terminal :",
+        "no_user_name": "VOTRE-NOM",
         "no_draft": "Pas encore de brouillon pour cette semaine.",
         "no_draft_preview": "Rien à prévisualiser : la semaine {week} n’a pas encore de "
         "brouillon. Préparez-le à partir des articles de la semaine, puis revenez ici.",
@@ -109,6 +109,33 @@ WEB: dict[str, dict[str, str]] = {
         "to": "au",
         "results": "{n} résultat(s)",
         "add_source": "Ajouter une source (adresse d’un site ou d’un flux)",
+        "source_new": "Ajouter une source",
+        "kind_feed": "flux",
+        "kind_page": "page",
+        "kind_json": "API JSON",
+        "source_asked": "Adresse donnée :",
+        "source_looking": "veille regarde ce que propose cette adresse (ses flux, sinon la page "
+        "elle-même)…",
+        "source_choose": "Que suivre ? Rien n’est ajouté avant votre confirmation.",
+        "source_name": "Nom affiché (facultatif)",
+        "source_themes": "Thèmes de la source (facultatif)",
+        "source_themes_hint": "Ils aident le classement de ses articles et la rangent sous un "
+        "indicateur Qualiopi dans le registre.",
+        "source_add_this": "Ajouter cette source",
+        "source_add_anyway": "Ajouter quand même cette page",
+        "cancel": "Annuler",
+        "back_to_sources": "Revenir aux sources",
+        "source_edit": "Modifier",
+        "source_edit_title": "Modifier la source « {name} »",
+        "source_url": "Adresse",
+        "source_in_yaml": "Cette source est définie dans {path} : changez son adresse, son nom "
+        "ou ses thèmes dans ce fichier. Ici, vous pouvez la désactiver.",
+        "source_delete": "Supprimer cette source",
+        "source_delete_confirm": "Supprimer la source « {name} » ? Ses {n} article(s) déjà "
+        "relevés restent dans les archives, les lettres et le registre ; elle ne sera plus "
+        "relevée.",
+        "source_delete_note": "Supprimer une source arrête sa collecte. Ses articles déjà "
+        "relevés sont gardés : archives, lettres publiées et registre Qualiopi ne changent pas.",
         "add": "Ajouter",
         "import_opml": "Importer un fichier OPML",
         "export_opml": "Exporter en OPML",
@@ -178,6 +205,10 @@ WEB: dict[str, dict[str, str]] = {
         "subscribers_shown": "{shown} abonné(s) affiché(s) sur {total} : cherchez une adresse "
         "ou un nom pour voir les autres.",
         "search_subscribers": "Chercher une adresse ou un nom",
+        "all_themes": "tous les thèmes",
+        "export_subscribers": "Exporter les abonnés (CSV pour Excel)",
+        "subscriber_themes_hint": "Aucun thème coché : l’abonné reçoit toute la lettre. "
+        "Sinon, seulement les articles des thèmes cochés.",
         "unsub_title": "Désinscription",
         # exploitation records (/actions, /suivi)
         "followup": "Suivi",
@@ -286,7 +317,8 @@ WEB: dict[str, dict[str, str]] = {
         "sign_in": "Log in",
         "bad_login": "Wrong user name or password.",
         "throttled": "Too many attempts: try again in a few minutes.",
-        "no_user": "No account exists yet. Create one on the server: veille users add YOUR-NAME",
+        "no_user": "No account exists yet. Create one on the server, in a terminal:",
+        "no_user_name": "YOUR-NAME",
         "no_draft": "No draft for this week yet.",
         "no_draft_preview": "Nothing to preview: week {week} has no draft yet. Draft it from "
         "the week's articles, then come back here.",
@@ -370,6 +402,32 @@ WEB: dict[str, dict[str, str]] = {
         "to": "to",
         "results": "{n} result(s)",
         "add_source": "Add a source (address of a site or a feed)",
+        "source_new": "Add a source",
+        "kind_feed": "feed",
+        "kind_page": "page",
+        "kind_json": "JSON API",
+        "source_asked": "Address given:",
+        "source_looking": "veille is looking at what this address offers (its feeds, else the "
+        "page itself)…",
+        "source_choose": "What to follow? Nothing is added before you confirm.",
+        "source_name": "Name shown (optional)",
+        "source_themes": "The source's tags (optional)",
+        "source_themes_hint": "They help classify its items and file it under a Qualiopi "
+        "indicator in the register.",
+        "source_add_this": "Add this source",
+        "source_add_anyway": "Add this page anyway",
+        "cancel": "Cancel",
+        "back_to_sources": "Back to the sources",
+        "source_edit": "Edit",
+        "source_edit_title": "Edit the source '{name}'",
+        "source_url": "Address",
+        "source_in_yaml": "This source is defined in {path}: change its address, name or tags "
+        "in that file. Here, you can switch it off.",
+        "source_delete": "Delete this source",
+        "source_delete_confirm": "Delete the source '{name}'? Its {n} item(s) already fetched "
+        "stay in the archive, the letters and the register; it is no longer fetched.",
+        "source_delete_note": "Deleting a source stops fetching it. Its items already fetched "
+        "are kept: archive, published letters and Qualiopi register do not change.",
         "add": "Add",
         "import_opml": "Import an OPML file",
         "export_opml": "Export as OPML",
@@ -438,6 +496,10 @@ WEB: dict[str, dict[str, str]] = {
         "subscribers_shown": "{shown} of {total} subscriber(s) shown: search an address or a "
         "name to see the others.",
         "search_subscribers": "Search an address or a name",
+        "all_themes": "all tags",
+        "export_subscribers": "Export the subscribers (CSV for Excel)",
+        "subscriber_themes_hint": "No tag ticked: the subscriber gets the whole letter. "
+        "Otherwise, only the items of the tags ticked.",
         "unsub_title": "Unsubscribe",
         # exploitation records (/actions, /suivi)
         "followup": "Follow-up",

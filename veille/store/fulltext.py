@@ -39,7 +39,15 @@ class FullTextMixin(StoreBase):
             where.append("list_contains(a.tags, $tag)")
             params["tag"] = tag
         if source:
-            where.append("a.source_id = $source")
+            # The stories this source carried, not only those it owns: a story owned by an
+            # earlier or official source but also listed (or copied) by this one is found.
+            where.append(
+                """coalesce(a.cluster_id, a.id) IN (
+                       SELECT coalesce(b.cluster_id, b.id) FROM articles b
+                        WHERE b.source_id = $source
+                           OR b.id IN (SELECT e.article_id FROM entries e
+                                        WHERE e.source_id = $source))"""
+            )
             params["source"] = source
         with self.connect() as con:
             _load_fts(con)
@@ -65,6 +73,14 @@ class FullTextMixin(StoreBase):
             for aid, url, title, source_id, source_name, tags, relevant, date, excerpt, text, bm25
             in rows
         ]  # fmt: skip
+
+    def tags_in_use(self) -> list[str]:
+        """Every tag some stored article has (what a search by tag can find)."""
+        with self.connect() as con:
+            rows = con.execute(
+                "SELECT DISTINCT t FROM (SELECT unnest(tags) AS t FROM articles) ORDER BY t"
+            ).fetchall()
+        return [str(t) for (t,) in rows]
 
     def stems(self, words: Sequence[str]) -> dict[str, str]:
         """Each word as the search index sees it: lower case, accents stripped, French stem."""

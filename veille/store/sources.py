@@ -5,7 +5,7 @@ and the sources added or switched outside sources.yaml.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -268,3 +268,36 @@ class SourcesMixin(StoreBase):
                     [source_id, enabled, now],
                 )
             con.execute("UPDATE sources SET enabled = ? WHERE id = ?", [enabled, source_id])
+
+    def update_managed_source(
+        self, source_id: str, *, url: str, name: str | None, options: Mapping[str, object]
+    ) -> bool:
+        """Change the address, name and options (tags…) of a source added outside
+        sources.yaml; False when there is no such source (sources.yaml's are not changed)."""
+        with self.connect() as con:
+            done = con.execute(
+                "UPDATE managed_sources SET url = ?, name = ?, options = ? "
+                "WHERE id = ? AND url IS NOT NULL RETURNING id",
+                [
+                    url,
+                    name,
+                    json.dumps(dict(options), ensure_ascii=False) if options else None,
+                    source_id,
+                ],
+            ).fetchall()
+            if done:  # the health table shows the new address and name at once
+                con.execute(
+                    "UPDATE sources SET url = ?, name = ? WHERE id = ?", [url, name, source_id]
+                )
+        return bool(done)
+
+    def remove_managed_source(self, source_id: str) -> bool:
+        """Stop watching a source added outside sources.yaml: it leaves the list of sources;
+        its articles, their letters and its fetch history stay (the register still shows
+        them). False when there is no such source."""
+        with self.connect() as con:
+            done = con.execute(
+                "DELETE FROM managed_sources WHERE id = ? AND url IS NOT NULL RETURNING id",
+                [source_id],
+            ).fetchall()
+        return bool(done)

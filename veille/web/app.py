@@ -50,9 +50,20 @@ from veille.web.security import (
     session_secret,
     too_large,
 )
-from veille.web.sources import add_source, export_opml, import_opml, sources, toggle_source
+from veille.web.sources import (
+    add_source,
+    confirm_source,
+    delete_source,
+    edit_source,
+    export_opml,
+    import_opml,
+    proposal_page,
+    sources,
+    toggle_source,
+)
 from veille.web.subscribers import (
     add_subscriber,
+    export_subscribers,
     import_subscribers,
     remove_subscriber,
     subscribers,
@@ -156,11 +167,16 @@ def _routes() -> list[BaseRoute]:
         Route("/sources/ajouter", guarded(add_source), methods=["POST"]),
         Route("/sources/opml", guarded(export_opml)),
         Route("/sources/opml", guarded(import_opml), methods=["POST"]),
+        Route("/sources/proposition/{job_id}", guarded(proposal_page)),
+        Route("/sources/proposition/{job_id}", guarded(confirm_source), methods=["POST"]),
         Route("/sources/{source_id}/basculer", guarded(toggle_source), methods=["POST"]),
+        Route("/sources/{source_id}/modifier", guarded(edit_source), methods=["GET", "POST"]),
+        Route("/sources/{source_id}/supprimer", guarded(delete_source), methods=["POST"]),
         Route("/abonnes", guarded(subscribers)),
         Route("/abonnes/ajouter", guarded(add_subscriber), methods=["POST"]),
         Route("/abonnes/retirer", guarded(remove_subscriber), methods=["POST"]),
         Route("/abonnes/importer", guarded(import_subscribers), methods=["POST"]),
+        Route("/abonnes/export.csv", guarded(export_subscribers)),
         Mount(
             "/static",
             app=StaticFiles(directory=str(resources.files("veille") / "static")),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
 from datetime import timedelta
+from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -19,12 +21,20 @@ _DUMMY_HASH = (
 )
 
 
+def account_command(web: WebContext) -> str:
+    """The command that creates the first account on this very database and sources file
+    (paths as given to ``veille ui``, quoted for a shell)."""
+    config = shlex.quote(str(Path(web.config.path).resolve()))
+    database = shlex.quote(str(web.store.path.resolve()))
+    return f"veille --config {config} --db {database} users add {web.t['no_user_name']}"
+
+
 def login(request: Request) -> Response:
     web = WebContext.of(request)
     store, t, limiter = web.store, web.t, web.limiter
     no_user = not store.users()
     if request.method == "GET":
-        return page(request, "login.html", no_user=no_user, error=None, next=_next(request, None))
+        return _login_page(request, 200, no_user, None, _next(request, None))
     form = request.state.form
     name = _text(form, "user", 64).strip().lower()
     password = _text(form, "password", 1024)
@@ -33,20 +43,14 @@ def login(request: Request) -> Response:
     # Two keys, never mixed: an account can be named like an address ("127.0.0.1").
     account, address = f"user:{name}", f"address:{client}"
     if not limiter.allowed(account) or not limiter.allowed(address):
-        return page(
-            request, "login.html", status=429, no_user=no_user, error=t["throttled"],
-            next=target,
-        )  # fmt: skip
+        return _login_page(request, 429, no_user, t["throttled"], target)
     stored = store.password_hash(name) if name else None
     # An unknown name costs the same argon2 work as a wrong password: the answer time
     # does not tell which accounts exist.
     if not verify_password(stored or _DUMMY_HASH, password) or stored is None:
         limiter.failed(account)
         limiter.failed(address)
-        return page(
-            request, "login.html", status=401, no_user=no_user, error=t["bad_login"],
-            next=target,
-        )  # fmt: skip
+        return _login_page(request, 401, no_user, t["bad_login"], target)
     limiter.succeeded(account)
     if needs_rehash(stored):  # made with weaker parameters than today's: renew it
         store.rehash_password(name, stored, hash_password(password))
@@ -59,6 +63,16 @@ def login(request: Request) -> Response:
     )
     store.user_logged_in(name)
     return RedirectResponse(target, status_code=303)
+
+
+def _login_page(
+    request: Request, status: int, no_user: bool, error: str | None, target: str
+) -> Response:
+    command = account_command(WebContext.of(request)) if no_user else ""
+    return page(
+        request, "login.html", status=status, no_user=no_user, no_user_command=command,
+        error=error, next=target,
+    )  # fmt: skip
 
 
 def logout(request: Request) -> Response:

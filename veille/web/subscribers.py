@@ -26,6 +26,19 @@ def subscribers(request: Request) -> Response:
     return page(request, "subscribers.html", rows=rows, total=total, q=search)
 
 
+def export_subscribers(request: Request) -> Response:
+    """The subscribers as the CSV file `veille subscribers export` writes (French Excel opens
+    it in columns; the import reads it back)."""
+    from veille.tabular import subscribers_csv
+
+    rows = WebContext.of(request).store.subscribers(active_only=True)
+    return Response(
+        subscribers_csv(rows).encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="abonnes.csv"'},
+    )
+
+
 def add_subscriber(request: Request) -> Response:
     from veille.subscribers import check_subscriber
 
@@ -41,8 +54,9 @@ def add_subscriber(request: Request) -> Response:
         },
         config.tag_ids(),
     )
-    store.add_subscribers([row])
-    return back(request, "/abonnes", f"+ {row.email}")
+    counts = store.add_subscribers([row])
+    key = "subscribers.added" if counts.added else "subscribers.updated"
+    return back(request, "/abonnes", i18n.message(key, email=row.email))
 
 
 def remove_subscriber(request: Request) -> Response:
@@ -50,7 +64,7 @@ def remove_subscriber(request: Request) -> Response:
     email = _text(request.state.form, "email", 320).strip().lower()
     if not store.remove_subscriber(email):
         raise NotFoundError(i18n.message("web.no_subscriber", email=email))
-    return back(request, "/abonnes", f"− {email}")
+    return back(request, "/abonnes", i18n.message("subscribers.removed", email=email))
 
 
 def import_subscribers(request: Request) -> Response:
