@@ -21,16 +21,32 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 
+from veille.i18n.fetching import FETCHING
 from veille.i18n.letter import LETTER as LETTER
 from veille.i18n.qualiopi import QUALIOPI
 from veille.i18n.schedule import SCHEDULE
 from veille.i18n.web import WEB as WEB
 
 LANGUAGES = ("fr", "en")
+# Month names are written here instead of coming from locale.setlocale + strftime("%B"): server
+# images often ship only C.UTF-8, setlocale is process-wide (not thread-safe) and the output must
+# not depend on the host it runs on.
+MONTHS: dict[str, tuple[str, ...]] = {
+    "fr": (
+        "janvier", "février", "mars", "avril", "mai", "juin",
+        "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+    ),
+    "en": (
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ),
+}  # fmt: skip
 _language: ContextVar[str] = ContextVar("veille_language", default="fr")
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # weeks
+    "week.label": ("semaine {dates}", "week of {dates}"),
+    "week.title": ("Semaine {dates}", "Week of {dates}"),
     "week.not_iso": (
         "{name!r} n’est pas une semaine ISO. Écrivez-la comme 2026-W46.",
         "week {name!r} is not an ISO week. Hint: write it like 2026-W46.",
@@ -300,8 +316,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "prochaine passe.",
         "{count} unreachable hosts given up for this pass: {hosts}; tried again at the next pass.",
     ),
-    "run.host_pages": ("{host} ({pages} page{plural})", "{host} ({pages} page{plural})"),
-    "run.hosts_more": ("et {count} autre{plural}", "and {count} more"),
+    "run.host_pages.one": ("{host} ({n} page)", "{host} ({n} page)"),
+    "run.host_pages.other": ("{host} ({n} pages)", "{host} ({n} pages)"),
+    "run.hosts_more.one": ("et {n} autre", "and {n} more"),
+    "run.hosts_more.other": ("et {n} autres", "and {n} more"),
     "run.prefect_not_started": (
         "le serveur temporaire de Prefect n’a pas démarré en {seconds} s (machine trop "
         "chargée ?). Astuce : relancez, ou faites tourner `veille serve` et indiquez son "
@@ -398,6 +416,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 MESSAGES.update(QUALIOPI)  # exploitation records, the register (veille/i18n/qualiopi.py)
 MESSAGES.update(SCHEDULE)  # veille serve, veille status (veille/i18n/schedule.py)
+MESSAGES.update(FETCHING)  # a source that cannot be read, kinds of source (veille/i18n/fetching.py)
 
 
 def current() -> str:
@@ -426,4 +445,33 @@ def message(key: str, **params: object) -> str:
     return (english if _language.get() == "en" else french).format(**params)
 
 
-__all__ = ["LANGUAGES", "MESSAGES", "current", "language", "message", "use"]
+def is_singular(n: int, lang: str | None = None) -> bool:
+    """French agrees 0 and 1 in the singular ("0 article retenu"), English only 1."""
+    return n in (0, 1) if (lang or _language.get()) == "fr" else n == 1
+
+
+def plural(n: int, one: str, other: str, lang: str | None = None) -> str:
+    """``one`` or ``other`` (``str.format`` templates given ``n``) as ``n`` asks::
+
+    plural(1, "{n} article", "{n} articles")   # "1 article"
+    """
+    return (one if is_singular(n, lang) else other).format(n=n)
+
+
+def counted(key: str, n: int, **params: object) -> str:
+    """The message ``key.one`` or ``key.other`` for ``n``, in the current language."""
+    return message(f"{key}.{'one' if is_singular(n) else 'other'}", n=n, **params)
+
+
+__all__ = [
+    "LANGUAGES",
+    "MESSAGES",
+    "MONTHS",
+    "counted",
+    "current",
+    "is_singular",
+    "language",
+    "message",
+    "plural",
+    "use",
+]

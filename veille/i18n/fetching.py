@@ -1,0 +1,98 @@
+"""What veille says when a source cannot be read (veille/fetch.py), in French and English
+(merged into :data:`veille.i18n.MESSAGES`).
+
+These messages are written at fetch time in the configured language (``settings.digest.lang``,
+set by the entry point) and stored on the source as they are: the Sources page and
+``veille sources check`` show the stored sentence, so it must already be the reader's. A source's
+next fetch writes its error again, so a change of language reaches every failing source within
+one pass.
+"""
+
+from __future__ import annotations
+
+FETCHING: dict[str, tuple[str, str]] = {
+    "fetch.deadline": (
+        "{host} n’a pas répondu complètement en {seconds} s",
+        "{host} did not answer completely within {seconds} s",
+    ),
+    "fetch.redirect_without_location": (
+        "{host} a répondu par une redirection sans adresse de destination",
+        "{host} answered a redirect without a Location",
+    ),
+    "fetch.redirect_loop": (
+        "les redirections tournent en rond à {url}",
+        "redirect loop at {url}",
+    ),
+    "fetch.too_many_redirects": (
+        "plus de {count} redirections à partir de {url}",
+        "more than {count} redirects starting from {url}",
+    ),
+    "fetch.retry_after": (
+        "{host} demande d’attendre avant de revenir (Retry-After) : encore {seconds} s",
+        "{host} asked us to wait (Retry-After): {seconds} s left",
+    ),
+    "fetch.undecodable": (
+        "{host} a envoyé un contenu compressé illisible",
+        "{host} sent a body that cannot be decompressed",
+    ),
+    "fetch.network": (
+        "erreur réseau avec {host} : {detail}",
+        "network error with {host}: {detail}",
+    ),
+    "fetch.bad_encoding": (
+        "{host} a envoyé un contenu encodé en {encoding!r}, que veille n’accepte pas",
+        "{host} sent a body encoded as {encoding!r}, which veille does not accept",
+    ),
+    "fetch.announced_too_large": (
+        "{host} annonce {size} octets, au-delà de la limite de {cap} octets",
+        "{host} announced {size} bytes, over the {cap}-byte limit",
+    ),
+    "fetch.too_large": (
+        "{host} a envoyé plus de {cap} octets (une fois décompressés) : lecture arrêtée",
+        "{host} sent more than {cap} bytes (after decompression): stopped",
+    ),
+    "fetch.bot_challenge": (
+        "{host} a répondu par une vérification anti-robots (Cloudflare ou équivalent) au lieu "
+        "du contenu. Astuce : demandez un accès à l’éditeur ou utilisez une autre adresse.",
+        "{host} answered a bot-protection challenge (Cloudflare or similar) instead of the "
+        "content. Hint: ask the publisher for access or use another URL.",
+    ),
+    "fetch.status": (
+        "{url} a répondu HTTP {status}{reason}",
+        "{url} answered HTTP {status}{reason}",
+    ),
+    "fetch.retry_in": (", nouvel essai dans {seconds} s", ", retry after {seconds} s"),
+    "fetch.reason": (" ({reason})", " ({reason})"),
+    "fetch.connect_timeout": (
+        "délai dépassé pour se connecter à {host}",
+        "timed out connecting to {host}",
+    ),
+    "fetch.read_timeout": (
+        "{host} a cessé d’envoyer des données (délai de lecture dépassé)",
+        "{host} stopped sending data (read timeout)",
+    ),
+    "fetch.cannot_connect": (
+        "connexion impossible à {host} : {reason}",
+        "cannot connect to {host}: {reason}",
+    ),
+    "fetch.connection_failed": ("la connexion a échoué", "connection failed"),
+    "fetch.redirects_from": (
+        "trop de redirections depuis {host}",
+        "too many redirects from {host}",
+    ),
+    # The reason phrases people meet; another status is shown by its number alone.
+    "http.400": ("requête refusée", "Bad Request"),
+    "http.401": ("identification requise", "Unauthorized"),
+    "http.403": ("accès interdit", "Forbidden"),
+    "http.404": ("page introuvable", "Not Found"),
+    "http.410": ("page supprimée", "Gone"),
+    "http.429": ("trop de requêtes", "Too Many Requests"),
+    "http.500": ("erreur du serveur", "Internal Server Error"),
+    "http.502": ("passerelle en erreur", "Bad Gateway"),
+    "http.503": ("service indisponible", "Service Unavailable"),
+    "http.504": ("la passerelle n’a pas répondu à temps", "Gateway Timeout"),
+    # the kinds of source, as the Sources page and `veille sources check` name them
+    "kind.feed": ("flux", "feed"),
+    "kind.page": ("page", "page"),
+    "kind.json": ("API JSON", "JSON API"),
+}
