@@ -110,7 +110,7 @@ def test_json_feed_and_rss_in_json() -> None:
 
 
 def test_html_page_is_not_a_feed() -> None:
-    with pytest.raises(ParseError, match="HTML page, not a feed"):
+    with pytest.raises(ParseError, match="page HTML, pas un flux"):
         parse("rss-parser/marketwatch_NOT-A-FEED_document-moved.html")
 
 

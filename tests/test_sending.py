@@ -110,7 +110,10 @@ def test_two_sends_at_once_mail_every_subscriber_once(
     )
     assert sent == len(SUBSCRIBERS)  # the reports add up: nobody counted twice
     again = run_veille("digest", "publish", "--week", WEEK, "--send", cwd=tmp_path, env=_env(port))
-    assert again.returncode == 0 and "0 sent, 201 skipped, 0 failed" in again.stdout
+    assert (
+        again.returncode == 0
+        and "0 lettre envoyée, 201 abonnés l’avaient déjà reçue" in again.stdout
+    )
     _each_once(collector)
 
 
@@ -190,6 +193,6 @@ def test_a_send_killed_after_the_server_accepted_never_mails_anyone_twice(
     assert len(collector.delivered()) == 1
     again = run_veille("digest", "publish", "--week", WEEK, "--send", cwd=tmp_path, env=_env(port))
     assert again.returncode == 0, again.stderr
-    assert "E-mail: 200 sent, 0 skipped, 0 failed, 1 uncertain" in again.stdout
+    assert "E-mail: 200 lettres envoyées, 1 envoi incertain" in again.stdout
     assert "--resend-uncertain" in again.stdout
     _each_once(collector)

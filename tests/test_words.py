@@ -40,7 +40,7 @@ ALLOWED = {
 NOT_PROSE = re.compile(
     r"\{[^{}]*\}"  # str.format placeholders
     r"|`[^`]*`"  # a command to type
-    r"|--[a-z-]+"  # an option
+    r"|--[a-z-]+(?:[ =][a-z0-9-]+)?"  # an option, with its value
     r"|\b[a-z_]+(?:\.[a-z_]+)+\b"  # settings.digest.site_url, sources.yaml
     r"|\b[A-Z][A-Z0-9_]{2,}\b"  # VEILLE_SMTP_HOST, UTF-8, CSV
     r"|https?://\S+|\S+@\S+"  # addresses

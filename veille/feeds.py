@@ -128,14 +128,8 @@ feedparser.mixin._FeedParserMixin._sync_author_detail = _bounded_sync_author_det
 def _html_message(body: bytes, url: str) -> str:
     found = discover_feeds(body, base_url=url)
     if found:
-        return (
-            f"{url} is an HTML page, not a feed. Hint: the page announces a feed at {found[0]}; "
-            "use that URL."
-        )
-    return (
-        f"{url} is an HTML page, not a feed. Hint: use kind: page for a page that lists "
-        "articles, or find the site's feed URL."
-    )
+        return i18n.message("feeds.html_with_feed", url=url, feed=found[0])
+    return i18n.message("feeds.html_page", url=url)
 
 
 def _parse_xml(body: bytes, url: str, content_type: str | None) -> ParsedFeed:

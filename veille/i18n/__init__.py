@@ -25,6 +25,7 @@ from veille.i18n.fetching import FETCHING
 from veille.i18n.letter import LETTER as LETTER
 from veille.i18n.qualiopi import QUALIOPI
 from veille.i18n.schedule import SCHEDULE
+from veille.i18n.sending import SENDING
 from veille.i18n.web import WEB as WEB
 
 LANGUAGES = ("fr", "en")
@@ -399,10 +400,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the job stopped on an unexpected error; the server's log says more. You may start it "
         "again: nothing is done twice.",
     ),
-    "send.report": (
-        "{sent} envoyé(s), {skipped} déjà servi(s), {failed} en échec, {uncertain} incertain(s)",
-        "{sent} sent, {skipped} already served, {failed} failed, {uncertain} uncertain",
-    ),
     "web.no_file": (
         "aucun fichier reçu : choisissez un fichier, puis appuyez sur le bouton.",
         "no file was sent: choose a file, then press the button.",
@@ -416,6 +413,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 MESSAGES.update(QUALIOPI)  # exploitation records, the register (veille/i18n/qualiopi.py)
 MESSAGES.update(SCHEDULE)  # veille serve, veille status (veille/i18n/schedule.py)
+MESSAGES.update(SENDING)  # e-mail settings and what a send did (veille/i18n/sending.py)
 MESSAGES.update(FETCHING)  # a source that cannot be read, kinds of source (veille/i18n/fetching.py)
 
 

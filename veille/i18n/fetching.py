@@ -80,6 +80,18 @@ FETCHING: dict[str, tuple[str, str]] = {
         "trop de redirections depuis {host}",
         "too many redirects from {host}",
     ),
+    "feeds.html_with_feed": (
+        "{url} est une page HTML, pas un flux. Astuce : la page annonce un flux à {feed} ; "
+        "utilisez cette adresse.",
+        "{url} is an HTML page, not a feed. Hint: the page announces a feed at {feed}; use "
+        "that URL.",
+    ),
+    "feeds.html_page": (
+        "{url} est une page HTML, pas un flux. Astuce : choisissez le type « page » (kind: page) "
+        "pour une page qui liste des articles, ou trouvez l’adresse du flux du site.",
+        "{url} is an HTML page, not a feed. Hint: use kind: page for a page that lists "
+        "articles, or find the site's feed URL.",
+    ),
     # The reason phrases people meet; another status is shown by its number alone.
     "http.400": ("requête refusée", "Bad Request"),
     "http.401": ("identification requise", "Unauthorized"),

@@ -84,11 +84,8 @@ def send(request: Request) -> Response:
 
     def work(progress: Progress) -> str:
         report = sending.send(config, store, week, settings, progress=progress)
-        failed = "".join(f" · {r} : {why}" for r, why in report.failed)
-        return i18n.message(
-            "send.report", sent=len(report.sent), skipped=len(report.skipped),
-            failed=len(report.failed), uncertain=len(report.uncertain),
-        ) + failed  # fmt: skip
+        failed = "".join(f" · {r}{t['colon']}{why}" for r, why in report.failed)
+        return f"{report}.{failed}"
 
     return start_job(
         request, f"send:{week}", t["job_send"].format(week=week), work, f"/apercu/{week}"
