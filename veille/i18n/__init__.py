@@ -340,11 +340,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the number of subscribers changed since the page was shown: check it and confirm again.",
     ),
     "web.already_source": ("{url} est déjà une source.", "{url} is already a source."),
-    "web.feed_added": (
-        "+ {id} (flux, {entries} article{plural}) : {url}",
-        "+ {id} (feed, {entries} item{plural}): {url}",
+    "web.feed_added.one": (
+        "Source ajoutée : {id}, un flux qui liste {n} article ({url}).",
+        "Source added: {id}, a feed listing {n} item ({url}).",
     ),
-    "web.page_added": ("+ {id} (page) : {url}", "+ {id} (page): {url}"),
+    "web.feed_added.other": (
+        "Source ajoutée : {id}, un flux qui liste {n} articles ({url}).",
+        "Source added: {id}, a feed listing {n} items ({url}).",
+    ),
+    "web.page_added": (
+        "Source ajoutée : {id}, une page dont veille suit les liens d’articles ({url}).",
+        "Source added: {id}, a page whose article links veille follows ({url}).",
+    ),
     "web.too_large": (
         "requête refusée : son contenu dépasse {size}. Astuce : envoyez un fichier plus petit "
         "(découpez un gros CSV en plusieurs).",

@@ -11,10 +11,11 @@ from veille import i18n, publishing, sending
 from veille.errors import DigestError
 from veille.jobs import Progress
 from veille.render import render_email_html, week_url
-from veille.web.context import WebContext, back, current_week, page
+from veille.web.context import WebContext, back, count, current_week, page
 from veille.web.forms import _text
 from veille.web.jobs import start_job
 from veille.web.security import PREVIEW_CSP
+from veille.weeks import week_label
 
 
 def preview(request: Request) -> Response:
@@ -24,14 +25,14 @@ def preview(request: Request) -> Response:
     if store.digest(week) is None:  # nothing to preview yet: offer the way forward
         return page(request, "preview.html", week=week, view=None, subscribers=0, confirm="")
     view = digests.load(config, store, week)
-    count = store.count_subscribers()
+    subscribers = store.count_subscribers()
     return page(
         request,
         "preview.html",
         week=week,
         view=view,
-        subscribers=count,
-        confirm=t["send_confirm"].format(n=count),
+        subscribers=subscribers,
+        confirm=count(t, web.lang, "send_confirm", subscribers),
     )
 
 
@@ -58,7 +59,11 @@ def publish(request: Request) -> Response:
     config, store, digests_dir = web.config, web.store, web.digests_dir
     week = current_week(request)
     result = publishing.publish(config, store, week, digests_dir)
-    return back(request, f"/apercu/{week}", f"{week} : {result.items} → {digests_dir / week}")
+    items = count(web.t, web.lang, "n_articles", result.items)
+    done = web.t["published_done"].format(
+        week=week_label(week, web.lang), items=items, folder=digests_dir / week
+    )
+    return back(request, f"/apercu/{week}", done)
 
 
 def approve(request: Request) -> Response:
@@ -88,5 +93,9 @@ def send(request: Request) -> Response:
         return f"{report}.{failed}"
 
     return start_job(
-        request, f"send:{week}", t["job_send"].format(week=week), work, f"/apercu/{week}"
+        request,
+        f"send:{week}",
+        t["job_send"].format(week=week_label(week, web.lang)),
+        work,
+        f"/apercu/{week}",
     )

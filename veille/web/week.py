@@ -10,7 +10,7 @@ from veille import digest as digests
 from veille import i18n
 from veille.errors import DigestError, UsageError
 from veille.store import Store
-from veille.web.context import WebContext, back, current_week, failure, page
+from veille.web.context import WebContext, back, count, current_week, failure, page
 from veille.web.followup import badges_by_article, today
 from veille.web.forms import _article_id, _choice, _position, _text
 from veille.weeks import adjacent_weeks
@@ -56,7 +56,8 @@ def draft(request: Request) -> Response:
     config, store, t = web.config, web.store, web.t
     week = current_week(request)
     view = digests.draft(config, store, week)
-    done = t["drafted"].format(kept=len(view.included), total=len(view.items))
+    kept = count(t, web.lang, "kept_of", len(view.included), total=len(view.items))
+    done = t["drafted"].format(kept=kept)
     if request.state.form.get("then") == "apercu":
         return back(request, f"/apercu/{week}", done)
     return back(request, f"/semaine?week={week}", done)
