@@ -4,15 +4,23 @@ templates hold no human text outside the catalogues."""
 
 from __future__ import annotations
 
+import html
 import re
 import string
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
+from tests.conftest import UvicornThread, copy_ingested
 from veille import i18n
+from veille.auth import hash_password
+from veille.config import Config
 from veille.i18n.letter import LETTER
 from veille.i18n.web import WEB
+from veille.store import Store
+from veille.web import create_app
 from veille.weeks import week_dates, week_label
 
 TEMPLATES = Path(__file__).parent.parent / "veille" / "templates"
@@ -167,3 +175,113 @@ def test_plurals_agree_as_each_language_does() -> None:
         "1 item",
         "2 items",
     ]
+
+
+# --- the app, served: messages in its language, errors in an error style ---------------------
+
+
+def _app_language(config: Config, lang: str) -> Config:
+    digest = config.settings.digest.model_copy(update={"lang": lang})
+    return config.model_copy(
+        update={"settings": config.settings.model_copy(update={"digest": digest})}
+    )
+
+
+def _flash(page: str) -> tuple[str, str]:
+    """(role, text) of the message a page shows once."""
+    found = re.search(r'<p class="(flash|error)" role="(status|alert)">([^<]*)</p>', page)
+    assert found, page
+    assert (found.group(1) == "error") == (found.group(2) == "alert")
+    return found.group(2), html.unescape(found.group(3))
+
+
+def _csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found
+    return found.group(1)
+
+
+def _job_message(client: httpx.Client, base: str, started: httpx.Response) -> tuple[str, str]:
+    location = started.headers["location"]
+    for _ in range(600):
+        page = client.get(base + location, timeout=60)
+        if "hx-get" not in page.text:
+            return _flash(page.text)
+        time.sleep(0.1)
+    raise AssertionError("the job did not end")
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "fr",
+            {
+                "bad": "« pas-une-adresse@ » n’est pas une adresse e-mail",
+                "added": "ana@greta.example.fr est inscrit(e) à la lettre.",
+                "csv": "Import de abonnes.csv terminé : 2 abonnés ajoutés, aucun modifié.",
+                "week": "<h1>Semaine du 16 au 22 novembre 2026</h1>",
+                "kept": "articles retenus sur",
+            },
+        ),
+        (
+            "en",
+            {
+                "bad": "'pas-une-adresse@' is not an e-mail address",
+                "added": "ana@greta.example.fr is subscribed to the digest.",
+                "csv": "Import of abonnes.csv done: 2 subscribers added, none updated.",
+                "week": "<h1>Week of 16–22 November 2026</h1>",
+                "kept": "items kept out of",
+            },
+        ),
+    ],
+)
+def test_the_app_speaks_its_language_and_tells_errors_from_successes(
+    ingested: tuple[Config, Path], tmp_path: Path, lang: str, expected: dict[str, str]
+) -> None:
+    config, db = ingested
+    store = Store(copy_ingested(db, tmp_path), lock_timeout=20)
+    store.set_user("marie.curatrice", hash_password("une phrase de passe solide"))
+    app = create_app(_app_language(config, lang), store, tmp_path / "digests")
+    with UvicornThread(app) as base, httpx.Client(follow_redirects=True, timeout=60) as client:
+        token = _csrf_of(client.get(f"{base}/login").text)
+        login = {"user": "marie.curatrice", "password": "une phrase de passe solide"}
+        client.post(f"{base}/login", data={**login, "csrf": token, "next": "/"})
+        week = client.get(f"{base}/semaine?week=2026-W47").text
+        token = _csrf_of(week)
+        assert expected["week"] in week and "UTC" not in week
+        client.post(f"{base}/semaine/2026-W47/brouillon", data={"csrf": token})
+        week = client.get(f"{base}/semaine?week=2026-W47").text
+        assert expected["kept"] in week and not re.search(r"\d{2}/\d{2}/\d{4}", week)
+
+        bad = client.post(
+            f"{base}/abonnes/ajouter",
+            data={"csrf": token, "email": "pas-une-adresse@"},
+            headers={"referer": f"{base}/abonnes"},
+        )
+        role, text = _flash(bad.text)
+        assert role == "alert" and text.startswith(expected["bad"]), text
+        good = client.post(
+            f"{base}/abonnes/ajouter", data={"csrf": token, "email": "ana@greta.example.fr"}
+        )
+        assert _flash(good.text) == ("status", expected["added"])
+
+        rows = "email,name\nbruno@of.example.fr,Bruno\nchloe@of.example.fr,Chloé\n"
+        with httpx.Client(timeout=60, cookies=client.cookies) as raw:
+            started = raw.post(
+                f"{base}/abonnes/importer",
+                data={"csrf": token},
+                files={"file": ("abonnes.csv", rows.encode(), "text/csv")},
+            )
+            assert _job_message(raw, base, started) == (
+                "status",
+                f"{_done(lang)} {expected['csv']}",
+            )
+
+        archive = client.get(f"{base}/archives?q=apprentissage").text
+        assert not re.search(r"\b20\d\d-\d\d-\d\d\b", archive.split("<ol")[1])  # no ISO dates
+        assert not re.search(r">\s*20\d\d-W\d\d\s*<", archive)  # weeks said as their days
+
+
+def _done(lang: str) -> str:
+    return "Terminé." if lang == "fr" else "Done."

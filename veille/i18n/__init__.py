@@ -198,7 +198,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # subscribers
     "subscriber.bad_email": (
-        "{raw!r} n’est pas une adresse e-mail. Écrivez-la comme prenom.nom@example.org.",
+        "« {raw} » n’est pas une adresse e-mail : écrivez-la comme prenom.nom@example.org.",
         "{raw!r} is not an e-mail address. Hint: write it like prenom.nom@example.org.",
     ),
     "subscriber.unknown_tag": (
