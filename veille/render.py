@@ -222,15 +222,20 @@ def _plural(s: dict[str, str], key: str, n: int, lang: str) -> str:
 def stats_sentence(stats: DigestStats, lang: str = "fr") -> str:
     """The footer: gathered, merged, set aside, kept, and the reading time saved."""
     s = _strings(lang)
-    return s["stats"].format(
+    sentence = s["stats"].format(
         gathered=_plural(s, "gathered", stats.gathered, lang),
         duplicates=_plural(s, "duplicates", stats.duplicates, lang),
         off_topic=_plural(s, "off_topic", stats.off_topic, lang),
         kept=_plural(s, "kept", stats.kept, lang),
+    )
+    if stats.minutes_saved < 1:  # "about 0 minutes of reading saved" saves nothing: unsaid
+        return sentence
+    saved = s["saved"].format(
         minutes=_plural(s, "minutes", stats.minutes_saved, lang),
         words=_plural(s, "words", stats.words_not_read, lang),
         wpm=format_number(stats.reading_wpm, lang),
     )
+    return f"{sentence} {saved}"
 
 
 def email_subject(d: Digest) -> str:

@@ -30,8 +30,9 @@ LETTER: dict[str, dict[str, str]] = {
         "failing_none": "Toutes les sources ont été lues cette semaine.",
         "colon": "\u00a0: ",
         "stats": "Cette semaine, la veille a rassemblé {gathered}, fusionné {duplicates}, "
-        "écarté {off_topic}\u202f; {kept}. Environ {minutes} ({words} non lus à {wpm} "
-        "mots/minute).",
+        "écarté {off_topic}\u202f; {kept}.",
+        # Said only when a minute or more was saved: "environ 0 minute" saves nothing.
+        "saved": "Environ {minutes} ({words} à {wpm} mots/minute).",
         "gathered_one": "{n} article",
         "gathered_other": "{n} articles",
         "duplicates_one": "{n} doublon",
@@ -42,8 +43,8 @@ LETTER: dict[str, dict[str, str]] = {
         "kept_other": "{n} retenus",
         "minutes_one": "{n} minute de lecture épargnée",
         "minutes_other": "{n} minutes de lecture épargnées",
-        "words_one": "{n} mot",
-        "words_other": "{n} mots",
+        "words_one": "{n} mot non lu",
+        "words_other": "{n} mots non lus",
         "thousands": "\u202f",
         "other_news": "Autres actualités",
     },
@@ -71,7 +72,8 @@ LETTER: dict[str, dict[str, str]] = {
         "failing_none": "Every source was read this week.",
         "colon": ": ",
         "stats": "This week, the watch gathered {gathered}, merged {duplicates}, set aside "
-        "{off_topic}; {kept}. About {minutes} ({words} not read at {wpm} words/minute).",
+        "{off_topic}; {kept}.",
+        "saved": "About {minutes} ({words} at {wpm} words/minute).",
         "gathered_one": "{n} article",
         "gathered_other": "{n} articles",
         "duplicates_one": "{n} duplicate",
@@ -82,8 +84,8 @@ LETTER: dict[str, dict[str, str]] = {
         "kept_other": "{n} kept",
         "minutes_one": "{n} minute of reading saved",
         "minutes_other": "{n} minutes of reading saved",
-        "words_one": "{n} word",
-        "words_other": "{n} words",
+        "words_one": "{n} word not read",
+        "words_other": "{n} words not read",
         "thousands": ",",
         "other_news": "Other news",
     },
