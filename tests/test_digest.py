@@ -504,10 +504,10 @@ def test_cli_draft_edit_publish_send_and_export(
     }
     sent = run_veille("digest", "publish", "--week", WEEK, "--send", cwd=tmp_path, env=env)
     assert sent.returncode == 0, sent.stderr
-    assert "1 sent, 0 skipped, 0 failed" in sent.stdout
+    assert "E-mail: 1 lettre envoyée" in sent.stdout
     assert "Vu en équipe" in (tmp_path / "digests" / WEEK / "digest.md").read_text("utf-8")
     again = run_veille("digest", "publish", "--week", WEEK, "--send", cwd=tmp_path, env=env)
-    assert "0 sent, 1 skipped, 0 failed" in again.stdout
+    assert "E-mail: 0 lettre envoyée, 1 abonné l’avait déjà reçue" in again.stdout
     assert len(collector.envelopes) == 1
 
     today = clock.now().astimezone(PARIS).date().isoformat()  # periods are days in Paris

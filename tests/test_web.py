@@ -483,7 +483,9 @@ def test_sources_add_by_address_opml_import_export_and_switch(
 
         # A page that announces its feed: the feed is what gets subscribed (a background job).
         added_feed = _job(client, served, add(data_server.url("site/pages/annonce-flux.html")))
-        assert "officiel.xml" in added_feed and "un flux qui liste 1 article" in added_feed, added_feed
+        assert "officiel.xml" in added_feed and "un flux qui liste 1 article" in added_feed, (
+            added_feed
+        )
         # A page without a feed becomes a page source.
         assert "page" in _job(client, served, add(data_server.url("site/pages/psl-original.html")))
         managed = {m.url: m for m in store.managed_sources()}

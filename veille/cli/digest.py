@@ -289,7 +289,9 @@ def digest_publish(
         smtp = SmtpSettings.from_env()  # a missing setting fails before anything is written
     folder = publishing.digests_dir(config, out_dir)
     result = publishing.publish(config, store, name, folder)
-    out.print(f"Published {name}: {result.items} items → {folder / name}/", highlight=False)
+    items = i18n.counted("count.items", result.items)
+    done = i18n.message("cli.published", week=name, items=items, folder=f"{folder / name}/")
+    out.print(done, highlight=False)
     for path in result.files:
         out.print(f"  {path}", highlight=False)
     if not result.feed_written:

@@ -111,6 +111,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "cannot write {path}: the disk is full ({reason}). Nothing already stored was lost. "
         "Hint: free some space on that disk, then run the command again.",
     ),
+    "cli.published": (
+        "Lettre de la {week_label} publiée ({items}) : {folder}",
+        "Digest of the {week_label} published ({items}): {folder}",
+    ),
+    "count.items.one": ("{n} article", "{n} item"),
+    "count.items.other": ("{n} articles", "{n} items"),
     "cli.os_error": (
         "{path} : {reason}. Astuce : vérifiez le chemin, les droits d’accès et la place libre.",
         "{path}: {reason}. Hint: check the path, the permissions and the free space.",
@@ -137,14 +143,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # the letter
     "digest.no_draft": (
-        "pas encore de brouillon pour la semaine {week}. "
+        "pas encore de brouillon pour la {week_label}. "
         "Astuce : `veille digest draft --week {week}` le prépare.",
-        "there is no draft for {week}. Hint: run `veille digest draft --week {week}` first.",
+        "there is no draft for the {week_label}. Hint: run `veille digest draft --week {week}` "
+        "first.",
     ),
     "digest.not_in_draft": (
-        "ces identifiants ne sont pas tous dans le brouillon de {week} ({count} absent(s)). "
+        "ces identifiants ne sont pas tous dans le brouillon de la {week_label} ({count} "
+        "absent(s)). "
         "Astuce : `veille digest show --week {week} --json` liste ses articles.",
-        "{count} of these ids are not in the draft of {week}. "
+        "{count} of these ids are not in the draft of the {week_label}. "
         "Hint: `veille digest show --week {week} --json` lists its items.",
     ),
     "digest.unknown_section": (
@@ -152,9 +160,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "unknown section {target!r}. Hint: sections are {sections}.",
     ),
     "digest.empty": (
-        "le brouillon de {week} ne retient aucun article : gardez-en au moins un avant de "
+        "le brouillon de la {week_label} ne retient aucun article : gardez-en au moins un avant de "
         "publier (`veille digest edit include ID --week {week}`).",
-        "the draft of {week} keeps no item: keep at least one before publishing "
+        "the draft of the {week_label} keeps no item: keep at least one before publishing "
         "(`veille digest edit include ID --week {week}`).",
     ),
     "digest.cannot_write": (
@@ -164,9 +172,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "with another folder.",
     ),
     "digest.not_published": (
-        "la lettre de {week} n’est pas encore publiée : publiez-la avant de l’envoyer "
+        "la lettre de la {week_label} n’est pas encore publiée : publiez-la avant de l’envoyer "
         "(`veille digest publish --week {week} --send`).",
-        "{week} is not published yet. Hint: `veille digest publish --week {week} --send`.",
+        "the digest of the {week_label} is not published yet. Hint: `veille digest publish "
+        "--week {week} --send`.",
     ),
     "digest.no_site_url": (
         "pour envoyer la lettre, indiquez l’adresse https de l’archive dans "
@@ -177,12 +186,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "https://veille.example.org/}}` under settings in sources.yaml.",
     ),
     "send.in_progress": (
-        "la lettre de {week} est déjà en cours d’envoi (processus {pid}, depuis {since} UTC) : "
-        "personne ne la recevra deux fois. Astuce : attendez la fin de cet envoi, puis "
-        "relancez la commande pour servir ceux qu’il aurait manqués.",
-        "the letter of {week} is being sent already (process {pid}, since {since} UTC): nobody "
-        "gets it twice. Hint: wait for that send to finish, then run the command again to "
-        "serve anyone it missed.",
+        "la lettre de la {week_label} est déjà en cours d’envoi (processus {pid}, depuis "
+        "{since} UTC) : personne ne la recevra deux fois. Astuce : attendez la fin de cet "
+        "envoi, puis relancez la commande pour servir ceux qu’il aurait manqués.",
+        "the digest of the {week_label} is being sent already (process {pid}, since {since} "
+        "UTC): nobody gets it twice. Hint: wait for that send to finish, then run the command "
+        "again to serve anyone it missed.",
     ),
     "send.uncertain_one": (
         "incertain : un envoi précédent a été interrompu pendant que son message partait "
@@ -445,9 +454,18 @@ def language(lang: str) -> Iterator[None]:
 
 
 def message(key: str, **params: object) -> str:
-    """The message ``key`` in the current language, filled with ``params``."""
+    """The message ``key`` in the current language, filled with ``params``.
+
+    A message given a ``week`` (``2026-W47``, what commands take) may say it as people do with
+    ``{week_label}`` (« semaine du 16 au 22 novembre 2026 »), computed here so that no caller
+    has to."""
     french, english = MESSAGES[key]
-    return (english if _language.get() == "en" else french).format(**params)
+    template = english if _language.get() == "en" else french
+    if "{week_label}" in template and "week_label" not in params:
+        from veille.weeks import week_label  # (veille.weeks speaks through this module)
+
+        params["week_label"] = week_label(str(params["week"]))
+    return template.format(**params)
 
 
 def is_singular(n: int, lang: str | None = None) -> bool:
