@@ -277,6 +277,15 @@ def test_the_app_speaks_its_language_and_tells_errors_from_successes(
                 "status",
                 f"{_done(lang)} {expected['csv']}",
             )
+            # A file without its header: an error, in the error style, naming the file as its
+            # owner named it (a browser may send the whole path: never shown).
+            started = raw.post(
+                f"{base}/abonnes/importer",
+                data={"csrf": token},
+                files={"file": ("C:\\Users\\marie\\liste.csv", b"nom\nBruno\n", "text/csv")},
+            )
+            role, text = _job_message(raw, base, started)
+            assert role == "alert" and "liste.csv" in text and "Users" not in text, text
 
         archive = client.get(f"{base}/archives?q=apprentissage").text
         assert not re.search(r"\b20\d\d-\d\d-\d\d\b", archive.split("<ol")[1])  # no ISO dates

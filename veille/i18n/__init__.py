@@ -416,6 +416,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the job stopped on an unexpected error; the server's log says more. You may start it "
         "again: nothing is done twice.",
     ),
+    "web.file": ("fichier", "file"),
     "web.no_file": (
         "aucun fichier reçu : choisissez un fichier, puis appuyez sur le bouton.",
         "no file was sent: choose a file, then press the button.",
