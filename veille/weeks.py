@@ -94,33 +94,12 @@ def letter_week(moment: datetime, tz: str = "Europe/Paris") -> str:
     return (local.date() - timedelta(days=7)).strftime("%G-W%V")
 
 
-def _day_number(day: date, lang: str) -> str:
-    return "1er" if lang == "fr" and day.day == 1 else str(day.day)
-
-
-def _spans(start: date, end: date, lang: str) -> str:
-    """Two days as people join them: ``du 16 au 22 novembre 2026``, ``16–22 November 2026``,
-    the month and year said once when the two share them."""
-    months = i18n.MONTHS[lang if lang in i18n.MONTHS else "fr"]
-    first, last = _day_number(start, lang), _day_number(end, lang)
-    end_words = f"{last} {months[end.month - 1]} {end.year}"
-    if (start.year, start.month) != (end.year, end.month):
-        first += f" {months[start.month - 1]}"
-        if start.year != end.year:
-            first += f" {start.year}"
-    if lang == "en":
-        joint = "–" if (start.year, start.month) == (end.year, end.month) else " – "
-        return f"{first}{joint}{end_words}"
-    return f"du {first} au {end_words}"
-
-
 def week_dates(name: str, lang: str | None = None) -> str:
     """The days of ISO week ``name``, Monday to Sunday: ``du 16 au 22 novembre 2026``,
     ``du 30 novembre au 6 décembre 2026``, ``du 28 décembre 2026 au 3 janvier 2027``;
     in English ``16–22 November 2026``."""
     year, week = parse_week(name)
-    monday = date.fromisocalendar(year, week, 1)
-    return _spans(monday, monday + timedelta(days=6), lang or i18n.current())
+    return i18n.week_days(year, week, lang or i18n.current())
 
 
 def week_label(name: str, lang: str | None = None, *, title: bool = False) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
+from datetime import date, timedelta
 
 from veille.i18n.fetching import FETCHING
 from veille.i18n.letter import LETTER as LETTER
@@ -463,10 +464,42 @@ def message(key: str, **params: object) -> str:
     french, english = MESSAGES[key]
     template = english if _language.get() == "en" else french
     if "{week_label}" in template and "week_label" not in params:
-        from veille.weeks import week_label  # (veille.weeks speaks through this module)
-
-        params["week_label"] = week_label(str(params["week"]))
+        params["week_label"] = _week_label(str(params["week"]))
     return template.format(**params)
+
+
+def _week_label(name: str) -> str:
+    """``2026-W47`` -> « semaine du 16 au 22 novembre 2026 » (the code itself if it is not
+    one: the caller's message still says which week; veille.weeks.parse_week validates)."""
+    try:
+        year, week = int(name[:4]), int(name[6:8])
+        week_days(year, week, current())
+    except ValueError:
+        return name
+    return message("week.label", dates=week_days(year, week, current()))
+
+
+def week_days(year: int, week: int, lang: str) -> str:
+    """The days of an ISO week, Monday to Sunday, as people join them, the month and year said
+    once when the two ends share them: ``du 16 au 22 novembre 2026``, ``du 30 novembre au 6
+    décembre 2026``, ``du 28 décembre 2026 au 3 janvier 2027``; ``16–22 November 2026``."""
+    start = date.fromisocalendar(year, week, 1)
+    end = start + timedelta(days=6)
+    months = MONTHS[lang if lang in MONTHS else "fr"]
+    first, last = _day_number(start, lang), _day_number(end, lang)
+    end_words = f"{last} {months[end.month - 1]} {end.year}"
+    same_month = (start.year, start.month) == (end.year, end.month)
+    if not same_month:
+        first += f" {months[start.month - 1]}"
+        if start.year != end.year:
+            first += f" {start.year}"
+    if lang == "en":
+        return f"{first}{'–' if same_month else ' – '}{end_words}"
+    return f"du {first} au {end_words}"
+
+
+def _day_number(day: date, lang: str) -> str:
+    return "1er" if lang == "fr" and day.day == 1 else str(day.day)
 
 
 def is_singular(n: int, lang: str | None = None) -> bool:
@@ -498,4 +531,5 @@ __all__ = [
     "message",
     "plural",
     "use",
+    "week_days",
 ]

@@ -103,6 +103,33 @@ FETCHING: dict[str, tuple[str, str]] = {
     "http.502": ("passerelle en erreur", "Bad Gateway"),
     "http.503": ("service indisponible", "Service Unavailable"),
     "http.504": ("la passerelle n’a pas répondu à temps", "Gateway Timeout"),
+    # what makes a source look silent or broken (veille.health)
+    "health.silent.one": (
+        "silencieuse depuis {n} jour ({usually})",
+        "silent for {n} day ({usually})",
+    ),
+    "health.silent.other": (
+        "silencieuse depuis {n} jours ({usually})",
+        "silent for {n} days ({usually})",
+    ),
+    "health.every_days.one": (
+        "d’habitude un nouvel article chaque jour",
+        "usually a new item every day",
+    ),
+    "health.every_days.other": (
+        "d’habitude un nouvel article tous les {n} jours",
+        "usually a new item every {n} days",
+    ),
+    "health.pattern_lost": (
+        "son motif de liens ne correspond plus à aucun lien de la page",
+        "its link pattern no longer matches any link on the page",
+    ),
+    "health.shorter": (
+        "les textes récents sont bien plus courts ({recent} mots contre {usual} d’habitude) : "
+        "le site a-t-il changé de mise en page ?",
+        "recent texts are much shorter ({recent} words against {usual} usually): has the site "
+        "changed its layout?",
+    ),
     # the kinds of source, as the Sources page and `veille sources check` name them
     "kind.feed": ("flux", "feed"),
     "kind.page": ("page", "page"),
