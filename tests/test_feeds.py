@@ -126,7 +126,7 @@ def test_empty_channel_is_zero_entries_and_empty_body_an_error() -> None:
         url="http://x.example/feed",
     )
     assert feed.entries == ()
-    with pytest.raises(ParseError, match="empty"):
+    with pytest.raises(ParseError, match="document vide"):
         parse_feed(b"  \n", url="http://x.example/feed")
 
 

@@ -4,6 +4,7 @@ templates hold no human text outside the catalogues."""
 
 from __future__ import annotations
 
+import ast
 import html
 import re
 import string
@@ -46,13 +47,15 @@ ALLOWED = {
 # What is not prose: placeholders, code in backticks, command options, dotted settings,
 # environment variables, addresses, file names, quoted examples of a configuration.
 NOT_PROSE = re.compile(
-    r"\{[^{}]*\}"  # str.format placeholders
+    r"JSON Feed|« items »"  # a format's name, a key of the format
+    r"|\{[^{}]*\}"  # str.format placeholders
     r"|`[^`]*`"  # a command to type
     r"|--[a-z-]+(?:[ =][a-z0-9-]+)?"  # an option, with its value
     r"|\b[a-z_]+(?:\.[a-z_]+)+\b"  # settings.digest.site_url, sources.yaml
     r"|\b[A-Z][A-Z0-9_]{2,}\b"  # VEILLE_SMTP_HOST, UTF-8, CSV
     r"|https?://\S+|\S+@\S+"  # addresses
     r"|python -c '[^']*'"  # a command given whole
+    r"|(?<![\w.])/[\w/?=#&.-]*"  # a path of the app (/semaine?week=)
     r"|Restart=on-failure"
 )
 
@@ -294,3 +297,43 @@ def test_the_app_speaks_its_language_and_tells_errors_from_successes(
 
 def _done(lang: str) -> str:
     return "Terminé." if lang == "fr" else "Done."
+
+
+# --- no sentence written outside the catalogues ------------------------------------------------
+
+# The modules whose errors and messages reach the web app's pages and the stored source errors:
+# every sentence they show comes from veille/i18n (in the reader's language).
+SHOWN = [
+    "veille/fetch.py",
+    "veille/mail.py",
+    "veille/health.py",
+    "veille/feeds.py",
+    *sorted(
+        str(p.relative_to(TEMPLATES.parent.parent)) for p in (TEMPLATES.parent / "web").glob("*.py")
+    ),
+]
+
+
+def _literal_sentences(path: Path) -> list[str]:
+    """The string literals (f-strings included) given to an error class or to a page's
+    message (``back``, ``failure``): where an untranslated sentence would hide."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+        if not (name.endswith("Error") or name in {"back", "failure"}):
+            continue
+        for arg in node.args:
+            parts = [arg] if isinstance(arg, ast.Constant) else getattr(arg, "values", [])
+            text = "".join(
+                p.value for p in parts if isinstance(p, ast.Constant) and isinstance(p.value, str)
+            )
+            if _english_words(text):
+                found.append(f"{path.name}:{node.lineno}: {text}")
+    return found
+
+
+def test_the_modules_the_app_shows_write_no_sentence_of_their_own() -> None:
+    root = TEMPLATES.parent.parent
+    assert [line for module in SHOWN for line in _literal_sentences(root / module)] == []

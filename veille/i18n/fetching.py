@@ -80,6 +80,30 @@ FETCHING: dict[str, tuple[str, str]] = {
         "trop de redirections depuis {host}",
         "too many redirects from {host}",
     ),
+    "feeds.empty": (
+        "{url} a renvoyé un document vide, pas un flux",
+        "{url} returned an empty document, not a feed",
+    ),
+    "feeds.unreadable": (
+        "{url} n’a pas pu être lu comme un flux ({detail})",
+        "{url} could not be read as a feed ({detail})",
+    ),
+    "feeds.not_a_feed": (
+        "{url} n’est pas un flux RSS, Atom ou JSON{detail}",
+        "{url} is not an RSS, Atom or JSON feed{detail}",
+    ),
+    "feeds.malformed": (
+        "flux mal formé, lu autant que possible : {reason}",
+        "malformed feed, read what could be read: {reason}",
+    ),
+    "feeds.bad_json": (
+        "{url} n’est pas du JSON valide ({detail})",
+        "{url} is not valid JSON ({detail})",
+    ),
+    "feeds.not_json_feed": (
+        "{url} est du JSON mais pas au format JSON Feed (pas de liste « items »)",
+        "{url} is JSON but not a JSON Feed (no 'items' list)",
+    ),
     "feeds.html_with_feed": (
         "{url} est une page HTML, pas un flux. Astuce : la page annonce un flux à {feed} ; "
         "utilisez cette adresse.",
