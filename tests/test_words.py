@@ -308,6 +308,9 @@ SHOWN = [
     "veille/mail.py",
     "veille/health.py",
     "veille/feeds.py",
+    "veille/guard.py",
+    "veille/source_run.py",
+    "veille/discovery.py",
     *sorted(
         str(p.relative_to(TEMPLATES.parent.parent)) for p in (TEMPLATES.parent / "web").glob("*.py")
     ),
@@ -322,7 +325,7 @@ def _literal_sentences(path: Path) -> list[str]:
         if not isinstance(node, ast.Call) or not node.args:
             continue
         name = getattr(node.func, "id", getattr(node.func, "attr", ""))
-        if not (name.endswith("Error") or name in {"back", "failure"}):
+        if name == "AssertionError" or not (name.endswith("Error") or name in {"back", "failure"}):
             continue
         for arg in node.args:
             parts = [arg] if isinstance(arg, ast.Constant) else getattr(arg, "values", [])

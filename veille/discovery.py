@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
+from veille import i18n
 from veille.config import JsonMapping
 from veille.errors import ConfigError, ParseError, VeilleError
 from veille.feeds import parse_feed
@@ -75,7 +76,7 @@ async def explore(url: str, limits: FetchLimits, *, first_only: bool = False) ->
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ConfigError(f"{url!r} is not a web address. Hint: paste it with https://.")
+        raise ConfigError(i18n.message("web.bad_url", value=url[:200]))
     async with Fetcher(limits) as fetcher:
         page = await fetcher.fetch(url)
         itself = _as_feed(page, "the address itself")

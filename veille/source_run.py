@@ -443,10 +443,7 @@ def _entries_of(source: Source, response: FetchResult) -> tuple[list[Entry], lis
         selector=source.link_selector,
     )
     if not links:
-        raise ParseError(
-            f"no article link found on the page {source.url}. "
-            "Hint: set link_pattern or link_selector for this source."
-        )
+        raise ParseError(i18n.message("pages.no_link", url=source.url))
     return [Entry(key=page_entry_key(link), url=link) for link in links], []
 
 

@@ -80,6 +80,28 @@ FETCHING: dict[str, tuple[str, str]] = {
         "trop de redirections depuis {host}",
         "too many redirects from {host}",
     ),
+    "fetch.no_host": (
+        "adresse introuvable : le nom {host} ne répond pas ({reason})",
+        "cannot resolve host {host} ({reason})",
+    ),
+    "fetch.no_host_at_all": (
+        "adresse introuvable : le nom {host} ne répond pas",
+        "cannot resolve host {host}",
+    ),
+    "fetch.unix_socket": (
+        "les sockets Unix ne sont jamais lus",
+        "unix sockets are never fetched",
+    ),
+    "fetch.not_http": (
+        "« {url} » n’est pas une adresse http(s) : rien n’a été récupéré",
+        "{url!r} is not an http(s) URL: not fetched",
+    ),
+    "pages.no_link": (
+        "aucun lien d’article trouvé sur la page {url}. Astuce : indiquez link_pattern ou "
+        "link_selector pour cette source.",
+        "no article link found on the page {url}. Hint: set link_pattern or link_selector for "
+        "this source.",
+    ),
     "feeds.empty": (
         "{url} a renvoyé un document vide, pas un flux",
         "{url} returned an empty document, not a feed",
