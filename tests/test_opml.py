@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from veille import clock, opml
+from veille import clock, i18n, opml
 from veille.config import SOURCE_ID_RE
 from veille.errors import ConfigError
 from veille.opml import OpmlFeed, parse_opml, render_opml, source_id_for
@@ -275,7 +275,11 @@ def test_long_titles_are_capped() -> None:
 
 
 def expect_config_error(data: bytes, *words: str) -> str:
-    with pytest.raises(ConfigError) as info:
+    """The error in English (the words checked), and in French with its hint (« Astuce »)."""
+    with pytest.raises(ConfigError) as french:
+        parse_opml(data, name="upload.opml")
+    assert str(french.value).startswith("upload.opml : ") and "Astuce" in str(french.value)
+    with i18n.language("en"), pytest.raises(ConfigError) as info:
         parse_opml(data, name="upload.opml")
     message = str(info.value)
     assert "\n" not in message

@@ -311,6 +311,7 @@ SHOWN = [
     "veille/guard.py",
     "veille/source_run.py",
     "veille/discovery.py",
+    "veille/opml.py",
     *sorted(
         str(p.relative_to(TEMPLATES.parent.parent)) for p in (TEMPLATES.parent / "web").glob("*.py")
     ),

@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from veille import clock
+from veille import clock, i18n
 from veille.errors import ConfigError
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -57,8 +57,6 @@ ID_MAX = 64
 _TRANSLITERATE = str.maketrans(
     {"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ð": "d", "þ": "th", "ł": "l", "đ": "d", "ı": "i"}
 )
-
-_HINT = "Hint: export the subscription list as OPML from your feed reader and import that file."
 
 
 @dataclass(frozen=True)
@@ -150,15 +148,11 @@ def scan_opml(data: bytes, *, name: str = "OPML file") -> OpmlScan:
         )
     if not feeds:
         detail = (
-            f"{skipped} outline(s) with an xmlUrl that is not an http(s) address"
+            i18n.message("opml.skipped", count=skipped)
             if skipped
-            else "no outline with an xmlUrl attribute"
+            else i18n.message("opml.no_xmlurl")
         )
-        raise ConfigError(
-            f"{name}: no feed found in the OPML file ({detail}). "
-            'Hint: a feed is an <outline> with xmlUrl="https://..."; check that this is a '
-            "subscription list and not an outline of notes."
-        )
+        raise ConfigError(i18n.message("opml.no_feed", name=name, detail=detail))
     return OpmlScan(feeds, problems)
 
 
@@ -167,29 +161,24 @@ def _opml_body(data: bytes, name: str) -> etree._Element:
     ConfigError naming the file and saying what to do otherwise)."""
     if len(data) > MAX_BYTES:
         raise ConfigError(
-            f"{name}: the file is {len(data) / 1024 / 1024:.1f} MB, more than the "
-            f"{MAX_BYTES // 1024 // 1024} MB an OPML file may have. "
-            "Hint: split the list, or export only the folders you need."
+            i18n.message(
+                "opml.too_big",
+                name=name,
+                size=f"{len(data) / 1024 / 1024:.1f}",
+                limit=MAX_BYTES // 1024 // 1024,
+            )
         )
     root = _parse_xml(data, name)
     opml = root if _local(root) == "opml" else next(_descendants(root, "opml"), None)
     if opml is None:
         if _local(root) in ("rss", "feed", "rdf"):
-            raise ConfigError(
-                f"{name}: this is a feed (RSS/Atom), not a list of feeds. "
-                "Hint: add its address as a source instead of importing it."
-            )
-        raise ConfigError(
-            f"{name}: not an OPML file (no <opml> element; a web page, or another XML file?). "
-            f"{_HINT}"
-        )
+            raise ConfigError(i18n.message("opml.is_a_feed", name=name))
+        raise ConfigError(i18n.message("opml.not_opml", name=name))
     body = next((c for c in opml if _local(c) == "body"), None)
     if body is None:
         body = next(_descendants(opml, "body"), None)
     if body is None:
-        raise ConfigError(
-            f"{name}: the <opml> element has no <body>, so no outline to read. {_HINT}"
-        )
+        raise ConfigError(i18n.message("opml.no_body", name=name))
     outlines = sum(1 for _ in _descendants(body, "outline"))
     if outlines > MAX_OUTLINES:
         raise _too_many(name, outlines)
@@ -287,7 +276,7 @@ def _parse_xml(data: bytes, name: str) -> etree._Element:
         remove_pis=True,
     )
     if not data.strip(b"\xef\xbb\xbf"):
-        raise ConfigError(f"{name}: the file is empty. {_HINT}")
+        raise ConfigError(i18n.message("opml.empty", name=name))
     try:
         root = etree.fromstring(data, parser)
     except (etree.XMLSyntaxError, ValueError):
@@ -297,30 +286,18 @@ def _parse_xml(data: bytes, name: str) -> etree._Element:
         if docinfo.internalDTD is not None or docinfo.externalDTD is not None:
             raise _dtd_refused(name)  # e.g. in UTF-16, which the byte patterns cannot see
     if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
-        raise ConfigError(
-            f"{name}: the file goes past the XML parser's safety limits (e.g. folders nested "
-            "more than 256 deep); refused. "
-            "Hint: re-export the list from your feed reader."
-        )
+        raise ConfigError(i18n.message("opml.limits", name=name))
     if root is None or not isinstance(root.tag, str):
-        raise ConfigError(
-            f"{name}: not an XML file (an OPML file starts with <?xml or <opml>). {_HINT}"
-        )
+        raise ConfigError(i18n.message("opml.not_xml", name=name))
     return root
 
 
 def _too_many(name: str, count: int) -> ConfigError:
-    return ConfigError(
-        f"{name}: {count} outlines, more than the {MAX_OUTLINES} an OPML file may have here. "
-        "Hint: split the list, or export only the folders you need."
-    )
+    return ConfigError(i18n.message("opml.too_many", name=name, count=count, limit=MAX_OUTLINES))
 
 
 def _dtd_refused(name: str) -> ConfigError:
-    return ConfigError(
-        f"{name}: the file declares a DTD or entities (<!DOCTYPE ...>/<!ENTITY ...>), which OPML "
-        f"never needs; refused for safety. {_HINT}"
-    )
+    return ConfigError(i18n.message("opml.dtd", name=name))
 
 
 def _local(element: etree._Element) -> str:

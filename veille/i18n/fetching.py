@@ -10,6 +10,12 @@ one pass.
 
 from __future__ import annotations
 
+_HINT_FR = (
+    "Astuce : exportez la liste des abonnements en OPML depuis votre lecteur de flux et "
+    "importez ce fichier."
+)
+_HINT_EN = "Hint: export the subscription list as OPML from your feed reader and import that file."
+
 FETCHING: dict[str, tuple[str, str]] = {
     "fetch.deadline": (
         "{host} n’a pas répondu complètement en {seconds} s",
@@ -175,6 +181,73 @@ FETCHING: dict[str, tuple[str, str]] = {
         "le site a-t-il changé de mise en page ?",
         "recent texts are much shorter ({recent} words against {usual} usually): has the site "
         "changed its layout?",
+    ),
+    # an OPML file that cannot be imported (`veille sources import`, the Sources page)
+    "opml.skipped": (
+        "{count} entrée(s) dont le xmlUrl n’est pas une adresse http(s)",
+        "{count} outline(s) with an xmlUrl that is not an http(s) address",
+    ),
+    "opml.no_xmlurl": (
+        "aucune entrée <outline> avec un attribut xmlUrl",
+        "no outline with an xmlUrl attribute",
+    ),
+    "opml.no_feed": (
+        "{name} : aucun flux trouvé dans le fichier OPML ({detail}). Astuce : un flux est un "
+        '<outline> avec xmlUrl="https://..." ; vérifiez qu’il s’agit d’une liste d’abonnements '
+        "et non d’un plan de notes.",
+        "{name}: no feed found in the OPML file ({detail}). "
+        'Hint: a feed is an <outline> with xmlUrl="https://..."; check that this is a '
+        "subscription list and not an outline of notes.",
+    ),
+    "opml.too_big": (
+        "{name} : le fichier fait {size} Mo, plus que les {limit} Mo permis pour un fichier "
+        "OPML. Astuce : découpez la liste, ou n’exportez que les dossiers utiles.",
+        "{name}: the file is {size} MB, more than the {limit} MB an OPML file may have. "
+        "Hint: split the list, or export only the folders you need.",
+    ),
+    "opml.is_a_feed": (
+        "{name} : c’est un flux (RSS/Atom), pas une liste de flux. Astuce : ajoutez son adresse "
+        "comme source au lieu de l’importer.",
+        "{name}: this is a feed (RSS/Atom), not a list of feeds. "
+        "Hint: add its address as a source instead of importing it.",
+    ),
+    "opml.not_opml": (
+        "{name} : ce n’est pas un fichier OPML (pas d’élément <opml> : une page web, ou un "
+        "autre fichier XML ?). " + _HINT_FR,
+        "{name}: not an OPML file (no <opml> element; a web page, or another XML file?). "
+        + _HINT_EN,
+    ),
+    "opml.no_body": (
+        "{name} : l’élément <opml> n’a pas de <body>, donc aucune entrée à lire. " + _HINT_FR,
+        "{name}: the <opml> element has no <body>, so no outline to read. " + _HINT_EN,
+    ),
+    "opml.empty": (
+        "{name} : le fichier est vide. " + _HINT_FR,
+        "{name}: the file is empty. " + _HINT_EN,
+    ),
+    "opml.limits": (
+        "{name} : le fichier dépasse les limites de sûreté du lecteur XML (par exemple des "
+        "dossiers imbriqués sur plus de 256 niveaux) ; refusé. Astuce : exportez de nouveau la "
+        "liste depuis votre lecteur de flux.",
+        "{name}: the file goes past the XML parser's safety limits (e.g. folders nested "
+        "more than 256 deep); refused. Hint: re-export the list from your feed reader.",
+    ),
+    "opml.not_xml": (
+        "{name} : ce n’est pas un fichier XML (un fichier OPML commence par <?xml ou <opml>). "
+        + _HINT_FR,
+        "{name}: not an XML file (an OPML file starts with <?xml or <opml>). " + _HINT_EN,
+    ),
+    "opml.too_many": (
+        "{name} : {count} entrées, plus que les {limit} permises ici pour un fichier OPML. "
+        "Astuce : découpez la liste, ou n’exportez que les dossiers utiles.",
+        "{name}: {count} outlines, more than the {limit} an OPML file may have here. "
+        "Hint: split the list, or export only the folders you need.",
+    ),
+    "opml.dtd": (
+        "{name} : le fichier déclare une DTD ou des entités (<!DOCTYPE ...>/<!ENTITY ...>), "
+        "dont OPML n’a jamais besoin ; refusé par sécurité. " + _HINT_FR,
+        "{name}: the file declares a DTD or entities (<!DOCTYPE ...>/<!ENTITY ...>), which "
+        "OPML never needs; refused for safety. " + _HINT_EN,
     ),
     # the kinds of source, as the Sources page and `veille sources check` name them
     "kind.feed": ("flux", "feed"),
