@@ -528,7 +528,7 @@ def test_smtp_password_never_reaches_logs_or_output(
     everything = "\n".join(
         [str(refused.value), caplog.text, captured.out, captured.err, repr(refused.value)]
     )
-    assert "refused the login" in str(refused.value)
+    assert "a refusé l’identifiant" in str(refused.value)
     for form in _encodings_of(SECRET):
         assert form not in everything
 
