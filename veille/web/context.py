@@ -114,7 +114,9 @@ def count(t: dict[str, str], lang: str, key: str, n: int, **params: Any) -> str:
     if n == 0 and f"{key}_zero" in t:
         return t[f"{key}_zero"].format(n=n, **params)
     form = "one" if i18n.is_singular(n, lang) else "other"
-    return t[f"{key}_{form}"].format(n=n, **params)
+    # Thousands apart as each language writes them: 100 000 (narrow no-break space), 100,000.
+    figure = f"{n:,}".replace(",", "\u202f" if lang == "fr" else ",")
+    return t[f"{key}_{form}"].format(n=figure, **params)
 
 
 def back(
