@@ -48,6 +48,7 @@ ALLOWED = {
 # environment variables, addresses, file names, quoted examples of a configuration.
 NOT_PROSE = re.compile(
     r"JSON Feed|« items »"  # a format's name, a key of the format
+    r"|kind: [a-z]+(?: / [a-z]+)*"  # a setting of sources.yaml
     r"|\{[^{}]*\}"  # str.format placeholders
     r"|`[^`]*`"  # a command to type
     r"|--[a-z-]+(?:[ =][a-z0-9-]+)?"  # an option, with its value
@@ -312,6 +313,7 @@ SHOWN = [
     "veille/source_run.py",
     "veille/discovery.py",
     "veille/opml.py",
+    "veille/jsonsource.py",
     *sorted(
         str(p.relative_to(TEMPLATES.parent.parent)) for p in (TEMPLATES.parent / "web").glob("*.py")
     ),

@@ -249,6 +249,33 @@ FETCHING: dict[str, tuple[str, str]] = {
         "{name}: the file declares a DTD or entities (<!DOCTYPE ...>/<!ENTITY ...>), which "
         "OPML never needs; refused for safety. " + _HINT_EN,
     ),
+    # a JSON API source (veille.jsonsource)
+    "json.empty": (
+        "{url} a renvoyé un document vide, pas du JSON",
+        "{url} returned an empty document, not JSON",
+    ),
+    "json.markup": (
+        "{url} a renvoyé du HTML ou du XML, pas du JSON. Astuce : donnez l’adresse de l’API "
+        "(par exemple /wp-json/wp/v2/posts), ou choisissez kind: feed / page.",
+        "{url} returned HTML or XML, not JSON. Hint: use the API's address (e.g. "
+        "/wp-json/wp/v2/posts), or kind: feed / page.",
+    ),
+    "json.no_list": (
+        "{url} : pas de liste d’articles à {path!r} (trouvé : {found}). Astuce : indiquez dans "
+        "mapping.items le chemin de la liste{keys}.",
+        "{url}: no list of articles at {path!r} (found {found}). Hint: set mapping.items to the "
+        "path of the list{keys}.",
+    ),
+    "json.no_link": (
+        "{url} : aucun des {count} éléments n’a d’adresse web à {path!r}. Astuce : indiquez "
+        "dans mapping.link le chemin de l’adresse de chaque article{keys}.",
+        "{url}: none of the {count} items has a web address at {path!r}. Hint: set mapping.link "
+        "to the path of each article's address{keys}.",
+    ),
+    "json.nothing": ("rien", "nothing"),
+    "json.object": ("un objet", "an object"),
+    "json.other": ("un {type}", "a {type}"),
+    "json.keys": (" (ses clés : {keys})", " (its keys: {keys})"),
     # the kinds of source, as the Sources page and `veille sources check` name them
     "kind.feed": ("flux", "feed"),
     "kind.page": ("page", "page"),
