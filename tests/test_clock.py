@@ -31,6 +31,7 @@ from veille.pipeline import ingest
 from veille.register_files import letter_words
 from veille.store import Store
 from veille.web import create_app
+from veille.weeks import week_label
 
 pytestmark = pytest.mark.clock
 
@@ -146,7 +147,8 @@ def test_the_web_app_opens_on_the_letter_week_and_its_menu_keeps_it(watch: Watch
         client.post("/login", data={"user": USER, "password": PASSWORD, "csrf": token[1]})
         page = client.get("/semaine")
         assert page.status_code == 200
-        assert f"<h1>Cette semaine · {letter_week()}</h1>" in page.text
+        # The week the Monday letter covers, said as its days (not "Cette semaine").
+        assert f"<h1>{week_label(letter_week(), 'fr', title=True)}</h1>" in page.text
         assert f'href="/apercu/{letter_week()}"' in page.text  # the menu keeps the week
         preview = client.get("/apercu")
         assert preview.status_code == 200 and letter_week() in preview.text

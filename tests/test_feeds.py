@@ -110,7 +110,7 @@ def test_json_feed_and_rss_in_json() -> None:
 
 
 def test_html_page_is_not_a_feed() -> None:
-    with pytest.raises(ParseError, match="HTML page, not a feed"):
+    with pytest.raises(ParseError, match="page HTML, pas un flux"):
         parse("rss-parser/marketwatch_NOT-A-FEED_document-moved.html")
 
 
@@ -126,7 +126,7 @@ def test_empty_channel_is_zero_entries_and_empty_body_an_error() -> None:
         url="http://x.example/feed",
     )
     assert feed.entries == ()
-    with pytest.raises(ParseError, match="empty"):
+    with pytest.raises(ParseError, match="document vide"):
         parse_feed(b"  \n", url="http://x.example/feed")
 
 

@@ -158,7 +158,7 @@ def test_silent_flags() -> None:
         new_items_90d=13, last_new_at=NOW - timedelta(days=30), recent_words=None,
         usual_words=None, **common,
     )  # fmt: skip
-    assert weekly and "silent for 30 days" in weekly[0]
+    assert weekly and "silencieuse depuis 30 jours" in weekly[0]
     fine = health.silent_flags(
         new_items_90d=13, last_new_at=NOW - timedelta(days=8), recent_words=500,
         usual_words=600, **common,
@@ -173,7 +173,7 @@ def test_silent_flags() -> None:
         kind="page", last_entries=0, had_entries_before=True, new_items_90d=0,
         last_new_at=None, recent_words=120, usual_words=700, now=NOW,
     )  # fmt: skip
-    assert any("link pattern" in f for f in page) and any("shorter" in f for f in page)
+    assert any("motif de liens" in f for f in page) and any("plus courts" in f for f in page)
 
 
 def _config(base: str, extra: str = "") -> Config:

@@ -284,7 +284,7 @@ def test_challenges_and_retry_after_through_the_pipeline(tmp_path: Path) -> None
         outcomes = {o.source_id: o for o in first.outcomes}
         for sid in ("defi", "defi-200"):
             assert outcomes[sid].error_kind == "bot-challenge", outcomes[sid]
-            assert "bot-protection" in (outcomes[sid].error or "")
+            assert "anti-robots" in (outcomes[sid].error or "")
         assert outcomes["trop-vite"].error_kind == "rate-limited"
         assert outcomes["maintenance"].error_kind == "rate-limited"
         health = {h.id: h for h in assess(store.source_figures(), clock.now())}
@@ -528,7 +528,7 @@ def test_smtp_password_never_reaches_logs_or_output(
     everything = "\n".join(
         [str(refused.value), caplog.text, captured.out, captured.err, repr(refused.value)]
     )
-    assert "refused the login" in str(refused.value)
+    assert "a refusé l’identifiant" in str(refused.value)
     for form in _encodings_of(SECRET):
         assert form not in everything
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from veille import i18n
 from veille.config import JsonMapping, parse_config
 from veille.errors import ConfigError, ParseError
 from veille.jsonsource import parse_json_source, value_at
@@ -99,7 +100,11 @@ def test_value_at() -> None:
     ],
 )  # fmt: skip
 def test_bad_documents_are_one_clear_parse_error(body: bytes, message: str) -> None:
-    with pytest.raises(ParseError) as info:
+    """Checked in English (the words), and in French (the configured default)."""
+    with pytest.raises(ParseError) as french:
+        parse_json_source(body, url=f"{BASE}/wp-json/wp/v2/posts", mapping=JsonMapping())
+    assert "Hint" not in str(french.value) and "returned" not in str(french.value)
+    with i18n.language("en"), pytest.raises(ParseError) as info:
         parse_json_source(body, url=f"{BASE}/wp-json/wp/v2/posts", mapping=JsonMapping())
     assert message in str(info.value)
     assert "\n" not in str(info.value)
@@ -137,7 +142,7 @@ sources:
     assert outcomes["region-wp"].ok
     assert outcomes["region-wp"].new_articles == 3
     assert not outcomes["broken-json"].ok
-    assert "is not valid JSON" in (outcomes["broken-json"].error or "")
+    assert "n’est pas du JSON valide" in (outcomes["broken-json"].error or "")
     rows = {r.url: r for r in Store(db_path).articles(include_all=True)}
     article = rows[data_server.url("2026/11/13/opco-prise-en-charge-afest/")]
     # The article pages do not exist on this server: the text comes from content.rendered.

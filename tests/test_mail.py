@@ -205,7 +205,7 @@ def test_digest_reaches_three_subscribers(
         **log.hooks(),
     )
     assert report.sent == tuple(RECIPIENTS) and not report.skipped and not report.failed
-    assert str(report) == "3 sent, 0 skipped, 0 failed"
+    assert str(report) == "3 lettres envoyées"
     assert log.done == set(RECIPIENTS)
     assert [env.mail_from for env in server.envelopes] == ["veille@of-exemple.fr"] * 3
     assert server.delivered() == RECIPIENTS
@@ -312,7 +312,7 @@ def test_connection_closed_mid_run_leaves_the_rest_for_the_next_run(digest: Dige
         )
         assert report.sent == (RECIPIENTS[0],)
         assert [who for who, _ in report.failed] == RECIPIENTS[1:]
-        assert "421" in report.failed[0][1] and "connection lost" in report.failed[1][1]
+        assert "421" in report.failed[0][1] and "connexion perdue" in report.failed[1][1]
         server.close_at = None
         again = send_all(
             _messages(digest, RECIPIENTS),
@@ -334,7 +334,9 @@ def test_login_when_a_user_is_set(digest: Digest) -> None:
         )
         assert report.sent == (RECIPIENTS[0],)
         bad = _settings(port, VEILLE_SMTP_USER="veille", VEILLE_SMTP_PASSWORD=LOGIN[1] + "x")
-        with pytest.raises(MailError, match=r"refused the login of 'veille'.*VEILLE_SMTP_PASSWORD"):
+        with pytest.raises(
+            MailError, match=r"a refusé l’identifiant 'veille'.*VEILLE_SMTP_PASSWORD"
+        ):
             send_all(
                 _messages(digest, RECIPIENTS[1:2]),
                 bad,
@@ -348,7 +350,7 @@ def test_starttls_required_but_not_offered(
 ) -> None:
     _, port = smtp_server
     settings = _settings(port, VEILLE_SMTP_STARTTLS="true")
-    with pytest.raises(MailError, match="does not offer STARTTLS"):
+    with pytest.raises(MailError, match="ne propose pas STARTTLS"):
         send_all(
             _messages(digest, RECIPIENTS[:1]),
             settings,
@@ -358,7 +360,7 @@ def test_starttls_required_but_not_offered(
 
 def test_unreachable_server_is_a_clear_error(digest: Digest) -> None:
     settings = _settings(free_port())
-    with pytest.raises(MailError, match=r"cannot connect to the SMTP server 127.0.0.1:.*HOST"):
+    with pytest.raises(MailError, match=r"connexion impossible au serveur SMTP 127.0.0.1:.*HOST"):
         send_all(
             _messages(digest, RECIPIENTS[:1]),
             settings,
@@ -381,7 +383,7 @@ def test_password_is_never_sent_in_clear_to_a_remote_host() -> None:
         host="smtp.example.org", sender=SENDER, user="u", password=LOGIN[1], starttls=False
     )
     assert LOGIN[1] not in repr(settings)
-    with pytest.raises(MailError, match=r"unencrypted.*VEILLE_SMTP_STARTTLS=true"):
+    with pytest.raises(MailError, match=r"sans chiffrement.*VEILLE_SMTP_STARTTLS=true"):
         send_all(
             [("a@b.fr", EmailMessage())],
             settings,
@@ -405,12 +407,18 @@ GOOD_ENV = {"VEILLE_SMTP_HOST": "smtp.example.org", "VEILLE_MAIL_FROM": SENDER}
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"VEILLE_MAIL_FROM": SENDER}, "VEILLE_SMTP_HOST is not set. Hint: export"),
-        ({"VEILLE_SMTP_HOST": "smtp.example.org"}, "VEILLE_MAIL_FROM is not set"),
-        ({**GOOD_ENV, "VEILLE_MAIL_FROM": "veille"}, "VEILLE_MAIL_FROM='veille' is not an e-mail"),
-        ({**GOOD_ENV, "VEILLE_SMTP_PORT": "smtp"}, "VEILLE_SMTP_PORT='smtp' is not a port"),
+        ({"VEILLE_MAIL_FROM": SENDER}, "VEILLE_SMTP_HOST n’est pas défini. Astuce : export"),
+        ({"VEILLE_SMTP_HOST": "smtp.example.org"}, "VEILLE_MAIL_FROM n’est pas défini"),
+        (
+            {**GOOD_ENV, "VEILLE_MAIL_FROM": "veille"},
+            "VEILLE_MAIL_FROM='veille' n’est pas une adresse e-mail",
+        ),
+        (
+            {**GOOD_ENV, "VEILLE_SMTP_PORT": "smtp"},
+            "VEILLE_SMTP_PORT='smtp' n’est pas un numéro de port",
+        ),
         ({**GOOD_ENV, "VEILLE_SMTP_STARTTLS": "peut-être"}, "VEILLE_SMTP_STARTTLS='peut-être'"),
-        ({**GOOD_ENV, "VEILLE_SMTP_USER": "veille"}, "VEILLE_SMTP_PASSWORD is not\\."),
+        ({**GOOD_ENV, "VEILLE_SMTP_USER": "veille"}, "VEILLE_SMTP_PASSWORD ne l’est pas\\."),
     ],
 )
 def test_settings_errors_name_the_variable(env: dict[str, str], message: str) -> None:
@@ -419,7 +427,7 @@ def test_settings_errors_name_the_variable(env: dict[str, str], message: str) ->
 
 
 def test_build_message_refuses_bad_input(digest: Digest) -> None:
-    with pytest.raises(MailError, match="not https"):
+    with pytest.raises(MailError, match="n’est pas en https"):
         build_message(
             digest,
             to=RECIPIENTS[0],
@@ -427,7 +435,7 @@ def test_build_message_refuses_bad_input(digest: Digest) -> None:
             archive_url=None,
             sender=SENDER,
         )
-    with pytest.raises(MailError, match="not an e-mail address"):
+    with pytest.raises(MailError, match="n’est pas une adresse e-mail"):
         build_message(
             digest,
             to="ana@of.fr\r\nBcc: everyone@example.org",
@@ -447,5 +455,5 @@ def test_unsubscribe_tokens() -> None:
         b"another-secret-of-16+", "ana.martin@greta.example.fr", "veille", token
     )
     assert not verify_unsubscribe_token(SECRET, "ana.martin@greta.example.fr", "veille", "é")
-    with pytest.raises(MailError, match="shorter than 16 bytes"):
+    with pytest.raises(MailError, match="moins de 16 octets"):
         unsubscribe_token(b"short", "a@b.fr", "veille")

@@ -301,7 +301,11 @@ def test_messages_are_french_by_default() -> None:
 
 
 def expect_config_error(data: bytes, *words: str) -> str:
-    with pytest.raises(ConfigError) as info:
+    """The error in English (the words checked), and in French with its hint (« Astuce »)."""
+    with pytest.raises(ConfigError) as french:
+        parse_opml(data, name="upload.opml")
+    assert str(french.value).startswith("upload.opml : ") and "Astuce" in str(french.value)
+    with i18n.language("en"), pytest.raises(ConfigError) as info:
         parse_opml(data, name="upload.opml")
     message = str(info.value)
     assert "\n" not in message

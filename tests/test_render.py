@@ -178,6 +178,20 @@ def test_subject_and_stats_sentence(digest: Digest) -> None:
     assert digest.stats.minutes_saved == 154  # 35 420 / 230 = 154.0
 
 
+def test_the_stats_sentence_agrees_and_says_no_empty_saving(digest: Digest) -> None:
+    """No "Environ 0 minute de lecture épargnée (86 mots non lus…)", no "0 mot non lus"."""
+    little = replace(digest.stats, kept=1, words_not_read=86)  # 0.4 minute
+    french = stats_sentence(little)
+    assert french.endswith("1 retenu.") and "minute" not in french and "86" not in french
+    one = replace(digest.stats, kept=0, words_not_read=230)
+    assert stats_sentence(one).endswith(
+        "0 retenu. Environ 1 minute de lecture épargnée (230 mots non lus à 230 mots/minute)."
+    )
+    assert stats_sentence(one, "en").endswith(
+        "0 kept. About 1 minute of reading saved (230 words not read at 230 words/minute)."
+    )
+
+
 def test_markdown_structure(digest: Digest) -> None:
     md = render_markdown(digest)
     assert md.startswith("# Veille formation — semaine 47\n\n*16–22 novembre 2026*")

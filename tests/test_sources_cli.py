@@ -231,8 +231,10 @@ def test_check_lists_the_sources_watched_and_none_that_never_answered_is_ok(
     assert "état" in out and "jamais relevée" in out and "en échec" in out
     assert "cannot resolve host (pendant une coupure du réseau : non comptée" in out
     assert " ok " not in out
-    with i18n.language("en"):
-        code, out, err = cli(capsys, *args(project, "sources", "check"))
+    english = SOURCES_YAML.replace("settings:\n", "settings:\n  digest: {lang: en}\n")
+    (project / "sources.yaml").write_text(english, encoding="utf-8")
+    code, out, err = cli(capsys, *args(project, "sources", "check"))
+    assert i18n.current() == "fr"  # the command's language ended with it
     assert "status" in out and "never fetched" in out and "failing" in out
     assert "not counted against the source" in out and "history stays" in err
 

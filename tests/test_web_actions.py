@@ -243,7 +243,7 @@ def test_the_follow_up_page_puts_overdue_first_and_counts_by_indicator(
     late_row = open_part.split(f'id="action-{late.id}"', 1)[1].split("</li>", 1)[0]
     assert 'class="late-mark">en retard<' in late_row
     assert "en retard" not in open_part.split(f'id="action-{later.id}"', 1)[1].split("</li>")[0]
-    assert "2 action(s) en cours, dont 1 en retard." in page
+    assert "2 actions en cours, dont 1 en retard." in page
     assert f'id="done-{done.id}"' in page.split('id="done"', 1)[1]
     counts = {
         m[0]: (int(m[1]), int(m[2]), int(m[3]))

@@ -365,7 +365,7 @@ def test_a_100k_line_csv_import_while_the_app_answers_and_a_run_completes(
         assert answered_while_importing >= 3, answered_while_importing
         message = _job(client, base, answer)
         assert message.startswith("Terminé"), message
-        assert f"+{IMPORT_LINES}" in message, message
+        assert f"{IMPORT_LINES:,} abonnés ajoutés".replace(",", "\u202f") in message, message
         runner.join(280)
     done = run["done"]
     assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-2000:])

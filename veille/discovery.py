@@ -83,7 +83,7 @@ async def explore(url: str, limits: FetchLimits, *, first_only: bool = False) ->
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ConfigError(i18n.message("web.bad_url", value=url))
+        raise ConfigError(i18n.message("web.bad_url", value=url[:200]))
     async with Fetcher(limits) as fetcher:
         page = await fetcher.fetch(url)
         itself = _as_feed(page, "itself")

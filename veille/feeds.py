@@ -69,7 +69,7 @@ def repeated(values: Iterable[str | None]) -> frozenset[str]:
 def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> ParsedFeed:
     """Parse a feed document fetched from ``url``; ParseError when it is not a readable feed."""
     if not body.strip():
-        raise ParseError(f"{url} returned an empty document, not a feed")
+        raise ParseError(i18n.message("feeds.empty", url=url))
     stripped = body.lstrip(b"\xef\xbb\xbf \t\r\n")
     try:
         if stripped[:1] in (b"{", b"["):
@@ -80,7 +80,7 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
     except ParseError:
         raise
     except Exception as exc:  # noqa: BLE001 — containment (errors.py): always a ParseError
-        raise ParseError(f"{url} could not be read as a feed ({describe(exc)})") from None
+        raise ParseError(i18n.message("feeds.unreadable", url=url, detail=describe(exc))) from None
 
 
 def strip_doctype(body: bytes) -> bytes:
@@ -128,14 +128,8 @@ feedparser.mixin._FeedParserMixin._sync_author_detail = _bounded_sync_author_det
 def _html_message(body: bytes, url: str) -> str:
     found = discover_feeds(body, base_url=url)
     if found:
-        return (
-            f"{url} is an HTML page, not a feed. Hint: the page announces a feed at {found[0]}; "
-            "use that URL."
-        )
-    return (
-        f"{url} is an HTML page, not a feed. Hint: use kind: page for a page that lists "
-        "articles, or find the site's feed URL."
-    )
+        return i18n.message("feeds.html_with_feed", url=url, feed=found[0])
+    return i18n.message("feeds.html_page", url=url)
 
 
 def _parse_xml(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
@@ -152,16 +146,18 @@ def _parse_xml(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
             resolve_relative_uris=False,
         )
     except Exception as exc:  # noqa: BLE001 - feedparser raises arbitrary errors (feedparser#599)
-        raise ParseError(f"{url} could not be parsed as a feed ({type(exc).__name__})") from None
+        raise ParseError(
+            i18n.message("feeds.unreadable", url=url, detail=type(exc).__name__)
+        ) from None
     version = parsed.get("version") or ""
     entries_raw = parsed.get("entries") or []
     if not version and not entries_raw:
         reason = parsed.get("bozo_exception")
-        detail = f": {_first_line(str(reason))}" if reason else ""
-        raise ParseError(f"{url} is not an RSS, Atom or JSON feed{detail}")
+        detail = f" ({_first_line(str(reason))})" if reason else ""
+        raise ParseError(i18n.message("feeds.not_a_feed", url=url, detail=detail))
     if parsed.get("bozo") and entries_raw:
         reason = _first_line(str(parsed.get("bozo_exception")))
-        warnings.append(f"malformed feed, read what could be read: {reason}")
+        warnings.append(i18n.message("feeds.malformed", reason=reason))
     feed = parsed.get("feed", {})
     feed_lang = _lang(feed.get("language"))
     entries_raw = _capped(entries_raw, warnings)
@@ -262,11 +258,13 @@ def _parse_json(body: bytes, url: str) -> ParsedFeed:
     try:
         data = json.loads(body.decode("utf-8", "replace"), strict=False)
     except (ValueError, RecursionError) as exc:
-        raise ParseError(f"{url} is not valid JSON ({_first_line(str(exc))})") from None
+        raise ParseError(
+            i18n.message("feeds.bad_json", url=url, detail=_first_line(str(exc)))
+        ) from None
     if isinstance(data, dict) and isinstance(data.get("rss"), dict):
         return _parse_rss_json(data["rss"], url)
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-        raise ParseError(f"{url} is JSON but not a JSON Feed (no 'items' list)")
+        raise ParseError(i18n.message("feeds.not_json_feed", url=url))
     lang = _lang(data.get("language"))
     warnings: list[str] = []
     items = _capped([i for i in data["items"] if isinstance(i, dict)], warnings)

@@ -282,7 +282,7 @@ class Fetcher:
                 finally:
                     self._clock.forget(deadline_cm)
         except TimeoutError:
-            message = f"{host_of(hops[-1])} did not answer completely within {limit:.0f} s"
+            message = i18n.message("fetch.deadline", host=host_of(hops[-1]), seconds=f"{limit:.0f}")
             self.hosts.failed(host_of(hops[-1]), message)  # the deadline ran out on this hop
             raise DeadlineExceededError(message, url=url) from None
         except FetchError as exc:  # a URL in a message must not show its password
@@ -317,13 +317,15 @@ class Fetcher:
                 target = response.headers.get("location")
                 if not target:
                     raise HTTPStatusError(
-                        f"{host_of(current)} answered a redirect without a Location",
+                        i18n.message("fetch.redirect_without_location", host=host_of(current)),
                         url=url,
                         status=response.status_code,
                     )
                 current = _join(current, target)
                 if current in seen:
-                    raise TooManyRedirectsError(f"redirect loop at {current}", url=url)
+                    raise TooManyRedirectsError(
+                        i18n.message("fetch.redirect_loop", url=current), url=url
+                    )
                 seen.append(current)
                 continue
             return FetchResult(
@@ -338,7 +340,8 @@ class Fetcher:
                 redirects=tuple(seen[1:]),
             )
         raise TooManyRedirectsError(
-            f"more than {self.limits.max_redirects} redirects starting from {url}", url=url
+            i18n.message("fetch.too_many_redirects", count=self.limits.max_redirects, url=url),
+            url=url,
         )
 
     async def _get(
@@ -355,7 +358,7 @@ class Fetcher:
         wait = self._blocked_until.get(host, 0.0) - time.monotonic()
         if wait > 0:
             raise RateLimitedError(
-                f"{host} asked us to wait (Retry-After): {wait:.0f} s left",
+                i18n.message("fetch.retry_after", host=host, seconds=f"{wait:.0f}"),
                 url=url,
                 status=429,
                 retry_after=wait,
@@ -407,7 +410,7 @@ class Fetcher:
             raise
         except httpx.DecodingError:  # a corrupt gzip body: the server's, and it would repeat
             raise UnsupportedEncodingError(
-                f"{host} sent a body that cannot be decompressed", url=url
+                i18n.message("fetch.undecodable", host=host), url=url
             ) from None
         except httpx.RemoteProtocolError as exc:
             if str(exc).startswith(BAD_LOCATION):  # a redirect to no usable address: permanent
@@ -418,7 +421,9 @@ class Fetcher:
         except (httpx.InvalidURL, UnicodeError) as exc:  # checked_url should have said so
             raise bad_url(url, describe(exc)) from None
         except OSError as exc:
-            raise NetworkError(f"network error with {host}: {describe(exc)}", url=url) from None
+            raise NetworkError(
+                i18n.message("fetch.network", host=host, detail=describe(exc)), url=url
+            ) from None
         return response, body
 
     async def _read(self, response: httpx.Response, url: str, cap: int) -> bytes:
@@ -429,13 +434,19 @@ class Fetcher:
         encoding = response.headers.get("content-encoding", "").strip().lower()
         if encoding not in ACCEPTED_ENCODINGS:
             raise UnsupportedEncodingError(
-                f"{host} sent a body encoded as {encoding!r}, which veille does not accept",
+                i18n.message("fetch.bad_encoding", host=host, encoding=encoding),
                 url=url,
             )
         length = response.headers.get("content-length")
         if length and length.isdigit() and int(length) > cap:
             raise ResponseTooLargeError(
-                f"{host} announced {int(length):,} bytes, over the {cap:,}-byte limit", url=url
+                i18n.message(
+                    "fetch.announced_too_large",
+                    host=host,
+                    size=_bytes(int(length)),
+                    cap=_bytes(cap),
+                ),
+                url=url,
             )
         chunks: list[bytes] = []
         size = 0
@@ -443,7 +454,7 @@ class Fetcher:
             size += len(chunk)
             if size > cap:
                 raise ResponseTooLargeError(
-                    f"{host} sent more than {cap:,} bytes (after decompression): stopped",
+                    i18n.message("fetch.too_large", host=host, cap=_bytes(cap)),
                     url=url,
                 )
             chunks.append(chunk)
@@ -459,24 +470,44 @@ class Fetcher:
         host = host_of(url)
         if status in (403, 429, 503) and looks_like_bot_challenge(status, response.headers, body):
             raise BotChallengeError(
-                f"{host} answered a bot-protection challenge (Cloudflare or similar) instead of "
-                "the content. Hint: ask the publisher for access or use another URL.",
+                i18n.message("fetch.bot_challenge", host=host),
                 url=url,
             )
         if status in (429, 503):
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             if retry_after:
                 self._blocked_until[host] = time.monotonic() + retry_after
-            wait = f", retry after {retry_after:.0f} s" if retry_after is not None else ""
+            wait = (
+                i18n.message("fetch.retry_in", seconds=f"{retry_after:.0f}")
+                if retry_after is not None
+                else ""
+            )
             raise RateLimitedError(
-                f"{host} answered HTTP {status} ({response.reason_phrase}){wait}",
+                _status_sentence(host, status, response.reason_phrase) + wait,
                 url=url,
                 status=status,
                 retry_after=retry_after,
             )
         raise HTTPStatusError(
-            f"{url} answered HTTP {status} ({response.reason_phrase})", url=url, status=status
+            _status_sentence(url, status, response.reason_phrase), url=url, status=status
         )
+
+
+def _status_sentence(where: str, status: int, phrase: str) -> str:
+    """``https://… a répondu HTTP 404 (page introuvable)``: the server's own reason phrase in
+    English only; in French, ours for the statuses people meet, else the number alone."""
+    key = f"http.{status}"
+    if key in i18n.MESSAGES:
+        phrase = i18n.message(key)
+    elif i18n.current() != "en":
+        phrase = ""
+    reason = i18n.message("fetch.reason", reason=phrase) if phrase else ""
+    return i18n.message("fetch.status", url=where, status=status, reason=reason)
+
+
+def _bytes(n: int) -> str:
+    """A size in bytes with its thousands separated as the language does (12 345 / 12,345)."""
+    return f"{n:,}".replace(",", "\u202f" if i18n.current() == "fr" else ",")
 
 
 def _join(base: str, target: str) -> str:
@@ -490,12 +521,12 @@ def _join(base: str, target: str) -> str:
 def _describe(exc: httpx.HTTPError, host: str) -> str:
     """A network failure in words a curator understands."""
     if isinstance(exc, httpx.ConnectTimeout):
-        return f"timed out connecting to {host}"
+        return i18n.message("fetch.connect_timeout", host=host)
     if isinstance(exc, httpx.ReadTimeout):
-        return f"{host} stopped sending data (read timeout)"
+        return i18n.message("fetch.read_timeout", host=host)
     if isinstance(exc, httpx.ConnectError):
-        reason = str(exc) or "connection failed"
-        return f"cannot connect to {host}: {reason}"
+        reason = str(exc) or i18n.message("fetch.connection_failed")
+        return i18n.message("fetch.cannot_connect", host=host, reason=reason)
     if isinstance(exc, httpx.TooManyRedirects):
-        return f"too many redirects from {host}"
-    return f"network error with {host}: {type(exc).__name__} {exc}".strip()
+        return i18n.message("fetch.redirects_from", host=host)
+    return i18n.message("fetch.network", host=host, detail=f"{type(exc).__name__} {exc}".strip())

@@ -171,9 +171,9 @@ async def system_resolver(host: str, port: int) -> list[str]:
     try:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise NetworkError(f"cannot resolve host {host} ({exc.strerror})") from None
+        raise NetworkError(i18n.message("fetch.no_host", host=host, reason=exc.strerror)) from None
     except (UnicodeError, ValueError, OSError) as exc:  # a host name the system cannot encode
-        raise NetworkError(f"cannot resolve host {host} ({describe(exc)})") from None
+        raise NetworkError(i18n.message("fetch.no_host", host=host, reason=describe(exc))) from None
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
@@ -196,7 +196,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
     ) -> httpcore.AsyncNetworkStream:
         addresses = await self._resolver(host, port)
         if not addresses:
-            raise NetworkError(f"cannot resolve host {host}")
+            raise NetworkError(i18n.message("fetch.no_host_at_all", host=host))
         for address in addresses:
             ip = ipaddress.ip_address(address.split("%", 1)[0])
             if not self._policy(ip, port):
@@ -219,7 +219,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
     async def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
     ) -> httpcore.AsyncNetworkStream:
-        raise BlockedAddressError("unix sockets are never fetched")
+        raise BlockedAddressError(i18n.message("fetch.unix_socket"))
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
@@ -300,7 +300,7 @@ def checked_url(url: str) -> str:
     except ValueError as exc:
         raise bad_url(url, str(exc)) from None
     if parts.scheme not in ("http", "https") or not host:
-        raise UnsupportedURLError(f"{shown_url(url)!r} is not an http(s) URL: not fetched", url=url)
+        raise UnsupportedURLError(i18n.message("fetch.not_http", url=shown_url(url)), url=url)
     if port == 0:
         raise bad_url(url, "port 0")
     try:

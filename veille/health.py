@@ -160,16 +160,13 @@ def silent_flags(
         usual = timedelta(days=90) / new_items_90d
         quiet = now - last_new_at
         if quiet > usual * SILENT_FACTOR:
-            flags.append(
-                f"silent for {quiet.days} days (usually a new item every "
-                f"{max(usual.days, 1)} day{'s' if usual.days > 1 else ''})"
-            )
+            usually = i18n.counted("health.every_days", max(usual.days, 1))
+            flags.append(i18n.counted("health.silent", quiet.days, usually=usually))
     if kind == "page" and last_entries == 0 and had_entries_before:
-        flags.append("its link pattern no longer matches any link on the page")
+        flags.append(i18n.message("health.pattern_lost"))
     if recent_words is not None and usual_words and recent_words < usual_words * SHORTER_RATIO:
         flags.append(
-            f"recent texts are much shorter ({recent_words:.0f} words against "
-            f"{usual_words:.0f} usually): has the site changed its layout?"
+            i18n.message("health.shorter", recent=f"{recent_words:.0f}", usual=f"{usual_words:.0f}")
         )
     return flags
 

@@ -45,23 +45,17 @@ def parse_json_source(body: bytes, *, url: str, mapping: JsonMapping) -> ParsedF
     """The entries of a JSON document fetched from ``url``; ParseError when there are none."""
     text = body.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
     if not text:
-        raise ParseError(f"{url} returned an empty document, not JSON")
+        raise ParseError(i18n.message("json.empty", url=url))
     if text[:1] == "<":
-        raise ParseError(
-            f"{url} returned HTML or XML, not JSON. "
-            "Hint: use the API's address (e.g. /wp-json/wp/v2/posts), or kind: feed / page."
-        )
+        raise ParseError(i18n.message("json.markup", url=url))
     try:
         data = json.loads(text, strict=False)
     except (ValueError, RecursionError) as exc:
         first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else "invalid"
-        raise ParseError(f"{url} is not valid JSON ({first})") from None
+        raise ParseError(i18n.message("feeds.bad_json", url=url, detail=first)) from None
     items = value_at(data, mapping.items)
     if not isinstance(items, list):
-        raise ParseError(
-            f"{url}: no list of articles at {mapping.items!r} (found {_kind(items)}). "
-            f"Hint: set mapping.items to the path of the list{_keys_hint(data)}."
-        )
+        raise _no_list(url, mapping, items, data)
     records = [i for i in items[:MAX_ITEMS] if isinstance(i, dict)]
     entries: list[Entry] = []
     skipped = 0
@@ -79,10 +73,7 @@ def parse_json_source(body: bytes, *, url: str, mapping: JsonMapping) -> ParsedF
         else:
             entries.append(entry)
     if records and not entries:
-        raise ParseError(
-            f"{url}: none of the {len(records)} items has a web address at {mapping.link!r}. "
-            f"Hint: set mapping.link to the path of each article's address{_keys_hint(records[0])}."
-        )
+        raise _no_link(url, mapping, records)
     warnings: tuple[str, ...] = ()
     if skipped:
         warnings += (f"{skipped} item(s) without a web address at {mapping.link!r}",)
@@ -157,15 +148,30 @@ def _entry(
     )
 
 
+def _no_list(url: str, mapping: JsonMapping, items: Any, data: Any) -> ParseError:
+    return ParseError(
+        i18n.message(
+            "json.no_list", url=url, path=mapping.items, found=_kind(items), keys=_keys_hint(data)
+        )
+    )
+
+
+def _no_link(url: str, mapping: JsonMapping, records: list[dict[str, Any]]) -> ParseError:
+    keys = _keys_hint(records[0])
+    return ParseError(
+        i18n.message("json.no_link", url=url, count=len(records), path=mapping.link, keys=keys)
+    )
+
+
 def _kind(value: Any) -> str:
     if value is None:
-        return "nothing"
+        return i18n.message("json.nothing")
     if isinstance(value, dict):
-        return "an object"
-    return f"a {type(value).__name__}"
+        return i18n.message("json.object")
+    return i18n.message("json.other", type=type(value).__name__)
 
 
 def _keys_hint(value: Any) -> str:
     if isinstance(value, dict) and value:
-        return f" (its keys: {', '.join(list(map(str, value))[:12])})"
+        return i18n.message("json.keys", keys=", ".join(list(map(str, value))[:12]))
     return ""

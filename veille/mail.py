@@ -42,7 +42,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from urllib.parse import urlencode, urlsplit
 
-from veille import clock, environment
+from veille import clock, environment, i18n
 from veille.environment import env_secret
 from veille.errors import MailError
 from veille.render import Digest, email_subject, render_email_html, render_email_text
@@ -81,21 +81,14 @@ class SmtpSettings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SmtpSettings:
         """Settings from ``VEILLE_SMTP_*`` and ``VEILLE_MAIL_FROM``; a clear MailError if wrong."""
         env = os.environ if environ is None else environ
-        host = _required(env, "VEILLE_SMTP_HOST", "the SMTP server, e.g. smtp.example.org")
-        sender = _required(env, "VEILLE_MAIL_FROM", "e.g. 'Veille formation <veille@of.fr>'")
+        host = _required(env, "VEILLE_SMTP_HOST", i18n.message("mail.what_host"))
+        sender = _required(env, "VEILLE_MAIL_FROM", i18n.message("mail.what_sender"))
         if "@" not in parseaddr(sender)[1]:
-            raise MailError(
-                f"VEILLE_MAIL_FROM={sender!r} is not an e-mail address. "
-                "Hint: write it like 'Veille formation <veille@example.org>'."
-            )
+            raise MailError(i18n.message("mail.bad_sender", name="VEILLE_MAIL_FROM", value=sender))
         user = env_secret("VEILLE_SMTP_USER", env)
         password = env_secret("VEILLE_SMTP_PASSWORD", env)
         if user and not password:
-            raise MailError(
-                "VEILLE_SMTP_USER is set but VEILLE_SMTP_PASSWORD is not. "
-                "Hint: set both (or VEILLE_SMTP_PASSWORD_FILE, the path of a file holding it), "
-                "or neither for a relay that needs no login."
-            )
+            raise MailError(i18n.message("mail.user_without_password"))
         return cls(
             host=host,
             sender=sender,
@@ -110,7 +103,7 @@ class SmtpSettings:
 def _required(env: Mapping[str, str], name: str, what: str) -> str:
     value = env.get(name, "").strip()
     if not value:
-        raise MailError(f"{name} is not set. Hint: export {name} ({what}).")
+        raise MailError(i18n.message("mail.not_set", name=name, what=what))
     return value
 
 
@@ -120,9 +113,7 @@ def _port(value: str) -> int:
     except ValueError:
         port = 0
     if not 0 < port < 65536:
-        raise MailError(
-            f"VEILLE_SMTP_PORT={value!r} is not a port number. Hint: 587 (STARTTLS) or 25."
-        )
+        raise MailError(i18n.message("mail.bad_port", value=value))
     return port
 
 
@@ -130,7 +121,7 @@ def _flag(value: str, name: str) -> bool:
     flag = environment.yes_no(value)
     if flag is not None:
         return flag
-    raise MailError(f"{name}={value!r} is not a yes/no value. Hint: write true or false.")
+    raise MailError(i18n.message("mail.bad_flag", name=name, value=value))
 
 
 # --- unsubscribe links ---------------------------------------------------------------------
@@ -139,10 +130,7 @@ def _flag(value: str, name: str) -> bool:
 def unsubscribe_token(secret: bytes, email: str, week_or_list: str) -> str:
     """HMAC-SHA256 of the address and list (or week), URL-safe base64 without padding."""
     if len(secret) < 16:
-        raise MailError(
-            "the unsubscribe secret is shorter than 16 bytes. "
-            "Hint: generate one with `python -c 'import secrets; print(secrets.token_hex(32))'`."
-        )
+        raise MailError(i18n.message("mail.short_secret"))
     message = f"{email.strip().lower()}\n{week_or_list}".encode()
     digest = hmac.new(secret, message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
@@ -181,12 +169,9 @@ def build_message(
     """The digest for one subscriber: text/plain then text/html, with one-click unsubscribe."""
     if urlsplit(unsubscribe_url).scheme != "https":
         # RFC 8058: one-click unsubscribe (List-Unsubscribe-Post) requires an HTTPS URI.
-        raise MailError(
-            f"unsubscribe URL {unsubscribe_url!r} is not https. "
-            "Hint: the public address of the unsubscribe page, https://…"
-        )
-    recipient = _address(to, "recipient")
-    domain = _address(sender, "sender").split("@", 1)[1]
+        raise MailError(i18n.message("mail.unsubscribe_not_https", url=unsubscribe_url))
+    recipient = _address(to, "mail.role_recipient")
+    domain = _address(sender, "mail.role_sender").split("@", 1)[1]
     msg = EmailMessage()
     msg["Subject"] = email_subject(d)
     msg["From"] = sender
@@ -208,12 +193,15 @@ def build_message(
 def _address(value: str, role: str) -> str:
     """The bare address in ``value``; MailError if it is not one (or tries to add a header)."""
     address = parseaddr(value)[1]
+    who = i18n.message(role)
     if "\r" in value or "\n" in value or "@" not in address:
-        raise MailError(f"{role} {value!r} is not an e-mail address.")
+        raise MailError(i18n.message("mail.bad_address", role=who, value=value))
     try:
         Address(addr_spec=address)
     except (ValueError, IndexError) as exc:
-        raise MailError(f"{role} {value!r} is not an e-mail address: {exc}") from None
+        raise MailError(
+            i18n.message("mail.bad_address_why", role=who, value=value, reason=exc)
+        ) from None
     return address
 
 
@@ -230,8 +218,17 @@ class SendReport:
     uncertain: tuple[str, ...] = ()  # a send died while their message was in flight
 
     def __str__(self) -> str:
-        text = f"{len(self.sent)} sent, {len(self.skipped)} skipped, {len(self.failed)} failed"
-        return text + (f", {len(self.uncertain)} uncertain" if self.uncertain else "")
+        """``8 lettres envoyées, 2 abonnés l’avaient déjà reçue`` (parts at zero left out, but
+        the letters sent, which always lead)."""
+        parts = [i18n.counted("send.sent", len(self.sent))]
+        for key, n in (
+            ("send.skipped", len(self.skipped)),
+            ("send.failed", len(self.failed)),
+            ("send.uncertain", len(self.uncertain)),
+        ):
+            if n:
+                parts.append(i18n.counted(key, n))
+        return ", ".join(parts)
 
 
 def send_all(
@@ -260,7 +257,7 @@ def send_all(
     uncertain: list[str] = []
     lost: str | None = None  # why the connection is gone
     smtp: smtplib.SMTP | None = None
-    envelope_from = _address(settings.sender, "sender")
+    envelope_from = _address(settings.sender, "mail.role_sender")
     try:
         for done, (recipient, message) in enumerate(messages, start=1):
             if lost is not None:
@@ -284,7 +281,7 @@ def send_all(
                     lost = _connection_lost(reason)
                 else:
                     release(recipient)
-                    failed.append((recipient, reason or "refused by the server"))
+                    failed.append((recipient, reason or i18n.message("mail.refused")))
                     if outcome == "lost":
                         lost = _connection_lost(reason)
             if progress is not None:
@@ -310,7 +307,7 @@ def _deliver(
     """
     international = not (envelope_from + recipient).isascii()
     if international and not smtp.has_extn("smtputf8"):
-        return "refused", "not supported by the server: SMTPUTF8 (a non-ASCII address)"
+        return "refused", i18n.message("mail.no_smtputf8")
     options = ["SMTPUTF8", "BODY=8BITMIME"] if international else []
     try:
         for code, answer, ok in (
@@ -321,12 +318,12 @@ def _deliver(
             if code not in ok:
                 return _refused(smtp, code, answer)
     except (smtplib.SMTPServerDisconnected, OSError) as exc:
-        return "lost", f"connection lost: {exc}"
+        return "lost", i18n.message("mail.connection_lost", reason=exc)
     try:
         smtp.send(_data(message, international))
         code, answer = smtp.getreply()
     except (smtplib.SMTPServerDisconnected, OSError) as exc:
-        return "uncertain", f"connection lost while the server was taking the message: {exc}"
+        return "uncertain", i18n.message("mail.lost_while_taking", reason=exc)
     if code == -1:
         return "uncertain", _refusal((code, answer))
     if code != 250:
@@ -335,8 +332,9 @@ def _deliver(
 
 
 def _connection_lost(reason: str | None) -> str:
-    text = reason or "closed by the server"
-    return text if text.startswith("connection lost") else f"connection lost ({text})"
+    text = reason or i18n.message("mail.closed")
+    lost = i18n.message("mail.connection_lost", reason="").removesuffix(" ()")
+    return text if text.startswith(lost) else i18n.message("mail.connection_lost", reason=text)
 
 
 def _refused(smtp: smtplib.SMTP, code: int, answer: bytes) -> tuple[str, str]:
@@ -365,27 +363,21 @@ def _data(message: EmailMessage, international: bool) -> bytes:
 
 def _refusal(answer: tuple[int, bytes | str] | None) -> str:
     if answer is None:
-        return "refused by the server"
+        return i18n.message("mail.refused")
     code, text = answer
     text = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-    return f"refused by the server: {code} {text}"
+    return i18n.message("mail.refused_why", code=code, text=text)
 
 
 def _connect(settings: SmtpSettings) -> smtplib.SMTP:
     """An SMTP session ready to send: STARTTLS with certificate checks, then login if asked."""
     if settings.user and not settings.starttls and settings.host not in _LOOPBACK_HOSTS:
-        raise MailError(
-            f"refusing to send the SMTP password to {settings.host} unencrypted. "
-            "Hint: set VEILLE_SMTP_STARTTLS=true."
-        )
+        raise MailError(i18n.message("mail.unencrypted", host=settings.host))
     where = f"{settings.host}:{settings.port}"
     try:
         smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
     except OSError as exc:
-        raise MailError(
-            f"cannot connect to the SMTP server {where}: {exc}. "
-            "Hint: check VEILLE_SMTP_HOST and VEILLE_SMTP_PORT."
-        ) from None
+        raise MailError(i18n.message("mail.cannot_connect", where=where, reason=exc)) from None
     try:
         smtp.ehlo()
         if settings.starttls:
@@ -395,20 +387,16 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
             smtp.login(settings.user, settings.password or "")
     except smtplib.SMTPNotSupportedError:
         smtp.close()
-        raise MailError(
-            f"{where} does not offer STARTTLS. Hint: use the submission port 587, or set "
-            "VEILLE_SMTP_STARTTLS=false only for a relay on this machine."
-        ) from None
+        raise MailError(i18n.message("mail.no_starttls", where=where)) from None
     except ssl.SSLError as exc:
         smtp.close()
-        raise MailError(f"TLS with {where} failed: {exc}. Hint: check the host name.") from None
+        raise MailError(i18n.message("mail.tls_failed", where=where, reason=exc)) from None
     except smtplib.SMTPAuthenticationError as exc:
         smtp.close()
         raise MailError(
-            f"{where} refused the login of {settings.user!r}: {exc.smtp_code}. "
-            "Hint: check VEILLE_SMTP_USER and VEILLE_SMTP_PASSWORD."
+            i18n.message("mail.login_refused", where=where, user=settings.user, code=exc.smtp_code)
         ) from None
     except (smtplib.SMTPException, OSError) as exc:
         smtp.close()
-        raise MailError(f"the SMTP server {where} failed before sending: {exc}") from None
+        raise MailError(i18n.message("mail.server_failed", where=where, reason=exc)) from None
     return smtp

@@ -170,14 +170,12 @@ def hosts_given_up_line(hosts: Mapping[str, int]) -> str | None:
     if not hosts:
         return None
     named = [
-        i18n.message(
-            "run.host_pages", host=one_line(host, 100), pages=n, plural="s" if n != 1 else ""
-        )
+        i18n.counted("run.host_pages", n, host=one_line(host, 100))
         for host, n in list(hosts.items())[:HOSTS_NAMED]
     ]
     if len(hosts) > HOSTS_NAMED:
         more = len(hosts) - HOSTS_NAMED
-        named.append(i18n.message("run.hosts_more", count=more, plural="s" if more != 1 else ""))
+        named.append(i18n.counted("run.hosts_more", more))
     listed = ", ".join(named)
     if len(hosts) == 1:
         return i18n.message("run.hosts_given_up_one", hosts=listed)

@@ -126,19 +126,7 @@ class Digest:
     themed: bool = False  # one subscriber's letter, cut to their themes (veille.sending)
 
 
-# Month names are written here instead of coming from locale.setlocale + strftime("%B"): server
-# images often ship only C.UTF-8, setlocale is process-wide (not thread-safe) and the output must
-# not depend on the host it runs on.
-MONTHS: dict[str, tuple[str, ...]] = {
-    "fr": (
-        "janvier", "février", "mars", "avril", "mai", "juin",
-        "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-    ),
-    "en": (
-        "January", "February", "March", "April", "May", "June",
-        "July", "August", "September", "October", "November", "December",
-    ),
-}  # fmt: skip
+MONTHS = i18n.MONTHS  # (veille/i18n: every word veille shows lives there)
 
 
 # Characters XML 1.0 forbids (a feed can carry them; they would make the Atom feed invalid) and

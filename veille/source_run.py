@@ -420,8 +420,7 @@ def _entries_of(source: Source, response: FetchResult) -> tuple[list[Entry], lis
     """Turn the fetched document of a source into entries (and the parser's warnings)."""
     if looks_like_bot_challenge(200, {}, response.body[:65536]):
         raise BotChallengeError(
-            f"{source.url} answered a bot-protection challenge page instead of the content. "
-            "Hint: ask the publisher for access or use another URL.",
+            i18n.message("fetch.bot_challenge", host=source.url),
             url=source.url,
         )
     if source.kind == "feed":
@@ -444,10 +443,7 @@ def _entries_of(source: Source, response: FetchResult) -> tuple[list[Entry], lis
         selector=source.link_selector,
     )
     if not links:
-        raise ParseError(
-            f"no article link found on the page {source.url}. "
-            "Hint: set link_pattern or link_selector for this source."
-        )
+        raise ParseError(i18n.message("pages.no_link", url=source.url))
     return [Entry(key=page_entry_key(link), url=link) for link in links], []
 
 

@@ -92,3 +92,23 @@ def letter_week(moment: datetime, tz: str = "Europe/Paris") -> str:
     167 hours, and on the Monday after it, 168 hours earlier is already two weeks back."""
     local = moment.astimezone(ZoneInfo(tz)) if moment.tzinfo else moment
     return (local.date() - timedelta(days=7)).strftime("%G-W%V")
+
+
+def week_dates(name: str, lang: str | None = None) -> str:
+    """The days of ISO week ``name``, Monday to Sunday: ``du 16 au 22 novembre 2026``,
+    ``du 30 novembre au 6 décembre 2026``, ``du 28 décembre 2026 au 3 janvier 2027``;
+    in English ``16–22 November 2026``."""
+    year, week = parse_week(name)
+    return i18n.week_days(year, week, lang or i18n.current())
+
+
+def week_label(name: str, lang: str | None = None, *, title: bool = False) -> str:
+    """A week as people say it: ``semaine du 16 au 22 novembre 2026`` (``Semaine …`` with
+    ``title``), ``week of 16–22 November 2026``; never the ISO code, which stays in URLs and in
+    ``--week``. Example::
+
+        week_label("2026-W47", "fr")   # "semaine du 16 au 22 novembre 2026"
+    """
+    lang = lang or i18n.current()
+    with i18n.language(lang):
+        return i18n.message("week.title" if title else "week.label", dates=week_dates(name, lang))

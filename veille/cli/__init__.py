@@ -101,7 +101,10 @@ app.add_typer(channels.channels_app, name="channels")
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning every veille error into one line and exit code 1."""
     try:
-        code = app(args=argv, standalone_mode=False)
+        # The configuration's language holds for this command only (Context.config sets it):
+        # a caller in the same process (a test, a script) keeps its own afterwards.
+        with i18n.language(i18n.current()):
+            code = app(args=argv, standalone_mode=False)
         if isinstance(code, int) and code:  # a command's typer.Exit(code), e.g. `serve`
             sys.exit(code)
     except VeilleError as exc:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from veille import i18n
 from veille.config import Config, load_config
 from veille.errors import UsageError, VeilleError
 from veille.store import Store
@@ -23,7 +24,12 @@ class Context:
     db_path: Path | None
 
     def config(self) -> Config:
-        return load_config(self.sources_path())
+        """The validated configuration; from here on veille speaks its language (the letter's,
+        ``settings.digest.lang``), as the web app does: messages, and the errors a pass stores
+        on its sources."""
+        config = load_config(self.sources_path())
+        i18n.use(config.settings.digest.lang)
+        return config
 
     def sources_path(self) -> Path:
         """--config; when that file is missing, the one ``veille demo`` writes beside its

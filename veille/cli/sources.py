@@ -317,20 +317,24 @@ def sources_check(
         rows = [h.as_dict() for h in judged]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
-    out.print(_health_table(judged))
+    tz = config.settings.timezone if config is not None else "Europe/Paris"
+    out.print(_health_table(judged, tz))
 
 
 STATUS_STYLES = {"ok": "green", "failing": "red", "never-fetched": "yellow", "disabled": "dim"}
 
 
-def _health_table(judged: list[health.SourceHealth]) -> Table:
-    """``veille sources check``'s table, in the language of the messages."""
+def _health_table(judged: list[health.SourceHealth], tz: str) -> Table:
+    """``veille sources check``'s table, in the language of the messages, times in ``tz``."""
+    from veille.render import format_moment
+
     table = Table()
     for column in ("source", "kind", "status", "errors", "success", "entries", "problem"):
         table.add_column(i18n.message(f"sources.col.{column}"), overflow="fold")
     for h in judged:
         word = escape(i18n.message(f"sources.status.{h.status}"))
-        when = h.next_check_at.isoformat()[:16] if h.next_check_at else None
+        lang = i18n.current()
+        when = format_moment(h.next_check_at, tz, lang) if h.next_check_at else None
         problems = [
             *([h.error] if h.error else []),
             *([i18n.message("sources.next_try", at=when)] if when else []),
@@ -338,10 +342,10 @@ def _health_table(judged: list[health.SourceHealth]) -> Table:
         ]
         table.add_row(
             escape(h.id),
-            h.kind,
+            escape(i18n.message(f"kind.{h.kind}")) if f"kind.{h.kind}" in i18n.MESSAGES else h.kind,
             f"[{STATUS_STYLES[h.status]}]{word}[/]",
             str(h.error_count),
-            h.last_success_at.isoformat()[:16] if h.last_success_at else "—",
+            format_moment(h.last_success_at, tz, lang),
             str(h.entries),
             escape("; ".join(problems)),
         )

@@ -22,19 +22,37 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
+from datetime import date, timedelta
 
 from veille.i18n.channels import CHANNELS
+from veille.i18n.fetching import FETCHING
 from veille.i18n.letter import LETTER as LETTER
 from veille.i18n.qualiopi import QUALIOPI
 from veille.i18n.schedule import SCHEDULE
+from veille.i18n.sending import SENDING
 from veille.i18n.sources import SOURCES
 from veille.i18n.web import WEB as WEB
 
 LANGUAGES = ("fr", "en")
+# Month names are written here instead of coming from locale.setlocale + strftime("%B"): server
+# images often ship only C.UTF-8, setlocale is process-wide (not thread-safe) and the output must
+# not depend on the host it runs on.
+MONTHS: dict[str, tuple[str, ...]] = {
+    "fr": (
+        "janvier", "février", "mars", "avril", "mai", "juin",
+        "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+    ),
+    "en": (
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ),
+}  # fmt: skip
 _language: ContextVar[str] = ContextVar("veille_language", default="fr")
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # weeks
+    "week.label": ("semaine {dates}", "week of {dates}"),
+    "week.title": ("Semaine {dates}", "Week of {dates}"),
     "week.not_iso": (
         "{name!r} n’est pas une semaine ISO. Écrivez-la comme 2026-W46.",
         "week {name!r} is not an ISO week. Hint: write it like 2026-W46.",
@@ -105,6 +123,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "cannot write {path}: the disk is full ({reason}). Nothing already stored was lost. "
         "Hint: free some space on that disk, then run the command again.",
     ),
+    "cli.published": (
+        "Lettre de la {week_label} publiée ({items}) : {folder}",
+        "Digest of the {week_label} published ({items}): {folder}",
+    ),
+    "count.items.one": ("{n} article", "{n} item"),
+    "count.items.other": ("{n} articles", "{n} items"),
     "cli.os_error": (
         "{path} : {reason}. Astuce : vérifiez le chemin, les droits d’accès et la place libre.",
         "{path}: {reason}. Hint: check the path, the permissions and the free space.",
@@ -131,14 +155,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # the letter
     "digest.no_draft": (
-        "pas encore de brouillon pour la semaine {week}. "
+        "pas encore de brouillon pour la {week_label}. "
         "Astuce : `veille digest draft --week {week}` le prépare.",
-        "there is no draft for {week}. Hint: run `veille digest draft --week {week}` first.",
+        "there is no draft for the {week_label}. Hint: run `veille digest draft --week {week}` "
+        "first.",
     ),
     "digest.not_in_draft": (
-        "ces identifiants ne sont pas tous dans le brouillon de {week} ({count} absent(s)). "
+        "ces identifiants ne sont pas tous dans le brouillon de la {week_label} ({count} "
+        "absent(s)). "
         "Astuce : `veille digest show --week {week} --json` liste ses articles.",
-        "{count} of these ids are not in the draft of {week}. "
+        "{count} of these ids are not in the draft of the {week_label}. "
         "Hint: `veille digest show --week {week} --json` lists its items.",
     ),
     "digest.unknown_section": (
@@ -146,9 +172,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "unknown section {target!r}. Hint: sections are {sections}.",
     ),
     "digest.empty": (
-        "le brouillon de {week} ne retient aucun article : gardez-en au moins un avant de "
+        "le brouillon de la {week_label} ne retient aucun article : gardez-en au moins un avant de "
         "publier (`veille digest edit include ID --week {week}`).",
-        "the draft of {week} keeps no item: keep at least one before publishing "
+        "the draft of the {week_label} keeps no item: keep at least one before publishing "
         "(`veille digest edit include ID --week {week}`).",
     ),
     "digest.cannot_write": (
@@ -158,9 +184,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "with another folder.",
     ),
     "digest.not_published": (
-        "la lettre de {week} n’est pas encore publiée : publiez-la avant de l’envoyer "
+        "la lettre de la {week_label} n’est pas encore publiée : publiez-la avant de l’envoyer "
         "(`veille digest publish --week {week} --send`).",
-        "{week} is not published yet. Hint: `veille digest publish --week {week} --send`.",
+        "the digest of the {week_label} is not published yet. Hint: `veille digest publish "
+        "--week {week} --send`.",
     ),
     "publish.done": (
         "Lettre de la {period} {verb} : {items}, dans {folder}.",
@@ -268,12 +295,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "cannot send yet: missing {what}",
     ),
     "send.in_progress": (
-        "la lettre de {week} est déjà en cours d’envoi (processus {pid}, depuis {since} UTC) : "
-        "personne ne la recevra deux fois. Astuce : attendez la fin de cet envoi, puis "
-        "relancez la commande pour servir ceux qu’il aurait manqués.",
-        "the letter of {week} is being sent already (process {pid}, since {since} UTC): nobody "
-        "gets it twice. Hint: wait for that send to finish, then run the command again to "
-        "serve anyone it missed.",
+        "la lettre de la {week_label} est déjà en cours d’envoi (processus {pid}, depuis "
+        "{since} UTC) : personne ne la recevra deux fois. Astuce : attendez la fin de cet "
+        "envoi, puis relancez la commande pour servir ceux qu’il aurait manqués.",
+        "the digest of the {week_label} is being sent already (process {pid}, since {since} "
+        "UTC): nobody gets it twice. Hint: wait for that send to finish, then run the command "
+        "again to serve anyone it missed.",
     ),
     "send.uncertain_one": (
         "incertain : un envoi précédent a été interrompu pendant que son message partait "
@@ -289,7 +316,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # subscribers
     "subscriber.bad_email": (
-        "{raw!r} n’est pas une adresse e-mail. Écrivez-la comme prenom.nom@example.org.",
+        "« {raw} » n’est pas une adresse e-mail : écrivez-la comme prenom.nom@example.org.",
         "{raw!r} is not an e-mail address. Hint: write it like prenom.nom@example.org.",
     ),
     "subscriber.unknown_tag": ("{address} : {problem}", "{address}: {problem}"),
@@ -405,8 +432,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "prochaine passe.",
         "{count} unreachable hosts given up for this pass: {hosts}; tried again at the next pass.",
     ),
-    "run.host_pages": ("{host} ({pages} page{plural})", "{host} ({pages} page{plural})"),
-    "run.hosts_more": ("et {count} autre{plural}", "and {count} more"),
+    "run.host_pages.one": ("{host} ({n} page)", "{host} ({n} page)"),
+    "run.host_pages.other": ("{host} ({n} pages)", "{host} ({n} pages)"),
+    "run.hosts_more.one": ("et {n} autre", "and {n} more"),
+    "run.hosts_more.other": ("et {n} autres", "and {n} more"),
     "run.prefect_not_started": (
         "le serveur temporaire de Prefect n’a pas démarré en {seconds} s (machine trop "
         "chargée ?). Astuce : relancez, ou faites tourner `veille serve` et indiquez son "
@@ -508,6 +537,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{n} envois incertains (un envoi interrompu les a peut-être déjà servis) : pas renvoyés.",
         "{n} messages uncertain (an interrupted send may have delivered them): not sent again.",
     ),
+    "web.file": ("fichier", "file"),
     "web.no_file": (
         "aucun fichier reçu : choisissez un fichier, puis appuyez sur le bouton.",
         "no file was sent: choose a file, then press the button.",
@@ -523,6 +553,8 @@ MESSAGES.update(QUALIOPI)  # exploitation records, the register (veille/i18n/qua
 MESSAGES.update(SCHEDULE)  # veille serve, veille status (veille/i18n/schedule.py)
 MESSAGES.update(CHANNELS)  # Teams, Slack, Mattermost (veille/i18n/channels.py)
 MESSAGES.update(SOURCES)  # sources, subscribers, accounts, sources.yaml, search (sources.py)
+MESSAGES.update(SENDING)  # e-mail settings and what a send did (veille/i18n/sending.py)
+MESSAGES.update(FETCHING)  # a source that cannot be read, kinds of source (veille/i18n/fetching.py)
 
 
 def current() -> str:
@@ -546,9 +578,80 @@ def language(lang: str) -> Iterator[None]:
 
 
 def message(key: str, **params: object) -> str:
-    """The message ``key`` in the current language, filled with ``params``."""
+    """The message ``key`` in the current language, filled with ``params``.
+
+    A message given a ``week`` (``2026-W47``, what commands take) may say it as people do with
+    ``{week_label}`` (« semaine du 16 au 22 novembre 2026 »), computed here so that no caller
+    has to."""
     french, english = MESSAGES[key]
-    return (english if _language.get() == "en" else french).format(**params)
+    template = english if _language.get() == "en" else french
+    if "{week_label}" in template and "week_label" not in params:
+        params["week_label"] = _week_label(str(params["week"]))
+    return template.format(**params)
 
 
-__all__ = ["LANGUAGES", "MESSAGES", "current", "language", "message", "use"]
+def _week_label(name: str) -> str:
+    """``2026-W47`` -> « semaine du 16 au 22 novembre 2026 » (the code itself if it is not
+    one: the caller's message still says which week; veille.weeks.parse_week validates)."""
+    try:
+        year, week = int(name[:4]), int(name[6:8])
+        week_days(year, week, current())
+    except ValueError:
+        return name
+    return message("week.label", dates=week_days(year, week, current()))
+
+
+def week_days(year: int, week: int, lang: str) -> str:
+    """The days of an ISO week, Monday to Sunday, as people join them, the month and year said
+    once when the two ends share them: ``du 16 au 22 novembre 2026``, ``du 30 novembre au 6
+    décembre 2026``, ``du 28 décembre 2026 au 3 janvier 2027``; ``16–22 November 2026``."""
+    start = date.fromisocalendar(year, week, 1)
+    end = start + timedelta(days=6)
+    months = MONTHS[lang if lang in MONTHS else "fr"]
+    first, last = _day_number(start, lang), _day_number(end, lang)
+    end_words = f"{last} {months[end.month - 1]} {end.year}"
+    same_month = (start.year, start.month) == (end.year, end.month)
+    if not same_month:
+        first += f" {months[start.month - 1]}"
+        if start.year != end.year:
+            first += f" {start.year}"
+    if lang == "en":
+        return f"{first}{'–' if same_month else ' – '}{end_words}"
+    return f"du {first} au {end_words}"
+
+
+def _day_number(day: date, lang: str) -> str:
+    return "1er" if lang == "fr" and day.day == 1 else str(day.day)
+
+
+def is_singular(n: int, lang: str | None = None) -> bool:
+    """French agrees 0 and 1 in the singular ("0 article retenu"), English only 1."""
+    return n in (0, 1) if (lang or _language.get()) == "fr" else n == 1
+
+
+def plural(n: int, one: str, other: str, lang: str | None = None) -> str:
+    """``one`` or ``other`` (``str.format`` templates given ``n``) as ``n`` asks::
+
+    plural(1, "{n} article", "{n} articles")   # "1 article"
+    """
+    return (one if is_singular(n, lang) else other).format(n=n)
+
+
+def counted(key: str, n: int, **params: object) -> str:
+    """The message ``key.one`` or ``key.other`` for ``n``, in the current language."""
+    return message(f"{key}.{'one' if is_singular(n) else 'other'}", n=n, **params)
+
+
+__all__ = [
+    "LANGUAGES",
+    "MESSAGES",
+    "MONTHS",
+    "counted",
+    "current",
+    "is_singular",
+    "language",
+    "message",
+    "plural",
+    "use",
+    "week_days",
+]

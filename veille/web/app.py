@@ -36,7 +36,7 @@ from veille.web.archive import (
     published_top,
     published_week,
 )
-from veille.web.context import WebContext, failure
+from veille.web.context import WebContext, failure, kind_label, local_day
 from veille.web.followup import followup, register
 from veille.web.forms import MAX_FORM, MAX_UPLOAD
 from veille.web.guard import guarded
@@ -71,6 +71,7 @@ from veille.web.subscribers import (
 from veille.web.triage import triage_answer, triage_page
 from veille.web.unsubscribe import unsubscribe, unsubscribe_post
 from veille.web.week import draft, editorial, home, item_action, week_page
+from veille.weeks import week_label
 
 register_url_convertor("isoweek", WeekConvertor())  # /2026-W47/: a published week
 
@@ -128,11 +129,15 @@ def _templates(config: Config, lang: str) -> jinja2.Environment:
     env.filters["safe_url"] = safe_url
     # A moment as the day people say, in the organisation's time zone ("2 décembre 2026").
     zone = ZoneInfo(config.settings.timezone)
-    env.filters["day"] = lambda moment: format_date(moment.astimezone(zone).date(), lang)
+    env.filters["day"] = lambda moment: format_date(local_day(moment, zone), lang)
     # A calendar day (a due date) in words, a moment with its time ("2 décembre 2026, 16:15").
     env.filters["date_words"] = lambda day: format_date(day, lang) if day else "—"
     env.filters["moment"] = lambda moment: format_moment(moment, config.settings.timezone, lang)
     env.filters["word"] = lambda value: label(value, lang)  # an action's type, impact, status
+    # A week as its days ("semaine du 16 au 22 novembre 2026"), a source's kind ("flux").
+    env.filters["week_label"] = lambda week: week_label(week, lang)
+    env.filters["week_title"] = lambda week: week_label(week, lang, title=True)
+    env.filters["kind"] = lambda kind: kind_label(kind, lang)
     return env
 
 

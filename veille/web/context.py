@@ -9,14 +9,16 @@ import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
-from veille import clock
+from veille import clock, i18n
 from veille import digest as digests
 from veille.auth import LoginThrottle
 from veille.config import Config
@@ -79,9 +81,42 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
         flash=flash,
         tags=web.tags,
         tag_labels=web.tag_labels,
+        count=functools.partial(count, web.t, web.lang),
         **context,
     )
     return HTMLResponse(html, status_code=status)
+
+
+def local_day(moment: datetime | date, zone: ZoneInfo) -> date:
+    """The day a moment falls on in the organisation's time zone (a stored naive moment is
+    UTC); a calendar day as it is."""
+    if not isinstance(moment, datetime):
+        return moment
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(zone).date()
+
+
+def kind_label(kind: str, lang: str) -> str:
+    """A source's kind as people say it: ``flux``, ``page``, ``API JSON``."""
+    key = f"kind.{kind}"
+    if key not in i18n.MESSAGES:
+        return kind
+    with i18n.language(lang):
+        return i18n.message(key)
+
+
+def count(t: dict[str, str], lang: str, key: str, n: int, **params: Any) -> str:
+    """The app's words for ``n`` things: ``t[key_one]`` or ``t[key_other]`` as the language
+    agrees (French: 0 and 1 singular), ``t[key_zero]`` for none when the catalogue has one::
+
+        count(t, "fr", "csv_added", 0)   # "aucun abonné ajouté"
+    """
+    if n == 0 and f"{key}_zero" in t:
+        return t[f"{key}_zero"].format(n=n, **params)
+    form = "one" if i18n.is_singular(n, lang) else "other"
+    # Thousands apart as each language writes them: 100 000 (narrow no-break space), 100,000.
+    figure = f"{n:,}".replace(",", "\u202f" if lang == "fr" else ",")
+    return t[f"{key}_{form}"].format(n=figure, **params)
 
 
 def back(

@@ -38,7 +38,14 @@ def _upload(form: FormData, field: str) -> tuple[str, bytes]:
     data = item.file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise UsageError(i18n.message("web.too_large", size=_size(MAX_UPLOAD)))
-    return (item.filename or "fichier")[:100], data
+    return _file_name(item.filename), data
+
+
+def _file_name(given: str | None) -> str:
+    """The name a person gave their file, never a path: some browsers send the whole path
+    (C:\\Users\\…\\abonnes.csv), and a message must not show where a file sat."""
+    name = (given or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return (name or i18n.message("web.file"))[:100]
 
 
 def _text(values: Any, field: str, limit: int) -> str:

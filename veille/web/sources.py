@@ -7,6 +7,7 @@ import asyncio
 import secrets
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,9 +20,12 @@ from veille.models import ManagedSource
 from veille.render import format_moment
 from veille.sourcelist import SourceProposal
 from veille.taxonomy import check_source_tags
-from veille.web.context import WebContext, back, failure, page
+from veille.web.context import WebContext, back, count, failure, page
 from veille.web.forms import MAX_URL, _http_url, _text, _upload
 from veille.web.jobs import start_job
+
+if TYPE_CHECKING:
+    from veille.sourcelist import ImportPlan
 
 KEPT_PROPOSALS = 20
 _LOCK = threading.Lock()
@@ -213,7 +217,7 @@ def _proposals(request: Request) -> dict[str, _Proposal]:
 
 def import_opml(request: Request) -> Response:
     web = WebContext.of(request)
-    store, t, sources_now = web.store, web.t, web.sources_now
+    store, t, lang, sources_now = web.store, web.t, web.lang, web.sources_now
     name, data = _upload(request.state.form, "file")
 
     def work(progress: Progress) -> str:
@@ -224,11 +228,35 @@ def import_opml(request: Request) -> Response:
         scan = scan_opml(data, name="OPML")
         plan = plan_opml_import(scan, sources_now())  # same rules as `veille sources import`
         added = store.add_managed_sources(plan.rows)
-        return f"OPML : {added} / {len(scan.feeds)}"
+        return _opml_done(t, lang, name, added, len(scan.feeds), plan)
 
     return start_job(
         request, f"opml:{name}", t["job_import_opml"].format(name=name), work, "/sources"
     )
+
+
+def _opml_done(
+    t: dict[str, str], lang: str, name: str, added: int, total: int, plan: ImportPlan
+) -> str:
+    """« Import de abonnements.opml terminé : aucune source ajoutée sur 4 flux dans le fichier.
+    Non ajoutés : 4 flux étaient déjà des sources (a, b, c, d). »"""
+    done = t["opml_done"].format(
+        name=name,
+        added=count(t, lang, "opml_added", added),
+        total=count(t, lang, "opml_total", total),
+    )
+    reasons = []
+    if plan.already:
+        ids = ", ".join(sid for _, sid in plan.already[:5]) + (
+            ", …" if len(plan.already) > 5 else ""
+        )
+        reasons.append(count(t, lang, "opml_already", len(plan.already), ids=ids))
+    if plan.problems:
+        reasons.append(
+            count(t, lang, "opml_problems", len(plan.problems), detail=plan.problems[0].label)
+        )
+    joined = (" ; " if lang == "fr" else "; ").join(reasons)
+    return f"{done} {t['opml_left_out'].format(reasons=joined)}" if reasons else done
 
 
 def export_opml(request: Request) -> Response:

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from veille import i18n
 from veille.errors import NotFoundError, UsageError
 from veille.jobs import Progress
-from veille.web.context import WebContext, back, page
+from veille.web.context import WebContext, back, count, page
 from veille.web.forms import MAX_QUERY, _text, _upload
 from veille.web.jobs import start_job
 
@@ -60,7 +60,8 @@ def add_subscriber(request: Request) -> Response:
 
 
 def remove_subscriber(request: Request) -> Response:
-    store = WebContext.of(request).store
+    web = WebContext.of(request)
+    store = web.store
     email = _text(request.state.form, "email", 320).strip().lower()
     if not store.remove_subscriber(email):
         raise NotFoundError(i18n.message("web.no_subscriber", email=email))
@@ -77,7 +78,9 @@ def import_subscribers(request: Request) -> Response:
 
         rows = parse_csv(data, name, config.tag_ids(), progress)  # the file is not held
         counts = store.add_subscribers(rows)  # one short transaction
-        return f"CSV : +{counts.added}, ~{counts.updated}"
+        added = count(t, web.lang, "csv_added", counts.added)
+        updated = count(t, web.lang, "csv_updated", counts.updated)
+        return t["csv_done"].format(name=name, added=added, updated=updated)
 
     return start_job(
         request, f"csv:{name}", t["job_import_csv"].format(name=name), work, "/abonnes"
