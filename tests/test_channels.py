@@ -18,7 +18,6 @@ import pytest
 
 from tests.conftest import run_veille
 from veille import i18n
-from veille.channel_formats import week_label
 from veille.channels import (
     AlertMessage,
     Channel,
@@ -39,6 +38,7 @@ from veille.channels import (
 from veille.config import parse_config
 from veille.errors import ChannelError, ConfigError
 from veille.render import Digest, DigestItem, DigestSection, DigestStats
+from veille.weeks import week_label
 
 HOOK_PATH = "/hooks/T0SECRET/B0SECRET/xyzSECRETtoken"  # the part of the address to hide
 QUICK = RetryPolicy(attempts=3, backoff=0.01, max_wait=5.0, connect_timeout=2.0, timeout=5.0)

@@ -28,7 +28,6 @@ from veille.auth import hash_password
 from veille.config import Config, parse_config
 from veille.localserver import LocalServer
 from veille.pipeline import ingest
-from veille.register_files import letter_words
 from veille.store import Store
 from veille.web import create_app
 from veille.weeks import week_label
@@ -119,7 +118,7 @@ def test_publication_dates_and_qualiopi_days_are_paris_days(
         )  # fmt: skip
         assert code == 0, err
         text = out.read_text("utf-8-sig")
-        assert (letter_words(letter_week(), "fr") in text) is holds, (start, text[:500])
+        assert (week_label(letter_week(), "fr") in text) is holds, (start, text[:500])
         if holds:
             assert today.strftime("%d/%m/%Y") in text  # published today, as Paris counts days
 

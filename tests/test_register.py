@@ -41,10 +41,11 @@ from veille.mail import SmtpSettings
 from veille.models import NewManagedSource, NewSubscriber
 from veille.pipeline import ingest
 from veille.qualiopi import Register, build_register
-from veille.register_files import letter_words, render_csv, render_html, render_xlsx
+from veille.register_files import render_csv, render_html, render_xlsx
 from veille.render import format_date
 from veille.sourcelist import effective
 from veille.store import Store
+from veille.weeks import week_label
 
 PARIS = ZoneInfo("Europe/Paris")
 FIRST_MONDAY = date(2026, 6, 1)
@@ -239,7 +240,7 @@ def _chain_ok(action: ActionRecord, found: dict[str, str], register: Register) -
     """What an auditor follows from an action: its article, its letter, who decided, when."""
     tracked = next(t for t in register.actions if t.current.id == action.id)
     assert found["link"] == action.url
-    assert letter_words(tracked.letters[0], "fr") in found["letters"]
+    assert week_label(tracked.letters[0], "fr") in found["letters"]
     assert LEAD in found["history"]
     if action.fields.status == "done":
         assert TEAM in found["history"] and "Réalisée" in found["history"]
@@ -265,7 +266,7 @@ def test_an_auditor_follows_every_action_in_html_xlsx_and_csv(
         text = " ".join(section.text_content().split())
         tracked = next(t for t in register.actions if t.current.id == action.id)
         assert section.xpath(".//dd/a/@href")[0] == action.url
-        assert letter_words(tracked.letters[0], "fr") in text
+        assert week_label(tracked.letters[0], "fr") in text
         first = tracked.history[0].changed_at.astimezone(PARIS)
         assert f"{format_date(first.date())} à {first:%H:%M}, {LEAD}" in text
         if action.fields.status == "done":

@@ -19,7 +19,7 @@ from tests.conftest import CHROMIUM_FLAGS
 from veille.errors import ConfigError
 from veille.feeds import parse_feed
 from veille.models import Entry
-from veille.moments import format_day_time, week_phrase
+from veille.moments import format_day_time
 from veille.render import (
     Digest,
     DigestItem,
@@ -38,6 +38,7 @@ from veille.render import (
     safe_url,
     stats_sentence,
 )
+from veille.weeks import week_label
 
 pytestmark = pytest.mark.clock  # date-sensitive: .ci/run runs it at three awkward moments
 
@@ -632,8 +633,8 @@ def test_email_renders_on_phone_and_desktop(digest: Digest, tmp_path: Path) -> N
     ],
 )
 def test_a_week_is_said_as_people_say_it(week: str, fr: str, en: str) -> None:
-    assert week_phrase(week) == fr
-    assert week_phrase(week, "en") == en
+    assert week_label(week) == fr
+    assert week_label(week, "en") == en
 
 
 def test_a_moment_is_said_as_people_say_it() -> None:

@@ -27,22 +27,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from veille import i18n
-from veille.i18n.channels import WEEKDAYS
+from veille.moments import WEEKDAYS
 from veille.render import (
     Digest,
     clean_text,
     format_date,
-    format_period,
     markdown_escape,
     safe_url,
     week_url,
 )
-from veille.weeks import parse_week
+from veille.weeks import week_label
 
 ChannelKind = Literal["teams", "slack", "mattermost"]
 KINDS: tuple[ChannelKind, ...] = ("teams", "slack", "mattermost")
@@ -121,22 +120,6 @@ class Post:
 
 
 # --- messages -> posts ---------------------------------------------------------------------
-
-
-def week_label(week: str, lang: str = "fr") -> str:
-    """``semaine du 16 au 22 novembre 2026`` / ``week of 16–22 November 2026``."""
-    year, number = parse_week(week)
-    start = date.fromisocalendar(year, number, 1)
-    end = start + timedelta(days=6)
-    if (start.year, start.month) == (end.year, end.month):
-        first = "1er" if lang == "fr" and start.day == 1 else str(start.day)
-    elif start.year == end.year:
-        first = format_date(start, lang).rsplit(" ", 1)[0]
-    else:
-        first = format_date(start, lang)
-    period = format_period(start, end, lang)
-    with i18n.language(lang):
-        return i18n.message("channels.week", start=first, end=format_date(end, lang), period=period)
 
 
 def day_label(moment: datetime, tz: str, lang: str = "fr") -> str:

@@ -110,12 +110,12 @@ def _publish(config: Config, store: Store, digests_dir: Path, out: Console) -> s
     week = max(weeks, key=lambda w: (weeks[w], w))
     view = digests.draft(config, store, week)
     result = publishing.publish(config, store, week, digests_dir)
-    from veille.register_files import letter_words  # imported late: it loads openpyxl
+    from veille.weeks import week_label
 
     out.print(
         "\n"
         + i18n.message(
-            "demo.letter", period=letter_words(week, i18n.current()),
+            "demo.letter", period=week_label(week, i18n.current()),
             kept=i18n.message(
                 "demo.kept_one" if result.items == 1 else "demo.kept_other", count=result.items
             ),

@@ -4,13 +4,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from veille.render import format_date, format_period
-from veille.weeks import parse_week
+from veille.render import format_date
 
-__all__ = ["WEEKDAYS", "format_day_time", "week_phrase"]
+__all__ = ["WEEKDAYS", "format_day_time"]
 
 WEEKDAYS: dict[str, tuple[str, ...]] = {
     "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
@@ -26,18 +25,3 @@ def format_day_time(moment: datetime, tz: str, lang: str = "fr") -> str:
     if lang == "fr":
         return f"{day} à {local.hour}\u00a0h\u00a0{local.minute:02d}"
     return f"{day} at {local.hour}:{local.minute:02d}"
-
-
-def week_phrase(week: str, lang: str = "fr") -> str:
-    """``semaine du 16 au 22 novembre 2026`` / ``week of 16–22 November 2026``: an ISO week as
-    people say it (the code 2026-W47 means nothing to a trainer)."""
-    year, number = parse_week(week)
-    start, end = date.fromisocalendar(year, number, 1), date.fromisocalendar(year, number, 7)
-    if lang != "fr":
-        return f"week of {format_period(start, end, lang)}"
-    first = format_date(start, lang)
-    if start.year == end.year:
-        first = first.rsplit(" ", 1)[0]  # no year twice
-        if start.month == end.month:
-            first = first.rsplit(" ", 1)[0]  # nor the month
-    return f"semaine du {first} au {format_date(end, lang)}"

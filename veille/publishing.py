@@ -207,7 +207,7 @@ class PublishResult:
 def publish_summary(result: PublishResult, config: Config) -> list[str]:
     """What a publication did, in the current language: the letter's week, its items and
     folder; then, when feed.xml was not written, why and how to fix it."""
-    from veille.register_files import letter_words  # imported late: it loads openpyxl
+    from veille.weeks import week_label
 
     lang = i18n.current()
     items = i18n.message(
@@ -216,7 +216,7 @@ def publish_summary(result: PublishResult, config: Config) -> list[str]:
     lines = [
         i18n.message(
             "publish.done",
-            period=letter_words(result.week, lang),
+            period=week_label(result.week, lang),
             verb=i18n.message("publish.again" if result.again else "publish.first"),
             items=items,
             folder=result.folder / result.week,

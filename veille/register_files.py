@@ -68,7 +68,7 @@ def trust(source: WatchedSource, lang: str) -> str:
     return _w(unofficial, lang)
 
 
-def letter_words(week: str, lang: str) -> str:
+def week_label(week: str, lang: str) -> str:
     """``2026-W47`` -> ``semaine du 16 au 22 novembre 2026``."""
     monday, sunday = week_days(week)
     period = format_period(monday, sunday, lang)
@@ -146,7 +146,7 @@ def _indicator(r: Register, b: IndicatorBlock) -> Table:
     zone = ZoneInfo(r.timezone)
     rows = tuple(
         (
-            letter_words(k.selection.week, r.lang),
+            week_label(k.selection.week, r.lang),
             k.selection.published_at.astimezone(zone).date(),
             k.selection.article_at.astimezone(zone).date() if k.selection.article_at else None,
             k.selection.source_name or k.selection.source_id,
@@ -184,7 +184,7 @@ def _action_row(t: TrackedAction, lang: str, tz: str, zone: ZoneInfo) -> tuple[C
     f = a.fields
     return (
         a.id, " ".join(f.indicators), a.title, a.url, a.source_name or a.source_id,
-        "\n".join(letter_words(w, lang) for w in t.letters), word(f.impact, lang), f.what,
+        "\n".join(week_label(w, lang) for w in t.letters), word(f.impact, lang), f.what,
         word(f.type, lang), f.owner, f.due, word(f.status, lang),
         a.status_at.astimezone(zone).date(), f.evidence or "",
         a.created_at.astimezone(zone).date(), a.created_by, history_words(t.history, tz, lang),
@@ -208,7 +208,7 @@ def _diffusion(r: Register) -> Table:
     every = "tous les thèmes" if fr else "every theme"
     rows = tuple(
         (
-            letter_words(d.week, r.lang),
+            week_label(d.week, r.lang),
             day(d.published_at),
             day(d.first_sent_at),
             day(d.last_sent_at),
@@ -347,7 +347,7 @@ def render_html(register: Register) -> str:
         lang=lang,
         day=day,
         moment=moment,
-        letter=lambda week: letter_words(week, lang),
+        letter=lambda week: week_label(week, lang),
         word=lambda value: word(value, lang),
         trust=lambda source: trust(source, lang),
         state=lambda source: _w(STATUS_WORDS[source.status], lang),

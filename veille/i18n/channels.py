@@ -3,16 +3,8 @@ French and English (merged into :data:`veille.i18n.MESSAGES`)."""
 
 from __future__ import annotations
 
-# Day names, Monday first (date.weekday()), written here rather than taken from the system's
-# locales, for the same reasons as the month names of veille.render.
-WEEKDAYS: dict[str, tuple[str, ...]] = {
-    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-
 CHANNELS: dict[str, tuple[str, str]] = {
     # what a channel shows
-    "channels.week": ("semaine du {start} au {end}", "week of {period}"),
     "channels.letter.heading": ("{title} — {week}", "{title} — {week}"),
     "channels.letter.intro": (
         "La lettre de veille de la semaine est publiée.",

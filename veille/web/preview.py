@@ -12,12 +12,13 @@ from veille import digest as digests
 from veille import i18n, publishing, sending
 from veille.errors import DigestError
 from veille.jobs import Progress
-from veille.moments import format_day_time, week_phrase
+from veille.moments import format_day_time
 from veille.render import render_email_html, week_url
 from veille.web.context import WebContext, back, current_week, page
 from veille.web.forms import _text
 from veille.web.jobs import start_job
 from veille.web.security import PREVIEW_CSP
+from veille.weeks import week_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,7 @@ def preview(request: Request) -> Response:
     week = current_week(request)
     if store.digest(week) is None:  # nothing to preview yet: offer the way forward
         return page(
-            request, "preview.html", week=week, view=None, period=week_phrase(week, web.lang)
+            request, "preview.html", week=week, view=None, period=week_label(week, web.lang)
         )
     view = digests.load(config, store, week)
     return page(
@@ -81,7 +82,7 @@ def preview(request: Request) -> Response:
         week=week,
         view=view,
         letter=letter_state(web, week, view),
-        period=week_phrase(week, web.lang),
+        period=week_label(week, web.lang),
         missing=sending.missing_settings(config),
     )
 
@@ -146,7 +147,7 @@ def send(request: Request) -> Response:
     return start_job(
         request,
         f"send:{week}",
-        t["job_send"].format(week=week_phrase(week, web.lang)),
+        t["job_send"].format(week=week_label(week, web.lang)),
         work,
         f"/apercu/{week}",
     )

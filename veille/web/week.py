@@ -9,13 +9,13 @@ from starlette.responses import RedirectResponse, Response
 from veille import digest as digests
 from veille import i18n
 from veille.errors import DigestError, UsageError
-from veille.moments import format_day_time, week_phrase
+from veille.moments import format_day_time
 from veille.store import Store
 from veille.web.context import WebContext, back, current_week, failure, page
 from veille.web.followup import badges_by_article, today
 from veille.web.forms import _article_id, _choice, _position, _text
 from veille.web.preview import counted, letter_state
-from veille.weeks import adjacent_weeks
+from veille.weeks import adjacent_weeks, week_label
 
 
 def home(request: Request) -> Response:
@@ -48,7 +48,7 @@ def week_page(request: Request) -> Response:
         next_week=next_week,
         top=view.top.article_id if view and view.top else None,
         letter=letter_state(web, week, view) if view else None,
-        period=week_phrase(week, web.lang),
+        period=week_label(week, web.lang),
         reasons=_reasons(web, view),
         threshold=round(config.settings.relevance_threshold * 100),
         relevance=_relevance(web, view),
