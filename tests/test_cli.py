@@ -36,10 +36,10 @@ def test_run_twice_articles_and_sources_check(
     second = run_veille("run", cwd=tmp_path, prefect=prefect_api)
     assert second.returncode == 0, second.stderr
     assert " 0 new articles" in second.stdout
-    assert "7 unchanged" in second.stdout
+    assert "8 unchanged" in second.stdout
     assert "backing off: flux-disparu" in second.stdout  # the 404 source waits, it is not retried
     conditional = [h for h in demo_server.hits if h.conditional]
-    assert len(conditional) == 7 and all(h.status == 304 for h in conditional)
+    assert len(conditional) == 8 and all(h.status == 304 for h in conditional)
     assert all(h.user_agent.startswith("veille/") for h in demo_server.hits)
 
     listed = run_veille("articles", "--json", "--all", cwd=tmp_path)

@@ -302,7 +302,7 @@ def test_messages_are_french_by_default() -> None:
 
 def expect_config_error(data: bytes, *words: str) -> str:
     """The error in English (the words checked), and in French with its hint (« Astuce »)."""
-    with pytest.raises(ConfigError) as french:
+    with i18n.language("fr"), pytest.raises(ConfigError) as french:
         parse_opml(data, name="upload.opml")
     assert str(french.value).startswith("upload.opml : ") and "Astuce" in str(french.value)
     with i18n.language("en"), pytest.raises(ConfigError) as info:

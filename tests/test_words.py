@@ -49,7 +49,7 @@ ALLOWED = {
 NOT_PROSE = re.compile(
     r"JSON Feed|« items »"  # a format's name, a key of the format
     r"|kind: [a-z]+(?: / [a-z]+)*"  # a setting of sources.yaml
-    r"|\{[^{}]*\}"  # str.format placeholders
+    r"|\{[^{}]*\}(?:_[A-Z]+)?"  # str.format placeholders ({variable}_FILE: a variable's name)
     r"|`[^`]*`"  # a command to type
     r"|--[a-z-]+(?:[ =][a-z0-9-]+)?"  # an option, with its value
     r"|\b[a-z_]+(?:\.[a-z_]+)+\b"  # settings.digest.site_url, sources.yaml
@@ -224,7 +224,7 @@ def _job_message(client: httpx.Client, base: str, started: httpx.Response) -> tu
                 "bad": "« pas-une-adresse@ » n’est pas une adresse e-mail",
                 "added": "ana@greta.example.fr est inscrit(e) à la lettre.",
                 "csv": "Import de abonnes.csv terminé : 2 abonnés ajoutés, aucun modifié.",
-                "week": "<h1>Semaine du 16 au 22 novembre 2026</h1>",
+                "week": "<h1>Lettre de la semaine du 16 au 22 novembre 2026</h1>",
                 "kept": "articles retenus sur",
             },
         ),
@@ -234,7 +234,7 @@ def _job_message(client: httpx.Client, base: str, started: httpx.Response) -> tu
                 "bad": "'pas-une-adresse@' is not an e-mail address",
                 "added": "ana@greta.example.fr is subscribed to the digest.",
                 "csv": "Import of abonnes.csv done: 2 subscribers added, none updated.",
-                "week": "<h1>Week of 16–22 November 2026</h1>",
+                "week": "<h1>Digest for the week of 16–22 November 2026</h1>",
                 "kept": "items kept out of",
             },
         ),
