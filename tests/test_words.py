@@ -222,7 +222,7 @@ def _job_message(client: httpx.Client, base: str, started: httpx.Response) -> tu
             "fr",
             {
                 "bad": "« pas-une-adresse@ » n’est pas une adresse e-mail",
-                "added": "ana@greta.example.fr est inscrit(e) à la lettre.",
+                "added": "ana@greta.example.fr est abonné(e) à la lettre.",
                 "csv": "Import de abonnes.csv terminé : 2 abonnés ajoutés, aucun modifié.",
                 "week": "<h1>Lettre de la semaine du 16 au 22 novembre 2026</h1>",
                 "kept": "articles retenus sur",
@@ -232,10 +232,10 @@ def _job_message(client: httpx.Client, base: str, started: httpx.Response) -> tu
             "en",
             {
                 "bad": "'pas-une-adresse@' is not an e-mail address",
-                "added": "ana@greta.example.fr is subscribed to the digest.",
+                "added": "ana@greta.example.fr is subscribed to the letter.",
                 "csv": "Import of abonnes.csv done: 2 subscribers added, none updated.",
                 "week": "<h1>Digest for the week of 16–22 November 2026</h1>",
-                "kept": "items kept out of",
+                "kept": "items kept of",
             },
         ),
     ],
