@@ -147,7 +147,7 @@ def test_the_web_app_opens_on_the_letter_week_and_its_menu_keeps_it(watch: Watch
         page = client.get("/semaine")
         assert page.status_code == 200
         # The week the Monday letter covers, said as its days (not "Cette semaine").
-        assert f"<h1>{week_label(letter_week(), 'fr', title=True)}</h1>" in page.text
+        assert f"<h1>Lettre de la {week_label(letter_week(), 'fr')}</h1>" in page.text
         assert f'href="/apercu/{letter_week()}"' in page.text  # the menu keeps the week
         preview = client.get("/apercu")
         assert preview.status_code == 200 and letter_week() in preview.text

@@ -215,7 +215,7 @@ def test_digest_reaches_three_subscribers(
         assert msg["From"] == SENDER
         assert msg["To"] == recipient
         assert msg["Subject"] == email_subject(digest)
-        assert msg["Subject"] == "Veille formation — semaine 47 (16–22 novembre 2026)"
+        assert msg["Subject"] == "Veille formation — semaine du 16 au 22 novembre 2026"
         assert msg["Date"] is not None
         assert msg["Message-ID"].endswith("@of-exemple.fr>")
         ids.add(msg["Message-ID"])

@@ -174,7 +174,7 @@ STATS_FR = (
 
 
 def test_subject_and_stats_sentence(digest: Digest) -> None:
-    assert email_subject(digest) == "Veille formation — semaine 47 (16–22 novembre 2026)"
+    assert email_subject(digest) == "Veille formation — semaine du 16 au 22 novembre 2026"
     assert stats_sentence(digest.stats) == STATS_FR
     assert digest.stats.minutes_saved == 154  # 35 420 / 230 = 154.0
 
@@ -183,7 +183,9 @@ def test_the_stats_sentence_agrees_and_says_no_empty_saving(digest: Digest) -> N
     """No "Environ 0 minute de lecture épargnée (86 mots non lus…)", no "0 mot non lus"."""
     little = replace(digest.stats, kept=1, words_not_read=86)  # 0.4 minute
     french = stats_sentence(little)
-    assert french.endswith("1 retenu.") and "minute" not in french and "86" not in french
+    # Under a minute is said as such, never as "0 minute"; "86 mots", plural.
+    assert french.endswith("1 retenu. Moins d’une minute de lecture épargnée (86 mots non lus).")
+    assert "0 minute" not in french
     one = replace(digest.stats, kept=0, words_not_read=230)
     assert stats_sentence(one).endswith(
         "0 retenu. Environ 1 minute de lecture épargnée (230 mots non lus à 230 mots/minute)."
@@ -317,7 +319,7 @@ def test_atom_feed_is_valid(digest: Digest) -> None:
         "https://veille.example.org/2026-W47/",
         "https://veille.example.org/2026-W46/",
     ]
-    assert parsed.entries[0].title == "Veille formation — semaine 47 (16–22 novembre 2026)"
+    assert parsed.entries[0].title == "Veille formation — semaine du 16 au 22 novembre 2026"
     assert parsed.entries[0].id == "https://veille.example.org/2026-W47/"
     assert parsed.feed.updated == "2026-11-23T07:00:00Z"
     content = parsed.entries[0].content[0]
@@ -344,7 +346,7 @@ def test_english_locale(digest: Digest) -> None:
     assert "This week, the watch gathered 148 articles, merged 23 duplicates" in text
     assert "35,420 words" in text and "17 October 2018" in text
     assert "À la une" not in text and "Se désinscrire" not in text
-    assert email_subject(english) == "Veille formation — week 47 (16–22 November 2026)"
+    assert email_subject(english) == "Veille formation — week of 16–22 November 2026"
     assert "## Top story" in render_markdown(english)
     with pytest.raises(ConfigError, match="'de' is not available"):
         render_markdown(replace(digest, lang="de"))

@@ -532,7 +532,9 @@ def test_english_is_available(app_env: tuple[Config, Store, Path]) -> None:
             f"{base}/login", data={"user": USER, "password": PASSWORD, "csrf": _csrf(page.text)}
         )
         week = client.get(f"{base}/semaine?week={WEEK}")
-        assert "<h1>Digest for the week of 16–22 November 2026</h1>" in week.text  # its days, not 2026-W47
+        assert (
+            "<h1>Digest for the week of 16–22 November 2026</h1>" in week.text
+        )  # its days, not 2026-W47
         assert "Draft this week" in week.text
 
 

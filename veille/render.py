@@ -37,7 +37,7 @@ from markupsafe import Markup, escape
 
 from veille import clock, i18n
 from veille.errors import ConfigError
-from veille.weeks import parse_week
+from veille.weeks import parse_week, week_label
 
 __all__ = [
     "MONTHS",
@@ -246,10 +246,9 @@ def stats_sentence(stats: DigestStats, lang: str = "fr") -> str:
 
 
 def email_subject(d: Digest) -> str:
-    """``Veille formation — semaine 46 (9–15 novembre 2026)``."""
+    """``Veille formation — semaine du 9 au 15 novembre 2026`` (the week as people say it)."""
     s = _strings(d.lang)
-    period = format_period(d.period_start, d.period_end, d.lang)
-    return s["subject"].format(title=clean_text(d.title), n=parse_week(d.week)[1], period=period)
+    return s["subject"].format(title=clean_text(d.title), week=week_label(d.week, d.lang))
 
 
 # --- what the templates see: cleaned text, checked links, formatted dates -------------------

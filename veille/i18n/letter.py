@@ -7,7 +7,7 @@ from __future__ import annotations
 LETTER: dict[str, dict[str, str]] = {
     "fr": {
         "week": "semaine {n}",
-        "subject": "{title} — semaine {n} ({period})",
+        "subject": "{title} — {week}",
         "top_story": "À la une",
         "editorial": "Édito",
         "also_reported_by": "Aussi relayé par {names}",
@@ -52,7 +52,7 @@ LETTER: dict[str, dict[str, str]] = {
     },
     "en": {
         "week": "week {n}",
-        "subject": "{title} — week {n} ({period})",
+        "subject": "{title} — {week}",
         "top_story": "Top story",
         "editorial": "Editorial",
         "also_reported_by": "Also reported by {names}",
