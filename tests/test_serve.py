@@ -56,7 +56,7 @@ def test_serve_runs_the_ingest_on_its_schedule(demo_server: LocalServer, tmp_pat
     assert completed, output[-3000:]
     stats = completed[0].stats
     assert isinstance(stats, dict) and stats["new_articles"] > 20
-    assert "ingest every 0:00:12" in output
+    assert "collecte toutes les 0:00:12" in output
     # The Prefect server veille started is gone with it.
     time.sleep(2)
     with socket.socket() as probe:

@@ -89,7 +89,8 @@ def sentences(
             i18n.message(
                 f"status.last_{last.status}" if known else "status.last_other",
                 at=at(last.started_at), end=at(last.finished_at), status=last.status,
-                new=stats.get("new_articles", 0), failed=stats.get("sources_failed", 0),
+                new=i18n.counted("status.new", int(stats.get("new_articles", 0))),
+                failed=i18n.counted("status.failed", int(stats.get("sources_failed", 0))),
             )
         )  # fmt: skip
     if seen.next_run_at is not None:

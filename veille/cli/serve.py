@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from veille import publishing
+from veille import i18n, publishing
 from veille.cli.common import Context, out
 
 
@@ -32,12 +33,21 @@ def ui(
     store = context.store(config)
     if not store.users():
         out.print(
-            "No account yet: nobody can log in. Create one with `veille users add NAME`.",
+            i18n.message("ui.no_account", command=_users_add(config.path, store.path)),
             highlight=False,
         )
     web = create_app(config, store, publishing.digests_dir(config, out_dir), https=https)
-    out.print(f"veille ui on http://{host}:{port}/ — Ctrl-C to stop.", highlight=False)
+    base = f"http://{host}:{port}"
+    out.print(i18n.message("ui.serving", app=f"{base}/login", archive=f"{base}/"), highlight=False)
     uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=https)
+
+
+def _users_add(config: str | Path, db: Path) -> str:
+    """The command that creates an account on this very database (as the login page says)."""
+    paths = (
+        f"--config {shlex.quote(str(Path(config).resolve()))} --db {shlex.quote(str(db.resolve()))}"
+    )
+    return f"veille {paths} users add {i18n.message('ui.account_name')}"
 
 
 def serve(
@@ -70,12 +80,18 @@ def serve(
         if ingest_every
         else timedelta(hours=schedule.ingest_every_hours)
     )
-    out.print(
-        f"veille serve: ingest every {every}, draft at '{schedule.draft_cron}'"
-        + (f", publish at '{schedule.publish_cron}'" if schedule.publish_cron else "")
-        + f" ({config.settings.timezone}) — Ctrl-C to stop.",
-        highlight=False,
+    publish = (
+        i18n.message("serve.publish_at", cron=schedule.publish_cron)
+        if schedule.publish_cron
+        else ""
     )
+    out.print(
+        i18n.message(
+            "serve.starting", every=every, draft=schedule.draft_cron, publish=publish,
+            tz=config.settings.timezone,
+        ),
+        highlight=False,
+    )  # fmt: skip
     db = context.db_path or config.database_path()
     code = supervise(
         config_path=str(context.config_path.resolve()),

@@ -83,11 +83,32 @@ SCHEDULE: dict[str, tuple[str, str]] = {
         "Scheduler: STOPPED WITHOUT A WORD (process {pid}, started {since}, is gone): start "
         "veille serve or its service again.",
     ),
+    # the counts of a run, "_one" for 0 and 1 in French (i18n.counted)
+    "status.new.one": ("{n} nouvel article", "{n} new article"),
+    "status.new.other": ("{n} nouveaux articles", "{n} new articles"),
+    "status.failed.one": ("{n} source en échec", "{n} failing source"),
+    "status.failed.other": ("{n} sources en échec", "{n} failing sources"),
+    # veille serve and veille ui starting
+    "serve.starting": (
+        "veille serve : collecte toutes les {every}, brouillon selon « {draft} »{publish} "
+        "({tz}) — Ctrl-C pour arrêter.",
+        "veille serve: ingest every {every}, draft at '{draft}'{publish} ({tz}) — Ctrl-C to stop.",
+    ),
+    "serve.publish_at": (", publication selon « {cron} »", ", publish at '{cron}'"),
+    "ui.serving": (
+        "Application des curateurs : {app} ; archive publique des lettres : {archive} — Ctrl-C "
+        "pour arrêter.",
+        "Curators' app: {app}; public archive of the letters: {archive} — Ctrl-C to stop.",
+    ),
+    "ui.account_name": ("VOTRE-NOM", "YOUR-NAME"),
+    "ui.no_account": (
+        "Aucun compte encore : personne ne peut se connecter. Créez-en un : {command}",
+        "No account yet: nobody can log in. Create one: {command}",
+    ),
     "status.no_run": ("Aucune collecte encore.", "No run yet."),
     "status.last_completed": (
-        "Dernière collecte : terminée le {end} ({new} nouvel(s) article(s), {failed} source(s) "
-        "en échec).",
-        "Last run: completed on {end} ({new} new article(s), {failed} failing source(s)).",
+        "Dernière collecte : terminée le {end} ({new}, {failed}).",
+        "Last run: completed on {end} ({new}, {failed}).",
     ),
     "status.last_running": (
         "Dernière collecte : en cours depuis le {at}.",
