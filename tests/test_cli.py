@@ -30,14 +30,16 @@ def test_run_twice_articles_and_sources_check(
     _write_demo_sources(tmp_path, demo_server.base_url)
     first = run_veille("run", cwd=tmp_path, prefect=prefect_api)
     assert first.returncode == 0, first.stderr
-    assert "1 failed" in first.stdout and "new articles" in first.stdout
+    assert "1 en échec" in first.stdout and "nouveaux articles" in first.stdout
     assert (tmp_path / "veille.duckdb").exists()
 
     second = run_veille("run", cwd=tmp_path, prefect=prefect_api)
     assert second.returncode == 0, second.stderr
-    assert " 0 new articles" in second.stdout
-    assert "8 unchanged" in second.stdout
-    assert "backing off: flux-disparu" in second.stdout  # the 404 source waits, it is not retried
+    assert " 0 nouvel article " in second.stdout
+    assert "8 inchangées" in second.stdout
+    assert (
+        "attend avant un nouvel essai : flux-disparu" in second.stdout
+    )  # the 404 source waits, it is not retried
     conditional = [h for h in demo_server.hits if h.conditional]
     assert len(conditional) == 8 and all(h.status == 304 for h in conditional)
     assert all(h.user_agent.startswith("veille/") for h in demo_server.hits)

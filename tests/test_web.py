@@ -436,7 +436,7 @@ def test_the_app_keeps_working_while_a_run_writes(
             time.sleep(0.2)
     stdout, stderr = run.communicate()
     assert run.returncode == 0, stderr
-    assert "8 ok" in stdout or "unchanged" in stdout
+    assert "8 à jour" in stdout or "inchangées" in stdout
     assert pages >= 3 and edits >= 3
     assert len(store.digest_items(WEEK)) > 0
 

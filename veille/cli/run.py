@@ -6,12 +6,14 @@ Shared by ``veille run`` and ``veille demo``.
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from veille import i18n
 from veille.cli.common import Context, err, out
 from veille.config import Config
 from veille.records import RunSummary, SourceOutcome
@@ -81,59 +83,66 @@ def _outcome_line(o: SourceOutcome) -> str:
     if o.status == "error":
         return f"  ✗ {o.source_id}: {o.error}"
     if o.status == "not-modified":
-        return f"  = {o.source_id}: unchanged (304)"
-    return f"  ✓ {o.source_id}: {o.entries} entries, {o.new_articles} new ({o.seconds:.1f} s)"
+        return f"  = {o.source_id}{i18n.message('run.line_unchanged')}"
+    entries = i18n.counted("run.entries", o.entries)
+    new = i18n.counted("run.new", o.new_articles)
+    done = i18n.message("run.line_done", entries=entries, new=new)
+    return f"  ✓ {o.source_id}{done} ({o.seconds:.1f} s)"
 
 
 def print_summary(summary: RunSummary) -> None:
+    """What a pass did, in the configured language (veille/i18n/publishing.py, ``run.*``)."""
     failed = [o for o in summary.outcomes if not o.ok]
     if failed:
-        table = Table(title="Failed sources", title_justify="left", show_lines=False)
-        table.add_column("source")
-        table.add_column("error")
+        table = Table(title=i18n.message("run.failed_title"), title_justify="left")
+        table.add_column(i18n.message("run.col_source"))
+        table.add_column(i18n.message("run.col_error"))
         for o in failed:
             table.add_row(o.source_id, o.error or "")
         out.print(table)
-    n = len(summary.outcomes)
-    out.print(
-        f"{n} source{'s' if n != 1 else ''}: {summary.sources_ok} ok "
-        f"({summary.sources_not_modified} unchanged), {summary.sources_failed} failed · "
-        f"{summary.entries_seen} entries seen · {summary.new_articles} new articles "
-        f"({summary.pages_fetched} pages fetched, {summary.page_errors} with errors) · "
-        f"{summary.seconds:.1f} s",
-        highlight=False,
+    say = partial(out.print, highlight=False)
+    say(
+        i18n.message(
+            "run.summary",
+            sources=i18n.counted("run.sources", len(summary.outcomes)),
+            ok=summary.sources_ok,
+            unchanged=i18n.counted("run.unchanged", summary.sources_not_modified),
+            failed=i18n.counted("run.failed", summary.sources_failed),
+            entries=i18n.counted("run.entries", summary.entries_seen),
+            new=i18n.counted("run.new", summary.new_articles),
+            pages=i18n.counted("run.pages", summary.pages_fetched),
+            errors=summary.page_errors,
+            seconds=f"{summary.seconds:.1f}",
+        )
     )
     if summary.crashed_runs:
-        out.print(
-            f"Earlier run{'s' if len(summary.crashed_runs) != 1 else ''} "
-            f"{', '.join(summary.crashed_runs)} had stopped without finishing (process killed?): "
-            "marked crashed; this run picked up what they left.",
-            highlight=False,
-        )
+        ids = ", ".join(summary.crashed_runs)
+        say(i18n.counted("run.crashed_before", len(summary.crashed_runs), ids=ids))
     if summary.waiting:
         names = ", ".join(
-            f"{sid} (until {until.astimezone():%d/%m %H:%M})" for sid, until in summary.waiting
+            f"{sid} ({i18n.message('run.until', at=f'{until.astimezone():%d/%m %H:%M}')})"
+            for sid, until in summary.waiting
         )
-        out.print(
-            f"{len(summary.waiting)} failing source{'s' if len(summary.waiting) != 1 else ''} "
-            f"backing off: {names} · `veille run --source ID` tries one now",
-            highlight=False,
-        )
+        say(i18n.counted("run.backing_off", len(summary.waiting), names=names))
     if summary.offline:
-        out.print(
-            "Every source failed for network reasons: is this machine offline? "
-            "These errors are not counted against the sources.",
-            highlight=False,
-        )
+        say(i18n.message("run.offline"))
     if line := summary.hosts_line():
-        out.print(line, highlight=False)
+        say(line)
     if summary.dedup is not None and summary.classify is not None:
-        trained = " (first model, trained from the seed labels)" if summary.classify.trained else ""
-        model = f" · model {summary.classify.model}{trained}" if summary.classify.model else ""
-        out.print(
-            f"{summary.dedup.duplicates} duplicates merged · {summary.classify.articles} "
-            f"classified, {summary.classify.off_topic} off-topic{model}",
-            highlight=False,
+        trained = i18n.message("run.first_model") if summary.classify.trained else ""
+        model = (
+            i18n.message("run.model", model=summary.classify.model, trained=trained)
+            if summary.classify.model
+            else ""
+        )
+        say(
+            i18n.message(
+                "run.classified",
+                duplicates=i18n.counted("run.duplicates", summary.dedup.duplicates),
+                classified=summary.classify.articles,
+                off_topic=summary.classify.off_topic,
+                model=model,
+            )
         )
 
 

@@ -4,6 +4,70 @@ French and English (merged into :data:`veille.i18n.MESSAGES`)."""
 from __future__ import annotations
 
 PUBLISHING: dict[str, tuple[str, str]] = {
+    # what a pass did (veille run; "_one" for 0 and 1 in French)
+    "run.failed_title": ("Sources en échec", "Failed sources"),
+    "run.col_source": ("source", "source"),
+    "run.col_error": ("erreur", "error"),
+    "run.summary": (
+        "{sources} : {ok} à jour ({unchanged}), {failed} · {entries} · {new} ({pages}, {errors} "
+        "en erreur) · {seconds} s",
+        "{sources}: {ok} ok ({unchanged}), {failed} · {entries} · {new} ({pages}, {errors} with "
+        "errors) · {seconds} s",
+    ),
+    "run.sources.one": ("{n} source", "{n} source"),
+    "run.sources.other": ("{n} sources", "{n} sources"),
+    "run.unchanged.one": ("{n} inchangée", "{n} unchanged"),
+    "run.unchanged.other": ("{n} inchangées", "{n} unchanged"),
+    "run.failed.one": ("{n} en échec", "{n} failed"),
+    "run.failed.other": ("{n} en échec", "{n} failed"),
+    "run.entries.one": ("{n} entrée lue", "{n} entry seen"),
+    "run.entries.other": ("{n} entrées lues", "{n} entries seen"),
+    "run.new.one": ("{n} nouvel article", "{n} new article"),
+    "run.new.other": ("{n} nouveaux articles", "{n} new articles"),
+    "run.pages.one": ("{n} page récupérée", "{n} page fetched"),
+    "run.pages.other": ("{n} pages récupérées", "{n} pages fetched"),
+    "run.crashed_before.one": (
+        "La passe {ids} s’était arrêtée sans finir (processus tué ?) : marquée interrompue ; "
+        "celle-ci a repris ce qu’elle avait laissé.",
+        "Earlier run {ids} had stopped without finishing (process killed?): marked crashed; "
+        "this run picked up what it left.",
+    ),
+    "run.crashed_before.other": (
+        "Les passes {ids} s’étaient arrêtées sans finir (processus tués ?) : marquées "
+        "interrompues ; celle-ci a repris ce qu’elles avaient laissé.",
+        "Earlier runs {ids} had stopped without finishing (process killed?): marked crashed; "
+        "this run picked up what they left.",
+    ),
+    "run.line_unchanged": (" : inchangée (304)", ": unchanged (304)"),
+    "run.line_done": (" : {entries}, {new}", ": {entries}, {new}"),
+    "run.until": ("jusqu’au {at}", "until {at}"),
+    "run.backing_off.one": (
+        "{n} source en échec attend avant un nouvel essai : {names} · `veille run --source ID` "
+        "en essaie une tout de suite",
+        "{n} failing source backing off: {names} · `veille run --source ID` tries one now",
+    ),
+    "run.backing_off.other": (
+        "{n} sources en échec attendent avant un nouvel essai : {names} · `veille run --source "
+        "ID` en essaie une tout de suite",
+        "{n} failing sources backing off: {names} · `veille run --source ID` tries one now",
+    ),
+    "run.offline": (
+        "Toutes les sources ont échoué pour des raisons de réseau : cette machine est-elle hors "
+        "ligne ? Ces erreurs ne sont pas comptées contre les sources.",
+        "Every source failed for network reasons: is this machine offline? These errors are not "
+        "counted against the sources.",
+    ),
+    "run.first_model": (
+        " (premier modèle, entraîné sur les exemples fournis)",
+        " (first model, trained from the seed labels)",
+    ),
+    "run.model": (" · modèle {model}{trained}", " · model {model}{trained}"),
+    "run.duplicates.one": ("{n} doublon fusionné", "{n} duplicate merged"),
+    "run.duplicates.other": ("{n} doublons fusionnés", "{n} duplicates merged"),
+    "run.classified": (
+        "{duplicates} · {classified} classés, {off_topic} hors sujet{model}",
+        "{duplicates} · {classified} classified, {off_topic} off-topic{model}",
+    ),
     # the letter
     "digest.no_draft": (
         "pas encore de brouillon pour la {week_label}. "
