@@ -135,6 +135,8 @@ def print_summary(summary: RunSummary) -> None:
             f"classified, {summary.classify.off_topic} off-topic{model}",
             highlight=False,
         )
+    for line in summary.alerts:
+        out.print(line, highlight=False)
 
 
 def run(

@@ -26,15 +26,20 @@ class FullTextMixin(StoreBase):
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int = 50,
+        ids: Sequence[str] | None = None,
     ) -> list[FoundArticle]:
         """Articles matching ``query`` (French stemming, accents folded), best first.
 
         The DuckDB FTS index does not follow inserts: it is rebuilt here when articles were
         added since it was built (0.1 s for a hundred articles; it grows with the table).
+        ``ids``: only among these articles (an alert's new ones).
         """
         where, params = date_window(since, until)
         where.append("m.bm25 IS NOT NULL")
         params |= {"q": query, "limit": limit}
+        if ids is not None:
+            where.append("list_contains($ids, a.id)")
+            params["ids"] = list(ids)
         if tag:
             where.append("list_contains(a.tags, $tag)")
             params["tag"] = tag
