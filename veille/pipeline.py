@@ -142,7 +142,8 @@ async def ingest(
         summary.classify = (run_classify or classify_new)(config, store)
         summary.timings.classify = summary.classify.seconds
         crash_point("before_alerts")
-        summary.alerts = after_run(config, store)  # never raises: alerts are not the pass
+        # In a thread: sending blocks (SMTP) and channel posts run their own event loop.
+        summary.alerts = await asyncio.to_thread(after_run, config, store)  # never raises
     except BaseException as exc:
         # Never left "running": a run that stays so blocks the next ones of this process
         # (`veille serve`) for hours. The error itself goes on to the caller. Stopped from
