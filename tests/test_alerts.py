@@ -16,12 +16,15 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
+import httpx
 import pytest
 
-from tests.conftest import free_port, run_cli
+from tests.conftest import UvicornThread, free_port, run_cli
 from tests.test_channels import Receiver
 from tests.test_mail import Collector, _server
+from tests.test_web import PASSWORD, USER, _csrf
 from veille.alerts import alert_email, run_alerts, set_up_alert, smtp_or_warning
+from veille.auth import hash_password
 from veille.config import Config, parse_config
 from veille.errors import UsageError
 from veille.localserver import LocalServer
@@ -31,6 +34,7 @@ from veille.pipeline import ingest
 from veille.records import RunSummary
 from veille.search import SearchHit
 from veille.store import Store
+from veille.web import create_app
 
 ITEMS = {
     # No elided article (« l’apprentissage »): the search index keeps it as one word (reported).
@@ -296,3 +300,43 @@ def test_cli_add_list_json_remove(
 def test_smtp_or_warning_says_what_is_missing() -> None:
     smtp, warning = smtp_or_warning({})
     assert smtp is None and warning is not None and "VEILLE_SMTP_HOST" in warning
+
+
+def test_web_page_adds_and_removes_alerts_with_csrf(
+    site: tuple[Path, LocalServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, server = site
+    config, store = _config(server), Store(tmp_path / "veille.duckdb")
+    store.set_user(USER, hash_password(PASSWORD))
+    with (
+        UvicornThread(create_app(config, store, tmp_path / "digests")) as base,
+        httpx.Client() as client,
+    ):
+        assert client.get(f"{base}/alertes").status_code in (303, 302, 401)  # login first
+        token = _csrf(client.get(f"{base}/login").text)
+        client.post(f"{base}/login", data={"user": USER, "password": PASSWORD, "csrf": token})
+        listing = client.get(f"{base}/alertes")
+        assert listing.status_code == 200 and "Textes officiels" in listing.text
+        assert 'href="/alertes" aria-current="page">Alertes</a>' in listing.text
+        token = _csrf(listing.text)
+        form = {"name": "Décrets", "query": "décret", "source": "actus", "emails": "ana@of.fr"}
+        assert client.post(f"{base}/alertes/ajouter", data=form).status_code == 403  # no token
+        assert [a.name for a in store.alerts()] == ["Textes officiels"]
+        done = client.post(f"{base}/alertes/ajouter", data={**form, "csrf": token})
+        assert done.status_code == 303
+        page = client.get(f"{base}/alertes").text
+        assert "Alerte « Décrets » créée." in page and "ana@of.fr" in page
+        (made,) = [a for a in store.alerts() if a.name == "Décrets"]
+        assert (made.sources, made.emails, made.created_by) == (("actus",), ("ana@of.fr",), USER)
+        bad = client.post(
+            f"{base}/alertes/ajouter",
+            data={"name": "Z", "query": "z", "channel": "direction", "csrf": token},
+        )
+        assert bad.status_code == 303  # back to the page, with the reason
+        shown = client.get(f"{base}/alertes").text
+        assert '<p class="error" role="alert">Le canal « direction » ne reçoit pas' in shown
+        assert [a.name for a in store.alerts()] == ["Décrets", "Textes officiels"]
+        assert client.post(f"{base}/alertes/supprimer", data={"name": "Décrets"}).status_code == 403
+        gone = client.post(f"{base}/alertes/supprimer", data={"name": "Décrets", "csrf": token})
+        assert gone.status_code == 303
+        assert [a.name for a in store.alerts()] == ["Textes officiels"]

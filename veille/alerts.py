@@ -56,6 +56,8 @@ __all__ = [
     "AlertsReport",
     "after_run",
     "alert_email",
+    "alert_filters",
+    "alert_recipients",
     "channel_recipient",
     "check_email",
     "matching",
@@ -324,6 +326,20 @@ def alert_message(config: Config, alert: Alert, hits: Sequence[SearchHit]) -> Al
         lang=config.settings.digest.lang,
         tz=config.settings.timezone,
     )
+
+
+def alert_filters(alert: Alert) -> str:
+    """``sources officielles`` / ``formation-pro · centre-inffo`` / ``toutes les sources``."""
+    parts = [*alert.tags, *alert.sources]
+    if alert.official:
+        parts.append(i18n.message("alerts.official_only"))
+    return " · ".join(parts) or i18n.message("alerts.all_sources")
+
+
+def alert_recipients(alert: Alert) -> str:
+    """The addresses and channels, or how to add one."""
+    who = [*alert.emails, *(f"#{c}" for c in alert.channels)]
+    return ", ".join(who) or i18n.message("alerts.no_recipient", name=alert.name)
 
 
 # --- setting alerts up (the command line and the web page) ----------------------------------

@@ -11,7 +11,13 @@ import typer
 from rich.table import Table
 
 from veille import i18n
-from veille.alerts import run_alerts, set_up_alert, smtp_or_warning
+from veille.alerts import (
+    alert_filters,
+    alert_recipients,
+    run_alerts,
+    set_up_alert,
+    smtp_or_warning,
+)
 from veille.cli.common import Context, out
 from veille.errors import NotFoundError
 from veille.models import Alert
@@ -78,22 +84,8 @@ def alerts_list(
     for key in ("alerts_name", "alerts_query", "alerts_filters", "alerts_recipients"):
         table.add_column(i18n.WEB[i18n.current()][key])
     for a in alerts:
-        table.add_row(a.name, a.query, filters(a), recipients(a))
+        table.add_row(a.name, a.query, alert_filters(a), alert_recipients(a))
     out.print(table)
-
-
-def filters(alert: Alert) -> str:
-    """``sources officielles`` / ``formation-pro · centre-inffo`` / ``toutes les sources``."""
-    parts = [*alert.tags, *alert.sources]
-    if alert.official:
-        parts.append(i18n.message("alerts.official_only"))
-    return " · ".join(parts) or i18n.message("alerts.all_sources")
-
-
-def recipients(alert: Alert) -> str:
-    """The addresses and channels, or how to add one."""
-    who = [*alert.emails, *(f"#{c}" for c in alert.channels)]
-    return ", ".join(who) or i18n.message("alerts.no_recipient", name=alert.name)
 
 
 def _row(a: Alert) -> dict[str, object]:
