@@ -138,4 +138,6 @@ WEB_ALERTS: dict[str, tuple[str, str]] = {
     "alerts_remove": ("Supprimer", "Remove"),
     "alerts_none": ("Aucune alerte.", "No alert."),
     "alerts_any": ("—", "—"),
+    "alerts_query_example": ("décret apprentissage", "décret apprentissage"),
+    "alerts_emails_example": ("formatrice@of-exemple.fr", "trainer@of-example.org"),
 }
