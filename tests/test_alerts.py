@@ -41,17 +41,25 @@ ITEMS = {
     "a": ("Décret sur les contrats d’apprentissage", "Le décret fixe les aides en apprentissage."),
     "b": ("Portes ouvertes du centre", "Une journée de visite des ateliers de cuisine."),
     "c": ("Arrêté apprentissage et handicap", "Un arrêté précise un apprentissage adapté."),
-    "d": ("Apprentissage : nouveaux niveaux", "Les niveaux de prise en charge en apprentissage."),
+    "d": (
+        "Apprentissage : nouveaux niveaux",
+        "Les niveaux de prise en charge des contrats en apprentissage changent au premier "
+        "janvier : France compétences publie les montants par diplôme et par branche, les "
+        "opérateurs de compétences les appliquent aux contrats signés après cette date, et "
+        "les centres de formation doivent mettre à jour leurs conventions avant la fin du mois.",
+    ),
     "e": ("Bilan de compétences en ligne", "Le bilan de compétences passe en ligne."),
 }
+COPY = ITEMS["d"]  # the same story again, under another address (another source's copy)
 
 
 def _feed(folder: Path, keys: str) -> None:
+    every = ITEMS | {"f": COPY}
     items = "".join(
-        f"<item><title>{ITEMS[k][0]}</title><guid isPermaLink='false'>{k}</guid>"
+        f"<item><title>{every[k][0]}</title><guid isPermaLink='false'>{k}</guid>"
         f"<link>__BASE__/pages/{k}.html</link>"
         f"<pubDate>Mon, 16 Nov 2026 09:00:00 +0100</pubDate>"
-        f"<description>{ITEMS[k][1]}</description></item>"
+        f"<description>{every[k][1]}</description></item>"
         for k in keys
     )
     (folder / "feed.xml").write_text(
@@ -143,7 +151,7 @@ def test_new_matches_go_once_each_and_later_recipients_get_only_what_follows(
     config, store = _config(server), Store(tmp_path / "veille.duckdb")
     _at(monkeypatch, "2026-11-23T08:00:00+01:00")
     set_up_alert(config, store, "Apprentissage", query="apprentissage", emails=["ana@of.fr"])
-    set_up_alert(config, store, "Bilans", query="bilan compétences", emails=["ana@of.fr"])
+    set_up_alert(config, store, "Bilans", query="bilan", emails=["ana@of.fr"])
 
     _at(monkeypatch, "2026-11-23T09:00:00+01:00")
     first = _run(config, store)
@@ -340,3 +348,24 @@ def test_web_page_adds_and_removes_alerts_with_csrf(
         gone = client.post(f"{base}/alertes/supprimer", data={"name": "Décrets", "csrf": token})
         assert gone.status_code == 303
         assert [a.name for a in store.alerts()] == ["Textes officiels"]
+
+
+def test_two_copies_of_one_story_are_sent_once(
+    site: tuple[Path, LocalServer],
+    smtp: tuple[Collector, int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder, server = site
+    collector, port = smtp
+    _smtp_env(monkeypatch, port)
+    _feed(folder, "bdf")
+    config, store = _config(server), Store(tmp_path / "veille.duckdb")
+    _at(monkeypatch, "2026-11-23T08:00:00+01:00")
+    set_up_alert(config, store, "Apprentissage", query="apprentissage", emails=["ana@of.fr"])
+    _at(monkeypatch, "2026-11-23T09:00:00+01:00")
+    summary = _run(config, store)
+    assert summary.new_articles == 3 and summary.dedup is not None
+    assert summary.dedup.duplicates == 1
+    (message,) = collector.messages()
+    assert message["Subject"] == "Alerte « Apprentissage » : 1 nouvel article"

@@ -156,19 +156,19 @@ def _run_one(
     policy: RetryPolicy | None,
 ) -> AlertOutcome:
     floor = clock.now() - WINDOW
-    todo: dict[str, set[str]] = {}
+    todo: dict[str, dict[str, str]] = {}  # recipient -> their new articles -> story
     for recipient in alert.recipients:
         if smtp is None and not recipient.startswith(CHANNEL):
             continue  # said once in the run summary
         since = max(alert.since[recipient], floor)
-        todo[recipient] = set(
-            store.alert_candidates(alert, recipient, since, official_sources=alert.official)
+        todo[recipient] = store.alert_candidates(
+            alert, recipient, since, official_sources=alert.official
         )
     every = sorted(set().union(*todo.values()))
     hits = matching(store, alert, every) if every else []
     sent: list[tuple[str, int]] = []
     failed: list[tuple[str, str]] = []
-    mine = {r: [h for h in hits if h.id in ids] for r, ids in todo.items()}
+    mine = {r: _one_per_story(hits, stories) for r, stories in todo.items()}
     mine = {r: found for r, found in mine.items() if found}
     emails = [r for r in mine if not r.startswith(CHANNEL)]
     if emails and smtp is not None:
@@ -184,6 +184,16 @@ def _run_one(
         store.record_alert_deliveries(alert.id, recipient, [h.id for h in mine[recipient]])
         sent.append((recipient, len(mine[recipient])))
     return AlertOutcome(alert.name, tuple(sent), tuple(failed))
+
+
+def _one_per_story(hits: Sequence[SearchHit], stories: Mapping[str, str]) -> list[SearchHit]:
+    """The hits among a recipient's new articles, one per story (two sources' copies of one
+    decree are one article to send)."""
+    kept: dict[str, SearchHit] = {}
+    for hit in hits:
+        if hit.id in stories:
+            kept.setdefault(stories[hit.id], hit)
+    return list(kept.values())
 
 
 def matching(store: Store, alert: Alert, ids: Sequence[str]) -> list[SearchHit]:

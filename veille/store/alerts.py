@@ -105,14 +105,15 @@ class AlertsMixin(StoreBase):
 
     def alert_candidates(
         self, alert: Alert, recipient: str, since: datetime, *, official_sources: bool = False
-    ) -> list[str]:
+    ) -> dict[str, str]:
         """Articles fetched from ``since`` on whose story this recipient was not yet sent by
-        this alert (a duplicate of a story sent is not sent again), oldest first."""
+        this alert (a duplicate of a story sent is not sent again), oldest first: article id
+        -> its story (the id its duplicates share)."""
         official = "AND a.source_id IN (SELECT id FROM sources WHERE official)"
         with self.connect() as con:
             rows = con.execute(
                 f"""
-                SELECT a.id FROM articles a
+                SELECT a.id, coalesce(a.cluster_id, a.id) FROM articles a
                  WHERE a.fetched_at >= $since {official if official_sources else ""}
                    AND NOT EXISTS (
                        SELECT 1 FROM alert_deliveries d JOIN articles b ON b.id = d.article_id
@@ -122,7 +123,7 @@ class AlertsMixin(StoreBase):
                 """,
                 {"since": utc_naive(since), "alert": alert.id, "recipient": recipient},
             ).fetchall()
-        return [str(r[0]) for r in rows]
+        return {str(aid): str(story) for aid, story in rows}
 
     def record_alert_deliveries(
         self, alert_id: int, recipient: str, article_ids: Sequence[str]
