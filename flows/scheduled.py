@@ -66,6 +66,8 @@ async def scheduled_ingest(config_path: str, db_path: str | None = None) -> dict
             "failed_sources": len(failed),
             **({"failing": ",".join(failed[:10])} if failed else {}),
         }
+        for line in summary.alerts:  # what the alerts sent, or why not
+            log_line("alerts", run=summary.run_id, said=line.replace('"', "'"))
         return summary.as_dict()
     finally:
         log_line(

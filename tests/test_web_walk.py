@@ -78,6 +78,7 @@ def _pages(article: str, action: int) -> list[tuple[str, str]]:
         ("action", f"/actions/{action}"),
         ("sources", "/sources"),
         ("abonnes", "/abonnes"),
+        ("alertes", "/alertes"),
     ]
 
 

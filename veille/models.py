@@ -503,3 +503,29 @@ class SchedulerState:
             else None,
             stop_reason=data.get("stop_reason"),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A saved search sent between two letters (:mod:`veille.alerts`; dates aware, in UTC).
+
+    ``emails`` and ``channels`` (names in settings.channels) are its recipients, each getting
+    the matching articles fetched from the moment they were added (``since``)."""
+
+    id: int
+    name: str
+    query: str
+    tags: tuple[str, ...]
+    sources: tuple[str, ...]
+    official: bool  # only the sources marked official
+    created_by: str | None
+    created_at: datetime
+    active: bool
+    emails: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    since: dict[str, datetime] = field(default_factory=dict)  # recipient -> added at
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        """E-mail addresses, then ``channel:NAME`` for each channel."""
+        return (*self.emails, *(f"channel:{c}" for c in self.channels))

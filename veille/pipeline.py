@@ -1,5 +1,5 @@
 """One ingest pass as plain Python: sources -> fetch -> entries -> pages -> extraction -> store,
-then duplicates, then relevance and tags.
+then duplicates, then relevance and tags, then the alerts (:mod:`veille.alerts`).
 
 Nothing here imports Prefect: ``flows/ingest.py`` wraps :func:`veille.source_run.ingest_source`
 as a task (one task per source, never one per article: each task run costs Prefect 10–30 ms)
@@ -40,6 +40,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
 from veille import clock, guard, health
+from veille.alerts import after_run
 from veille.config import Config, Source
 from veille.dedup_run import deduplicate
 from veille.errors import describe, one_line
@@ -140,6 +141,9 @@ async def ingest(
         crash_point("before_classify")
         summary.classify = (run_classify or classify_new)(config, store)
         summary.timings.classify = summary.classify.seconds
+        crash_point("before_alerts")
+        # In a thread: sending blocks (SMTP) and channel posts run their own event loop.
+        summary.alerts = await asyncio.to_thread(after_run, config, store)  # never raises
     except BaseException as exc:
         # Never left "running": a run that stays so blocks the next ones of this process
         # (`veille serve`) for hours. The error itself goes on to the caller. Stopped from

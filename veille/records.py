@@ -99,6 +99,7 @@ class RunSummary:
     offline: bool = False  # every source failed for network reasons: errors not counted
     crashed_runs: list[str] = field(default_factory=list)  # left "running" by a dead process
     timings: Timings = field(default_factory=Timings)
+    alerts: list[str] = field(default_factory=list)  # what the alerts sent, or why not
 
     @property
     def sources_ok(self) -> int:

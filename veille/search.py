@@ -75,13 +75,17 @@ def search_articles(
     until: datetime | None = None,
     limit: int = 20,
     known_tags: Sequence[str] | None = None,
+    ids: Sequence[str] | None = None,
 ) -> list[SearchHit]:
     """Articles matching ``query``, best first, each with a highlighted snippet; a ``tag``
-    that is not one of ``known_tags`` (when given) is a UsageError naming them."""
+    that is not one of ``known_tags`` (when given) is a UsageError naming them; ``ids``: only
+    among these articles."""
     words = fts_query(query)
     if tag is not None and known_tags is not None and tag not in known_tags:
         raise UsageError(unknown_tag(tag, list(known_tags)))
-    rows = store.search(words, tag=tag, source=source, since=since, until=until, limit=limit)
+    rows = store.search(
+        words, tag=tag, source=source, since=since, until=until, limit=limit, ids=ids
+    )
     texts = [f"{r.title or ''} {r.text or ''}" for r in rows]
     stems = store.stems([*WORD_RE.findall(words), *WORD_RE.findall(" ".join(texts))])
     wanted = {stems[w] for w in WORD_RE.findall(words) if w in stems}

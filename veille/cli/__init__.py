@@ -19,6 +19,7 @@ import typer
 from veille import __version__, i18n
 from veille.cli import (
     actions,
+    alerts,
     articles,
     channels,
     database,
@@ -96,6 +97,7 @@ digest.export_app.command("articles")(sources.export_articles)
 app.add_typer(people.users_app, name="users")
 app.add_typer(actions.action_app, name="action")
 app.add_typer(channels.channels_app, name="channels")
+app.add_typer(alerts.alerts_app, name="alerts")
 
 
 def main(argv: list[str] | None = None) -> None:

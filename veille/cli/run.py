@@ -144,6 +144,8 @@ def print_summary(summary: RunSummary) -> None:
                 model=model,
             )
         )
+    for line in summary.alerts:
+        out.print(line, highlight=False)
 
 
 def run(

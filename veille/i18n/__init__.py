@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from datetime import date, timedelta
 
+from veille.i18n.alerts import ALERTS, WEB_ALERTS
 from veille.i18n.channels import CHANNELS
 from veille.i18n.fetching import FETCHING
 from veille.i18n.letter import LETTER as LETTER
@@ -396,6 +397,9 @@ MESSAGES.update(CHANNELS)  # Teams, Slack, Mattermost (veille/i18n/channels.py)
 MESSAGES.update(SOURCES)  # sources, subscribers, accounts, sources.yaml, search (sources.py)
 MESSAGES.update(SENDING)  # e-mail settings and what a send did (veille/i18n/sending.py)
 MESSAGES.update(FETCHING)  # a source that cannot be read, kinds of source (veille/i18n/fetching.py)
+MESSAGES.update(ALERTS)  # alerts between two letters (veille/i18n/alerts.py)
+for _i, _lang in enumerate(LANGUAGES):  # the alerts page's words
+    WEB[_lang].update({key: pair[_i] for key, pair in WEB_ALERTS.items()})
 
 
 def current() -> str:

@@ -3,7 +3,7 @@
 One :class:`Store` object, assembled from a base that owns the connection
 (:mod:`veille.store.connection`) and one mixin per aggregate (sources, articles, exports,
 clusters, labels, runs, digests, subscribers and sends, users, full-text search,
-exploitation records and the register's figures), so every
+exploitation records and the register's figures, alerts), so every
 caller keeps writing ``store.method(...)``.
 
 Design (measured by bench/perf.py, tested in tests/test_store.py):
@@ -36,6 +36,7 @@ Design (measured by bench/perf.py, tested in tests/test_store.py):
 from __future__ import annotations
 
 from veille.store.actions import ActionsMixin, Diffusion, SourceDays, Story
+from veille.store.alerts import AlertsMixin
 from veille.store.articles import ArticlesMixin
 from veille.store.clusters import ClustersMixin
 from veille.store.common import STALE_RUN, crash_point, pause_point, utc_aware, utc_naive
@@ -77,6 +78,7 @@ class Store(
     UsersMixin,
     FullTextMixin,
     ActionsMixin,
+    AlertsMixin,
 ):
     """Owner of the DuckDB file and of every SQL statement veille runs.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -26,29 +27,16 @@ class FullTextMixin(StoreBase):
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int = 50,
+        ids: Sequence[str] | None = None,
     ) -> list[FoundArticle]:
         """Articles matching ``query`` (French stemming, accents folded), best first.
 
         The DuckDB FTS index does not follow inserts: it is rebuilt here when articles were
         added since it was built (0.1 s for a hundred articles; it grows with the table).
+        ``ids``: only among these articles (an alert's new ones).
         """
-        where, params = date_window(since, until)
-        where.append("m.bm25 IS NOT NULL")
+        where, params = _filters(since, until, tag, source, ids)
         params |= {"q": query, "limit": limit}
-        if tag:
-            where.append("list_contains(a.tags, $tag)")
-            params["tag"] = tag
-        if source:
-            # The stories this source carried, not only those it owns: a story owned by an
-            # earlier or official source but also listed (or copied) by this one is found.
-            where.append(
-                """coalesce(a.cluster_id, a.id) IN (
-                       SELECT coalesce(b.cluster_id, b.id) FROM articles b
-                        WHERE b.source_id = $source
-                           OR b.id IN (SELECT e.article_id FROM entries e
-                                        WHERE e.source_id = $source))"""
-            )
-            params["source"] = source
         with self.connect() as con:
             _load_fts(con)
             _refresh_index(con)
@@ -94,6 +82,36 @@ class FullTextMixin(StoreBase):
                 {"w": unique},
             ).fetchall()
         return {str(w): str(s) for w, s in rows}
+
+
+def _filters(
+    since: datetime | None,
+    until: datetime | None,
+    tag: str | None,
+    source: str | None,
+    ids: Sequence[str] | None,
+) -> tuple[list[str], dict[str, Any]]:
+    """The search's WHERE conditions and their parameters."""
+    where, params = date_window(since, until)
+    where.append("m.bm25 IS NOT NULL")
+    if ids is not None:
+        where.append("list_contains($ids, a.id)")
+        params["ids"] = list(ids)
+    if tag:
+        where.append("list_contains(a.tags, $tag)")
+        params["tag"] = tag
+    if source:
+        # The stories this source carried, not only those it owns: a story owned by an
+        # earlier or official source but also listed (or copied) by this one is found.
+        where.append(
+            """coalesce(a.cluster_id, a.id) IN (
+                   SELECT coalesce(b.cluster_id, b.id) FROM articles b
+                    WHERE b.source_id = $source
+                       OR b.id IN (SELECT e.article_id FROM entries e
+                                    WHERE e.source_id = $source))"""
+        )
+        params["source"] = source
+    return where, params
 
 
 def _refresh_index(con: duckdb.DuckDBPyConnection) -> None:

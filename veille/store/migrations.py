@@ -288,6 +288,42 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         ALTER TABLE digests ADD COLUMN last_published_at TIMESTAMP;
         """,
     ),
+    (
+        14,
+        "alerts: saved searches sent between two letters, their recipients (each from the "
+        "moment they were added) and what each recipient was sent (never twice)",
+        """
+        CREATE SEQUENCE alert_ids START 1;
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY DEFAULT nextval('alert_ids'),
+            name TEXT NOT NULL UNIQUE,
+            query TEXT NOT NULL,
+            tags TEXT[] NOT NULL,
+            sources TEXT[] NOT NULL,
+            official BOOLEAN NOT NULL DEFAULT FALSE,   -- only the sources marked official
+            created_by TEXT,
+            created_at TIMESTAMP NOT NULL,
+            active BOOLEAN NOT NULL DEFAULT TRUE
+        );
+        CREATE TABLE alert_recipients (
+            alert_id INTEGER NOT NULL,
+            recipient TEXT NOT NULL,         -- an e-mail address, or 'channel:NAME'
+            added_at TIMESTAMP NOT NULL,     -- they get the articles fetched from then on
+            added_by TEXT,
+            PRIMARY KEY (alert_id, recipient)
+        );
+        CREATE TABLE alert_deliveries (
+            alert_id INTEGER NOT NULL,
+            article_id TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            delivered_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (alert_id, article_id, recipient)
+        );
+        INSERT INTO alerts (name, query, tags, sources, official, created_by, created_at)
+        VALUES ('Textes officiels', 'décret arrêté délibération « France compétences »',
+                [], [], TRUE, 'veille', now()::TIMESTAMP);
+        """,
+    ),
 )
 
 

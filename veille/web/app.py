@@ -29,6 +29,7 @@ from veille.jobs import Jobs
 from veille.render import format_date, format_moment, safe_url
 from veille.store import Store
 from veille.web.actions import action_page, new_action
+from veille.web.alerts import add_alert, alerts_page, remove_alert
 from veille.web.archive import (
     WeekConvertor,
     archive,
@@ -182,6 +183,9 @@ def _routes() -> list[BaseRoute]:
         Route("/abonnes/retirer", guarded(remove_subscriber), methods=["POST"]),
         Route("/abonnes/importer", guarded(import_subscribers), methods=["POST"]),
         Route("/abonnes/export.csv", guarded(export_subscribers)),
+        Route("/alertes", guarded(alerts_page)),
+        Route("/alertes/ajouter", guarded(add_alert), methods=["POST"]),
+        Route("/alertes/supprimer", guarded(remove_alert), methods=["POST"]),
         Mount(
             "/static",
             app=StaticFiles(directory=str(resources.files("veille") / "static")),
