@@ -137,3 +137,22 @@ def test_snippet_is_cut_at_words_around_the_first_match() -> None:
     assert len(snippet) <= 122
     snippet, marks = make_snippet("Rien ici.", {"format"}, stems)
     assert (snippet, marks) == ("Rien ici.", [])
+
+
+def test_a_word_after_an_elision_is_found(capsys: pytest.CaptureFixture[str], db: Path) -> None:
+    """« l’apprentissage », « d’apprentissage »: the typographic apostrophe separates words in
+    the index (it was kept inside the word, and a search for « apprentissage » missed them)."""
+    elided = re.compile(r"\b\w[’'](apprentissage|alternance|emploi)\b", re.IGNORECASE)
+    stored = Store(db).articles(include_all=True)
+    for word in ("apprentissage", "alternance", "emploi"):
+        expected = {
+            a.id for a in stored
+            if any(m.group(1).lower() == word for m in elided.finditer(f"{a.title} {a.text}"))
+        }  # fmt: skip
+        if not expected:
+            continue
+        found = {h["id"] for h in search_json(capsys, db, word, "--limit", "500")}
+        assert expected <= found, (word, expected - found)
+        break
+    else:
+        pytest.fail("the demo's pages hold no elided « apprentissage », « alternance », « emploi »")

@@ -114,17 +114,26 @@ def _filters(
     return where, params
 
 
+# What separates words in the index: anything but a-z and digits, written out because the
+# extension's default kept the typographic apostrophe of French elisions inside the word
+# (« l’apprentissage » was indexed as one word, and a search for « apprentissage » missed it);
+# digits are words too (« décret 2026-12 »). A new version here rebuilds existing indexes.
+INDEX_IGNORE = r"(\.|[^a-z0-9])+"
+INDEX_VERSION = "2"
+
+
 def _refresh_index(con: duckdb.DuckDBPyConnection) -> None:
     """Build the FTS index again when articles were added since it was built."""
-    stamp = con.execute(
+    found = con.execute(
         "SELECT count(*)::TEXT || '/' || coalesce(max(fetched_at)::TEXT, '') FROM articles"
     ).fetchone()
+    stamp = (f"v{INDEX_VERSION}/{found[0]}",) if found else None
     built = con.execute("SELECT value FROM meta WHERE key = 'fts'").fetchone()
     if stamp is None or built is None or built[0] != stamp[0]:
         con.execute(
             "PRAGMA create_fts_index('articles', 'id', 'title', 'text', "
             "stemmer = 'french', stopwords = 'none', strip_accents = 1, lower = 1, "
-            "overwrite = 1)"
+            f"ignore = '{INDEX_IGNORE}', overwrite = 1)"
         )
         con.execute("INSERT OR REPLACE INTO meta VALUES ('fts', ?)", [stamp[0] if stamp else ""])
 
