@@ -23,6 +23,7 @@ import httpx
 import pytest
 import uvicorn
 
+from tests.webhooks import Receiver, running_receiver
 from veille.config import Config, DigestSettings
 from veille.localserver import LocalServer
 
@@ -355,3 +356,37 @@ def browser() -> Iterator[Any]:
         launched = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS))
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver on 127.0.0.1 (tests/webhooks.py), for channels and alerts."""
+    with running_receiver() as server:
+        yield server
+
+
+# The curator of the web app's tests, and the app over a private copy of the demo's pass.
+USER, PASSWORD = "marie.curatrice", "une phrase de passe solide"
+
+
+@pytest.fixture
+def app_env(ingested: tuple[Config, Path], tmp_path: Path) -> tuple[Config, Any, Path]:
+    """The demo's configuration, a private copy of its database with the curator, a --out
+    folder (a module may override it, e.g. with more accounts)."""
+    from veille.auth import hash_password
+    from veille.store import Store
+
+    config, db = ingested
+    store = Store(copy_ingested(db, tmp_path), lock_timeout=20)
+    store.set_user(USER, hash_password(PASSWORD))
+    return config, store, tmp_path / "digests"
+
+
+@pytest.fixture
+def served(app_env: tuple[Config, Any, Path]) -> Iterator[str]:
+    """The web app over ``app_env``, served by uvicorn on 127.0.0.1."""
+    from veille.web import create_app
+
+    config, store, out = app_env
+    with UvicornThread(create_app(config, store, out)) as base:
+        yield base

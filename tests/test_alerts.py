@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -20,9 +19,9 @@ import httpx
 import pytest
 
 from tests.conftest import UvicornThread, free_port, run_cli
-from tests.test_channels import Receiver
 from tests.test_mail import Collector, _server
 from tests.test_web import PASSWORD, USER, _csrf
+from tests.webhooks import Receiver
 from veille.alerts import alert_email, run_alerts, set_up_alert, smtp_or_warning
 from veille.auth import hash_password
 from veille.config import Config, parse_config
@@ -76,18 +75,6 @@ def site(tmp_path: Path) -> Iterator[tuple[Path, LocalServer]]:
     _feed(folder, "abc")
     with LocalServer(folder) as server:
         yield folder, server
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

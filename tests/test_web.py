@@ -11,7 +11,6 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -20,7 +19,7 @@ import httpx
 import pytest
 from starlette.routing import Mount, Route
 
-from tests.conftest import REPO, UvicornThread, copy_ingested, run_veille
+from tests.conftest import PASSWORD, REPO, USER, UvicornThread, run_veille
 from veille.auth import LoginThrottle, hash_password
 from veille.config import Config
 from veille.store import Store
@@ -29,23 +28,7 @@ from veille.web import CSP, FRAMED_CSP, PUBLIC_PATHS, create_app
 pytestmark = pytest.mark.clock  # date-sensitive: .ci/run runs it at three awkward moments
 
 WEEK = "2026-W47"
-USER, PASSWORD = "marie.curatrice", "une phrase de passe solide"
 ARTIFACTS = Path(__file__).parent / "artifacts"
-
-
-@pytest.fixture
-def app_env(ingested: tuple[Config, Path], tmp_path: Path) -> tuple[Config, Store, Path]:
-    config, db = ingested
-    store = Store(copy_ingested(db, tmp_path), lock_timeout=20)
-    store.set_user(USER, hash_password(PASSWORD))
-    return config, store, tmp_path / "digests"
-
-
-@pytest.fixture
-def served(app_env: tuple[Config, Store, Path]) -> Iterator[str]:
-    config, store, out = app_env
-    with UvicornThread(create_app(config, store, out)) as base:
-        yield base
 
 
 def _login(client: httpx.Client, base: str) -> str:

@@ -43,13 +43,6 @@ def app_env(ingested: tuple[Config, Path], tmp_path: Path) -> tuple[Config, Stor
 
 
 @pytest.fixture
-def served(app_env: tuple[Config, Store, Path]) -> Iterator[str]:
-    config, store, out = app_env
-    with UvicornThread(create_app(config, store, out)) as base:
-        yield base
-
-
-@pytest.fixture
 def client(served: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=served) as logged_in:
         page = logged_in.get("/login")

@@ -11,15 +11,13 @@ from __future__ import annotations
 import html
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import UvicornThread, copy_ingested, run_cli
-from veille.auth import hash_password
+from tests.conftest import PASSWORD, USER, UvicornThread, run_cli
 from veille.config import Config
 from veille.identity import canonical_url
 from veille.models import NewManagedSource
@@ -27,27 +25,11 @@ from veille.opml import parse_opml
 from veille.store import Store
 from veille.web import create_app
 
-USER, PASSWORD = "marie.curatrice", "une phrase de passe solide"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 # The elements sticking out of the window on the right (none: no sideways scroll).
 STICKING_OUT = """[...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
   .map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 40))"""
-
-
-@pytest.fixture
-def app_env(ingested: tuple[Config, Path], tmp_path: Path) -> tuple[Config, Store, Path]:
-    config, db = ingested
-    store = Store(copy_ingested(db, tmp_path), lock_timeout=20)
-    store.set_user(USER, hash_password(PASSWORD))
-    return config, store, tmp_path / "digests"
-
-
-@pytest.fixture
-def served(app_env: tuple[Config, Store, Path]) -> Iterator[str]:
-    config, store, out = app_env
-    with UvicornThread(create_app(config, store, out)) as base:
-        yield base
 
 
 def _csrf(page: str) -> str:

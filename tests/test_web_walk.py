@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import UvicornThread, copy_ingested
+from tests.conftest import PASSWORD, USER, UvicornThread, copy_ingested
 from veille import digest as digests
 from veille.actions import ActionFields
 from veille.auth import hash_password
@@ -27,7 +27,6 @@ from veille.web import create_app
 pytestmark = pytest.mark.clock  # the week and its dates come from the clock's today
 
 WEEK = "2026-W47"
-USER, PASSWORD = "marie.curatrice", "une phrase de passe solide"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 ISO_WEEK = re.compile(r"\b\d{4}-W\d{2}\b")
 # What a French page must not say (issue 22's list): English sentences and raw codes.
