@@ -24,15 +24,13 @@ import httpx
 import pytest
 
 from tests.conftest import UvicornThread, run_veille
-from tests.test_web import PASSWORD, USER, _csrf, _job, _login, app_env, served
+from tests.test_web import PASSWORD, USER, _csrf, _job, _login
 from veille.auth import LoginThrottle, hash_password, needs_rehash
 from veille.config import Config
 from veille.mail import unsubscribe_token
 from veille.sending import UNSUBSCRIBE_LIST
 from veille.store import Store
 from veille.web import create_app
-
-__all__ = ["app_env", "served"]  # fixtures
 
 GIB = 1 << 30
 CHUNK = b"a" * (64 * 1024)
