@@ -22,7 +22,14 @@ from tests.conftest import UvicornThread, free_port, run_cli
 from tests.test_mail import Collector, _server
 from tests.test_web import PASSWORD, USER, _csrf
 from tests.webhooks import Receiver
-from veille.alerts import alert_email, run_alerts, set_up_alert, smtp_or_warning
+from veille.alerts import (
+    alert_email,
+    remove_recipients,
+    run_alerts,
+    set_active,
+    set_up_alert,
+    smtp_or_warning,
+)
 from veille.auth import hash_password
 from veille.config import Config, parse_config
 from veille.errors import UsageError
@@ -331,6 +338,19 @@ def test_web_page_adds_and_removes_alerts_with_csrf(
         shown = client.get(f"{base}/alertes").text
         assert '<p class="error" role="alert">Le canal « direction » ne reçoit pas' in shown
         assert [a.name for a in store.alerts()] == ["Décrets", "Textes officiels"]
+        more = {"name": "Décrets", "emails": "bo@of.fr", "csrf": token}
+        assert client.post(f"{base}/alertes/ajouter", data=more).status_code == 303
+        off = {"name": "Décrets", "recipient": "ana@of.fr"}
+        assert client.post(f"{base}/alertes/retirer", data=off).status_code == 403
+        assert (
+            client.post(f"{base}/alertes/retirer", data={**off, "csrf": token}).status_code == 303
+        )
+        pause = {"name": "Décrets", "active": "0", "csrf": token}
+        assert client.post(f"{base}/alertes/etat", data=pause).status_code == 303
+        page = client.get(f"{base}/alertes").text
+        assert "En pause : rien n’est envoyé." in page and "Reprendre" in page
+        (made,) = [a for a in store.alerts() if a.name == "Décrets"]
+        assert (made.emails, made.active) == (("bo@of.fr",), False)
         assert client.post(f"{base}/alertes/supprimer", data={"name": "Décrets"}).status_code == 403
         gone = client.post(f"{base}/alertes/supprimer", data={"name": "Décrets", "csrf": token})
         assert gone.status_code == 303
@@ -356,3 +376,66 @@ def test_two_copies_of_one_story_are_sent_once(
     assert summary.dedup.duplicates == 1
     (message,) = collector.messages()
     assert message["Subject"] == "Alerte « Apprentissage » : 1 nouvel article"
+
+
+def test_a_paused_alert_sends_nothing_and_resumes_from_then_and_a_recipient_comes_off(
+    site: tuple[Path, LocalServer],
+    smtp: tuple[Collector, int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder, server = site
+    collector, port = smtp
+    _smtp_env(monkeypatch, port)
+    config, store = _config(server), Store(tmp_path / "veille.duckdb")
+    _at(monkeypatch, "2026-11-23T08:00:00+01:00")
+    set_up_alert(
+        config, store, "Apprentissage", query="apprentissage", emails=["ana@of.fr", "bo@of.fr"]
+    )
+    assert set_active(store, "Apprentissage", False) == (
+        "Alerte « Apprentissage » en pause : plus rien n’est envoyé jusqu’à sa reprise."
+    )
+    assert set_active(store, "Apprentissage", False) == "Alerte « Apprentissage » : rien de changé."
+    _at(monkeypatch, "2026-11-23T09:00:00+01:00")
+    _run(config, store)  # a and c match: paused, nothing goes
+    assert collector.messages() == []
+    _at(monkeypatch, "2026-11-24T08:00:00+01:00")
+    assert "reprise" in set_active(store, "Apprentissage", True)
+    said = remove_recipients(store, "Apprentissage", emails=["bo@of.fr"])
+    assert said == "Alerte « Apprentissage » : destinataires retirés : bo@of.fr."
+    with pytest.raises(UsageError, match=r"n’a pas ce destinataire : zoe@of\.fr"):
+        remove_recipients(store, "Apprentissage", emails=["zoe@of.fr"])
+    _feed(folder, "abcd")
+    _at(monkeypatch, "2026-11-24T09:00:00+01:00")
+    _run(config, store)  # only d is new since the alert resumed; only ana gets it
+    mails = _mails(collector)
+    assert list(mails) == ["ana@of.fr"] and len(mails["ana@of.fr"]) == 1
+    assert _titles(mails["ana@of.fr"][0]) == [ITEMS["d"][0]]
+
+
+def test_cli_pauses_resumes_and_takes_a_recipient_off(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - {id: actus, url: 'https://example.org/feed.xml'}\n", encoding="utf-8"
+    )
+    code, _, _ = run_cli(capsys, "alerts", "add", "Décrets", "--query", "décret",
+                         "--email", "ana@of.fr", "--email", "bo@of.fr")  # fmt: skip
+    assert code == 0
+    code, out, _ = run_cli(capsys, "alerts", "pause", "Décrets")
+    assert code == 0 and "en pause" in out
+    code, out, _ = run_cli(capsys, "alerts", "list")
+    assert code == 0 and "pause" in out  # the table wraps cells: the name is cut across lines
+    code, out, _ = run_cli(capsys, "alerts", "list", "--json")
+    assert [a["active"] for a in json.loads(out) if a["name"] == "Décrets"] == [False]
+    code, out, _ = run_cli(capsys, "alerts", "resume", "Décrets")
+    assert code == 0 and "reprise" in out
+    code, out, _ = run_cli(capsys, "alerts", "remove-recipient", "Décrets", "--email", "bo@of.fr")
+    assert code == 0 and "retirés : bo@of.fr" in out
+    code, _, err = run_cli(capsys, "alerts", "remove-recipient", "Décrets", "--email", "bo@of.fr")
+    assert code == 1 and "n’a pas ce destinataire" in err and "Traceback" not in err
+    code, _, err = run_cli(capsys, "alerts", "pause", "Inconnue")
+    assert code == 1 and "Pas d’alerte « Inconnue »" in err
+    code, out, _ = run_cli(capsys, "alerts", "list", "--json")
+    assert [a["emails"] for a in json.loads(out) if a["name"] == "Décrets"] == [["ana@of.fr"]]

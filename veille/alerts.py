@@ -41,7 +41,7 @@ from veille import clock, i18n
 from veille.channel_formats import AlertMessage, ChannelItem
 from veille.channels import RetryPolicy, channel_named, post_alert
 from veille.config import Config
-from veille.errors import MailError, UsageError, VeilleError, one_line
+from veille.errors import MailError, NotFoundError, UsageError, VeilleError, one_line
 from veille.mail import SmtpSettings, send_all
 from veille.models import Alert
 from veille.moments import WEEKDAYS
@@ -429,3 +429,38 @@ def _check_filters(config: Config, query: str, tags: Sequence[str], sources: Seq
             raise UsageError(
                 i18n.message("alerts.unknown_source", source=source, ids=", ".join(ids))
             )
+
+
+def remove_recipients(
+    store: Store,
+    name: str,
+    *,
+    emails: Sequence[str] = (),
+    channels: Sequence[str] = (),
+) -> str:
+    """Take addresses or channels off the alert ``name``; the sentence saying what was done.
+    NotFoundError when there is no such alert, UsageError when a value is not one of its."""
+    alert = {a.name: a for a in store.alerts()}.get(name)
+    if alert is None:
+        raise NotFoundError(i18n.message("alerts.not_found", name=name))
+    wanted = [parseaddr(e)[1] or e.strip() for e in emails] + [
+        CHANNEL + c.strip().lstrip("#") for c in channels
+    ]
+    mine = {*alert.emails, *(CHANNEL + c for c in alert.channels)}
+    unknown = [w.removeprefix(CHANNEL) for w in wanted if w not in mine]
+    if unknown or not wanted:
+        raise UsageError(
+            i18n.message("alerts.not_a_recipient", name=name, who=", ".join(unknown) or "—")
+        )
+    removed = store.remove_alert_recipients(name, wanted)
+    who = ", ".join(r.replace(CHANNEL, "#") for r in removed)
+    return i18n.message("alerts.recipients_removed", name=name, who=who)
+
+
+def set_active(store: Store, name: str, active: bool) -> str:
+    """Pause or resume the alert ``name``; the sentence saying so (NotFoundError if none)."""
+    changed = store.set_alert_active(name, active)
+    if changed is None:
+        raise NotFoundError(i18n.message("alerts.not_found", name=name))
+    key = ("alerts.resumed" if active else "alerts.paused") if changed else "alerts.unchanged"
+    return i18n.message(key, name=name)

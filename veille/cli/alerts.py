@@ -14,7 +14,9 @@ from veille import i18n
 from veille.alerts import (
     alert_filters,
     alert_recipients,
+    remove_recipients,
     run_alerts,
+    set_active,
     set_up_alert,
     smtp_or_warning,
 )
@@ -84,7 +86,8 @@ def alerts_list(
     for key in ("alerts_name", "alerts_query", "alerts_filters", "alerts_recipients"):
         table.add_column(i18n.WEB[i18n.current()][key])
     for a in alerts:
-        table.add_row(a.name, a.query, alert_filters(a), alert_recipients(a))
+        name = a.name if a.active else f"{a.name} ({i18n.message('alerts.state_paused')})"
+        table.add_row(name, a.query, alert_filters(a), alert_recipients(a))
     out.print(table)
 
 
@@ -113,6 +116,42 @@ def alerts_remove(
     if not store.remove_alert(name):
         raise NotFoundError(i18n.message("alerts.not_found", name=name))
     out.print(i18n.message("alerts.removed", name=name), highlight=False)
+
+
+@alerts_app.command("remove-recipient")
+def alerts_remove_recipient(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The alert's name.")],
+    email: Annotated[
+        list[str] | None, typer.Option("--email", help="Stop sending to this address.")
+    ] = None,
+    webhook: Annotated[
+        list[str] | None, typer.Option("--webhook", help="Stop posting to this channel.")
+    ] = None,
+) -> None:
+    """Take a recipient off an alert (what it was sent is remembered: never sent twice)."""
+    context: Context = ctx.obj
+    store = context.store(context.config_if_present())
+    sentence = remove_recipients(store, name, emails=email or (), channels=webhook or ())
+    out.print(sentence, highlight=False)
+
+
+@alerts_app.command("pause")
+def alerts_pause(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="The alert's name.")]
+) -> None:
+    """Stop sending an alert's matches, keeping the alert (veille alerts resume)."""
+    context: Context = ctx.obj
+    out.print(set_active(context.store(context.config_if_present()), name, False), highlight=False)
+
+
+@alerts_app.command("resume")
+def alerts_resume(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="The alert's name.")]
+) -> None:
+    """Send a paused alert's matches again, from now on (not what it found while paused)."""
+    context: Context = ctx.obj
+    out.print(set_active(context.store(context.config_if_present()), name, True), highlight=False)
 
 
 @alerts_app.command("run")

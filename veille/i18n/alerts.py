@@ -99,6 +99,23 @@ ALERTS: dict[str, tuple[str, str]] = {
         "trouvés à partir de maintenant).",
         "Alert “{name}”: recipients added: {who} (they will get the articles found from now on).",
     ),
+    "alerts.recipients_removed": (
+        "Alerte « {name} » : destinataires retirés : {who}.",
+        "Alert “{name}”: recipients removed: {who}.",
+    ),
+    "alerts.not_a_recipient": (
+        "L’alerte « {name} » n’a pas ce destinataire : {who}. Voir : veille alerts list",
+        "Alert “{name}” has no such recipient: {who}. See: veille alerts list",
+    ),
+    "alerts.paused": (
+        "Alerte « {name} » en pause : plus rien n’est envoyé jusqu’à sa reprise.",
+        "Alert “{name}” paused: nothing is sent until it is resumed.",
+    ),
+    "alerts.resumed": (
+        "Alerte « {name} » reprise : elle enverra les articles trouvés à partir de maintenant.",
+        "Alert “{name}” resumed: it will send the articles found from now on.",
+    ),
+    "alerts.state_paused": ("en pause", "paused"),
     "alerts.unchanged": ("Alerte « {name} » : rien de changé.", "Alert “{name}”: nothing changed."),
     "alerts.removed": ("Alerte « {name} » supprimée.", "Alert “{name}” removed."),
     "alerts.none": (
@@ -136,6 +153,12 @@ WEB_ALERTS: dict[str, tuple[str, str]] = {
     "alerts_channel": ("Canal (facultatif)", "Channel (optional)"),
     "alerts_add": ("Créer l’alerte", "Create the alert"),
     "alerts_remove": ("Supprimer", "Remove"),
+    "alerts_pause": ("Mettre en pause", "Pause"),
+    "alerts_resume": ("Reprendre", "Resume"),
+    "alerts_paused": ("En pause : rien n’est envoyé.", "Paused: nothing is sent."),
+    "alerts_add_recipients": ("Ajouter", "Add"),
+    "alerts_new_recipients": ("Nouveaux destinataires", "New recipients"),
+    "alerts_take_off": ("Retirer {who}", "Remove {who}"),
     "alerts_none": ("Aucune alerte.", "No alert."),
     "alerts_any": ("—", "—"),
     "alerts_query_example": ("décret apprentissage", "décret apprentissage"),

@@ -62,6 +62,43 @@ class AlertsMixin(StoreBase):
                     added.append(recipient)
         return added
 
+    def remove_alert_recipients(self, name: str, recipients: Sequence[str]) -> list[str]:
+        """Take these e-mail addresses or ``channel:NAME`` off the alert; the ones it had.
+        What they were sent stays recorded: added again, they are not sent it twice."""
+        removed = []
+        with self.connect() as con:
+            row = con.execute("SELECT id FROM alerts WHERE name = ?", [name]).fetchone()
+            if row is None:
+                return []
+            for recipient in dict.fromkeys(recipients):
+                gone = con.execute(
+                    "DELETE FROM alert_recipients WHERE alert_id = ? AND recipient = ? "
+                    "RETURNING recipient",
+                    [row[0], recipient],
+                ).fetchall()
+                removed += [str(r[0]) for r in gone]
+        return removed
+
+    def set_alert_active(self, name: str, active: bool) -> bool | None:
+        """Pause or resume the alert; None when there is none, else whether it changed. A
+        resumed alert starts again from now: what it would have found during the pause is not
+        sent (its recipients' starting point moves to now)."""
+        with self.connect() as con:
+            row = con.execute("SELECT id, active FROM alerts WHERE name = ?", [name]).fetchone()
+            if row is None:
+                return None
+            if bool(row[1]) == active:
+                return False
+            con.execute("BEGIN")
+            con.execute("UPDATE alerts SET active = ? WHERE id = ?", [active, row[0]])
+            if active:
+                con.execute(
+                    "UPDATE alert_recipients SET added_at = ? WHERE alert_id = ?",
+                    [utc_naive(clock.now()), row[0]],
+                )
+            con.execute("COMMIT")
+        return True
+
     def remove_alert(self, name: str) -> bool:
         """Delete the alert, its recipients and its deliveries; False when there is none."""
         with self.connect() as con:

@@ -7,7 +7,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from veille import i18n
-from veille.alerts import alert_filters, alert_recipients, set_up_alert
+from veille.alerts import (
+    alert_filters,
+    alert_recipients,
+    remove_recipients,
+    set_active,
+    set_up_alert,
+)
 from veille.errors import NotFoundError
 from veille.sourcelist import effective
 from veille.web.context import WebContext, back, page
@@ -17,7 +23,10 @@ from veille.web.forms import _text
 def alerts_page(request: Request) -> Response:
     web = WebContext.of(request)
     config = effective(web.config, web.store)
-    rows = [(a, alert_filters(a), alert_recipients(a)) for a in web.store.alerts()]
+    rows = [
+        (a, alert_filters(a), alert_recipients(a), [*a.emails, *(f"#{c}" for c in a.channels)])
+        for a in web.store.alerts()
+    ]
     channels = [c.name for c in config.settings.channels if "alerts" in c.receives]
     sources = [(s.id, s.name or s.id) for s in config.sources]
     return page(request, "alerts.html", rows=rows, channels=channels, sources=sources)
@@ -49,3 +58,24 @@ def remove_alert(request: Request) -> Response:
     if not store.remove_alert(name):
         raise NotFoundError(i18n.message("alerts.not_found", name=name))
     return back(request, "/alertes", i18n.message("alerts.removed", name=name))
+
+
+def take_off_recipient(request: Request) -> Response:
+    store = WebContext.of(request).store
+    form = request.state.form
+    recipient = _text(form, "recipient", 400)
+    channel = recipient.startswith("#")
+    sentence = remove_recipients(
+        store,
+        _text(form, "name", 200),
+        emails=() if channel else [recipient],
+        channels=[recipient[1:]] if channel else (),
+    )
+    return back(request, "/alertes", sentence)
+
+
+def pause_or_resume(request: Request) -> Response:
+    store = WebContext.of(request).store
+    form = request.state.form
+    active = _text(form, "active", 10) == "1"
+    return back(request, "/alertes", set_active(store, _text(form, "name", 200), active))

@@ -29,7 +29,13 @@ from veille.jobs import Jobs
 from veille.render import format_date, format_moment, safe_url
 from veille.store import Store
 from veille.web.actions import action_page, new_action
-from veille.web.alerts import add_alert, alerts_page, remove_alert
+from veille.web.alerts import (
+    add_alert,
+    alerts_page,
+    pause_or_resume,
+    remove_alert,
+    take_off_recipient,
+)
 from veille.web.archive import (
     WeekConvertor,
     archive,
@@ -186,6 +192,8 @@ def _routes() -> list[BaseRoute]:
         Route("/alertes", guarded(alerts_page)),
         Route("/alertes/ajouter", guarded(add_alert), methods=["POST"]),
         Route("/alertes/supprimer", guarded(remove_alert), methods=["POST"]),
+        Route("/alertes/retirer", guarded(take_off_recipient), methods=["POST"]),
+        Route("/alertes/etat", guarded(pause_or_resume), methods=["POST"]),
         Mount(
             "/static",
             app=StaticFiles(directory=str(resources.files("veille") / "static")),
