@@ -535,7 +535,7 @@ def test_smtp_password_never_reaches_logs_or_output(
 
 @pytest.mark.slow
 def test_veille_run_at_debug_level_prints_no_secret(
-    world: World, tmp_path: Path, prefect_api: str
+    world: World, tmp_path: Path, prefect_api: str, prefect_home: Path
 ) -> None:
     """A whole `veille run` (Prefect flow, Prefect logging at DEBUG) with secrets in the
     environment and a source URL carrying a password: none of them reaches the output."""
@@ -555,7 +555,7 @@ def test_veille_run_at_debug_level_prints_no_secret(
             "VEILLE_SMTP_PASSWORD_FILE": str(password_file),
             "VEILLE_SESSION_SECRET": SECRET * 2,
             "PREFECT_LOGGING_LEVEL": "DEBUG",
-            "PREFECT_HOME": str(tmp_path / "prefect"),
+            "PREFECT_HOME": str(prefect_home),
         }
         db = str(_copy_world(world, tmp_path / "data"))
         done = run_veille(

@@ -20,7 +20,9 @@ from veille.store import Store
 
 
 @pytest.mark.slow
-def test_serve_runs_the_ingest_on_its_schedule(demo_server: LocalServer, tmp_path: Path) -> None:
+def test_serve_runs_the_ingest_on_its_schedule(
+    demo_server: LocalServer, tmp_path: Path, prefect_home: Path
+) -> None:
     text = (REPO / "veille" / "demo_data" / "sources.yaml").read_text(encoding="utf-8")
     (tmp_path / "sources.yaml").write_text(
         text.replace("__BASE__", demo_server.base_url), encoding="utf-8"
@@ -28,7 +30,7 @@ def test_serve_runs_the_ingest_on_its_schedule(demo_server: LocalServer, tmp_pat
     port = free_port()
     env = {
         **os.environ,
-        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_HOME": str(prefect_home),
         "PYTHONUNBUFFERED": "1",
         # The server's scheduler looks for runs to create every 60 s by default.
         "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",

@@ -101,11 +101,11 @@ def _news(site: Path, number: int) -> None:
 
 
 @pytest.fixture
-def world(tmp_path: Path, site: LocalServer) -> Iterator[dict[str, str]]:
+def world(tmp_path: Path, site: LocalServer, prefect_home: Path) -> Iterator[dict[str, str]]:
     """The demo's sources, a Prefect server with its scheduler, and the environment."""
     env = {
         **os.environ,
-        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_HOME": str(prefect_home),
         "PYTHONUNBUFFERED": "1",
         # The server's scheduler looks for runs to create every 60 s by default.
         "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "3",
@@ -298,7 +298,7 @@ def test_serve_stopped_at_any_moment_resumes_its_schedule(
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_serve_exits_with_one_line_when_its_prefect_server_dies(
-    tmp_path: Path, demo_server: LocalServer
+    tmp_path: Path, demo_server: LocalServer, prefect_home: Path
 ) -> None:
     """With its own Prefect server (no PREFECT_API_URL), killed during a run: `veille serve`
     exits non-zero with one clear line; started again, the interrupted run is crashed in both
@@ -309,7 +309,7 @@ def test_serve_exits_with_one_line_when_its_prefect_server_dies(
     )
     env = {
         **os.environ,
-        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_HOME": str(prefect_home),
         "PYTHONUNBUFFERED": "1",
         "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "3",
         "VEILLE_PAUSE_FILE": str(tmp_path / "pause"),

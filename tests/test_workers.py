@@ -75,11 +75,11 @@ def _reap(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture
-def worker_env(prefect_api: str, tmp_path: Path) -> dict[str, str]:
+def worker_env(prefect_api: str, tmp_path: Path, prefect_home: Path) -> dict[str, str]:
     """The environment of the workers and the coordinator: the session's Prefect server."""
     env = {
         **os.environ,
-        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_HOME": str(prefect_home),
         "PREFECT_API_URL": prefect_api,
         "PYTHONPATH": str(REPO),
         "PREFECT_WORKER_QUERY_SECONDS": "2",  # workers look for work every 2 s, not 10
