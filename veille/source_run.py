@@ -141,6 +141,11 @@ async def _ingest(
     timings: Timings,
 ) -> None:
     """Fetch, parse, plan, build, commit: the source's steps (errors go to the caller)."""
+    if source.kind == "mailbox":  # newsletters in a mailbox: veille/mailbox_run.py
+        from veille.mailbox_run import ingest_mailbox  # it builds on this module
+
+        args = (source, state, config, fetcher, pool, store, observer, outcome, timings)
+        return await ingest_mailbox(*args)
     pause_point("fetching")
     response = await _fetch_document(source, state, fetcher, timings)
     if response.not_modified:  # nothing new: the source is healthy, its validators renewed
