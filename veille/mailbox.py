@@ -12,8 +12,8 @@ UIDVALIDITY: the last UID read is kept as the source's validator (the column a f
 uses: :class:`Cursor`), committed in the same transaction as the articles. Only UIDs above it
 are fetched (``BODY.PEEK[]``: reading leaves the letter unread). Letters are marked ``\\Seen``
 (or moved to ``move_to``) only after that commit: a crash before it fetches them again, a crash
-after it finds them below the cursor, and the Message-ID identity of the entries stores nothing
-twice either way — also when the server renumbered the folder (a new UIDVALIDITY: read again
+after it finds them below the cursor (and marks them then), and the Message-ID identity of the
+entries stores nothing twice either way — also when the server renumbered the folder (a new UIDVALIDITY: read again
 from the start). A Maildir has no UIDs: its letters without the Seen flag are read, and flagged
 once committed.
 
@@ -95,6 +95,8 @@ class Polled:
     validity: int | None = None  # the folder's UIDVALIDITY (None: a Maildir)
     too_big: list[tuple[int | str, int]] = field(default_factory=list)  # (ref, bytes) skipped
     more: bool = False  # letters left for the next run (max_messages reached)
+    # Letters below the cursor still to be marked (a crash came between commit and marking).
+    unmarked: list[int] = field(default_factory=list)
 
     def cursor(self, done: list[int | str], previous: Cursor | None) -> str | None:
         """The validator to commit: the highest UID of ``done`` (None for a Maildir)."""
@@ -118,6 +120,9 @@ def poll(source: Source, cursor: Cursor | None, *, allow_private_networks: bool)
         # "n:*" always matches the last message, even below n: filter again.
         uids = sorted(u for u in client.search(["UID", f"{start}:*"]) if u >= start)
         polled = Polled(validity=validity, more=len(uids) > source.max_messages)
+        if start > 1:
+            criteria = ["UID", f"1:{start - 1}"] + ([] if source.move_to else ["UNSEEN"])
+            polled.unmarked = sorted(u for u in client.search(criteria) if u < start)
         uids = uids[: source.max_messages]
         sizes = client.fetch(uids, ["RFC822.SIZE"]) if uids else {}
         wanted = []
@@ -138,13 +143,14 @@ def poll(source: Source, cursor: Cursor | None, *, allow_private_networks: bool)
 def finish(
     source: Source, polled: Polled, refs: list[int | str], *, allow_private_networks: bool
 ) -> None:
-    """Mark these committed letters read, or move them to ``move_to``."""
-    if not refs:
-        return
+    """Mark these committed letters read, or move them to ``move_to`` (and those a crash left
+    unmarked below the cursor)."""
     if polled.validity is None:
         _finish_maildir(source, [r for r in refs if isinstance(r, str)])
         return
-    uids = [r for r in refs if isinstance(r, int)]
+    uids = sorted({r for r in refs if isinstance(r, int)} | set(polled.unmarked))
+    if not uids:
+        return
     deadline = time.monotonic() + (source.deadline or DEADLINE)
     with _connected(source, allow_private_networks, deadline) as client:
         folder = mailbox_folder(source.url)

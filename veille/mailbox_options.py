@@ -78,7 +78,7 @@ class MailboxOptions(BaseModel):
         kind, url = getattr(self, "kind", "feed"), getattr(self, "url", "")
         if kind != "mailbox":
             if urlsplit(url).scheme not in ("http", "https"):
-                raise ValueError(f"{url!r} is not an http(s) URL")
+                raise ValueError(f"{url!r} is not an http(s) URL (a mailbox needs kind: mailbox)")
             given = [k for k, default in MAILBOX_ONLY.items() if getattr(self, k) != default]
             if given:
                 raise ValueError(i18n.message("mailbox.config.only", keys=", ".join(given)))

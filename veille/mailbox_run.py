@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import html
 import logging
 import re
 import time
@@ -37,7 +36,7 @@ from veille.fetch import Fetcher
 from veille.identity import canonical_url, entry_article_id, entry_id, entry_key, page_entry_key
 from veille.ledger import Ledger, _in_store_thread
 from veille.models import Article, Entry, Extracted, FetchResult, Sighting
-from veille.newsletter import Attachment, Letter, parse_letter
+from veille.newsletter import Attachment, Letter, parse_letter, plain_html
 from veille.records import Observer, SourceOutcome, Timings
 from veille.store import SourceState, crash_point, pause_point
 
@@ -145,7 +144,7 @@ async def _items(
 
 
 def _letter_entry(letter: Letter) -> Entry:
-    body = letter.html or f"<pre>{html.escape(letter.text)}</pre>"
+    body = letter.html or plain_html(letter.text)
     return Entry(
         key=entry_key(f"mid:{letter.message_id}", None, "", ""),
         url=None,

@@ -36,7 +36,7 @@ from veille.pdf import is_pdf
 
 MAX_LINKS = 40  # article links taken from one letter, in order
 MAX_PDFS = 5  # PDF attachments read from one letter
-NOTICE_BODY_CHARS = 1500  # a notice is short: a long letter that mentions one is a letter
+NOTICE_BODY_CHARS = 1000  # a notice is short, with one link at most (see is_notice)
 
 # Subjects and short bodies of the messages a list sends about the subscription itself.
 NOTICE_RE = re.compile(
@@ -98,6 +98,7 @@ def parse_letter(raw: bytes) -> Letter:
     text = text_of_html(body_html) if body_html else _plain(body_text)
     pdfs, ignored = _attachments(message)
     unsubscribe = {u for u in re.findall(r"<([^>]+)>", _header(message, "List-Unsubscribe"))}
+    links = tuple(_links(body_html, unsubscribe))[:MAX_LINKS] if body_html else ()
     return Letter(
         message_id=_message_id(message, raw),
         subject=clip(" ".join(subject.split()), MAX_TITLE_CHARS),
@@ -105,18 +106,21 @@ def parse_letter(raw: bytes) -> Letter:
         date=_date(_header(message, "Date")),
         html=body_html,
         text=text,
-        links=tuple(_links(body_html, unsubscribe))[:MAX_LINKS] if body_html else (),
+        links=links,
         pdfs=pdfs,
-        notice=is_notice(subject, text),
+        notice=is_notice(subject, text, len(links)),
         ignored_attachments=ignored,
     )
 
 
-def is_notice(subject: str, text: str) -> bool:
-    """Whether a message is about the subscription itself (confirm it, or it ended)."""
+def is_notice(subject: str, text: str, links: int = 0) -> bool:
+    """Whether a message is about the subscription itself (confirm it, or it ended): said in
+    its subject, or in a short body with one link at most (a letter mentioning one is a
+    letter)."""
     if NOTICE_RE.search(subject):
         return True
-    return len(text) <= NOTICE_BODY_CHARS and bool(NOTICE_RE.search(text))
+    short = len(text) <= NOTICE_BODY_CHARS and links <= 1
+    return short and bool(NOTICE_RE.search(text))
 
 
 def _header(message: EmailMessage, name: str) -> str:
@@ -177,9 +181,13 @@ def _bodies(message: EmailMessage) -> tuple[str, str]:
 
 def _plain(text: str) -> str:
     """Plain text kept as paragraphs (a text letter wraps its lines at 72 characters)."""
-    if not text.strip():
-        return ""
-    return text_of_html("<pre>" + html.escape(text) + "</pre>")
+    return text_of_html(plain_html(text)) if text.strip() else ""
+
+
+def plain_html(text: str) -> str:
+    """A plain-text letter as HTML paragraphs (blank lines part them; lines within rejoin)."""
+    paragraphs = re.split(r"\n\s*\n", text.replace("\r\n", "\n"))
+    return "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs if p.strip())
 
 
 def _attachments(message: EmailMessage) -> tuple[tuple[Attachment, ...], int]:
