@@ -32,7 +32,7 @@ from veille.store import Store
 MAIL = Path(__file__).parent / "data" / "mail"
 REPO = Path(__file__).parent.parent
 DEMO_SITE = REPO / "veille" / "demo_data" / "site"
-PASSWORD_ENV = "VEILLE_TEST_MAILBOX_PASSWORD"
+PASSWORD_ENV = "VEILLE_TEST_MAILBOX_PASSWORD"  # noqa: S105 — a variable's name
 
 
 def eml(name: str, base: str = "127.0.0.1:9") -> bytes:
@@ -145,7 +145,7 @@ def test_bad_mailbox_settings_are_one_clear_line(change: tuple[str, str], words:
 
 def test_mailbox_keys_on_a_feed_are_refused() -> None:
     text = "sources:\n  - id: f\n    url: https://example.org/feed\n    follow_links: true\n"
-    with pytest.raises(ConfigError, match="follow_links ne s’applique qu’aux sources kind: mailbox"):
+    with pytest.raises(ConfigError, match="follow_links ne s’applique qu’aux sources kind: mail"):
         parse_config(text)
 
 

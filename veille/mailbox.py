@@ -13,8 +13,8 @@ uses: :class:`Cursor`), committed in the same transaction as the articles. Only 
 are fetched (``BODY.PEEK[]``: reading leaves the letter unread). Letters are marked ``\\Seen``
 (or moved to ``move_to``) only after that commit: a crash before it fetches them again, a crash
 after it finds them below the cursor (and marks them then), and the Message-ID identity of the
-entries stores nothing twice either way — also when the server renumbered the folder (a new UIDVALIDITY: read again
-from the start). A Maildir has no UIDs: its letters without the Seen flag are read, and flagged
+entries stores nothing twice either way — also when the server renumbered the folder (a new
+UIDVALIDITY: read again from the start). A Maildir has no UIDs: its letters without the Seen flag are read, and flagged
 once committed.
 
 **Bounds.** At most ``max_messages`` letters a run, the oldest first (the others next run);
