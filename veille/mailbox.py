@@ -14,8 +14,8 @@ are fetched (``BODY.PEEK[]``: reading leaves the letter unread). Letters are mar
 (or moved to ``move_to``) only after that commit: a crash before it fetches them again, a crash
 after it finds them below the cursor (and marks them then), and the Message-ID identity of the
 entries stores nothing twice either way — also when the server renumbered the folder (a new
-UIDVALIDITY: read again from the start). A Maildir has no UIDs: its letters without the Seen flag are read, and flagged
-once committed.
+UIDVALIDITY: read again from the start). A Maildir has no UIDs: its letters without the Seen
+flag are read, and flagged once committed.
 
 **Bounds.** At most ``max_messages`` letters a run, the oldest first (the others next run);
 a letter over ``max_message_bytes`` (its RFC822.SIZE, asked before its bytes) is skipped and
