@@ -415,9 +415,7 @@ def test_certificates_are_checked(dovecot: Dovecot, db_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_plain_imap_only_to_a_private_address_when_allowed(
-    dovecot: Dovecot, db_path: Path
-) -> None:
+def test_plain_imap_only_to_a_private_address_when_allowed(dovecot: Dovecot, db_path: Path) -> None:
     dovecot.deliver(eml("france-travail-plain.eml"), folder="Veille")
     url = f"imap://127.0.0.1:{dovecot.port}/Veille"
     allowed = parse_config(mailbox_yaml(dovecot, url=url))

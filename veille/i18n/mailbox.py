@@ -96,6 +96,12 @@ MAILBOX: dict[str, tuple[str, str]] = {
         "Hint: use imaps:// or starttls: true (plain imap:// is only allowed to a private "
         "address, with allow_private_networks)",
     ),
+    "demo.mailbox": (
+        "\nLettres reçues par e-mail (source {source}, un dossier Maildir) : {count} "
+        "article(s) ; une demande de confirmation d’inscription lue et écartée.",
+        "\nNewsletters received by e-mail (source {source}, a Maildir folder): {count} "
+        "article(s); a subscription confirmation read and set aside.",
+    ),
     # warnings of a run
     "mailbox.too_big": (
         "lettre {ref} ignorée : {mb} Mo, au-delà de max_message_bytes",
