@@ -22,6 +22,8 @@ import pytest
 
 from tests.imap import PASSWORD, USER, Dovecot
 from veille.config import Config, parse_config
+from veille.demo import demo_config
+from veille.demo_mail import SOURCE_ID, deliver_demo_letters
 from veille.errors import ConfigError
 from veille.localserver import LocalServer
 from veille.mailbox import Cursor
@@ -444,3 +446,18 @@ def test_a_local_maildir_is_read_with_the_same_rules(tmp_path: Path, db_path: Pa
     again = run(config, db_path).outcomes[0]
     assert again.ok and again.entries == 0 and again.new_articles == 0
     shutil.rmtree(maildir)
+
+
+@pytest.mark.slow
+def test_the_demo_s_letters(demo_server: LocalServer, tmp_path: Path, db_path: Path) -> None:
+    maildir = deliver_demo_letters(tmp_path / "lettres de démo")  # a space and an accent
+    config = demo_config(demo_server.base_url, maildir)
+    summary = asyncio.run(ingest(config, Store(db_path), only=(SOURCE_ID,)))
+    assert summary.outcomes[0].new_articles == 2  # and a subscription confirmation set aside
+    titles = sorted(a.title for a in Store(db_path).articles(include_all=True))
+    assert titles == [
+        "La lettre du centre de ressources – apprentissage et CPF",
+        "OPCO Exemple : vos priorités de financement pour 2027",
+    ]
+    assert deliver_demo_letters(maildir) == maildir  # made once: its letters stay read
+    assert len(list((maildir / "cur").iterdir())) == 3

@@ -5,17 +5,15 @@ Why a Maildir and not an IMAP server: the demo runs anywhere, offline, with noth
 but veille; an IMAP server would be Dovecot (not on most machines) or a hand-written one that
 proves nothing about real servers. The same parser, entries, identity and commit-then-mark
 rules read both (veille/mailbox.py); the IMAP path is tested against a real Dovecot
-(tests/test_mailbox.py). The letters' ``Date`` headers are placed a few days before now, so
-that they fall in the weeks the demo's letter is drafted from.
+(tests/test_mailbox.py). The letters are dated in the week the demo's letter is drafted for.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
-from email.utils import format_datetime
+import json
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote
 
 from rich.console import Console
 
@@ -24,7 +22,6 @@ from veille.store import Store
 
 DEMO_MAIL = Path(str(resources.files("veille") / "demo_data" / "mail"))
 SOURCE_ID = "lettres-demo"
-_DATE = re.compile(rb"__DATE-(\d{1,3})__")
 
 
 def mailbox_source(maildir: Path) -> str:
@@ -32,7 +29,7 @@ def mailbox_source(maildir: Path) -> str:
     return f"""  - id: {SOURCE_ID}
     name: Lettres reçues par e-mail (démo)
     kind: mailbox
-    url: maildir://{maildir.absolute()}
+    url: {json.dumps("maildir://" + quote(str(maildir.absolute())))}
     lang: fr
 """
 
@@ -43,15 +40,10 @@ def deliver_demo_letters(maildir: Path) -> Path:
         return maildir
     for sub in ("tmp", "new", "cur"):
         (maildir / sub).mkdir(parents=True, exist_ok=True)
-    now = clock.now()
+    stamp = int(clock.now().timestamp())
     for index, letter in enumerate(sorted(DEMO_MAIL.glob("*.eml"))):
-
-        def dated(match: re.Match[bytes]) -> bytes:
-            moment = now - timedelta(days=int(match[1]))
-            return format_datetime(moment.replace(hour=7, minute=30, second=0)).encode()
-
-        name = f"{int(now.timestamp())}.M{index}P0.veille-demo"
-        (maildir / "new" / name).write_bytes(_DATE.sub(dated, letter.read_bytes()))
+        name = f"{stamp}.M{index}P0.veille-demo"  # Maildir's unique name: time, then sequence
+        (maildir / "new" / name).write_bytes(letter.read_bytes())
     return maildir
 
 
