@@ -5,6 +5,7 @@ from __future__ import annotations
 
 MAILBOX: dict[str, tuple[str, str]] = {
     "source.kind.mailbox": ("boîte aux lettres", "mailbox"),
+    "kind.mailbox": ("boîte aux lettres", "mailbox"),
     # sources.yaml
     "mailbox.config.only": (
         "{keys} ne s’applique qu’aux sources kind: mailbox",
