@@ -461,3 +461,45 @@ def test_the_demo_s_letters(demo_server: LocalServer, tmp_path: Path, db_path: P
     ]
     assert deliver_demo_letters(maildir) == maildir  # made once: its letters stay read
     assert len(list((maildir / "cur").iterdir())) == 3
+
+
+@pytest.mark.slow
+def test_a_renumbered_folder_is_read_again_without_doubles(dovecot: Dovecot, db_path: Path) -> None:
+    dovecot.deliver(eml("quotidien-formation.eml"), folder="Veille")
+    config = parse_config(mailbox_yaml(dovecot))
+    assert run(config, db_path).outcomes[0].new_articles == 1
+    # The server renumbered the folder since (a new UIDVALIDITY): the stored cursor names
+    # another numbering, whose UID 99 means nothing here.
+    Store(db_path).commit_source(
+        "lettres", articles=(), sightings=(), entries_seen=None, etag="imap:1:99",
+        last_modified=None,
+    )  # fmt: skip
+    dovecot.deliver(eml("france-travail-plain.eml"), folder="Veille")
+    outcome = run(config, db_path).outcomes[0]
+    assert outcome.entries == 2  # read again from the start ...
+    assert outcome.new_articles == 1  # ... the letter already stored is not stored twice
+    assert len(Store(db_path).articles(include_all=True)) == 2
+    cursor = Cursor.parse(Store(db_path).source_state("lettres").etag)
+    assert cursor is not None and cursor.validity != 1 and cursor.last_uid == 2
+
+
+@pytest.mark.slow
+def test_bounds_and_move_to(dovecot: Dovecot, db_path: Path) -> None:
+    big = eml("accord-piece-jointe.eml")  # 53 KB with its PDF
+    dovecot.deliver(
+        eml("quotidien-formation.eml"), big, eml("france-travail-plain.eml"), folder="Veille"
+    )
+    extra = "    max_messages: 2\n    max_message_bytes: 20000\n    move_to: Veille/Lues\n"
+    config = parse_config(mailbox_yaml(dovecot, extra=extra))
+    first = run(config, db_path).outcomes[0]
+    assert first.ok and first.new_articles == 1  # two letters read, one of them too big
+    assert any(
+        "lettre UID 2 ignorée : 0.1 Mo, au-delà de max_message_bytes" in w for w in first.warnings
+    )
+    assert any("d’autres lettres attendent" in w for w in first.warnings)
+    # Both were moved (the big one too: it will never fit); the third waits in the folder.
+    assert list(dovecot.flags("Veille")) == [3]
+    assert len(dovecot.flags("Veille.Lues")) == 2  # Dovecot's delimiter is "."
+    second = run(config, db_path).outcomes[0]
+    assert second.new_articles == 1 and not second.warnings
+    assert dovecot.flags("Veille") == {} and len(dovecot.flags("Veille.Lues")) == 3

@@ -113,7 +113,7 @@ def poll(source: Source, cursor: Cursor | None, *, allow_private_networks: bool)
         return _poll_maildir(source)
     deadline = time.monotonic() + (source.deadline or DEADLINE)
     with _connected(source, allow_private_networks, deadline) as client:
-        folder = mailbox_folder(source.url)
+        folder = _folder(client, mailbox_folder(source.url))
         info = _imap(lambda: client.select_folder(folder, readonly=True), source, folder)
         validity = int(info.get(b"UIDVALIDITY", 0))
         start = cursor.last_uid + 1 if cursor and cursor.validity == validity else 1
@@ -153,17 +153,18 @@ def finish(
         return
     deadline = time.monotonic() + (source.deadline or DEADLINE)
     with _connected(source, allow_private_networks, deadline) as client:
-        folder = mailbox_folder(source.url)
+        folder = _folder(client, mailbox_folder(source.url))
         info = _imap(lambda: client.select_folder(folder), source, folder)
         if int(info.get(b"UIDVALIDITY", 0)) != polled.validity:
             return  # renumbered meanwhile: these UIDs are other letters now
         if source.move_to:
-            if not client.folder_exists(source.move_to):
-                client.create_folder(source.move_to)
+            target = _folder(client, source.move_to)
+            if not client.folder_exists(target):
+                client.create_folder(target)
             if client.has_capability("MOVE"):
-                client.move(uids, source.move_to)
+                client.move(uids, target)
                 return
-            client.copy(uids, source.move_to)
+            client.copy(uids, target)
             client.delete_messages(uids)
             client.uid_expunge(uids) if client.has_capability("UIDPLUS") else client.expunge()
         else:
@@ -180,6 +181,20 @@ def password(source: Source) -> str:
     if not value:
         raise MailboxError(i18n.message("mailbox.no_password", name=name, source=source.id))
     return value
+
+
+def _folder(client: IMAPClient, name: str) -> str:
+    """A folder written with ``/`` (``Veille/Lues``), in the server's own hierarchy delimiter
+    (Dovecot's Maildir++ uses ``.``)."""
+    if "/" not in name:
+        return name
+    try:
+        delimiter = client.namespace().personal[0][1]
+    except (IMAPClientError, IndexError, TypeError):
+        return name
+    if isinstance(delimiter, bytes):
+        delimiter = delimiter.decode("ascii", "replace")
+    return name.replace("/", delimiter) if delimiter else name
 
 
 def _check_deadline(source: Source, deadline: float) -> None:

@@ -23,16 +23,16 @@ import dataclasses
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from veille import clock, i18n, mailbox, source_run
+from veille import clock, i18n, mailbox
 from veille.articles import article_of
 from veille.config import Config, Source
 from veille.errors import FetchError, MailboxError, one_line
 from veille.extraction_pool import ExtractionPool
-from veille.fetch import Fetcher
 from veille.identity import canonical_url, entry_article_id, entry_id, entry_key, page_entry_key
 from veille.ledger import Ledger, _in_store_thread
 from veille.models import Article, Entry, Extracted, FetchResult, Sighting
@@ -43,6 +43,7 @@ from veille.store import SourceState, crash_point, pause_point
 logger = logging.getLogger(__name__)
 
 Document = FetchResult | Attachment | None  # what an entry's text comes from (None: its letter)
+FetchPage = Callable[[str], Awaitable[FetchResult]]  # the guarded fetcher, retries included
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,7 @@ async def ingest_mailbox(
     source: Source,
     state: SourceState,
     config: Config,
-    fetcher: Fetcher,
+    fetch_page: FetchPage,
     pool: ExtractionPool,
     store: Ledger,
     observer: Observer,
@@ -77,7 +78,7 @@ async def ingest_mailbox(
     letters = await asyncio.to_thread(_parse_all, polled, outcome)
     fetched_at = clock.now()
     crash_point("after_fetch")
-    items = await _items(source, letters, fetcher)
+    items = await _items(source, letters, fetch_page)
     outcome.entries = len(items)
     to_build, fresh, deferred = await _plan(source, config, store, items, timings)
     observer.pages_queued(source.id, 0)
@@ -110,7 +111,8 @@ def _parse_all(polled: mailbox.Polled, outcome: SourceOutcome) -> list[tuple[int
     letters: list[tuple[int | str, Letter]] = []
     notices = 0
     for ref, size in polled.too_big:
-        outcome.warnings.append(i18n.message("mailbox.too_big", ref=ref, mb=f"{size / 1e6:.1f}"))
+        where = f"UID {ref}" if isinstance(ref, int) else ref
+        outcome.warnings.append(i18n.message("mailbox.too_big", ref=where, mb=f"{size / 1e6:.1f}"))
     for ref, raw in polled.letters:
         letter = parse_letter(raw)
         if letter.notice:
@@ -125,12 +127,12 @@ def _parse_all(polled: mailbox.Polled, outcome: SourceOutcome) -> list[tuple[int
 
 
 async def _items(
-    source: Source, letters: list[tuple[int | str, Letter]], fetcher: Fetcher
+    source: Source, letters: list[tuple[int | str, Letter]], fetch_page: FetchPage
 ) -> list[_Item]:
     """Every entry the letters bring: each letter (or its article links), its PDFs."""
     items: list[_Item] = []
     for ref, letter in letters:
-        links = await _followed(source, letter, fetcher) if source.follow_links else []
+        links = await _followed(source, letter, fetch_page) if source.follow_links else []
         items += [
             _Item(ref, _link_entry(page, letter), letter, page, label) for page, label in links
         ]
@@ -161,20 +163,14 @@ def _link_entry(page: FetchResult, letter: Letter) -> Entry:
 
 
 async def _followed(
-    source: Source, letter: Letter, fetcher: Fetcher
+    source: Source, letter: Letter, fetch_page: FetchPage
 ) -> list[tuple[FetchResult, str]]:
     """The article pages a letter links to, fetched (tracking redirects followed); only those
     whose final address matches ``link_pattern`` (or, without one, that are not a site's home)."""
 
     async def one(href: str) -> FetchResult | None:
         try:
-            return await source_run._fetch(
-                fetcher,
-                href,
-                accept=source_run.PAGE_ACCEPT,
-                max_bytes=source.max_bytes,
-                owner=source.id,
-            )
+            return await fetch_page(href)
         except FetchError as exc:
             logger.info("link %s of a letter of %s: %s", href, source.id, exc)
             return None
