@@ -356,6 +356,7 @@ def test_links_are_followed_through_tracking_redirects(
         "article-01.html",
         "article-02.html",
     ]
+    assert outcome.pages_fetched == 2
     cpf = next(a for a in articles if a.url.endswith("article-01.html"))
     assert cpf.extraction == "page" and cpf.title.startswith("CPF : un décret revoit")
     assert "/brevo/tr/op/e91a" not in tracker.hits
@@ -388,6 +389,12 @@ def test_a_refused_login_is_that_source_s_error_only(
     ca_file: {dovecot.cert}
     username: {USER}
     password_env: VEILLE_TEST_WRONG_PASSWORD
+  - id: sans-mot-de-passe
+    kind: mailbox
+    url: imaps://127.0.0.1:{dovecot.tls_port}/Veille
+    ca_file: {dovecot.cert}
+    username: {USER}
+    password_env: VEILLE_TEST_UNSET_PASSWORD
   - id: boite-absente
     kind: mailbox
     url: imaps://127.0.0.1:{dovecot.tls_port}/Nulle-part
@@ -403,6 +410,8 @@ def test_a_refused_login_is_that_source_s_error_only(
     assert "refuse l’identifiant 'veille@example.org' ou son mot de passe" in (wrong.error or "")
     assert PASSWORD not in (wrong.error or "") and "pas-le-bon" not in (wrong.error or "")
     assert "le dossier 'Nulle-part' est introuvable" in (outcomes["boite-absente"].error or "")
+    unset = outcomes["sans-mot-de-passe"].error or ""
+    assert "la variable d’environnement VEILLE_TEST_UNSET_PASSWORD (ou " in unset
     figures = {f.id: f for f in Store(db_path).source_figures()}
     assert figures["mauvais-mot-de-passe"].last_error == wrong.error
 

@@ -83,6 +83,7 @@ async def ingest_mailbox(
     to_build, fresh, deferred = await _plan(source, config, store, items, timings)
     observer.pages_queued(source.id, 0)
     built = await _build_all(source, to_build, pool, fetched_at)
+    outcome.pages_fetched = sum(isinstance(i.document, FetchResult) for i in to_build)
     articles = list(built.values())
     ids = {i.entry.key: entry_id(source.id, i.entry.key) for i in fresh}
     sightings = [_sighting(source, i, ids[i.entry.key], built, fetched_at) for i in fresh]
@@ -114,7 +115,12 @@ def _parse_all(polled: mailbox.Polled, outcome: SourceOutcome) -> list[tuple[int
         where = f"UID {ref}" if isinstance(ref, int) else ref
         outcome.warnings.append(i18n.message("mailbox.too_big", ref=where, mb=f"{size / 1e6:.1f}"))
     for ref, raw in polled.letters:
-        letter = parse_letter(raw)
+        try:
+            letter = parse_letter(raw)
+        except Exception as exc:  # containment: one letter the parser chokes on costs that letter
+            logger.warning("letter %s could not be read", ref, exc_info=True)
+            outcome.warnings.append(i18n.message("mailbox.unreadable", ref=ref, detail=exc))
+            continue
         if letter.notice:
             notices += 1
         else:

@@ -108,6 +108,10 @@ MAILBOX: dict[str, tuple[str, str]] = {
         "lettre {ref} ignorée : {mb} Mo, au-delà de max_message_bytes",
         "letter {ref} skipped: {mb} MB, over max_message_bytes",
     ),
+    "mailbox.unreadable": (
+        "lettre {ref} illisible, ignorée ({detail})",
+        "letter {ref} could not be read, skipped ({detail})",
+    ),
     "mailbox.notices": (
         "{n} message(s) d’inscription ou de désinscription lu(s), non gardé(s)",
         "{n} subscription or unsubscribe notice(s) read, not kept",
