@@ -417,12 +417,17 @@ def test_a_refused_login_is_that_source_s_error_only(
 
 
 @pytest.mark.slow
-def test_certificates_are_checked(dovecot: Dovecot, db_path: Path) -> None:
+def test_certificates_are_checked(dovecot: Dovecot, db_path: Path, tmp_path: Path) -> None:
     text = mailbox_yaml(dovecot).replace(f"    ca_file: {dovecot.cert}\n", "")
     outcome = run(parse_config(text), db_path).outcomes[0]
     assert outcome.error_kind == "mailbox"
     assert "le certificat du serveur 127.0.0.1 n’est pas reconnu" in (outcome.error or "")
     assert "ca_file" in (outcome.error or "")
+    # The authority given as a path relative to the sources file.
+    shutil.copy(dovecot.cert, tmp_path / "autorite.pem")
+    text = mailbox_yaml(dovecot).replace(str(dovecot.cert), "autorite.pem")
+    config = parse_config(text, name=str(tmp_path / "sources.yaml"))
+    assert run(config, tmp_path / "autre.duckdb").outcomes[0].ok  # (the first backs off)
 
 
 @pytest.mark.slow

@@ -26,6 +26,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from veille import clock, i18n, mailbox
@@ -70,6 +71,10 @@ async def ingest_mailbox(
 ) -> None:
     """Poll, build, commit, mark: the mailbox source's steps (errors go to the caller)."""
     allow = config.fetch_limits().allow_private_networks
+    if source.ca_file and not Path(source.ca_file).is_absolute():  # next to sources.yaml
+        source = source.model_copy(
+            update={"ca_file": str(Path(config.path).parent / source.ca_file)}
+        )
     previous = mailbox.Cursor.parse(state.etag)
     pause_point("fetching")
     tick = time.perf_counter()
