@@ -424,6 +424,7 @@ def test_certificates_are_checked(dovecot: Dovecot, db_path: Path, tmp_path: Pat
     assert "le certificat du serveur 127.0.0.1 n’est pas reconnu" in (outcome.error or "")
     assert "ca_file" in (outcome.error or "")
     # The authority given as a path relative to the sources file.
+    dovecot.deliver(eml("france-travail-plain.eml"), folder="Veille")
     shutil.copy(dovecot.cert, tmp_path / "autorite.pem")
     text = mailbox_yaml(dovecot).replace(str(dovecot.cert), "autorite.pem")
     config = parse_config(text, name=str(tmp_path / "sources.yaml"))
