@@ -27,7 +27,7 @@ from veille.demo_mail import SOURCE_ID, deliver_demo_letters
 from veille.errors import ConfigError
 from veille.localserver import LocalServer
 from veille.mailbox import Cursor
-from veille.newsletter import parse_letter
+from veille.newsletter import is_notice, parse_letter
 from veille.pipeline import ingest
 from veille.store import Store
 
@@ -75,6 +75,17 @@ def test_a_plain_text_letter_in_latin_1_without_list_id() -> None:
 )
 def test_subscription_notices_are_not_articles(name: str) -> None:
     assert parse_letter(eml(name)).notice
+
+
+def test_a_list_server_s_removal_notice_is_a_notice() -> None:
+    # The words of Sympa's French "removed" notice (sympa-community/sympa, removed.tpl).
+    text = (
+        "Votre adresse (veille@of-exemple.fr) a été supprimée de la liste "
+        "formation@listes.example, probablement parce que nous recevons des rapports "
+        "d'anomalie concernant cette adresse."
+    )
+    assert is_notice("Supprime de formation", text)
+    assert not is_notice("Supprime de formation", "Le décret supprime une aide à l’embauche.")
 
 
 def test_a_long_letter_that_mentions_a_subscription_is_still_a_letter() -> None:

@@ -45,6 +45,7 @@ NOTICE_RE = re.compile(
     r"|confirmation\s+(?:de\s+(?:votre\s+)?|d['’]\s*)(?:inscription|abonnement|désinscription)"
     r"|(?:vous\s+)?(?:êtes|avez\s+été|etes)\s+(?:bien\s+)?(?:désinscrit|desinscrit|désabonné)"
     r"|désinscription\s+(?:confirmée|effectuée|prise\s+en\s+compte)"
+    r"|adresse\s+(?:\(?\S+@\S+\)?\s+)?a\s+été\s+(?:supprimée|retirée)\s+de\s+la\s+liste"  # Sympa
     r"|confirm\s+your\s+(?:subscription|e-?mail|sign[\s-]?up)"
     r"|please\s+confirm\s+(?:your|that)"
     r"|(?:you(?:['’]ve|\s+have)\s+been|successfully)\s+unsubscribed"
