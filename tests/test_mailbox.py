@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.imap import PASSWORD, USER, Dovecot
+from tests.imap import PASSWORD, USER, Dovecot, free_port
 from veille.config import Config, parse_config
 from veille.demo import demo_config
 from veille.demo_mail import SOURCE_ID, deliver_demo_letters
@@ -406,6 +406,11 @@ def test_a_refused_login_is_that_source_s_error_only(
     ca_file: {dovecot.cert}
     username: {USER}
     password_env: VEILLE_TEST_UNSET_PASSWORD
+  - id: serveur-eteint
+    kind: mailbox
+    url: imaps://127.0.0.1:{free_port()}/Veille
+    username: {USER}
+    password_env: {PASSWORD_ENV}
   - id: boite-absente
     kind: mailbox
     url: imaps://127.0.0.1:{dovecot.tls_port}/Nulle-part
@@ -421,6 +426,8 @@ def test_a_refused_login_is_that_source_s_error_only(
     assert "refuse l’identifiant 'veille@example.org' ou son mot de passe" in (wrong.error or "")
     assert PASSWORD not in (wrong.error or "") and "pas-le-bon" not in (wrong.error or "")
     assert "le dossier 'Nulle-part' est introuvable" in (outcomes["boite-absente"].error or "")
+    down = outcomes["serveur-eteint"]
+    assert down.error_kind == "mailbox" and "ne répond pas" in (down.error or "")
     unset = outcomes["sans-mot-de-passe"].error or ""
     assert "la variable d’environnement VEILLE_TEST_UNSET_PASSWORD (ou " in unset
     figures = {f.id: f for f in Store(db_path).source_figures()}
