@@ -66,9 +66,9 @@ MAILBOX: dict[str, tuple[str, str]] = {
     ),
     "mailbox.certificate": (
         "le certificat du serveur {host} n’est pas reconnu ({detail}) : pour un certificat "
-        "auto-signé, indiquez son autorité avec ca_file",
+        "auto-signé, indiquez son autorité avec `ca_file`",
         "the certificate of server {host} is not trusted ({detail}). Hint: for a "
-        "self-signed certificate, give its authority with ca_file",
+        "self-signed certificate, give its authority with `ca_file`",
     ),
     "mailbox.no_folder": (
         "le dossier {folder!r} est introuvable sur {host} ({detail}) : vérifiez le dossier "
