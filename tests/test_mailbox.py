@@ -10,6 +10,7 @@ import asyncio
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -536,3 +537,27 @@ def test_bounds_and_move_to(dovecot: Dovecot, db_path: Path) -> None:
     second = run(config, db_path).outcomes[0]
     assert second.new_articles == 1 and not second.warnings
     assert dovecot.flags("Veille") == {} and len(dovecot.flags("Veille.Lues")) == 3
+
+
+@pytest.mark.slow
+def test_a_server_that_never_answers_costs_its_deadline_only(db_path: Path) -> None:
+    with socket.socket() as silent:  # the connection is taken, the greeting never comes
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(5)
+        port = silent.getsockname()[1]
+        config = parse_config(
+            f"""
+settings: {{allow_private_networks: true}}
+sources:
+  - id: muet
+    kind: mailbox
+    url: imap://127.0.0.1:{port}/Veille
+    username: {USER}
+    password_env: {PASSWORD_ENV}
+    deadline: 2
+"""
+        )
+        outcome = run(config, db_path).outcomes[0]
+    assert outcome.error_kind == "deadline-exceeded"
+    assert "la lecture de la boîte sur 127.0.0.1 a dépassé 2 s" in (outcome.error or "")
+    assert outcome.seconds < 30
