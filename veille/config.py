@@ -36,6 +36,7 @@ from veille.environment import env_flag
 from veille.errors import ConfigError
 from veille.fetch import FetchLimits
 from veille.identity import site_of
+from veille.mailbox_options import MAILBOX_HINTS, MailboxOptions
 from veille.models import ManagedSource
 from veille.taxonomy import DEFAULT_TAXONOMY, SLUG_RE, Tag, check_tags
 
@@ -46,7 +47,8 @@ HINTS: dict[str, str] = {
     "id": "use lowercase letters, digits and dashes, e.g. centre-inffo",
     "url": "give the full address, starting with https:// or http://",
     "kind": "use kind: feed for RSS/Atom/JSON feeds, kind: page for an HTML page listing articles, "
-    "kind: json for a JSON API listing articles (e.g. WordPress wp-json/wp/v2/posts)",
+    "kind: json for a JSON API listing articles (e.g. WordPress wp-json/wp/v2/posts), "
+    "kind: mailbox for newsletters received in an IMAP mailbox",
     "items": "give the dotted path of the list of articles in the JSON, e.g. data.posts, or $ "
     "when the document itself is the list",
     "link": "give the dotted path of each article's address in the JSON, e.g. link or url",
@@ -68,6 +70,7 @@ HINTS: dict[str, str] = {
     "mapping": "give the fields' paths, e.g. mapping: {items: $, link: link, title: "
     "title.rendered}",
     "indicator": "use a Qualiopi indicator such as I23, or leave it out",
+    **MAILBOX_HINTS,
     "also": "give a list of Qualiopi indicators, e.g. also: [I23]",
     "organisation": "give the organisation's name, e.g. organisation: GRETA Exemple",
     "watch_lead": "give the watch lead's name, e.g. watch_lead: Marie Dupont",
@@ -213,12 +216,12 @@ class JsonMapping(_Strict):
         return value
 
 
-class Source(_Strict):
+class Source(MailboxOptions):  # the mailbox keys: veille/mailbox_options.py
     """One entry of ``sources:``."""
 
     id: str
     url: str
-    kind: Literal["feed", "page", "json"] = "feed"
+    kind: Literal["feed", "page", "json", "mailbox"] = "feed"
     name: str | None = None
     lang: str | None = None
     tags: tuple[str, ...] = ()
@@ -229,7 +232,7 @@ class Source(_Strict):
     fetch_pages: bool = (
         True  # feed sources: fetch and extract each article page (else keep the feed text)
     )
-    link_pattern: str | None = None  # page sources: regex the article URLs match
+    link_pattern: str | None = None  # page (and mailbox) sources: regex of the article URLs
     link_selector: str | None = None  # page sources: CSS selector of the article links
     mapping: JsonMapping | None = None  # json sources: where each field is (WordPress defaults)
     deadline: Annotated[float | None, Field(gt=0, le=600)] = None  # per-source override
@@ -261,6 +264,8 @@ class Source(_Strict):
     def _http_url(cls, value: str) -> str:
         value = value.strip()
         parts = urlsplit(value)
+        if parts.scheme in ("imaps", "imap", "maildir"):
+            return value  # a mailbox's address, checked with its kind (mailbox_options.py)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"{value!r} is not an http(s) URL")
         return value
@@ -284,7 +289,8 @@ class Source(_Strict):
 
     @model_validator(mode="after")
     def _page_options(self) -> Source:
-        if self.kind != "page" and (self.link_pattern or self.link_selector):
+        page_only = self.link_selector or (self.link_pattern and self.kind != "mailbox")
+        if self.kind != "page" and page_only:
             raise ValueError("link_pattern and link_selector only apply to kind: page sources")
         if self.mapping is not None and self.kind != "json":
             raise ValueError("mapping only applies to kind: json sources")

@@ -25,6 +25,7 @@ from rich.table import Table
 from veille import clock, i18n, publishing
 from veille import digest as digests
 from veille.config import Config, parse_config
+from veille.demo_mail import deliver_demo_letters, mailbox_source, print_letters
 from veille.files import atomic_write
 from veille.localserver import LocalServer
 from veille.store import Store
@@ -34,21 +35,23 @@ DEMO_DATA = Path(str(resources.files("veille") / "demo_data"))
 DEMO_LEAD = "referent.veille"  # the sample action's owner in the demo's register
 
 
-def demo_sources(base_url: str) -> str:
-    """The demo's sources file, pointed at a running sample server."""
+def demo_sources(base_url: str, maildir: Path | None = None) -> str:
+    """The demo's sources file, pointed at a running sample server (and at the Maildir of its
+    mailbox source, veille/demo_mail.py, when given: ``sources:`` is the file's last key)."""
     text = (DEMO_DATA / "sources.yaml").read_text(encoding="utf-8")
-    return text.replace("__BASE__", base_url)
+    text = text.replace("__BASE__", base_url)
+    return text.rstrip("\n") + "\n" + mailbox_source(maildir) if maildir else text
 
 
-def demo_config(base_url: str) -> Config:
-    return parse_config(demo_sources(base_url), name="demo sources.yaml")
+def demo_config(base_url: str, maildir: Path | None = None) -> Config:
+    return parse_config(demo_sources(base_url, maildir), name="demo sources.yaml")
 
 
-def kept_sources(base_url: str, db_path: Path, digests_dir: Path) -> str:
+def kept_sources(base_url: str, db_path: Path, digests_dir: Path, maildir: Path) -> str:
     """The demo's sources file as kept beside its database: its own database and archive
     folder written in (absolute paths), so that ``veille --config FILE ui`` opens the demo's
     data, title, site_url and archive from any folder."""
-    text = demo_sources(base_url)
+    text = demo_sources(base_url, maildir)
     database = json.dumps(str(db_path.absolute()), ensure_ascii=False)  # JSON is YAML
     folder = json.dumps(str(digests_dir.absolute()), ensure_ascii=False)
     text = text.replace("\nsettings:\n", f"\nsettings:\n  database: {database}\n", 1)
@@ -63,11 +66,12 @@ def run_demo(
     from veille.cli.run import print_summary, run_ingest
 
     with LocalServer(DEMO_DATA / "site") as server:
-        config = demo_config(server.base_url)
+        maildir = deliver_demo_letters(db_path.with_name(db_path.stem + "-lettres"))
+        config = demo_config(server.base_url, maildir)
         # Kept beside the database, so that the commands suggested below work on its data.
         sources_file = atomic_write(
             db_path.with_suffix(".sources.yaml"),
-            kept_sources(server.base_url, db_path, digests_dir),
+            kept_sources(server.base_url, db_path, digests_dir, maildir),
         )
         out.print(
             i18n.message("demo.site", url=server.base_url, count=len(config.sources), db=db_path),
@@ -77,6 +81,7 @@ def run_demo(
         summary = run_ingest(config, store)
         stop_temporary_server()  # no flow from here on: Prefect's server has nothing to do
         print_summary(summary)
+        print_letters(store, out)
         _print_articles(store, out)
         week = _publish(config, store, digests_dir, out)
         if week is not None:

@@ -46,6 +46,12 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("VEILLE_SMTP_USER", "the SMTP login, when the server asks for one", from_file=True),
     Variable("VEILLE_SMTP_PASSWORD", "its password", secret=True, from_file=True),
     Variable(
+        "VEILLE_MAILBOX_PASSWORD",
+        "the password of a mailbox source whose password_env names it (any name will do)",
+        secret=True,
+        from_file=True,
+    ),
+    Variable(
         "VEILLE_SESSION_SECRET",
         "signs the web app's session cookies and unsubscribe links (32 characters or more)",
         "a random one kept beside the database",

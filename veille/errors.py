@@ -16,6 +16,7 @@
     │   ├── TooManyRedirectsError    redirect loop or more hops than allowed
     │   ├── UnsupportedEncodingError Content-Encoding we cannot decode within bounds (br, zstd...)
     │   ├── BotChallengeError        a bot challenge (Cloudflare...) instead of content
+    │   ├── MailboxError             an IMAP mailbox refused the login, the folder, the TLS...
     │   └── HTTPStatusError          a 4xx/5xx answer
     │       └── RateLimitedError         429/503, with the server's Retry-After when it gave one
     ├── ParseError               the bytes are not a feed / listing page we can read
@@ -162,6 +163,13 @@ class BotChallengeError(FetchError):
     """The server answered with a bot-protection challenge instead of the content."""
 
     kind = "bot-challenge"
+
+
+class MailboxError(FetchError):
+    """A mailbox source could not be read: server unreachable, certificate refused, login or
+    folder refused, no password in the environment (veille.mailbox)."""
+
+    kind = "mailbox"
 
 
 class HTTPStatusError(FetchError):

@@ -137,7 +137,7 @@ def _endpoint(url: str) -> tuple[str, int] | None:
     """(host, port) a URL connects to, or None when it names none."""
     try:
         parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = parts.port or {"https": 443, "imaps": 993, "imap": 143}.get(parts.scheme, 80)
     except ValueError:
         return None
     return (parts.hostname, port) if parts.hostname else None

@@ -50,6 +50,7 @@ from veille.fetch import Fetcher, looks_like_bot_challenge
 from veille.guard import mask_url_password
 from veille.identity import entry_article_id, entry_id, page_entry_key, without_query
 from veille.ledger import Ledger, _in_store_thread
+from veille.mailbox_run import ingest_mailbox
 from veille.models import (
     MAX_TITLE_CHARS,
     Article,
@@ -98,7 +99,8 @@ async def ingest_source(
     state: SourceState | None = None
     try:
         state = await _in_store_thread(timings, store.source_state, source.id)
-        await _ingest(source, state, config, fetcher, pool, store, observer, outcome, timings)
+        steps = _ingest_mailbox if source.kind == "mailbox" else _ingest
+        await steps(source, state, config, fetcher, pool, store, observer, outcome, timings)
     except StoreError:
         raise  # the database, not the source: the pass cannot go on (and is marked failed)
     except Exception as exc:  # containment: one source never stops the pass
@@ -186,6 +188,27 @@ async def _ingest(
         # be seen again next time: keep the old validators so the next run is not a 304.
         keep_validators=bool(deferred_keys),
     )
+
+
+async def _ingest_mailbox(
+    source: Source,
+    state: SourceState,
+    config: Config,
+    fetcher: Fetcher,
+    pool: ExtractionPool,
+    store: Ledger,
+    observer: Observer,
+    outcome: SourceOutcome,
+    timings: Timings,
+) -> None:
+    """A mailbox source's steps (veille/mailbox_run.py); the pages its letters link to are
+    fetched as feeds' are, tried again after a passing failure."""
+
+    async def fetch_page(url: str) -> FetchResult:
+        options = {"accept": PAGE_ACCEPT, "max_bytes": source.max_bytes, "owner": source.id}
+        return await _fetch(fetcher, url, **options)
+
+    await ingest_mailbox(source, state, config, fetch_page, pool, store, observer, outcome, timings)
 
 
 async def _fetch_document(

@@ -4,7 +4,8 @@ Every word veille shows lives in this package: the web app's in :mod:`veille.i18
 (``WEB``), the letter's in :mod:`veille.i18n.letter` (``LETTER``), and the messages of the
 command line and of errors here (those of the Qualiopi register in :mod:`veille.i18n.qualiopi`,
 those of the schedule in :mod:`veille.i18n.schedule`, those of the channels in
-:mod:`veille.i18n.channels`, those about sources, subscribers, accounts, sources.yaml and
+:mod:`veille.i18n.channels`, those of the mailbox sources in :mod:`veille.i18n.mailbox`,
+those about sources, subscribers, accounts, sources.yaml and
 search in :mod:`veille.i18n.sources`, merged into :data:`MESSAGES`).
 
 Messages are looked up by key in :data:`MESSAGES`, each a ``(français, English)`` pair of
@@ -28,6 +29,7 @@ from veille.i18n.alerts import ALERTS, WEB_ALERTS
 from veille.i18n.channels import CHANNELS
 from veille.i18n.fetching import FETCHING
 from veille.i18n.letter import LETTER as LETTER
+from veille.i18n.mailbox import MAILBOX
 from veille.i18n.publishing import PUBLISHING
 from veille.i18n.qualiopi import QUALIOPI
 from veille.i18n.schedule import SCHEDULE
@@ -394,6 +396,7 @@ MESSAGES.update(PUBLISHING)  # letters, the demo, what a send needs (veille/i18n
 MESSAGES.update(QUALIOPI)  # exploitation records, the register (veille/i18n/qualiopi.py)
 MESSAGES.update(SCHEDULE)  # veille serve, veille status (veille/i18n/schedule.py)
 MESSAGES.update(CHANNELS)  # Teams, Slack, Mattermost (veille/i18n/channels.py)
+MESSAGES.update(MAILBOX)  # newsletters received by e-mail (veille/i18n/mailbox.py)
 MESSAGES.update(SOURCES)  # sources, subscribers, accounts, sources.yaml, search (sources.py)
 MESSAGES.update(SENDING)  # e-mail settings and what a send did (veille/i18n/sending.py)
 MESSAGES.update(FETCHING)  # a source that cannot be read, kinds of source (veille/i18n/fetching.py)
