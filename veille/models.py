@@ -186,6 +186,7 @@ class UserAccount:
     name: str
     created_at: datetime
     last_login_at: datetime | None
+    role: str = "admin"  # veille.roles.Role
 
 
 @dataclass(frozen=True, slots=True)

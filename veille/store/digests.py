@@ -119,19 +119,22 @@ class DigestsMixin(StoreBase):
                     "INSERT INTO digests (week, drafted_at, updated_at) VALUES (?, ?, ?)",
                     [week, now, now],
                 )
+            # Kept as they are: items a curator touched, and articles a contributor suggested.
+            kept = "(edited OR article_id IN (SELECT article_id FROM suggestions WHERE week = $w))"
             edited = {
                 r[0]
                 for r in con.execute(
-                    "SELECT article_id FROM digest_items WHERE week = ? AND edited", [week]
+                    f"SELECT article_id FROM digest_items WHERE week = $w AND {kept}", {"w": week}
                 ).fetchall()
             }
             before = {
                 r[0]
                 for r in con.execute(
-                    "SELECT article_id FROM digest_items WHERE week = ? AND NOT edited", [week]
+                    f"SELECT article_id FROM digest_items WHERE week = $w AND NOT {kept}",
+                    {"w": week},
                 ).fetchall()
             }
-            con.execute("DELETE FROM digest_items WHERE week = ? AND NOT edited", [week])
+            con.execute(f"DELETE FROM digest_items WHERE week = $w AND NOT {kept}", {"w": week})
             fresh = [i for i in items if i.article_id not in edited]
             for item in fresh:
                 con.execute(
