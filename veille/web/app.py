@@ -152,6 +152,11 @@ def _templates(config: Config, lang: str) -> jinja2.Environment:
 
 def _routes() -> list[BaseRoute]:
     """Every route; each one that is not public declares the action it needs (veille.roles)."""
+    return [*_curation_routes(), *_team_routes(), *_public_routes()]
+
+
+def _curation_routes() -> list[BaseRoute]:
+    """Logging in and out, the week, sorting, the preview, the archive, the follow-up."""
     return [
         Route("/login", guarded(login, public=True), methods=["GET", "POST"]),
         Route("/logout", guarded(logout, needs=READ), methods=["POST"]),
@@ -182,6 +187,12 @@ def _routes() -> list[BaseRoute]:
         ),
         Route("/suivi", guarded(followup, needs=RECORD)),
         Route("/suivi/registre", guarded(register, needs=RECORD)),
+    ]
+
+
+def _team_routes() -> list[BaseRoute]:
+    """Sources, subscribers, alerts (admins), suggestions and the team."""
+    return [
         Route("/sources", guarded(sources, needs=SOURCES)),
         Route("/sources/ajouter", guarded(add_source, needs=SOURCES), methods=["POST"]),
         Route("/sources/opml", guarded(export_opml, needs=SOURCES)),
@@ -219,6 +230,12 @@ def _routes() -> list[BaseRoute]:
         Route("/suggestions", guarded(suggest_article, needs=SUGGEST), methods=["POST"]),
         Route("/utilisateurs", guarded(users_page, needs=USERS)),
         Route("/utilisateurs/role", guarded(change_role, needs=USERS), methods=["POST"]),
+    ]
+
+
+def _public_routes() -> list[BaseRoute]:
+    """The app's files and the published archive (--out), public and read-only."""
+    return [
         Mount(
             "/static",
             app=StaticFiles(directory=str(resources.files("veille") / "static")),

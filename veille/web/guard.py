@@ -41,8 +41,8 @@ def guarded(
     known to be valid. ``framed``: the route is shown in the preview's frame, so its
     other answers (an error page) may be framed by the app's own pages.
     """
-    if not public and needs is None:
-        raise ValueError(f"the route {handler.__name__} declares no action (needs=...)")
+    if not public and needs is None:  # a programming error, found when the app is made
+        raise AssertionError(f"the route {handler.__name__} declares no action (needs=...)")
 
     async def wrapped(request: Request) -> Response:
         web = WebContext.of(request)
