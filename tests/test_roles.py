@@ -271,6 +271,7 @@ def test_a_contributors_suggestion_lands_among_the_weeks_candidates_with_their_n
     item = next(i for i in digests.load(config, store, WEEK).items
                 if i.article_id == suggestion.article_id)  # fmt: skip
     assert not item.included  # the curator decides
+    assert article.sitename and item.source_name == article.sitename  # the letter names its site
     # A re-draft keeps it; the curator sees who suggested it and why.
     digests.draft(config, store, WEEK)
     with _client(served, CURATOR) as curator:

@@ -60,7 +60,8 @@ def article_from(url: str, extracted: Extracted) -> Article:
         published_at=min(published, now) if published else None,
         author=extracted.author,
         lang=extracted.lang,
-        sitename=extracted.sitename,
+        # The letter names a suggested article's site (it has no source of its own).
+        sitename=extracted.sitename or urlsplit(address).hostname,
         summary=extracted.description or "",
         extraction=extracted.extraction,
         word_count=len(text.split()),

@@ -59,7 +59,9 @@ class DigestsMixin(StoreBase):
                 """
                 SELECT i.article_id, i.included, i.section, i.position, i.rank_score, i.summary,
                        i.summary_edited, i.note, i.edited, a.title, a.url, a.source_id,
-                       s.name, a.published_at, a.fetched_at, a.word_count, a.tags, a.score,
+                       -- no source row: a suggested article, named by its site
+                       coalesce(s.name, CASE WHEN s.id IS NULL THEN a.sitename END),
+                       a.published_at, a.fetched_at, a.word_count, a.tags, a.score,
                        i.edited_at,
                        EXISTS (SELECT 1 FROM decisions d
                                 WHERE d.article_id = a.id AND d.active) AS decided
