@@ -9,8 +9,10 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 import httpx
@@ -19,10 +21,13 @@ from starlette.routing import Mount, Route
 
 from tests.conftest import PASSWORD, USER, UvicornThread, copy_ingested, run_cli
 from tests.test_web import WEEK, _csrf, _paths, _shot
+from veille import clock
 from veille import digest as digests
 from veille.auth import hash_password
 from veille.config import Config
 from veille.localserver import LocalServer
+from veille.qualiopi import build_register
+from veille.register_files import render_csv, render_html
 from veille.roles import Action, Role, can
 from veille.store import MIGRATIONS, Store
 from veille.web import create_app
@@ -206,6 +211,16 @@ def test_a_curator_curates_and_publishes_but_does_not_send_or_manage(
     published = curator.post(f"/apercu/{WEEK}/publier", data={"csrf": token})
     assert published.status_code == 303
     assert f"publiée par {CURATOR}" in curator.get(f"/apercu/{WEEK}").text
+    # The Qualiopi register says who kept each item (who published the letter, for the items
+    # the draft kept by itself).
+    now = clock.now()
+    chosen = store.selections(now - timedelta(days=1), now + timedelta(days=1))
+    assert chosen and {s.kept_by for s in chosen} == {CURATOR}
+    day = now.astimezone(ZoneInfo(config.settings.timezone)).date()
+    register = build_register(config, store, day, day)
+    assert "Retenue par" in render_csv(register) and f"retenue par {CURATOR}" in render_html(
+        register
+    )
     # A refused change leaves no trace.
     assert [d.what for d in store.activity()] == ["publish", "keep"]
 

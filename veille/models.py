@@ -205,6 +205,8 @@ class Selection:
     source_name: str | None
     article_at: datetime | None  # the article's own publication date
     tags: tuple[str, ...]
+    kept_by: str | None = None  # who kept it in the web app, else who published the letter
+    suggested_by: str | None = None  # the contributor who suggested it
 
 
 @dataclass(frozen=True, slots=True)

@@ -291,7 +291,16 @@ class DigestsMixin(StoreBase):
                 """
                 SELECT d.week, d.published_at, i.section, i.note, a.id AS article_id, a.url,
                        a.title, a.source_id, s.name AS source_name, a.published_at AS article_at,
-                       a.tags
+                       a.tags,
+                       coalesce(
+                           (SELECT v.actor FROM activity v
+                             WHERE v.week = d.week AND v.object = a.id AND v.what IN ('keep', 'top')
+                             ORDER BY v.done_at DESC, v.id DESC LIMIT 1),
+                           (SELECT v.actor FROM activity v
+                             WHERE v.week = d.week AND v.what = 'publish'
+                             ORDER BY v.done_at, v.id LIMIT 1)) AS kept_by,
+                       (SELECT g.suggested_by FROM suggestions g
+                         WHERE g.week = d.week AND g.article_id = a.id) AS suggested_by
                   FROM digests d
                   JOIN digest_items i ON i.week = d.week AND i.included
                   JOIN articles a ON a.id = i.article_id
@@ -305,9 +314,10 @@ class DigestsMixin(StoreBase):
             Selection(
                 week, utc_aware(published), section, note, article_id, url, title,
                 source_id, source_name, utc_aware(article_at), tuple(t for t in tags or () if t),
+                kept_by, suggested_by,
             )
             for (week, published, section, note, article_id, url, title, source_id, source_name,
-                 article_at, tags) in rows
+                 article_at, tags, kept_by, suggested_by) in rows
         ]  # fmt: skip
 
 
