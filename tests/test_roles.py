@@ -19,7 +19,7 @@ import httpx
 import pytest
 from starlette.routing import Mount, Route
 
-from tests.conftest import PASSWORD, USER, UvicornThread, copy_ingested, run_cli
+from tests.conftest import PASSWORD, USER, UvicornThread, copy_ingested, run_cli, with_site
 from tests.test_web import WEEK, _csrf, _paths, _shot
 from veille import clock
 from veille import digest as digests
@@ -201,11 +201,9 @@ def test_a_curator_curates_and_publishes_but_does_not_send_or_manage(
                 if i.article_id == out.article_id).included  # fmt: skip
     deed = store.activity(week=WEEK)[0]
     assert (deed.actor, deed.action, deed.what, deed.object) == (
-        CURATOR,
-        "curate",
-        "keep",
-        out.article_id,
-    )
+        CURATOR, "curate", "keep", out.article_id
+    )  # fmt: skip
+    assert deed.label == out.title  # the team page names the article, not its id
     week = curator.get(f"/semaine?week={WEEK}").text
     assert f"retenu par {CURATOR}" in week
     published = curator.post(f"/apercu/{WEEK}/publier", data={"csrf": token})
@@ -237,16 +235,30 @@ def test_an_admin_changes_roles_but_never_removes_the_last_admin(
                                                       "role": "curator"})  # fmt: skip
         assert done.status_code == 303
         assert store.user_role(CONTRIBUTOR) == "curator"
+        changed = admin.get("/utilisateurs").text
+        assert f"{CONTRIBUTOR} a maintenant le rôle curateur." in changed
         last = {"csrf": token, "name": USER, "role": "curator"}
         refused = admin.post("/utilisateurs/role", data=last, follow_redirects=True)
         assert "dernier administrateur" in refused.text
         assert store.user_role(USER) == "admin"
-        assert "a changé un rôle" in admin.get("/utilisateurs").text
+        assert "a changé un rôle" in changed
     # The change applies at the next request of a session already open.
     with _client(served, CURATOR) as curator:
         token = _token(curator)
         store.set_role(CURATOR, "contributor")
         assert curator.post(f"/semaine/{WEEK}/edito", data={"csrf": token}).status_code == 403
+
+
+def test_a_refusal_is_said_in_the_apps_language(app_env: tuple[Config, Store, Path]) -> None:
+    config, store, out = app_env
+    english = create_app(with_site(config, lang="en"), store, out)
+    with UvicornThread(english) as base, _client(base, CONTRIBUTOR) as contributor:
+        refused = contributor.get("/sources")
+        token = _token(contributor)
+        forged = contributor.post(f"/apercu/{WEEK}/publier", data={"csrf": token})
+    for answer in (refused, forged):
+        assert answer.status_code == 403
+        assert "Your role does not allow this." in answer.text and 'lang="en"' in answer.text
 
 
 # --- suggestions ------------------------------------------------------------------------------

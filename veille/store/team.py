@@ -23,6 +23,7 @@ class Activity:
     what: str  # keep, drop, publish, send, add_source...
     week: str | None
     object: str | None  # an article id, a source id, a user name
+    label: str | None = None  # the article's title when the object is an article
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,15 +74,16 @@ class TeamMixin(StoreBase):
         where = ["TRUE"]
         params: dict[str, object] = {"limit": limit}
         if week is not None:
-            where.append("week = $week")
+            where.append("v.week = $week")
             params["week"] = week
         if whats:
-            where.append("list_contains($whats, what)")
+            where.append("list_contains($whats, v.what)")
             params["whats"] = list(whats)
         with self.connect() as con:
             rows = con.execute(
-                "SELECT done_at, actor, action, what, week, object FROM activity "
-                f"WHERE {' AND '.join(where)} ORDER BY done_at DESC, id DESC LIMIT $limit",
+                "SELECT v.done_at, v.actor, v.action, v.what, v.week, v.object, a.title "
+                "FROM activity v LEFT JOIN articles a ON a.id = v.object "
+                f"WHERE {' AND '.join(where)} ORDER BY v.done_at DESC, v.id DESC LIMIT $limit",
                 params,
             ).fetchall()
         return [Activity(utc_aware(r[0]) or clock.now(), *r[1:]) for r in rows]

@@ -102,6 +102,8 @@ def change_role(request: Request) -> Response:
     role = _choice(form, "role", [r.value for r in Role])
     if role is None:
         raise UsageError(i18n.message("web.bad_choice", field="role", value=""))
-    if not WebContext.of(request).store.set_role(name, role):
+    web = WebContext.of(request)
+    if not web.store.set_role(name, role):
         raise NotFoundError(i18n.message("users.unknown", name=name))
-    return back(request, "/utilisateurs", i18n.message("roles.changed", name=name, role=role))
+    said = i18n.message("roles.changed", name=name, role=web.t[f"role_{role}"])
+    return back(request, "/utilisateurs", said)
