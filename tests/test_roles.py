@@ -311,6 +311,11 @@ def test_a_contributors_suggestion_lands_among_the_weeks_candidates_with_their_n
         curator.post(f"/semaine/{WEEK}/articles/{item.article_id}/keep", data={"csrf": token})
     assert store.suggestions(by=CONTRIBUTOR)[0].state == "kept"
     assert ">retenue<" in contributor.get("/suggestions").text
+    with _client(served, CURATOR) as curator:
+        token = _token(curator)
+        curator.post(f"/semaine/{WEEK}/articles/{item.article_id}/drop", data={"csrf": token})
+    assert store.suggestions(by=CONTRIBUTOR)[0].state == "dropped"
+    assert ">non retenue<" in contributor.get("/suggestions").text
     # The contributor sees no curation, publication or sending button anywhere.
     for path in (f"/semaine?week={WEEK}", f"/apercu/{WEEK}"):
         html = contributor.get(path).text
