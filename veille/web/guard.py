@@ -107,9 +107,6 @@ def _answer(
         request.state.form = form
     try:
         answer = handler(request)
-        if form is not None and needs not in (None, Action.READ):
-            _keep_trace(request, answer, form, needs, handler.__name__)
-        return answer
     except VeilleError as exc:
         if request.method == "POST":
             return back(request, _referer(request), str(exc), error=True)
@@ -117,6 +114,12 @@ def _answer(
     except Exception:
         logger.exception("unexpected error on %s %s", request.method, request.url.path)
         return failure(request, 500, t["unexpected"])
+    if form is not None and needs not in (None, Action.READ):
+        try:
+            _keep_trace(request, answer, form, needs, handler.__name__)
+        except VeilleError:  # the change is made: say so, and log the trace that was lost
+            logger.warning("who did %s %s not kept", request.method, request.url.path)
+    return answer
 
 
 def _logged_in(request: Request) -> bool:
