@@ -186,6 +186,7 @@ class UserAccount:
     name: str
     created_at: datetime
     last_login_at: datetime | None
+    role: str = "admin"  # veille.roles.Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +205,8 @@ class Selection:
     source_name: str | None
     article_at: datetime | None  # the article's own publication date
     tags: tuple[str, ...]
+    kept_by: str | None = None  # who kept it in the web app, else who published the letter
+    suggested_by: str | None = None  # the contributor who suggested it
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,10 +138,10 @@ def _indicator(r: Register, b: IndicatorBlock) -> Table:
     fr = r.lang == "fr"
     headers = (
         ("Lettre", "Publiée le", "Date de l’information", "Source", "Information", "Lien",
-         "Note de la rédaction", "Suites données (n° d’action)")
+         "Note de la rédaction", "Suites données (n° d’action)", "Retenue par", "Suggérée par")
         if fr
         else ("Letter", "Published", "Item date", "Source", "Item", "Link", "Curator's note",
-              "What was done (action no.)")
+              "What was done (action no.)", "Kept by", "Suggested by")
     )  # fmt: skip
     zone = ZoneInfo(r.timezone)
     rows = tuple(
@@ -156,10 +156,13 @@ def _indicator(r: Register, b: IndicatorBlock) -> Table:
             "\n".join(
                 f"n° {a.id} : {a.fields.what} ({word(a.fields.status, r.lang)})" for a in k.actions
             ),
+            k.selection.kept_by or "",
+            k.selection.suggested_by or "",
         )
         for k in b.items
     )
-    return Table(b.id, f"{b.id} — {b.label}", headers, rows, (30, 12, 12, 24, 50, 40, 40, 50))
+    widths = (30, 12, 12, 24, 50, 40, 40, 50, 16, 16)
+    return Table(b.id, f"{b.id} — {b.label}", headers, rows, widths)
 
 
 def _actions(r: Register) -> Table:

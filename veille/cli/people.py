@@ -127,7 +127,9 @@ def subscribers_import(
     )
 
 
-users_app = typer.Typer(help="Curators' accounts for the web app.", no_args_is_help=True)
+users_app = typer.Typer(
+    help="The team's accounts for the web app, and their roles.", no_args_is_help=True
+)
 
 
 @users_app.command("add")
@@ -137,6 +139,13 @@ def users_add(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            help="admin, curator or contributor (a new account: admin for the first one, "
+            "curator after; an existing one keeps its role unless given)."
+        ),
+    ] = None,
 ) -> None:
     """Create an account (or set a new password): argon2id hash, never the password itself.
     The password is asked in a terminal; a script gives it with --password-stdin or in the
@@ -145,11 +154,42 @@ def users_add(
 
     context: Context = ctx.obj
     user = check_username(name)
+    chosen = _role(role) if role is not None else None
     password = _new_password(password_stdin)
     check_new_password(password)
-    created = context.store(context.config_if_present()).set_user(user, hash_password(password))
-    key = "users.created" if created else "users.password_changed"
-    out.print(i18n.message(key, user=user), highlight=False)
+    store = context.store(context.config_if_present())
+    if chosen is None and not store.user_role(user):
+        # The first account must be able to manage the others; later ones curate.
+        chosen = "admin" if not store.users() else "curator"
+    created = store.set_user(user, hash_password(password), chosen)
+    if created:
+        out.print(i18n.message("users.created_role", user=user, role=chosen), highlight=False)
+    else:
+        out.print(i18n.message("users.password_changed", user=user), highlight=False)
+
+
+def _role(value: str) -> str:
+    from veille.roles import parse_role
+
+    try:
+        return parse_role(value).value
+    except ValueError:
+        raise UsageError(i18n.message("roles.bad_role", value=value)) from None
+
+
+@users_app.command("role")
+def users_role(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="User name.")],
+    role: Annotated[str, typer.Argument(help="admin, curator or contributor.")],
+) -> None:
+    """Change an account's role (it applies at the person's next click)."""
+    context: Context = ctx.obj
+    chosen = _role(role)
+    user = name.strip().lower()
+    if not context.store(context.config_if_present()).set_role(user, chosen):
+        raise NotFoundError(i18n.message("users.unknown", name=name))
+    out.print(i18n.message("roles.changed", name=user, role=chosen), highlight=False)
 
 
 def _new_password(from_stdin: bool) -> str:
@@ -176,9 +216,26 @@ def users_remove(ctx: typer.Context, name: Annotated[str, typer.Argument()]) -> 
 
 
 @users_app.command("list")
-def users_list(ctx: typer.Context) -> None:
-    """List accounts and their last login."""
+def users_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+) -> None:
+    """List accounts, their role and their last login."""
     context: Context = ctx.obj
-    for u in context.store(context.config_if_present()).users():
+    accounts = context.store(context.config_if_present()).users()
+    if as_json:
+        rows = [
+            {
+                "name": u.name,
+                "role": u.role,
+                "created_at": u.created_at.isoformat(),
+                "last_login_at": u.last_login_at.isoformat() if u.last_login_at else None,
+            }
+            for u in accounts
+        ]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    for u in accounts:
         last = u.last_login_at.isoformat() if u.last_login_at else i18n.message("users.never")
-        out.print(i18n.message("users.last_login", user=u.name, last=last), highlight=False)
+        line = i18n.message("users.list_line", user=u.name, role=u.role, last=last)
+        out.print(line, highlight=False)

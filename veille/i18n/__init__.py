@@ -5,8 +5,9 @@ Every word veille shows lives in this package: the web app's in :mod:`veille.i18
 command line and of errors here (those of the Qualiopi register in :mod:`veille.i18n.qualiopi`,
 those of the schedule in :mod:`veille.i18n.schedule`, those of the channels in
 :mod:`veille.i18n.channels`, those of the mailbox sources in :mod:`veille.i18n.mailbox`,
-those about sources, subscribers, accounts, sources.yaml and
-search in :mod:`veille.i18n.sources`, merged into :data:`MESSAGES`).
+those of the team (roles, suggestions) in :mod:`veille.i18n.roles`, those about sources,
+subscribers, accounts, sources.yaml and search in :mod:`veille.i18n.sources`, merged into
+:data:`MESSAGES`).
 
 Messages are looked up by key in :data:`MESSAGES`, each a ``(français, English)`` pair of
 ``str.format`` templates, so both languages of a sentence sit side by side and a missing
@@ -32,6 +33,7 @@ from veille.i18n.letter import LETTER as LETTER
 from veille.i18n.mailbox import MAILBOX
 from veille.i18n.publishing import PUBLISHING
 from veille.i18n.qualiopi import QUALIOPI
+from veille.i18n.roles import ROLES, WEB_ROLES
 from veille.i18n.schedule import SCHEDULE
 from veille.i18n.sending import SENDING
 from veille.i18n.sources import SOURCES
@@ -401,8 +403,10 @@ MESSAGES.update(SOURCES)  # sources, subscribers, accounts, sources.yaml, search
 MESSAGES.update(SENDING)  # e-mail settings and what a send did (veille/i18n/sending.py)
 MESSAGES.update(FETCHING)  # a source that cannot be read, kinds of source (veille/i18n/fetching.py)
 MESSAGES.update(ALERTS)  # alerts between two letters (veille/i18n/alerts.py)
-for _i, _lang in enumerate(LANGUAGES):  # the alerts page's words
+MESSAGES.update(ROLES)  # roles, suggestions, who did what (veille/i18n/roles.py)
+for _i, _lang in enumerate(LANGUAGES):  # the alerts page's and the team pages' words
     WEB[_lang].update({key: pair[_i] for key, pair in WEB_ALERTS.items()})
+    WEB[_lang].update({key: pair[_i] for key, pair in WEB_ROLES.items()})
 
 
 def current() -> str:

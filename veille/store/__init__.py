@@ -3,7 +3,8 @@
 One :class:`Store` object, assembled from a base that owns the connection
 (:mod:`veille.store.connection`) and one mixin per aggregate (sources, articles, exports,
 clusters, labels, runs, digests, subscribers and sends, users, full-text search,
-exploitation records and the register's figures, alerts), so every
+exploitation records and the register's figures, alerts, the team's activity and
+suggestions), so every
 caller keeps writing ``store.method(...)``.
 
 Design (measured by bench/perf.py, tested in tests/test_store.py):
@@ -48,17 +49,20 @@ from veille.store.migrations import MIGRATIONS
 from veille.store.runs import RunsMixin
 from veille.store.sources import SourcesMixin, SourceState
 from veille.store.subscribers import SubscribersMixin
+from veille.store.team import Activity, Suggestion, TeamMixin
 from veille.store.users import UsersMixin
 
 __all__ = [
     "EXPORT_COLUMNS",
     "MIGRATIONS",
     "STALE_RUN",
+    "Activity",
     "Diffusion",
     "SourceDays",
     "SourceState",
     "Store",
     "Story",
+    "Suggestion",
     "crash_point",
     "pause_point",
     "utc_aware",
@@ -79,6 +83,7 @@ class Store(
     FullTextMixin,
     ActionsMixin,
     AlertsMixin,
+    TeamMixin,
 ):
     """Owner of the DuckDB file and of every SQL statement veille runs.
 

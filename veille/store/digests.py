@@ -59,7 +59,9 @@ class DigestsMixin(StoreBase):
                 """
                 SELECT i.article_id, i.included, i.section, i.position, i.rank_score, i.summary,
                        i.summary_edited, i.note, i.edited, a.title, a.url, a.source_id,
-                       s.name, a.published_at, a.fetched_at, a.word_count, a.tags, a.score,
+                       -- no source row: a suggested article, named by its site
+                       coalesce(s.name, CASE WHEN s.id IS NULL THEN a.sitename END),
+                       a.published_at, a.fetched_at, a.word_count, a.tags, a.score,
                        i.edited_at,
                        EXISTS (SELECT 1 FROM decisions d
                                 WHERE d.article_id = a.id AND d.active) AS decided
@@ -119,19 +121,22 @@ class DigestsMixin(StoreBase):
                     "INSERT INTO digests (week, drafted_at, updated_at) VALUES (?, ?, ?)",
                     [week, now, now],
                 )
+            # Kept as they are: items a curator touched, and articles a contributor suggested.
+            kept = "(edited OR article_id IN (SELECT article_id FROM suggestions WHERE week = $w))"
             edited = {
                 r[0]
                 for r in con.execute(
-                    "SELECT article_id FROM digest_items WHERE week = ? AND edited", [week]
+                    f"SELECT article_id FROM digest_items WHERE week = $w AND {kept}", {"w": week}
                 ).fetchall()
             }
             before = {
                 r[0]
                 for r in con.execute(
-                    "SELECT article_id FROM digest_items WHERE week = ? AND NOT edited", [week]
+                    f"SELECT article_id FROM digest_items WHERE week = $w AND NOT {kept}",
+                    {"w": week},
                 ).fetchall()
             }
-            con.execute("DELETE FROM digest_items WHERE week = ? AND NOT edited", [week])
+            con.execute(f"DELETE FROM digest_items WHERE week = $w AND NOT {kept}", {"w": week})
             fresh = [i for i in items if i.article_id not in edited]
             for item in fresh:
                 con.execute(
@@ -286,7 +291,16 @@ class DigestsMixin(StoreBase):
                 """
                 SELECT d.week, d.published_at, i.section, i.note, a.id AS article_id, a.url,
                        a.title, a.source_id, s.name AS source_name, a.published_at AS article_at,
-                       a.tags
+                       a.tags,
+                       coalesce(
+                           (SELECT v.actor FROM activity v
+                             WHERE v.week = d.week AND v.object = a.id AND v.what IN ('keep', 'top')
+                             ORDER BY v.done_at DESC, v.id DESC LIMIT 1),
+                           (SELECT v.actor FROM activity v
+                             WHERE v.week = d.week AND v.what = 'publish'
+                             ORDER BY v.done_at, v.id LIMIT 1)) AS kept_by,
+                       (SELECT g.suggested_by FROM suggestions g
+                         WHERE g.week = d.week AND g.article_id = a.id) AS suggested_by
                   FROM digests d
                   JOIN digest_items i ON i.week = d.week AND i.included
                   JOIN articles a ON a.id = i.article_id
@@ -300,9 +314,10 @@ class DigestsMixin(StoreBase):
             Selection(
                 week, utc_aware(published), section, note, article_id, url, title,
                 source_id, source_name, utc_aware(article_at), tuple(t for t in tags or () if t),
+                kept_by, suggested_by,
             )
             for (week, published, section, note, article_id, url, title, source_id, source_name,
-                 article_at, tags) in rows
+                 article_at, tags, kept_by, suggested_by) in rows
         ]  # fmt: skip
 
 

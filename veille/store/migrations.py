@@ -324,6 +324,36 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
                 [], [], TRUE, 'veille', now()::TIMESTAMP);
         """,
     ),
+    (
+        16,
+        "a team: each account's role (existing accounts stay admins), articles trainers "
+        "suggest for a week, and who did what (curation, publication, sending, sources)",
+        # Existing accounts keep the powers they had: admin. New accounts get their role from
+        # `veille users add` (admin for the first one, curator after).
+        """
+        ALTER TABLE users ADD COLUMN role TEXT DEFAULT 'admin';
+        UPDATE users SET role = 'admin' WHERE role IS NULL;
+        CREATE TABLE suggestions (
+            week TEXT NOT NULL,              -- the letter's week it is suggested for
+            article_id TEXT NOT NULL,
+            url TEXT NOT NULL,               -- the address as the contributor gave it
+            suggested_by TEXT NOT NULL,      -- a user name
+            comment TEXT,
+            suggested_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (week, article_id)
+        );
+        CREATE SEQUENCE activity_ids;
+        CREATE TABLE activity (
+            id BIGINT PRIMARY KEY DEFAULT nextval('activity_ids'),
+            done_at TIMESTAMP NOT NULL,
+            actor TEXT NOT NULL,             -- a user name
+            action TEXT NOT NULL,            -- veille.roles.Action
+            what TEXT NOT NULL,              -- keep, drop, publish, send, add_source...
+            week TEXT,
+            object TEXT                      -- an article id, a source id, a user name
+        );
+        """,
+    ),
 )
 
 

@@ -1,4 +1,4 @@
-"""The curators' accounts, their sessions, and the secrets kept for the web app."""
+"""The team's accounts (and their roles), their sessions, and the secrets kept for the web app."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import tempfile
 from pathlib import Path
 
 from veille import clock, i18n
-from veille.errors import StoreError
+from veille.errors import StoreError, UsageError
 from veille.models import UserAccount
 from veille.store.common import utc_aware, utc_naive
-from veille.store.connection import StoreBase
+from veille.store.connection import StoreBase, transaction
 
 
 class UsersMixin(StoreBase):
@@ -28,24 +28,49 @@ class UsersMixin(StoreBase):
         assert row is not None
         return str(row[0])
 
-    def set_user(self, name: str, password_hash: str) -> bool:
+    def set_user(self, name: str, password_hash: str, role: str | None = None) -> bool:
         """Create a user or change their password (which ends their open sessions); True
-        when the user is new."""
+        when the user is new. ``role``: a new user's role (default admin: the caller decides,
+        see ``veille users add``), or a change of an existing user's role."""
         now = utc_naive(clock.now())
-        with self.connect() as con:
+        with self.connect() as con, transaction(con):
             existed = con.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone()
             if existed:
                 con.execute(
-                    "UPDATE users SET password_hash = ?, "
+                    "UPDATE users SET password_hash = ?, role = coalesce(?, role), "
                     "session_generation = coalesce(session_generation, 0) + 1 WHERE name = ?",
-                    [password_hash, name],
+                    [password_hash, role, name],
                 )
             else:
                 con.execute(
-                    "INSERT INTO users (name, password_hash, created_at) VALUES (?, ?, ?)",
-                    [name, password_hash, now],
+                    "INSERT INTO users (name, password_hash, created_at, role) VALUES (?, ?, ?, ?)",
+                    [name, password_hash, now, role or "admin"],
                 )
         return existed is None
+
+    def user_role(self, name: str) -> str | None:
+        """The role of ``name`` (None when there is no such user)."""
+        with self.connect() as con:
+            row = con.execute(
+                "SELECT coalesce(role, 'admin') FROM users WHERE name = ?", [name]
+            ).fetchone()
+        return str(row[0]) if row else None
+
+    def set_role(self, name: str, role: str) -> bool:
+        """Give ``name`` the role ``role``; False when there is no such user. Refused
+        (:class:`~veille.errors.UsageError`) when it would leave no admin."""
+        with self.connect() as con, transaction(con):
+            row = con.execute("SELECT role FROM users WHERE name = ?", [name]).fetchone()
+            if row is None:
+                return False
+            others = con.execute(
+                "SELECT count(*) FROM users WHERE coalesce(role, 'admin') = 'admin' AND name <> ?",
+                [name],
+            ).fetchone()
+            if role != "admin" and row[0] == "admin" and not (others and others[0]):
+                raise UsageError(i18n.message("roles.last_admin", name=name))
+            con.execute("UPDATE users SET role = ? WHERE name = ?", [role, name])
+        return True
 
     def rehash_password(self, name: str, old_hash: str, new_hash: str) -> None:
         """Store a stronger hash of the same password (at login, when the hashing parameters
@@ -128,8 +153,10 @@ class UsersMixin(StoreBase):
     def users(self) -> list[UserAccount]:
         with self.connect() as con:
             rows = con.execute(
-                "SELECT name, created_at, last_login_at FROM users ORDER BY name"
+                "SELECT name, created_at, last_login_at, coalesce(role, 'admin') "
+                "FROM users ORDER BY name"
             ).fetchall()
         return [
-            UserAccount(name, utc_aware(created), utc_aware(last)) for name, created, last in rows
+            UserAccount(name, utc_aware(created), utc_aware(last), role)
+            for name, created, last, role in rows
         ]

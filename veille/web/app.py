@@ -27,6 +27,7 @@ from veille.auth import LoginThrottle
 from veille.config import Config
 from veille.jobs import Jobs
 from veille.render import format_date, format_moment, safe_url
+from veille.roles import Action
 from veille.store import Store
 from veille.web.actions import action_page, new_action
 from veille.web.alerts import (
@@ -75,11 +76,18 @@ from veille.web.subscribers import (
     remove_subscriber,
     subscribers,
 )
+from veille.web.team import change_role, suggest_article, suggestions_page, users_page
 from veille.web.triage import triage_answer, triage_page
 from veille.web.unsubscribe import unsubscribe, unsubscribe_post
 from veille.web.week import draft, editorial, home, item_action, week_page
 from veille.weeks import week_label
 
+READ, SUGGEST, CURATE, PUBLISH, RECORD = (
+    Action.READ, Action.SUGGEST, Action.CURATE, Action.PUBLISH, Action.RECORD
+)  # fmt: skip
+SEND, SUBSCRIBERS, SOURCES, ALERTS, USERS = (
+    Action.SEND, Action.SUBSCRIBERS, Action.SOURCES, Action.ALERTS, Action.USERS
+)  # fmt: skip
 register_url_convertor("isoweek", WeekConvertor())  # /2026-W47/: a published week
 
 
@@ -149,51 +157,93 @@ def _templates(config: Config, lang: str) -> jinja2.Environment:
 
 
 def _routes() -> list[BaseRoute]:
+    """Every route; each one that is not public declares the action it needs (veille.roles)."""
+    return [*_curation_routes(), *_team_routes(), *_public_routes()]
+
+
+def _curation_routes() -> list[BaseRoute]:
+    """Logging in and out, the week, sorting, the preview, the archive, the follow-up."""
     return [
         Route("/login", guarded(login, public=True), methods=["GET", "POST"]),
-        Route("/logout", guarded(logout), methods=["POST"]),
+        Route("/logout", guarded(logout, needs=READ), methods=["POST"]),
         Route("/unsubscribe", guarded(unsubscribe, public=True), methods=["GET"]),
         Route("/unsubscribe", unsubscribe_post, methods=["POST"]),
-        Route("/", public_root(guarded(home))),  # the archive's index without a session
-        Route("/semaine", guarded(week_page)),
-        Route("/semaine/{week}/brouillon", guarded(draft), methods=["POST"]),
-        Route("/semaine/{week}/edito", guarded(editorial), methods=["POST"]),
+        Route("/", public_root(guarded(home, needs=READ))),  # the archive's index without a session
+        Route("/semaine", guarded(week_page, needs=READ)),
+        Route("/semaine/{week}/brouillon", guarded(draft, needs=CURATE), methods=["POST"]),
+        Route("/semaine/{week}/edito", guarded(editorial, needs=CURATE), methods=["POST"]),
         Route(
-            "/semaine/{week}/articles/{article_id}/{action}", guarded(item_action), methods=["POST"]
+            "/semaine/{week}/articles/{article_id}/{action}",
+            guarded(item_action, needs=CURATE),
+            methods=["POST"],
         ),
-        Route("/tri", guarded(triage_page)),
-        Route("/tri/{week}/{article_id}", guarded(triage_answer), methods=["POST"]),
-        Route("/apercu", guarded(preview)),
-        Route("/apercu/{week}", guarded(preview)),
-        Route("/apercu/{week}/email", guarded(preview_email, framed=True)),
-        Route("/apercu/{week}/publier", guarded(publish), methods=["POST"]),
-        Route("/apercu/{week}/envoyer", guarded(send), methods=["POST"]),
-        Route("/apercu/{week}/approuver", guarded(approve), methods=["POST"]),
-        Route("/taches/{job_id}", guarded(job_page)),
-        Route("/archives", guarded(archive)),
-        Route("/actions/nouvelle", guarded(new_action), methods=["GET", "POST"]),
-        Route("/actions/{action_id:int}", guarded(action_page), methods=["GET", "POST"]),
-        Route("/suivi", guarded(followup)),
-        Route("/suivi/registre", guarded(register)),
-        Route("/sources", guarded(sources)),
-        Route("/sources/ajouter", guarded(add_source), methods=["POST"]),
-        Route("/sources/opml", guarded(export_opml)),
-        Route("/sources/opml", guarded(import_opml), methods=["POST"]),
-        Route("/sources/proposition/{job_id}", guarded(proposal_page)),
-        Route("/sources/proposition/{job_id}", guarded(confirm_source), methods=["POST"]),
-        Route("/sources/{source_id}/basculer", guarded(toggle_source), methods=["POST"]),
-        Route("/sources/{source_id}/modifier", guarded(edit_source), methods=["GET", "POST"]),
-        Route("/sources/{source_id}/supprimer", guarded(delete_source), methods=["POST"]),
-        Route("/abonnes", guarded(subscribers)),
-        Route("/abonnes/ajouter", guarded(add_subscriber), methods=["POST"]),
-        Route("/abonnes/retirer", guarded(remove_subscriber), methods=["POST"]),
-        Route("/abonnes/importer", guarded(import_subscribers), methods=["POST"]),
-        Route("/abonnes/export.csv", guarded(export_subscribers)),
-        Route("/alertes", guarded(alerts_page)),
-        Route("/alertes/ajouter", guarded(add_alert), methods=["POST"]),
-        Route("/alertes/supprimer", guarded(remove_alert), methods=["POST"]),
-        Route("/alertes/retirer", guarded(take_off_recipient), methods=["POST"]),
-        Route("/alertes/etat", guarded(pause_or_resume), methods=["POST"]),
+        Route("/tri", guarded(triage_page, needs=CURATE)),
+        Route("/tri/{week}/{article_id}", guarded(triage_answer, needs=CURATE), methods=["POST"]),
+        Route("/apercu", guarded(preview, needs=READ)),
+        Route("/apercu/{week}", guarded(preview, needs=READ)),
+        Route("/apercu/{week}/email", guarded(preview_email, framed=True, needs=READ)),
+        Route("/apercu/{week}/publier", guarded(publish, needs=PUBLISH), methods=["POST"]),
+        Route("/apercu/{week}/envoyer", guarded(send, needs=SEND), methods=["POST"]),
+        Route("/apercu/{week}/approuver", guarded(approve, needs=PUBLISH), methods=["POST"]),
+        Route("/taches/{job_id}", guarded(job_page, needs=READ)),
+        Route("/archives", guarded(archive, needs=READ)),
+        Route("/actions/nouvelle", guarded(new_action, needs=RECORD), methods=["GET", "POST"]),
+        Route(
+            "/actions/{action_id:int}", guarded(action_page, needs=RECORD), methods=["GET", "POST"]
+        ),
+        Route("/suivi", guarded(followup, needs=RECORD)),
+        Route("/suivi/registre", guarded(register, needs=RECORD)),
+    ]
+
+
+def _team_routes() -> list[BaseRoute]:
+    """Sources, subscribers, alerts (admins), suggestions and the team."""
+    return [
+        Route("/sources", guarded(sources, needs=SOURCES)),
+        Route("/sources/ajouter", guarded(add_source, needs=SOURCES), methods=["POST"]),
+        Route("/sources/opml", guarded(export_opml, needs=SOURCES)),
+        Route("/sources/opml", guarded(import_opml, needs=SOURCES), methods=["POST"]),
+        Route("/sources/proposition/{job_id}", guarded(proposal_page, needs=SOURCES)),
+        Route(
+            "/sources/proposition/{job_id}",
+            guarded(confirm_source, needs=SOURCES),
+            methods=["POST"],
+        ),
+        Route(
+            "/sources/{source_id}/basculer", guarded(toggle_source, needs=SOURCES), methods=["POST"]
+        ),
+        Route(
+            "/sources/{source_id}/modifier",
+            guarded(edit_source, needs=SOURCES),
+            methods=["GET", "POST"],
+        ),
+        Route(
+            "/sources/{source_id}/supprimer",
+            guarded(delete_source, needs=SOURCES),
+            methods=["POST"],
+        ),
+        Route("/abonnes", guarded(subscribers, needs=SUBSCRIBERS)),
+        Route("/abonnes/ajouter", guarded(add_subscriber, needs=SUBSCRIBERS), methods=["POST"]),
+        Route("/abonnes/retirer", guarded(remove_subscriber, needs=SUBSCRIBERS), methods=["POST"]),
+        Route(
+            "/abonnes/importer", guarded(import_subscribers, needs=SUBSCRIBERS), methods=["POST"]
+        ),
+        Route("/abonnes/export.csv", guarded(export_subscribers, needs=SUBSCRIBERS)),
+        Route("/alertes", guarded(alerts_page, needs=ALERTS)),
+        Route("/alertes/ajouter", guarded(add_alert, needs=ALERTS), methods=["POST"]),
+        Route("/alertes/supprimer", guarded(remove_alert, needs=ALERTS), methods=["POST"]),
+        Route("/alertes/retirer", guarded(take_off_recipient, needs=ALERTS), methods=["POST"]),
+        Route("/alertes/etat", guarded(pause_or_resume, needs=ALERTS), methods=["POST"]),
+        Route("/suggestions", guarded(suggestions_page, needs=SUGGEST)),
+        Route("/suggestions", guarded(suggest_article, needs=SUGGEST), methods=["POST"]),
+        Route("/utilisateurs", guarded(users_page, needs=USERS)),
+        Route("/utilisateurs/role", guarded(change_role, needs=USERS), methods=["POST"]),
+    ]
+
+
+def _public_routes() -> list[BaseRoute]:
+    """The app's files and the published archive (--out), public and read-only."""
+    return [
         Mount(
             "/static",
             app=StaticFiles(directory=str(resources.files("veille") / "static")),

@@ -5,6 +5,7 @@ for a visitor without a session), so that ``settings.digest.site_url`` may point
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -137,6 +138,7 @@ def public_root(home: Handler) -> Handler:
     letters" link and the feed lead there), the curators' home otherwise (and the login page
     when nothing is published yet)."""
 
+    @functools.wraps(home)  # keeps the action it declared (veille.web.guard.declared_action)
     async def root(request: Request) -> Response:
         if "user" not in request.session:
             index = published_file(WebContext.of(request).digests_dir, "index.html")

@@ -23,6 +23,7 @@ from veille import digest as digests
 from veille.auth import LoginThrottle
 from veille.config import Config
 from veille.jobs import Jobs
+from veille.roles import Action, can
 from veille.sourcelist import effective
 from veille.store import Store
 from veille.weeks import parse_week
@@ -72,10 +73,15 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
         flash = {"kind": "ok", "text": flash}
     context.setdefault("week", None)
     context.setdefault("refresh", None)
+    user = session.get("user")
+    # The guard's, read for this request (None on a public page or a 404: no role's links).
+    role = getattr(request.state, "role", None)
     html = web.templates.get_template(template).render(
         t=web.t,
         lang=web.lang,
-        user=session.get("user"),
+        user=user,
+        role=role,
+        may=lambda action: can(role, Action(action)),  # what to show; the guard decides
         csrf=session.get("csrf", ""),
         path=request.url.path,
         flash=flash,

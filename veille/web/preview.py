@@ -18,6 +18,7 @@ from veille.web.context import WebContext, back, current_week, page
 from veille.web.forms import _text
 from veille.web.jobs import start_job
 from veille.web.security import PREVIEW_CSP
+from veille.web.team import week_traces
 from veille.weeks import week_label
 
 
@@ -84,6 +85,7 @@ def preview(request: Request) -> Response:
         letter=letter_state(web, week, view),
         period=week_label(week, web.lang),
         missing=sending.missing_settings(config),
+        traces=week_traces(web, week),  # who published the letter, who started its sending
     )
 
 

@@ -15,6 +15,7 @@ from veille.web.context import WebContext, back, current_week, failure, page
 from veille.web.followup import badges_by_article, today
 from veille.web.forms import _article_id, _choice, _position, _text
 from veille.web.preview import counted, letter_state
+from veille.web.team import week_traces
 from veille.weeks import adjacent_weeks, week_label
 
 
@@ -57,6 +58,7 @@ def week_page(request: Request) -> Response:
         followups=badges_by_article(
             store, [i.article_id for i in view.items] if view else [], today(config), web.t
         ),
+        traces=week_traces(web, week),  # who suggested, kept or left out each item
     )
 
 
