@@ -153,6 +153,10 @@ WEB_ALERTS: dict[str, tuple[str, str]] = {
     "alerts_channel": ("Canal (facultatif)", "Channel (optional)"),
     "alerts_add": ("Créer l’alerte", "Create the alert"),
     "alerts_remove": ("Supprimer", "Remove"),
+    "alerts_nobody": (
+        "Aucun destinataire : ajoutez une adresse ci-dessous.",
+        "No recipient: add an address below.",
+    ),
     "alerts_pause": ("Mettre en pause", "Pause"),
     "alerts_resume": ("Reprendre", "Resume"),
     "alerts_paused": ("En pause : rien n’est envoyé.", "Paused: nothing is sent."),

@@ -9,7 +9,6 @@ from starlette.responses import Response
 from veille import i18n
 from veille.alerts import (
     alert_filters,
-    alert_recipients,
     remove_recipients,
     set_active,
     set_up_alert,
@@ -24,7 +23,7 @@ def alerts_page(request: Request) -> Response:
     web = WebContext.of(request)
     config = effective(web.config, web.store)
     rows = [
-        (a, alert_filters(a), alert_recipients(a), [*a.emails, *(f"#{c}" for c in a.channels)])
+        (a, alert_filters(a), [*a.emails, *(f"#{c}" for c in a.channels)])
         for a in web.store.alerts()
     ]
     channels = [c.name for c in config.settings.channels if "alerts" in c.receives]
