@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from hypothesis import settings as hypothesis_settings
 
 from tests.webhooks import Receiver, running_receiver
 from veille.config import Config, DigestSettings
@@ -39,6 +40,11 @@ DEMO_SITE = REPO / "veille" / "demo_data" / "site"
 DEFAULT_NOW = "2026-11-25T09:30:00+01:00"
 TEST_NOW = os.environ.get("VEILLE_TEST_NOW") or DEFAULT_NOW
 os.environ["VEILLE_NOW"] = TEST_NOW
+# Property tests check what code does, not how fast: Hypothesis's default 200 ms deadline per
+# example failed a one-line URL check that took 830 ms once while the suite loaded both cores.
+# Speed is measured by bench/, never by a test.
+hypothesis_settings.register_profile("veille", deadline=None)
+hypothesis_settings.load_profile("veille")
 # Prefect keeps its database in PREFECT_HOME (~/.prefect by default): each test process gets
 # its own, so parallel test workers never share a SQLite file and nothing is left in ~.
 _PREFECT_HOME = tempfile.mkdtemp(prefix="veille-tests-prefect-")
