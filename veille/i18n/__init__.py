@@ -27,6 +27,7 @@ from datetime import date, timedelta
 
 from veille.i18n.alerts import ALERTS, WEB_ALERTS
 from veille.i18n.channels import CHANNELS
+from veille.i18n.config import CONFIG
 from veille.i18n.fetching import FETCHING
 from veille.i18n.letter import LETTER as LETTER
 from veille.i18n.mailbox import MAILBOX
@@ -401,6 +402,7 @@ MESSAGES.update(SOURCES)  # sources, subscribers, accounts, sources.yaml, search
 MESSAGES.update(SENDING)  # e-mail settings and what a send did (veille/i18n/sending.py)
 MESSAGES.update(FETCHING)  # a source that cannot be read, kinds of source (veille/i18n/fetching.py)
 MESSAGES.update(ALERTS)  # alerts between two letters (veille/i18n/alerts.py)
+MESSAGES.update(CONFIG)  # a sources.yaml veille cannot accept (veille/i18n/config.py)
 for _i, _lang in enumerate(LANGUAGES):  # the alerts page's words
     WEB[_lang].update({key: pair[_i] for key, pair in WEB_ALERTS.items()})
 
