@@ -289,3 +289,36 @@ def test_configuration_errors_reach_the_command_line_as_one_french_line(
     )  # fmt: skip
     assert code == 1 and "Traceback" not in err
     assert err.count("\n") == 1 and "est une adresse seule" in err
+    assert err.startswith(f"erreur : {tmp_path / 'sources.yaml'} : la source n° 1 (ligne 2)")
+
+
+@pytest.mark.parametrize(
+    ("settings", "line"),
+    [
+        (
+            "",
+            "erreur : {path} : source « a » (sources[0]), clé « tags » : « handicap » n’est pas "
+            "une liste. Astuce : donnez une liste, par exemple tags: [reglementaire, handicap].\n",
+        ),
+        (
+            "settings: {digest: {lang: en}}\n",
+            "error: {path}: source 'a' (sources[0]), key 'tags': 'handicap' is not a list. "
+            "Hint: give a list, e.g. tags: [reglementaire, handicap].\n",
+        ),
+    ],
+)
+def test_the_command_line_says_error_in_the_language_of_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], settings: str, line: str
+) -> None:
+    """« erreur : » or "error:", as the message it introduces; the hint's [ ] are text (rich
+    markup would have swallowed them)."""
+    from tests.conftest import run_cli
+
+    path = tmp_path / "sources.yaml"
+    path.write_text(
+        settings + "sources:\n  - {id: a, url: 'https://x.fr/', tags: handicap}\n", encoding="utf-8"
+    )
+    code, _, err = run_cli(
+        capsys, "--config", str(path), "--db", str(tmp_path / "v.duckdb"), "sources", "check"
+    )
+    assert (code, err) == (1, line.format(path=path))

@@ -405,7 +405,7 @@ def test_read_only_database_folder_is_one_clear_line_and_loses_nothing(
             undo()
     assert done.returncode == 1, (done.stdout, done.stderr)
     assert "Traceback" not in done.stderr
-    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    errors = [line for line in done.stderr.splitlines() if line.startswith("erreur :")]
     assert len(errors) == 1, done.stderr
     assert f"cannot write the database {db}: the file or its folder is read-only" in errors[0]
     assert _stored(db) == before

@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
         try:
             code = app(args=argv, standalone_mode=False)
         except VeilleError as exc:
-            _fail(str(exc))
+            _fail(str(exc), exc.lang)
         except OSError as exc:
             # A file veille writes outside the database (a model, an export) on a full or
             # read-only disk: the system's own words, the file, and what to do.
@@ -127,10 +127,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(code)
 
 
-def _fail(message: str) -> NoReturn:
-    """« erreur : » (or "error:") and the message on one line of stderr; exit code 1. The
-    message is escaped: a hint such as tags: [reglementaire] is text, not rich's markup."""
-    err.print(f"[bold red]{i18n.message('cli.error')}[/] {escape(message)}", highlight=False)
+def _fail(message: str, lang: str | None = None) -> NoReturn:
+    """« erreur : » or "error:" (as ``lang``, the message's language, asks: the one in use by
+    default) and the message on one line of stderr; exit code 1. The message is escaped: a hint
+    such as tags: [reglementaire] is text, not rich's markup."""
+    with i18n.language(lang or i18n.current()):
+        prefix = i18n.message("cli.error")
+    err.print(f"[bold red]{prefix}[/] {escape(message)}", highlight=False)
     sys.exit(1)
 
 
