@@ -339,7 +339,7 @@ def test_the_address_comes_from_the_environment_or_its_file(tmp_path: Path) -> N
     with pytest.raises(ConfigError, match="les canaux sont equipe, alertes"):
         channel_named(config, "nope", env)
     both = {**env, "TEAMS_HOOK": "https://x.example/"}
-    with pytest.raises(ConfigError, match="both TEAMS_HOOK and TEAMS_HOOK_FILE"):
+    with pytest.raises(ConfigError, match="TEAMS_HOOK et TEAMS_HOOK_FILE sont définies toutes"):
         channel_named(config, "equipe", both)
     assert mask_webhook("https://[2001:db8::1]:8443/hooks/abc") == "https://[2001:db8::1]:8443/…"
 

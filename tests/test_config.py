@@ -221,7 +221,9 @@ def test_private_networks_from_environment(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("VEILLE_ALLOW_PRIVATE_NETWORKS", "1")
     assert config.fetch_limits().allow_private_networks is True
     monkeypatch.setenv("VEILLE_ALLOW_PRIVATE_NETWORKS", "maybe")
-    with pytest.raises(ConfigError, match="VEILLE_ALLOW_PRIVATE_NETWORKS"):
+    with pytest.raises(ConfigError, match="VEILLE_ALLOW_PRIVATE_NETWORKS='maybe' n’est pas une"):
+        config.fetch_limits()
+    with i18n.language("en"), pytest.raises(ConfigError, match="'maybe' is not a yes/no value"):
         config.fetch_limits()
 
 

@@ -479,6 +479,24 @@ CONFIG: dict[str, tuple[str, str]] = {
         "un nombre entier d’articles par message, de 1 à {max_items}",
         "give a whole number of articles per post, from 1 to {max_items}",
     ),
+    # environment variables (veille/environment.py)
+    "config.env.not_yes_no": (
+        "la variable d’environnement {name}={raw!r} n’est pas une valeur oui/non. Astuce : "
+        "mettez 1 ou 0.",
+        "environment variable {name}={raw!r} is not a yes/no value. Hint: use 1 or 0.",
+    ),
+    "config.env.both": (
+        "{name} et {name}_FILE sont définies toutes les deux. Astuce : n’en gardez qu’une (le "
+        "fichier est plus sûr).",
+        "both {name} and {name}_FILE are set. Hint: keep only one (the file is safer).",
+    ),
+    "config.env.unreadable": (
+        "{name}_FILE={path!r} est illisible ({reason}). Astuce : vérifiez le chemin, et que "
+        "l’utilisateur qui fait tourner veille a le droit de le lire.",
+        "{name}_FILE={path!r} cannot be read ({reason}). Hint: check the path and that the user "
+        "running veille may read it.",
+    ),
+    "config.env.not_utf8": ("ce n’est pas du texte UTF-8", "not UTF-8 text"),
     # the command line's frame of an error (veille/cli/__init__.py)
     "cli.error": ("erreur :", "error:"),
     "cli.interrupted": ("interrompu", "interrupted"),
