@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_words import _english_words
 from veille import i18n
 from veille.config import load_config, parse_config
 from veille.errors import ConfigError
@@ -196,10 +197,51 @@ def test_bad_timezone_regex_and_yaml() -> None:
 def test_each_kind_of_mistake_is_said_in_french(text: str, words: str) -> None:
     message = _error(text)
     assert words in message
-    assert not ENGLISH_WORDS.findall(re.sub(r"« [^»]* »", "", message)), message
+    assert _english_words(_without_values(message)) == set(), message
 
 
-ENGLISH_WORDS = re.compile(r"\b(?:is|not|Input|should|valid|Hint|key|error|the|must)\b")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sources:\n  - {id: a, url: 'https://x.fr/', adress: x}\n",
+        "sources:\n  - {id: a}\n",
+        "sources:\n  - {id: a, url: 'https://x.fr/', kind: page, link_pattern: '(['}\n",
+        "sources:\n  - {id: a, url: 'https://x.fr/', kind: page, link_selector: 'a[['}\n",
+        "sources:\n  - {id: a, url: 'https://x.fr/', kind: json, mapping: {items: 'a..b'}}\n",
+        "sources:\n  - {id: a, url: 'https://x.fr/', mapping: {}}\n",
+        "sources:\n  - {id: a, url: 'https://x.fr/', max_bytes: 10}\n",
+        "sources:\n  - {id: m, kind: mailbox, url: 'imaps://mail.example.org/V'}\n",
+        "sources:\n  - {id: m, kind: mailbox, url: 'maildir://relatif'}\n",
+        "sources:\n  - {id: m, url: 'imaps://mail.example.org/V'}\n",
+        "sources:\n  - {id: f, url: 'https://x.fr/', move_to: Lues}\n",
+        "settings:\n  channels:\n    - {name: equipe, kind: slack, url_env: HOOK, url: x}\n",
+        "settings:\n  channels:\n    - {name: Equipe, kind: slack, url_env: HOOK}\n",
+        "settings:\n  channels:\n    - {name: e, kind: slack, url_env: H, receives: [tout]}\n",
+        "settings:\n  channels:\n    - {name: e, kind: teams, url_env: H, username: V}\n",
+        "settings:\n  channels:\n    - {name: e, kind: teams, url_env: H}\n"
+        "    - {name: e, kind: slack, url_env: I}\n",
+        "taxonomy:\n  - {id: A, label: A}\n",
+        "taxonomy:\n  - {id: a, label: A, also: [x]}\n",
+        "taxonomy:\n  - {id: a}\n",
+        "sources:\n  - id: a\n   url: x\n",
+        "sources: [a, b\n",
+        "sources:\n  - id: 'a\n",
+        "sources:\n  - *nulle\n",
+        "sources:\n  - id: a\n  url: b\n  x\n",
+        "'juste un texte'\n",
+        "sources: {a: 1}\n",
+    ],
+)
+def test_no_english_word_reaches_a_french_organisation(text: str) -> None:
+    """The words scan of the catalogues (tests/test_words.py), on the sentences they make with
+    pydantic's and PyYAML's mistakes: values (« … ») and the names of keys aside."""
+    message = _error(text)
+    assert _english_words(_without_values(message)) == set(), message
+
+
+def _without_values(message: str) -> str:
+    """A message without what the user typed (« … ») nor the list of allowed keys."""
+    return re.sub(r"« [^»]* »|les clés permises sont : .*", "", message)
 
 
 def test_missing_file() -> None:

@@ -37,6 +37,7 @@ ENGLISH = {
     "tried", "given", "up", "read", "timed", "out", "connect", "network", "sending",
     "subscriber", "subscribers", "tag", "tags", "kept", "dropped", "unreachable", "address",
     "e-mail", "yes", "done", "then", "only", "try", "again", "here", "there", "it", "its",
+    "valid", "input", "unable", "than",  # pydantic's own words
 }  # fmt: skip
 # Tokens that are not English although they look it: named with the reason.
 ALLOWED = {

@@ -9,10 +9,11 @@ The file has two keys::
         kind: feed        # feed | page
 
 Any mistake becomes one :class:`~veille.errors.ConfigError` whose message names the file, the
-source, the key, the bad value and a hint, e.g.::
+source, the key, the bad value and a hint, in French unless English is in use or the file asks
+for English letters (its words: veille/i18n/config.py), e.g.::
 
-    sources.yaml: source 'centre-inffo' (sources[0]), key 'kind': 'rss' is not one of feed, page.
-    Hint: use kind: feed for RSS/Atom/JSON feeds, kind: page for an HTML page listing articles.
+    sources.yaml : source « centre-inffo » (sources[0]), clé « kind » : « rss » n’est pas l’une
+    des valeurs feed, page, json, mailbox. Astuce : kind: feed pour un flux RSS/Atom/JSON, …
 
 Unknown keys are errors (a typo must not be silently ignored). Environment variables override the
 file where it makes sense (``VEILLE_ALLOW_PRIVATE_NETWORKS``, ``VEILLE_DB``).

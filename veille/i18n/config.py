@@ -366,6 +366,10 @@ CONFIG: dict[str, tuple[str, str]] = {
         "title: title.rendered}}",
         "give the fields' paths, e.g. mapping: {{items: $, link: link, title: title.rendered}}",
     ),
+    "config.hint.label": (
+        "donnez le nom du thème tel que la lettre l’affiche, par exemple label: Réglementaire",
+        "give the tag's name as the letter shows it, e.g. label: Réglementaire",
+    ),
     "config.hint.indicator": (
         "un indicateur Qualiopi comme I23, ou retirez la clé",
         "use a Qualiopi indicator such as I23, or leave it out",
