@@ -5,6 +5,7 @@ Every word veille shows lives in this package: the web app's in :mod:`veille.i18
 command line and of errors here (those of the Qualiopi register in :mod:`veille.i18n.qualiopi`,
 those of the schedule in :mod:`veille.i18n.schedule`, those of the channels in
 :mod:`veille.i18n.channels`, those of the mailbox sources in :mod:`veille.i18n.mailbox`,
+what is wrong in a sources.yaml in :mod:`veille.i18n.config`,
 those about sources, subscribers, accounts, sources.yaml and
 search in :mod:`veille.i18n.sources`, merged into :data:`MESSAGES`).
 
