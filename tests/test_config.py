@@ -366,3 +366,13 @@ def test_the_command_line_says_error_in_the_language_of_the_file(
         capsys, "--config", str(path), "--db", str(tmp_path / "v.duckdb"), "sources", "check"
     )
     assert (code, err) == (1, line.format(path=path))
+
+
+def test_a_usage_error_is_one_french_line_too(capsys: pytest.CaptureFixture[str]) -> None:
+    """click's own words stay (its sentence about the option), framed in French."""
+    from tests.conftest import run_cli
+
+    code, _, err = run_cli(capsys, "run", "--nope")
+    assert code == 1 and err.count("\n") == 1
+    assert err.startswith("erreur : ") and err.endswith(" run --help`.\n")
+    assert "--nope" in err and ". Astuce : voyez `" in err

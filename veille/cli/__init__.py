@@ -152,4 +152,5 @@ def _usage_error(exc: Exception) -> None:
         return
     ctx = getattr(exc, "ctx", None)
     hint = i18n.message("cli.see_help", command=ctx.command_path) if ctx is not None else ""
-    _fail(f"{format_message()}{hint}")
+    said = str(format_message()).rstrip()
+    _fail(f"{said if said.endswith('.') else said + '.'}{hint}")
