@@ -376,3 +376,13 @@ def test_a_usage_error_is_one_french_line_too(capsys: pytest.CaptureFixture[str]
     assert code == 1 and err.count("\n") == 1
     assert err.startswith("erreur : ") and err.endswith(" run --help`.\n")
     assert "--nope" in err and ". Astuce : voyez `" in err
+
+
+def test_a_clock_that_is_not_a_moment_is_said_in_french(monkeypatch: pytest.MonkeyPatch) -> None:
+    from veille import clock
+
+    monkeypatch.setenv("VEILLE_NOW", "lundi matin")
+    with pytest.raises(ConfigError, match="VEILLE_NOW='lundi matin' n’est pas un moment ISO 8601"):
+        clock.now()
+    with i18n.language("en"), pytest.raises(ConfigError, match="is not an ISO 8601 moment"):
+        clock.now()

@@ -501,6 +501,25 @@ CONFIG: dict[str, tuple[str, str]] = {
         "running veille may read it.",
     ),
     "config.env.not_utf8": ("ce n’est pas du texte UTF-8", "not UTF-8 text"),
+    "config.env.now": (
+        "{name}={value!r} n’est pas un moment ISO 8601 avec son fuseau horaire. Astuce : "
+        "{name}=2026-11-23T08:00:00+01:00, ou retirez la variable pour suivre l’horloge du "
+        "système.",
+        "{name}={value!r} is not an ISO 8601 moment with a time zone. Hint: "
+        "{name}=2026-11-23T08:00:00+01:00, or unset it to use the system clock.",
+    ),
+    # the letter's settings (veille/render.py)
+    "config.letter_lang": (
+        "la langue « {lang} » n’est pas disponible pour la lettre. Astuce : choisissez parmi "
+        "{available}.",
+        "language {lang!r} is not available. Hint: use one of {available}.",
+    ),
+    "config.feed_urls": (
+        "l’adresse du flux « {feed} » et celle du site « {site} » doivent être des adresses "
+        "http(s). Astuce : écrivez-les comme https://veille.example.org/feed.xml.",
+        "the feed URL {feed!r} and site URL {site!r} must be http(s) URLs. Hint: write them "
+        "like https://veille.example.org/feed.xml.",
+    ),
     # the command line's frame of an error (veille/cli/__init__.py)
     "cli.error": ("erreur :", "error:"),
     "cli.interrupted": ("interrompu", "interrupted"),
