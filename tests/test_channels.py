@@ -339,7 +339,7 @@ def test_the_address_comes_from_the_environment_or_its_file(tmp_path: Path) -> N
     with pytest.raises(ConfigError, match="les canaux sont equipe, alertes"):
         channel_named(config, "nope", env)
     both = {**env, "TEAMS_HOOK": "https://x.example/"}
-    with pytest.raises(ConfigError, match="both TEAMS_HOOK and TEAMS_HOOK_FILE"):
+    with pytest.raises(ConfigError, match="TEAMS_HOOK et TEAMS_HOOK_FILE sont définies toutes"):
         channel_named(config, "equipe", both)
     assert mask_webhook("https://[2001:db8::1]:8443/hooks/abc") == "https://[2001:db8::1]:8443/…"
 
@@ -349,22 +349,31 @@ def test_the_address_comes_from_the_environment_or_its_file(tmp_path: Path) -> N
     [
         (
             "{name: equipe, kind: slack, url_env: HOOK, url: 'https://hooks.slack.com/x'}",
-            "channel 'equipe' (settings.channels[0]), the webhook's address is a secret",
+            "canal « equipe » (settings.channels[0]), l’adresse du webhook est un secret",
         ),
         (
             "{name: equipe, kind: msteams, url_env: HOOK}",
-            "key 'kind': 'msteams' is not one of teams, slack, mattermost. Hint: use kind: teams",
+            "clé « kind » : « msteams » n’est pas l’une des valeurs teams, slack, mattermost. "
+            "Astuce : kind: teams",
         ),
-        ("{name: equipe, kind: slack}", "key 'url_env' is missing. Hint: name the environment"),
+        ("{name: equipe, kind: slack}", "la clé « url_env » manque. Astuce : nommez la variable"),
         (
             "{name: equipe, kind: slack, url_env: HOOK, colour: red}",
-            "unknown key 'colour'. Hint: allowed keys are: kind, max_items, name, receives,",
+            "clé inconnue « colour ». Astuce : les clés permises sont : kind, max_items, name,",
         ),
         (
             "{name: equipe, kind: slack, url_env: HOOK, username: Veille}",
-            "username only applies to kind: mattermost",
+            "username ne s’applique qu’aux canaux kind: mattermost",
         ),
-        ("{name: equipe, kind: slack, url_env: HOOK_FILE}", "'HOOK_FILE' is invalid"),
+        (
+            "{name: equipe, kind: slack, url_env: HOOK_FILE}",
+            "clé « url_env » : « HOOK_FILE » n’est pas un nom de variable d’environnement",
+        ),
+        (
+            "{name: equipe, kind: slack, url_env: HOOK, max_items: 50}",
+            "clé « max_items » : « 50 » est trop grand (au plus 20). Astuce : un nombre entier "
+            "d’articles par message, de 1 à 20.",
+        ),
     ],
 )
 def test_configuration_mistakes_name_the_channel_and_the_key(entry: str, expected: str) -> None:

@@ -115,7 +115,8 @@ def test_bad_config_is_one_line_exit_1_and_nothing_fetched(
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert "sources.yaml" in lines[0] and "'broken'" in lines[0] and "'rss'" in lines[0]
+    assert lines[0].startswith("erreur : sources.yaml : source « broken » (sources[1])")
+    assert "clé « kind » : « rss » n’est pas l’une des valeurs feed, page" in lines[0]
     assert "Traceback" not in result.stderr + result.stdout
     assert demo_server.hits == []
 
@@ -126,7 +127,7 @@ def test_unknown_source_and_bad_week_are_clear_errors(tmp_path: Path) -> None:
         "sources:\n  - id: a\n    url: https://example.org/feed\n", encoding="utf-8"
     )
     result = run_veille("run", "--source", "nope", cwd=tmp_path)
-    assert result.returncode == 1 and "no source with id 'nope'" in result.stderr
+    assert result.returncode == 1 and "aucune source n’a l’identifiant « nope »" in result.stderr
     result = run_veille("articles", "--week", "2026-46", cwd=tmp_path)
     assert result.returncode == 1 and "2026-W46" in result.stderr
     result = run_veille("articles", "--nope", cwd=tmp_path)

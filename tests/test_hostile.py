@@ -45,7 +45,7 @@ from markdown_it import MarkdownIt
 from tests.conftest import DATA, PEAK_MB, REPO, UvicornThread, run_bounded, run_veille
 from tests.hostile_server import hostile
 from tests.test_mail import Collector, _server
-from veille import clock, publishing, sending
+from veille import clock, i18n, publishing, sending
 from veille import digest as digests
 from veille.auth import hash_password
 from veille.config import Config, parse_config
@@ -405,7 +405,7 @@ def test_read_only_database_folder_is_one_clear_line_and_loses_nothing(
             undo()
     assert done.returncode == 1, (done.stdout, done.stderr)
     assert "Traceback" not in done.stderr
-    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    errors = [line for line in done.stderr.splitlines() if line.startswith("erreur :")]
     assert len(errors) == 1, done.stderr
     assert f"cannot write the database {db}: the file or its folder is read-only" in errors[0]
     assert _stored(db) == before
@@ -452,11 +452,14 @@ def test_secrets_can_come_from_files(tmp_path: Path) -> None:
     settings = SmtpSettings.from_env(env)
     assert settings.password == SECRET and SECRET not in repr(settings)
     assert env_secret("VEILLE_SMTP_PASSWORD", {"VEILLE_SMTP_PASSWORD": "direct"}) == "direct"
-    with pytest.raises(ConfigError, match="both VEILLE_SMTP_PASSWORD and VEILLE_SMTP_PASSWORD_F"):
+    with pytest.raises(ConfigError, match="VEILLE_SMTP_PASSWORD et VEILLE_SMTP_PASSWORD_FILE sont"):
         SmtpSettings.from_env({**env, "VEILLE_SMTP_PASSWORD": "other"})
     missing = {**env, "VEILLE_SMTP_PASSWORD_FILE": str(tmp_path / "nope")}
-    with pytest.raises(ConfigError, match=r"VEILLE_SMTP_PASSWORD_FILE=.*cannot be read"):
+    with pytest.raises(ConfigError, match=r"VEILLE_SMTP_PASSWORD_FILE=.*est illisible \(No such"):
         SmtpSettings.from_env(missing)
+    password_file.write_bytes(b"\xff\xfe")
+    with i18n.language("en"), pytest.raises(ConfigError, match=r"cannot be read \(not UTF-8 text"):
+        SmtpSettings.from_env(env)
 
 
 def test_session_key_can_come_from_a_file(

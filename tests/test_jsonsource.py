@@ -112,12 +112,14 @@ def test_bad_documents_are_one_clear_parse_error(body: bytes, message: str) -> N
 
 def test_mapping_errors_name_the_key() -> None:
     yaml = "sources: [{id: wp, url: https://x.fr/wp-json/wp/v2/posts, kind: json, mapping: %s}]"
-    with pytest.raises(ConfigError, match=r"unknown key 'mapping.titel'.*allowed keys are: author"):
+    with pytest.raises(ConfigError, match=r"clé inconnue « mapping.titel ».*permises sont : auth"):
         parse_config(yaml % "{titel: x}")
-    with pytest.raises(ConfigError, match=r"key 'mapping.items': 'a..b' is invalid"):
+    with pytest.raises(ConfigError, match=r"clé « mapping.items » : « a..b » n’est pas un chemin"):
         parse_config(yaml % "{items: 'a..b'}")
-    with pytest.raises(ConfigError, match="mapping only applies to kind: json sources"):
+    with pytest.raises(ConfigError, match="mapping ne s’applique qu’aux sources kind: json"):
         parse_config(yaml.replace("kind: json", "kind: feed") % "{}")
+    with i18n.language("en"), pytest.raises(ConfigError, match=r"key 'mapping.items': 'a..b' is"):
+        parse_config(yaml % "{items: 'a..b'}")
     source = parse_config(yaml % "{title: title}").sources[0]
     assert source.json_mapping().title == "title"
     assert source.json_mapping().link == "link"  # the other defaults stay

@@ -146,7 +146,7 @@ def test_the_stable_interface_is_accepted() -> None:
         (("VEILLE_MAILBOX_PASSWORD", "pass word"), "variable d’environnement"),
         (("follow_links: false", "starttls: true"), "imap://"),
         (("imaps://mail.example.org/Veille", "maildir://relative/path"), "maildir:///"),
-        (("kind: mailbox", "kind: feed"), "a mailbox needs kind: mailbox"),
+        (("kind: mailbox", "kind: feed"), "une boîte aux lettres demande kind: mailbox"),
     ],
 )
 def test_bad_mailbox_settings_are_one_clear_line(change: tuple[str, str], words: str) -> None:

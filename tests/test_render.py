@@ -16,6 +16,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from tests.conftest import CHROMIUM_FLAGS
+from veille import i18n
 from veille.errors import ConfigError
 from veille.feeds import parse_feed
 from veille.models import Entry
@@ -333,7 +334,7 @@ def test_atom_feed_is_valid(digest: Digest) -> None:
         for tag in ("id", "title", "updated", "content"):
             assert entry.find(f"a:{tag}", ns) is not None
         assert entry.find("a:link[@rel='alternate']", ns) is not None
-    with pytest.raises(ConfigError, match="http"):
+    with pytest.raises(ConfigError, match=r"l’adresse du flux « javascript:alert\(1\) » et celle"):
         render_atom([digest], feed_url="javascript:alert(1)", site_url="https://x.org")
 
 
@@ -348,7 +349,9 @@ def test_english_locale(digest: Digest) -> None:
     assert "À la une" not in text and "Se désinscrire" not in text
     assert email_subject(english) == "Veille formation — week of 16–22 November 2026"
     assert "## Top story" in render_markdown(english)
-    with pytest.raises(ConfigError, match="'de' is not available"):
+    with pytest.raises(ConfigError, match="la langue « de » n’est pas disponible"):
+        render_markdown(replace(digest, lang="de"))
+    with i18n.language("en"), pytest.raises(ConfigError, match="'de' is not available"):
         render_markdown(replace(digest, lang="de"))
 
 

@@ -184,7 +184,7 @@ def test_dry_run_adds_nothing_and_bad_files_are_one_line(
     code, _, err = cli(
         capsys, *args(project, "sources", "import", str(DATA / "listing" / "coco.html"))
     )
-    assert code == 1 and err.startswith("error: ") and err.count("\n") == 1
+    assert code == 1 and err.startswith("erreur : ") and err.count("\n") == 1
     code, _, err = cli(capsys, *args(project, "sources", "export", "--format", "csv"))
     assert code == 1 and "choisissez parmi opml, yaml" in err
 

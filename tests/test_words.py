@@ -37,6 +37,7 @@ ENGLISH = {
     "tried", "given", "up", "read", "timed", "out", "connect", "network", "sending",
     "subscriber", "subscribers", "tag", "tags", "kept", "dropped", "unreachable", "address",
     "e-mail", "yes", "done", "then", "only", "try", "again", "here", "there", "it", "its",
+    "valid", "input", "unable", "than",  # pydantic's own words
 }  # fmt: skip
 # Tokens that are not English although they look it: named with the reason.
 ALLOWED = {
@@ -54,6 +55,7 @@ NOT_PROSE = re.compile(
     r"|--[a-z-]+(?:[ =][a-z0-9-]+)?"  # an option, with its value
     r"|\b[a-z_]+(?:\.[a-z_]+)+\b"  # settings.digest.site_url, sources.yaml
     r"|\b[A-Z][A-Z0-9_]{2,}\b"  # VEILLE_SMTP_HOST, UTF-8, CSV
+    r"|\b[a-z]+(?:_[a-z]+)+\b|(?<!\w)_[A-Z]+\b"  # a key of sources.yaml (move_to), _FILE
     r"|https?://\S+|\S+@\S+"  # addresses
     r"|python -c '[^']*'"  # a command given whole
     r"|(?<![\w.])/[\w/?=#&.-]*"  # a path of the app (/semaine?week=)
@@ -83,6 +85,8 @@ def test_the_scan_catches_an_untranslated_sentence() -> None:
     assert _english_words("{url} answered HTTP 404 (Not Found)") == {"answered", "not", "found"}
     assert _english_words("'x' is not an e-mail address. Hint: write it") >= {"is", "hint"}
     assert _english_words("pertinence, note, la source `veille run --week 2026-W47`") == set()
+    assert _english_words("move_to: Veille/Lues, sa jumelle en _FILE") == set()
+    assert _english_words("move to the folder") == {"to", "the"}
 
 
 def _fields(template: str) -> set[str]:

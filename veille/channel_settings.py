@@ -20,21 +20,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from veille import i18n
 from veille.channel_formats import MAX_ITEMS, ChannelKind
 from veille.taxonomy import SLUG_RE
 
 ENV_NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
-
-# Hints for the keys of a channel, as config.HINTS gives them for sources.
-CHANNEL_HINTS: dict[str, str] = {
-    "name": "use lowercase letters, digits and dashes, e.g. equipe-pedagogique",
-    "kind": "use kind: teams (a Workflows webhook), slack or mattermost (incoming webhooks)",
-    "url_env": "name the environment variable holding the webhook's address, e.g. "
-    "url_env: TEAMS_WEBHOOK_URL (the address itself never goes in sources.yaml)",
-    "receives": "give a list of letters and alerts, e.g. receives: [letters]",
-    "username": "give the name the posts show, e.g. username: Veille (Mattermost only)",
-    "max_items": f"give a whole number of articles per post, from 1 to {MAX_ITEMS}",
-}
 
 
 class ChannelSettings(BaseModel):
@@ -53,27 +43,21 @@ class ChannelSettings(BaseModel):
     @classmethod
     def _no_address_in_yaml(cls, data: Any) -> Any:
         if isinstance(data, dict) and ("url" in data or "webhook" in data):
-            raise ValueError(
-                "the webhook's address is a secret and does not go in sources.yaml: put it in "
-                "an environment variable and name that variable with url_env"
-            )
+            raise ValueError(i18n.message("config.value.channel_secret"))
         return data
 
     @field_validator("name")
     @classmethod
     def _slug(cls, value: str) -> str:
         if not SLUG_RE.match(value):
-            raise ValueError(f"{value!r} is not a valid channel name")
+            raise ValueError(i18n.message("config.value.channel_name", value=value))
         return value
 
     @field_validator("url_env")
     @classmethod
     def _variable(cls, value: str) -> str:
         if not ENV_NAME_RE.match(value) or value.endswith("_FILE"):
-            raise ValueError(
-                f"{value!r} is not an environment variable name such as TEAMS_WEBHOOK_URL "
-                "(its _FILE twin is read too, without naming it)"
-            )
+            raise ValueError(i18n.message("config.value.channel_variable", value=value))
         return value
 
     @field_validator("receives")
@@ -84,7 +68,7 @@ class ChannelSettings(BaseModel):
     @model_validator(mode="after")
     def _username(self) -> ChannelSettings:
         if self.username is not None and self.kind != "mattermost":
-            raise ValueError("username only applies to kind: mattermost channels")
+            raise ValueError(i18n.message("config.value.channel_username"))
         return self
 
 
@@ -92,7 +76,7 @@ def _unique_names(channels: tuple[ChannelSettings, ...]) -> tuple[ChannelSetting
     names = [c.name for c in channels]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise ValueError(f"two channels are named {duplicates[0]!r}")
+        raise ValueError(i18n.message("config.value.channel_twice", id=duplicates[0]))
     return channels
 
 
@@ -107,4 +91,4 @@ def channel_where(data: dict[str, Any], index: int) -> str:
     entry = entries[index] if isinstance(entries, list) and index < len(entries) else None
     name = entry.get("name") if isinstance(entry, dict) else None
     where = f"settings.channels[{index}]"
-    return f"channel {name!r} ({where})" if name else where
+    return i18n.message("config.at.channel", id=name, where=where) if name else where

@@ -18,6 +18,7 @@ import os
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from veille import i18n
 from veille.errors import ConfigError
 
 VARIABLE = "VEILLE_NOW"
@@ -38,10 +39,7 @@ def _parse(value: str) -> datetime:
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
-        raise ConfigError(
-            f"{VARIABLE}={value!r} is not an ISO 8601 moment with a time zone. "
-            f"Hint: {VARIABLE}=2026-11-23T08:00:00+01:00, or unset it to use the system clock."
-        )
+        raise ConfigError(i18n.message("config.env.now", name=VARIABLE, value=value))
     return moment.astimezone(UTC)
 
 

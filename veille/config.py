@@ -9,10 +9,11 @@ The file has two keys::
         kind: feed        # feed | page
 
 Any mistake becomes one :class:`~veille.errors.ConfigError` whose message names the file, the
-source, the key, the bad value and a hint, e.g.::
+source, the key, the bad value and a hint, in French unless English is in use or the file asks
+for English letters (its words: veille/i18n/config.py), e.g.::
 
-    sources.yaml: source 'centre-inffo' (sources[0]), key 'kind': 'rss' is not one of feed, page.
-    Hint: use kind: feed for RSS/Atom/JSON feeds, kind: page for an HTML page listing articles.
+    sources.yaml : source « centre-inffo » (sources[0]), clé « kind » : « rss » n’est pas l’une
+    des valeurs feed, page, json, mailbox. Astuce : kind: feed pour un flux RSS/Atom/JSON, …
 
 Unknown keys are errors (a typo must not be silently ignored). Environment variables override the
 file where it makes sense (``VEILLE_ALLOW_PRIVATE_NETWORKS``, ``VEILLE_DB``).
@@ -27,63 +28,20 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from veille import i18n, sourcefile
-from veille.channel_settings import CHANNEL_HINTS, ChannelList, ChannelSettings, channel_where
+from veille import i18n, sourcefile, yamlfile
+from veille.channel_formats import MAX_ITEMS
+from veille.channel_settings import ChannelList, ChannelSettings, channel_where
 from veille.environment import env_flag
 from veille.errors import ConfigError
 from veille.fetch import FetchLimits
 from veille.identity import site_of
-from veille.mailbox_options import MAILBOX_HINTS, MailboxOptions
+from veille.mailbox_options import MailboxOptions
 from veille.models import ManagedSource
 from veille.taxonomy import DEFAULT_TAXONOMY, SLUG_RE, Tag, check_tags
 
 SOURCE_ID_RE = SLUG_RE
-
-# Hints keyed by the last element of the error location: what a user should write instead.
-HINTS: dict[str, str] = {
-    "id": "use lowercase letters, digits and dashes, e.g. centre-inffo",
-    "url": "give the full address, starting with https:// or http://",
-    "kind": "use kind: feed for RSS/Atom/JSON feeds, kind: page for an HTML page listing articles, "
-    "kind: json for a JSON API listing articles (e.g. WordPress wp-json/wp/v2/posts), "
-    "kind: mailbox for newsletters received in an IMAP mailbox",
-    "items": "give the dotted path of the list of articles in the JSON, e.g. data.posts, or $ "
-    "when the document itself is the list",
-    "link": "give the dotted path of each article's address in the JSON, e.g. link or url",
-    "title": "give the dotted path of each article's title in the JSON, e.g. title.rendered",
-    "date": "give the dotted path of each article's date (ISO 8601 or RFC 822), e.g. date_gmt",
-    "summary": "give the dotted path of each article's summary, e.g. excerpt.rendered",
-    "content": "give the dotted path of each article's full text or HTML, e.g. content.rendered",
-    "author": "give the dotted path of each article's author name, or leave it out",
-    "guid": "give the dotted path of a stable id of each article, e.g. id",
-    "lang": "use a language code such as fr or en",
-    "enabled": "use true or false",
-    "official": "use true or false",
-    "fetch_pages": "use true (fetch each article page) or false (keep the feed's own text)",
-    "tags": "give a list, e.g. tags: [reglementaire, handicap]",
-    "sites": "give a list of site names, e.g. sites: [centre-inffo.fr]",
-    "timezone": "use an IANA time zone name such as Europe/Paris",
-    "link_pattern": "give a Python regular expression matched against article URLs",
-    "link_selector": "give a CSS selector of the article links, e.g. 'main h2 a'",
-    "mapping": "give the fields' paths, e.g. mapping: {items: $, link: link, title: "
-    "title.rendered}",
-    "indicator": "use a Qualiopi indicator such as I23, or leave it out",
-    **MAILBOX_HINTS,
-    "also": "give a list of Qualiopi indicators, e.g. also: [I23]",
-    "organisation": "give the organisation's name, e.g. organisation: GRETA Exemple",
-    "watch_lead": "give the watch lead's name, e.g. watch_lead: Marie Dupont",
-    "keywords": "give a list of words or phrases, e.g. keywords: [CPF, OPCO]",
-    "relevance_threshold": "give a number between 0 and 1, e.g. 0.5",
-    "site_url": "give the public address of the archive, e.g. https://veille.example.org/",
-    "max_items": "give a whole number, e.g. 15",
-    "max_per_section": "give a whole number, e.g. 5",
-    "max_per_source": "give a whole number, e.g. 3",
-    "draft_cron": "give a cron line such as '0 6 * * 1' (Monday 06:00)",
-    "publish_cron": "give a cron line such as '0 8 * * 1', or null to publish by hand",
-    "ingest_every_hours": "give a number of hours, e.g. 6",
-}
 
 
 class _Strict(BaseModel):
@@ -128,7 +86,7 @@ class DigestSettings(_Strict):
             return None
         parts = urlsplit(value)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise ValueError(f"{value!r} is not an http(s) address")
+            raise ValueError(i18n.message("config.value.not_site_url", value=value))
         return value if value.endswith("/") else value + "/"
 
 
@@ -147,7 +105,7 @@ class ScheduleSettings(_Strict):
         if value is None:
             return None
         if len(value.split()) != 5:
-            raise ValueError(f"{value!r} is not a cron line of five fields")
+            raise ValueError(i18n.message("config.value.not_cron", value=value))
         return value
 
 
@@ -183,7 +141,7 @@ class Settings(_Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
+            raise ValueError(i18n.message("config.value.timezone", value=value)) from None
         return value
 
 
@@ -212,7 +170,7 @@ class JsonMapping(_Strict):
     @classmethod
     def _path(cls, value: str | None) -> str | None:
         if value is not None and not JSON_PATH_RE.match(value):
-            raise ValueError(f"{value!r} is not a dotted path such as title.rendered")
+            raise ValueError(i18n.message("config.value.json_path", value=value))
         return value
 
 
@@ -248,7 +206,7 @@ class Source(MailboxOptions):  # the mailbox keys: veille/mailbox_options.py
         for site in value:
             found = site_of(site if "://" in site else f"https://{site}")
             if not found or not re.fullmatch(r"[\w.-]+", found):
-                raise ValueError(f"{site!r} is not a site name such as example.fr")
+                raise ValueError(i18n.message("config.value.site", value=site))
             out.append(found)
         return tuple(out)
 
@@ -256,7 +214,7 @@ class Source(MailboxOptions):  # the mailbox keys: veille/mailbox_options.py
     @classmethod
     def _slug(cls, value: str) -> str:
         if not SOURCE_ID_RE.match(value):
-            raise ValueError(f"{value!r} is not a valid id")
+            raise ValueError(i18n.message("config.value.id", value=value))
         return value
 
     @field_validator("url")
@@ -267,14 +225,14 @@ class Source(MailboxOptions):  # the mailbox keys: veille/mailbox_options.py
         if parts.scheme in ("imaps", "imap", "maildir"):
             return value  # a mailbox's address, checked with its kind (mailbox_options.py)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{value!r} is not an http(s) URL")
+            raise ValueError(i18n.message("config.value.not_http", value=value))
         return value
 
     @field_validator("lang")
     @classmethod
     def _lang(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"[a-zA-Z]{2,3}(?:[-_][a-zA-Z0-9]{2,8})*", value):
-            raise ValueError(f"{value!r} is not a language code")
+            raise ValueError(i18n.message("config.value.lang", value=value))
         return value.split("-")[0].split("_")[0].lower() if value else None
 
     @field_validator("link_pattern")
@@ -284,16 +242,18 @@ class Source(MailboxOptions):  # the mailbox keys: veille/mailbox_options.py
             try:
                 re.compile(value)
             except re.error as exc:
-                raise ValueError(f"{value!r} is not a valid regular expression ({exc})") from None
+                raise ValueError(
+                    i18n.message("config.value.regex", value=value, reason=exc)
+                ) from None
         return value
 
     @model_validator(mode="after")
     def _page_options(self) -> Source:
         page_only = self.link_selector or (self.link_pattern and self.kind != "mailbox")
         if self.kind != "page" and page_only:
-            raise ValueError("link_pattern and link_selector only apply to kind: page sources")
+            raise ValueError(i18n.message("config.value.page_only"))
         if self.mapping is not None and self.kind != "json":
-            raise ValueError("mapping only applies to kind: json sources")
+            raise ValueError(i18n.message("config.value.json_only"))
         return self
 
     @field_validator("link_selector")
@@ -305,7 +265,9 @@ class Source(MailboxOptions):  # the mailbox keys: veille/mailbox_options.py
             try:
                 parse(value)
             except SelectorError as exc:
-                raise ValueError(f"{value!r} is not a valid CSS selector ({exc})") from None
+                raise ValueError(
+                    i18n.message("config.value.selector", value=value, reason=exc)
+                ) from None
         return value
 
     def json_mapping(self) -> JsonMapping:
@@ -329,10 +291,10 @@ class Config(_Strict):
     def _unique_tags(self) -> Config:
         ids = [t.id for t in self.taxonomy]
         if not ids:
-            raise ValueError("the taxonomy is empty: give at least one tag, or remove 'taxonomy'")
+            raise ValueError(i18n.message("config.value.no_tags"))
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
-            raise ValueError(f"duplicate tag id {duplicates[0]!r} in taxonomy")
+            raise ValueError(i18n.message("config.value.duplicate_tag", id=duplicates[0]))
         return self
 
     def database_path(self) -> Path:
@@ -360,7 +322,7 @@ class Config(_Strict):
         seen: set[str] = set()
         for source in self.sources:
             if source.id in seen:
-                raise ValueError(f"duplicate source id {source.id!r}")
+                raise ValueError(i18n.message("config.value.duplicate_source", id=source.id))
             seen.add(source.id)
         return self
 
@@ -370,10 +332,8 @@ class Config(_Strict):
             known = {s.id: s for s in self.sources}
             unknown = [i for i in only if i not in known]
             if unknown:
-                raise ConfigError(
-                    f"{self.path}: no source with id {', '.join(map(repr, unknown))}. "
-                    f"Hint: `veille sources check` lists the ids."
-                )
+                ids = ", ".join(unknown)
+                raise ConfigError(i18n.message("config.no_source", name=self.path, ids=ids))
             return [known[i] for i in only]
         return [s for s in self.sources if s.enabled]
 
@@ -427,172 +387,139 @@ def load_config(path: str | Path) -> Config:
     return parse_config(raw_text, name=name)
 
 
-# Bounds of a sources file. Aliases let a few hundred bytes of YAML stand for a billion nodes
-# ("billion laughs": PyYAML shares them, validation then walks them all for minutes and runs
-# out of memory), and PyYAML composes nested collections by recursion (RecursionError deep
-# down). The real files are a few hundred sources, six levels deep.
-MAX_YAML_BYTES = 16 * 1024 * 1024
-MAX_YAML_NODES = 1_000_000  # counted with every alias expanded
-MAX_YAML_DEPTH = 64
-
-
-def _safe_yaml(text: str, name: str) -> tuple[Any, yaml.Node | None]:
-    """``yaml.safe_load`` within the bounds above (ConfigError past them), and the composed
-    document (where each item is, for messages that name a line)."""
-    if len(text) > MAX_YAML_BYTES:
-        raise ConfigError(i18n.message("config.yaml_too_big", name=name, mb=MAX_YAML_BYTES >> 20))
-    loader = yaml.SafeLoader(text)
-    try:
-        try:
-            node = loader.get_single_node()
-        except RecursionError:
-            raise ConfigError(
-                i18n.message("config.yaml_too_deep", name=name, depth=MAX_YAML_DEPTH)
-            ) from None
-        if node is None:
-            return None, None
-        _check_yaml_size(node, name)
-        return loader.construct_document(node), node
-    finally:
-        loader.dispose()
-
-
-def _check_yaml_size(root: yaml.Node, name: str) -> None:
-    """Count the nodes of a composed document as if every alias were copied, and its depth,
-    without expanding anything (each node is measured once: a DAG walk, iterative)."""
-    size: dict[int, int] = {}
-    depth: dict[int, int] = {}
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    on_path: set[int] = set()
-    while stack:
-        node, done = stack.pop()
-        key = id(node)
-        children = _yaml_children(node)
-        if done:
-            on_path.discard(key)
-            size[key] = 1 + sum(size[id(c)] for c in children)
-            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
-            if size[key] > MAX_YAML_NODES:
-                raise ConfigError(
-                    i18n.message("config.yaml_too_large", name=name, nodes=MAX_YAML_NODES)
-                )
-            if depth[key] > MAX_YAML_DEPTH:
-                raise ConfigError(
-                    i18n.message("config.yaml_too_deep", name=name, depth=MAX_YAML_DEPTH)
-                )
-            continue
-        if key in size:
-            continue
-        if key in on_path:
-            raise ConfigError(i18n.message("config.yaml_recursive", name=name))
-        on_path.add(key)
-        stack.append((node, True))
-        stack.extend((c, False) for c in children if id(c) not in size)
-
-
-def _yaml_children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    return []
-
-
 def parse_config(text: str, *, name: str = "sources.yaml") -> Config:
     """Validate the YAML text of a sources file."""
-    try:
-        data, node = _safe_yaml(text, name)
-    except yaml.YAMLError as exc:
-        where = ""
-        mark = getattr(exc, "problem_mark", None)
-        if mark is not None:
-            where = f" at line {mark.line + 1}, column {mark.column + 1}"
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(
-            f"{name}: YAML syntax error{where}: {problem}. "
-            "Hint: check indentation and quote values that contain ':' or '#'."
-        ) from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(
-            f"{name}: expected a mapping with 'settings' and 'sources' at the top, "
-            f"found {type(data).__name__}."
-        )
-    sources = data.get("sources")
-    if sources is not None and not isinstance(sources, list):
-        raise ConfigError(
-            f"{name}: key 'sources' must be a list of sources (lines starting with '- id: ...')."
-        )
-    lines = sourcefile.entry_lines(node)
-    sourcefile.check_entries(sources or [], lines, name)
-    try:
-        config = Config.model_validate({**data, "path": name})
-    except ValidationError as exc:
-        raise ConfigError(_describe(exc, data, name)) from None
-    given = [(s.id, s.tags) for s in config.sources]
-    sourcefile.check_source_tags(given, config.tag_ids(), lines, name)
+    data, node = yamlfile.read_yaml(text, name)
+    # The language of the messages about this file: the one it declares (settings.digest.lang,
+    # the language veille speaks once the file is read: veille.cli.common.Context.config), so
+    # that an English-speaking organisation reads its mistakes in English too; when it declares
+    # none (or the YAML cannot be read), the one in use: French unless an entry point chose
+    # (i18n.current()). The validators below write their ValueErrors in it.
+    with i18n.language(_declared_language(data)):
+        lines = sourcefile.entry_lines(node)
+        sourcefile.check_entries(data.get("sources") or [], lines, name)
+        try:
+            config = Config.model_validate({**data, "path": name})
+        except ValidationError as exc:
+            raise ConfigError(_describe(exc, data, name)) from None
+        given = [(s.id, s.tags) for s in config.sources]
+        sourcefile.check_source_tags(given, config.tag_ids(), lines, name)
     return config
+
+
+def _declared_language(data: dict[str, Any]) -> str:
+    """settings.digest.lang when the file gives a known one, else the language in use."""
+    settings = data.get("settings")
+    digest = settings.get("digest") if isinstance(settings, dict) else None
+    lang = digest.get("lang") if isinstance(digest, dict) else None
+    return lang if lang in i18n.LANGUAGES else i18n.current()
 
 
 def _describe(exc: ValidationError, data: dict[str, Any], name: str) -> str:
     """Turn pydantic's first error into one sentence naming file, source, key, value and a hint."""
     err = exc.errors()[0]
-    loc = list(err["loc"])
-    where = ""
-    if loc and loc[0] == "sources" and len(loc) > 1 and isinstance(loc[1], int):
-        index = loc[1]
-        entry = data.get("sources", [])[index]
-        sid = entry.get("id") if isinstance(entry, dict) else None
-        where = f"source {sid!r} (sources[{index}])" if sid else f"sources[{index}]"
-        loc = loc[2:]
-    elif loc and loc[0] == "taxonomy" and len(loc) > 1 and isinstance(loc[1], int):
-        index = loc[1]
-        entry = (data.get("taxonomy") or [None] * (index + 1))[index]
-        tid = entry.get("id") if isinstance(entry, dict) else None
-        where = f"tag {tid!r} (taxonomy[{index}])" if tid else f"taxonomy[{index}]"
-        loc = loc[2:]
-    elif loc[:2] == ["settings", "channels"] and len(loc) > 2 and isinstance(loc[2], int):
-        where, loc = channel_where(data, loc[2]), loc[3:]
-    elif loc and loc[0] == "settings":
-        where = "settings"
-        loc = loc[1:]
-    hints = CHANNEL_HINTS if where.startswith(("channel ", "settings.channels")) else HINTS
+    section, where, loc = _place(list(err["loc"]), data)
     key = ".".join(str(p) for p in loc if not isinstance(p, int))
     kind = err["type"]
-    value = err.get("input")
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(where, loc)
-        detail = f"unknown key {key!r}"
-        hint = f"allowed keys are: {', '.join(allowed)}" if allowed else "remove it"
+        allowed = _allowed_keys(section, loc)
+        detail = i18n.message("config.key.unknown", option=key)
+        hint = i18n.message("config.key.allowed", keys=", ".join(allowed))
     elif kind == "missing":
-        detail = f"key {key!r} is missing"
-        hint = hints.get(key.rsplit(".", 1)[-1], "add it")
+        detail = i18n.message("config.key.missing", option=key)
+        hint = _hint(section, key, "config.key.add")
     else:
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        detail = f"key {key!r}: {value!r} is invalid ({msg})" if key else msg
-        if kind == "literal_error":
-            detail = f"key {key!r}: {value!r} is not one of {_literal_choices(str(err['msg']))}"
-        hint = hints.get(key.rsplit(".", 1)[-1], "see the README's sources.yaml section")
-    prefix = f"{name}: {where}, " if where else f"{name}: "
-    return f"{prefix}{detail}. Hint: {hint}."
+        problem = _problem(err)
+        detail = i18n.message("config.key.problem", option=key, problem=problem) if key else problem
+        hint = _hint(section, key, "config.key.readme")
+    if where:
+        return i18n.message("config.error.at", name=name, where=where, detail=detail, hint=hint)
+    return i18n.message("config.error.top", name=name, detail=detail, hint=hint)
+
+
+def _place(loc: list[Any], data: dict[str, Any]) -> tuple[str, str, list[Any]]:
+    """The section of an error (source, tag, channel, settings or the top), how a message names
+    the place, and the rest of its location."""
+    if len(loc) > 1 and loc[0] in ("sources", "taxonomy") and isinstance(loc[1], int):
+        section, index = ("source", "tag")[loc[0] == "taxonomy"], loc[1]
+        entries = data.get(loc[0])
+        entry = entries[index] if isinstance(entries, list) and index < len(entries) else None
+        given = entry.get("id") if isinstance(entry, dict) else None
+        if not given:
+            return section, f"{loc[0]}[{index}]", loc[2:]
+        return section, i18n.message(f"config.at.{section}", id=given, index=index), loc[2:]
+    if loc[:2] == ["settings", "channels"] and len(loc) > 2 and isinstance(loc[2], int):
+        return "channel", channel_where(data, loc[2]), loc[3:]
+    if loc and loc[0] == "settings":
+        return "settings", "settings", loc[1:]
+    return "", "", loc
+
+
+# pydantic's kinds of mistake said in veille's words (veille/i18n/config.py); any other: the
+# value, then pydantic's own words.
+_KINDS = {
+    "literal_error": "literal_error",
+    "string_type": "string_type",
+    "int_parsing": "int_parsing",
+    "int_type": "int_parsing",
+    "int_from_float": "int_parsing",
+    "float_parsing": "float_parsing",
+    "float_type": "float_parsing",
+    "bool_parsing": "bool_parsing",
+    "bool_type": "bool_parsing",
+    "greater_than_equal": "greater_than_equal",
+    "greater_than": "greater_than",
+    "less_than_equal": "less_than_equal",
+    "less_than": "less_than",
+    "string_too_short": "string_too_short",
+    "string_too_long": "string_too_long",
+    "tuple_type": "list",
+    "list_type": "list",
+    "model_type": "mapping",
+    "dict_type": "mapping",
+    "model_attributes_type": "mapping",
+}
+
+
+def _problem(err: Any) -> str:
+    """What is wrong with the value, in the current language."""
+    msg = str(err["msg"])
+    if err["type"] == "value_error":  # veille's own validators: already in the current language
+        return msg.removeprefix("Value error, ")
+    kind = _KINDS.get(err["type"], "other")
+    params = {**(err.get("ctx") or {}), "value": err.get("input"), "reason": msg}
+    return i18n.message(f"config.kind.{kind}", choices=_literal_choices(msg), **params)
+
+
+def _hint(section: str, key: str, default: str) -> str:
+    """What to write instead for ``key`` (its last part), or the ``default`` message."""
+    family = "config.channel_hint." if section == "channel" else "config.hint."
+    found = family + key.rsplit(".", 1)[-1]
+    return i18n.message(found if found in i18n.MESSAGES else default, max_items=MAX_ITEMS)
 
 
 def _literal_choices(msg: str) -> str:
     return ", ".join(re.findall(r"'([^']*)'", msg)) or msg
 
 
-def _allowed_keys(where: str, loc: list[Any]) -> list[str]:
-    if where.startswith("source") or where.startswith("sources["):
+_SETTINGS_PARTS: dict[str, type[BaseModel]] = {
+    "fetch": FetchSettings,
+    "digest": DigestSettings,
+    "schedule": ScheduleSettings,
+    "qualiopi": QualiopiSettings,
+}
+
+
+def _allowed_keys(section: str, loc: list[Any]) -> list[str]:
+    if section == "source":
         if len(loc) > 1 and loc[0] == "mapping":
             return sorted(JsonMapping.model_fields)
         return sorted(Source.model_fields)
-    if where.startswith("tag ") or where.startswith("taxonomy["):
+    if section == "tag":
         return sorted(Tag.model_fields)
-    if where.startswith(("channel ", "settings.channels")):
+    if section == "channel":
         return sorted(ChannelSettings.model_fields)
-    if where == "settings":
-        if len(loc) > 1 and loc[0] == "fetch":
-            return sorted(FetchSettings.model_fields)
-        return sorted(Settings.model_fields)
+    if section == "settings":
+        part = _SETTINGS_PARTS.get(loc[0], Settings) if len(loc) > 1 else Settings
+        return sorted(part.model_fields)
     return ["settings", "sources", "taxonomy"]

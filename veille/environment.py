@@ -110,9 +110,7 @@ def env_flag(name: str) -> bool:
     value = yes_no(raw)
     if value is not None:
         return value
-    raise ConfigError(
-        f"environment variable {name}={raw!r} is not a yes/no value. Hint: use 1 or 0."
-    )
+    raise ConfigError(i18n.message("config.env.not_yes_no", name=name, raw=raw))
 
 
 MAX_SECRET_BYTES = 64 * 1024
@@ -132,9 +130,7 @@ def env_secret(name: str, environ: Mapping[str, str] | None = None) -> str | Non
     if file_name is None:
         return value
     if value is not None:
-        raise ConfigError(
-            f"both {name} and {name}_FILE are set. Hint: keep only one (the file is safer)."
-        )
+        raise ConfigError(i18n.message("config.env.both", name=name))
     try:
         # Read a bounded amount: a secret is a line, and /dev/zero or a log file by mistake
         # must not fill the memory.
@@ -149,10 +145,10 @@ def env_secret(name: str, environ: Mapping[str, str] | None = None) -> str | Non
             )  # fmt: skip
         text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else None
+        reason = reason or i18n.message("config.env.not_utf8")
         raise ConfigError(
-            f"{name}_FILE={file_name!r} cannot be read ({reason}). "
-            "Hint: check the path and that the user running veille may read it."
+            i18n.message("config.env.unreadable", name=name, path=file_name, reason=reason)
         ) from None
     text = text.removesuffix("\n").removesuffix("\r")
     return text or None

@@ -51,6 +51,8 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from veille import i18n
+
 MAX_MESSAGE_CHARS = 500
 _CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\ud800-\udfff]+")
 
@@ -68,9 +70,16 @@ def describe(exc: BaseException) -> str:
 
 
 class VeilleError(Exception):
-    """Base class of every error veille raises on purpose (never raised itself)."""
+    """Base class of every error veille raises on purpose (never raised itself).
+
+    ``lang`` is the language its message is written in: the one in use where it was raised
+    (the command line introduces it with « erreur : » or "error:" to match)."""
 
     kind: ClassVar[str] = "veille"
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        self.lang = i18n.current()
 
 
 class ConfigError(VeilleError):

@@ -32,18 +32,6 @@ ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DEFAULT_MAX_MESSAGES = 50
 DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024  # a letter with a PDF order or two attached
 
-MAILBOX_HINTS: dict[str, str] = {
-    "username": "give the mailbox's login, e.g. username: veille@example.org",
-    "password_env": "name the environment variable holding the password, e.g. "
-    "password_env: VEILLE_MAILBOX_PASSWORD (the password itself never goes in sources.yaml)",
-    "follow_links": "use true (fetch each article the letter links to) or false (keep the letter)",
-    "starttls": "use true to encrypt an imap:// connection with STARTTLS",
-    "ca_file": "give the path of the PEM file of the server's certificate authority",
-    "move_to": "give the folder where read letters go, e.g. move_to: Veille/Lues",
-    "max_messages": "give a whole number of letters read per run, e.g. 50",
-    "max_message_bytes": "give a size in bytes, e.g. 10485760 (10 MB)",
-}
-
 # The keys only a mailbox source takes, and their defaults (a non-mailbox source leaves them so).
 MAILBOX_ONLY = {
     "username": None,
@@ -78,7 +66,7 @@ class MailboxOptions(BaseModel):
         kind, url = getattr(self, "kind", "feed"), getattr(self, "url", "")
         if kind != "mailbox":
             if urlsplit(url).scheme not in ("http", "https"):
-                raise ValueError(f"{url!r} is not an http(s) URL (a mailbox needs kind: mailbox)")
+                raise ValueError(i18n.message("config.value.not_http_mailbox", value=url))
             given = [k for k, default in MAILBOX_ONLY.items() if getattr(self, k) != default]
             if given:
                 raise ValueError(i18n.message("mailbox.config.only", keys=", ".join(given)))

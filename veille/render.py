@@ -181,7 +181,7 @@ def _strings(lang: str) -> dict[str, str]:
     except KeyError:
         available = ", ".join(sorted(i18n.LETTER))
         raise ConfigError(
-            f"language {lang!r} is not available. Hint: use one of {available}."
+            i18n.message("config.letter_lang", lang=lang, available=available)
         ) from None
 
 
@@ -540,10 +540,7 @@ def render_atom(entries: Sequence[Digest], *, feed_url: str, site_url: str) -> s
     """An Atom 1.0 feed with one entry per digest (newest first), content as escaped HTML."""
     checked_feed, checked_site = safe_url(feed_url), safe_url(site_url)
     if not checked_feed or not checked_site:
-        raise ConfigError(
-            f"the feed URL {feed_url!r} and site URL {site_url!r} must be http(s) URLs. "
-            "Hint: write them like https://veille.example.org/feed.xml."
-        )
+        raise ConfigError(i18n.message("config.feed_urls", feed=feed_url, site=site_url))
     digests = sorted(entries, key=lambda d: parse_week(d.week), reverse=True)
     items = []
     for d in digests:

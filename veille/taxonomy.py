@@ -37,14 +37,14 @@ class Tag(BaseModel):
     @classmethod
     def _slug(cls, value: str) -> str:
         if not SLUG_RE.match(value):
-            raise ValueError(f"{value!r} is not a valid tag id")
+            raise ValueError(i18n.message("config.value.tag_id", value=value))
         return value
 
     @field_validator("indicator")
     @classmethod
     def _indicator(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"I\d{1,2}", value):
-            raise ValueError(f"{value!r} is not a Qualiopi indicator")
+            raise ValueError(i18n.message("config.value.indicator", value=value))
         return value
 
     @field_validator("also")
@@ -52,7 +52,7 @@ class Tag(BaseModel):
     def _indicators(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for indicator in value:
             if not re.fullmatch(r"I\d{1,2}", indicator):
-                raise ValueError(f"{indicator!r} is not a Qualiopi indicator")
+                raise ValueError(i18n.message("config.value.indicator", value=indicator))
         return value
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import errno
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import click
 import typer
+from rich.markup import escape
 
 from veille import __version__, i18n
 from veille.cli import (
@@ -102,40 +103,54 @@ app.add_typer(alerts.alerts_app, name="alerts")
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning every veille error into one line and exit code 1."""
-    try:
-        # The configuration's language holds for this command only (Context.config sets it):
-        # a caller in the same process (a test, a script) keeps its own afterwards.
-        with i18n.language(i18n.current()):
+    # The configuration's language holds for this command only (Context.config sets it): a
+    # caller in the same process (a test, a script) keeps its own afterwards. The error line is
+    # written inside, so that « erreur : » is in the language of the message it introduces.
+    with i18n.language(i18n.current()):
+        try:
             code = app(args=argv, standalone_mode=False)
-        if isinstance(code, int) and code:  # a command's typer.Exit(code), e.g. `serve`
-            sys.exit(code)
-    except VeilleError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
-        sys.exit(1)
-    except OSError as exc:
-        # A file veille writes outside the database (a model, an export) on a full or
-        # read-only disk: the system's own words, the file, and what to do.
-        key = "cli.disk_full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else "cli.os_error"
-        where = exc.filename or "?"
-        message = i18n.message(key, reason=exc.strerror or exc, path=where)
-        err.print(f"[bold red]error:[/] {message}", highlight=False)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        sys.exit(130)
-    except Exception as exc:
-        # Usage errors come from click, or from the copy of click that recent Typer vendors:
-        # recognise them by shape rather than by class.
-        if type(exc).__name__ == "NoArgsIsHelpError":
-            app(args=["--help"], standalone_mode=False)
-            sys.exit(0)
-        if isinstance(exc, click.exceptions.Abort) or type(exc).__name__ == "Abort":
-            err.print("aborted")
+        except VeilleError as exc:
+            _fail(str(exc), exc.lang)
+        except OSError as exc:
+            # A file veille writes outside the database (a model, an export) on a full or
+            # read-only disk: the system's own words, the file, and what to do.
+            key = "cli.disk_full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else "cli.os_error"
+            where = exc.filename or "?"
+            _fail(i18n.message(key, reason=exc.strerror or exc, path=where))
+        except KeyboardInterrupt:
+            err.print(i18n.message("cli.interrupted"))
             sys.exit(130)
-        format_message = getattr(exc, "format_message", None)
-        if not callable(format_message):
-            raise
-        ctx = getattr(exc, "ctx", None)
-        hint = f" Hint: see `{ctx.command_path} --help`." if ctx is not None else ""
-        err.print(f"[bold red]error:[/] {format_message()}{hint}", highlight=False)
-        sys.exit(1)
+        except Exception as exc:
+            _usage_error(exc)
+            raise  # not a usage error: a bug, with its traceback
+    if isinstance(code, int) and code:  # a command's typer.Exit(code), e.g. `serve`
+        sys.exit(code)
+
+
+def _fail(message: str, lang: str | None = None) -> NoReturn:
+    """« erreur : » or "error:" (as ``lang``, the message's language, asks: the one in use by
+    default) and the message on one line of stderr; exit code 1. The message is escaped: a hint
+    such as tags: [reglementaire] is text, not rich's markup."""
+    with i18n.language(lang or i18n.current()):
+        prefix = i18n.message("cli.error")
+    err.print(f"[bold red]{prefix}[/] {escape(message)}", highlight=False)
+    sys.exit(1)
+
+
+def _usage_error(exc: Exception) -> None:
+    """A usage error's line and exit code (help for a bare group); returns for anything else.
+    They come from click, or from the copy of click that recent Typer vendors: recognised by
+    shape rather than by class."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        app(args=["--help"], standalone_mode=False)
+        sys.exit(0)
+    if isinstance(exc, click.exceptions.Abort) or type(exc).__name__ == "Abort":
+        err.print(i18n.message("cli.aborted"))
+        sys.exit(130)
+    format_message = getattr(exc, "format_message", None)
+    if not callable(format_message):
+        return
+    ctx = getattr(exc, "ctx", None)
+    hint = i18n.message("cli.see_help", command=ctx.command_path) if ctx is not None else ""
+    said = str(format_message()).rstrip()
+    _fail(f"{said if said.endswith('.') else said + '.'}{hint}")

@@ -5,9 +5,9 @@ Every word veille shows lives in this package: the web app's in :mod:`veille.i18
 command line and of errors here (those of the Qualiopi register in :mod:`veille.i18n.qualiopi`,
 those of the schedule in :mod:`veille.i18n.schedule`, those of the channels in
 :mod:`veille.i18n.channels`, those of the mailbox sources in :mod:`veille.i18n.mailbox`,
-those of the team (roles, suggestions) in :mod:`veille.i18n.roles`, those about sources,
-subscribers, accounts, sources.yaml and search in :mod:`veille.i18n.sources`, merged into
-:data:`MESSAGES`).
+those of the team (roles, suggestions) in :mod:`veille.i18n.roles`, what is wrong in a
+sources.yaml in :mod:`veille.i18n.config`, those about sources, subscribers, accounts,
+sources.yaml and search in :mod:`veille.i18n.sources`, merged into :data:`MESSAGES`).
 
 Messages are looked up by key in :data:`MESSAGES`, each a ``(français, English)`` pair of
 ``str.format`` templates, so both languages of a sentence sit side by side and a missing
@@ -28,6 +28,7 @@ from datetime import date, timedelta
 
 from veille.i18n.alerts import ALERTS, WEB_ALERTS
 from veille.i18n.channels import CHANNELS
+from veille.i18n.config import CONFIG
 from veille.i18n.fetching import FETCHING
 from veille.i18n.letter import LETTER as LETTER
 from veille.i18n.mailbox import MAILBOX
@@ -404,6 +405,7 @@ MESSAGES.update(SENDING)  # e-mail settings and what a send did (veille/i18n/sen
 MESSAGES.update(FETCHING)  # a source that cannot be read, kinds of source (veille/i18n/fetching.py)
 MESSAGES.update(ALERTS)  # alerts between two letters (veille/i18n/alerts.py)
 MESSAGES.update(ROLES)  # roles, suggestions, who did what (veille/i18n/roles.py)
+MESSAGES.update(CONFIG)  # a sources.yaml veille cannot accept (veille/i18n/config.py)
 for _i, _lang in enumerate(LANGUAGES):  # the alerts page's and the team pages' words
     WEB[_lang].update({key: pair[_i] for key, pair in WEB_ALERTS.items()})
     WEB[_lang].update({key: pair[_i] for key, pair in WEB_ROLES.items()})

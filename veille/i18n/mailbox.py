@@ -6,41 +6,7 @@ from __future__ import annotations
 MAILBOX: dict[str, tuple[str, str]] = {
     "source.kind.mailbox": ("boîte aux lettres", "mailbox"),
     "kind.mailbox": ("boîte aux lettres", "mailbox"),
-    # sources.yaml
-    "mailbox.config.only": (
-        "{keys} ne s’applique qu’aux sources kind: mailbox",
-        "{keys} only applies to kind: mailbox sources",
-    ),
-    "mailbox.config.url": (
-        "{url!r} n’est pas l’adresse d’une boîte aux lettres : écrivez "
-        "imaps://serveur/Dossier (ou imap://serveur/Dossier avec starttls: true, ou "
-        "maildir:///chemin/du/Maildir)",
-        "{url!r} is not a mailbox address: write imaps://server/Folder (or "
-        "imap://server/Folder with starttls: true, or maildir:///path/to/Maildir)",
-    ),
-    "mailbox.config.maildir": (
-        "{url!r} : un Maildir s’écrit maildir:/// suivi de son chemin absolu, "
-        "par exemple maildir:///var/mail/veille",
-        "{url!r}: a Maildir is written maildir:/// then its absolute path, e.g. "
-        "maildir:///var/mail/veille",
-    ),
-    "mailbox.config.login": (
-        "une boîte IMAP demande username (l’identifiant) et password_env (la variable "
-        "d’environnement qui contient le mot de passe, par exemple VEILLE_MAILBOX_PASSWORD)",
-        "an IMAP mailbox needs username (the login) and password_env (the environment "
-        "variable holding the password, e.g. VEILLE_MAILBOX_PASSWORD)",
-    ),
-    "mailbox.config.env": (
-        "{name!r} n’est pas un nom de variable d’environnement (lettres, chiffres et _, "
-        "par exemple VEILLE_MAILBOX_PASSWORD)",
-        "{name!r} is not an environment variable name (letters, digits and _, e.g. "
-        "VEILLE_MAILBOX_PASSWORD)",
-    ),
-    "mailbox.config.starttls": (
-        "starttls: true ne s’applique qu’à une adresse imap:// (imaps:// est chiffrée dès "
-        "le début)",
-        "starttls: true only applies to an imap:// address (imaps:// is encrypted from the start)",
-    ),
+    # sources.yaml's mailbox keys: veille/i18n/config.py
     # reading a mailbox
     "mailbox.no_password": (
         "source {source} : la variable d’environnement {name} (ou {name}_FILE) qui doit "
