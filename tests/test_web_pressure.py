@@ -257,12 +257,14 @@ def test_a_gigabyte_body_is_refused_with_memory_and_disk_bounded(
     with Peaks(small_tmp) as peaks:
         sent, answer = _send_gigabyte(served, path, chunked=chunked, content_type=content_type)
     status = answer.split(b"\r\n", 1)[0]
-    # A refusal, or the connection closed by the server (a reset loses its 413 at times).
-    assert status in (
-        b"HTTP/1.1 413 Request Entity Too Large",
-        b"HTTP/1.1 401 Unauthorized",
-        b"",
-    ), (
+    # A refusal, or the connection closed by the server (a reset loses its 413 at times). The
+    # body is not multipart (no boundary line): when the parser has given up on its first
+    # 64 KiB before the 64 KiB + 1st byte arrives, the refusal is its 400 (seen once in a
+    # fresh-clone run), else the limit's 413: either way a refusal, bounded below.
+    refusals = [b"HTTP/1.1 413 Request Entity Too Large", b"HTTP/1.1 401 Unauthorized", b""]
+    if content_type == MULTIPART:
+        refusals.append(b"HTTP/1.1 400 Bad Request")
+    assert status in refusals, (
         status,
         sent,
     )
