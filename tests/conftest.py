@@ -87,7 +87,8 @@ def prefect_schema(tmp_path_factory: pytest.TempPathFactory) -> Path:
     A Prefect server on an empty PREFECT_HOME first runs Prefect's migrations: ~6 s of a core
     and ~10 s before it answers (measured: 12.4 s CPU and 19 s to answer on a new home, 6.7 s
     and 7 s on a copy of this file). Tests that give a server a home of its own copy it in
-    (``prefect_home``); a user's PREFECT_HOME is migrated once and kept, as here.
+    (``prefect_home``); a user's PREFECT_HOME is migrated once and kept, as here. Not made
+    for every test process: the quick loop (`-m "not slow"`) would wait 13 s for it.
     """
     folder = _shared_folder(tmp_path_factory, "prefect-schema")
     database = folder / "home" / "prefect.db"
@@ -108,13 +109,6 @@ def seed_prefect_home(home: Path, schema: Path) -> Path:
     if not (home / schema.name).exists():
         shutil.copyfile(schema, home / schema.name)
     return home
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _seeded_process_prefect_home(prefect_schema: Path) -> None:
-    """This test process's own PREFECT_HOME (above) starts migrated, for the temporary
-    servers its commands start."""
-    seed_prefect_home(Path(_PREFECT_HOME), prefect_schema)
 
 
 @pytest.fixture
