@@ -222,33 +222,32 @@ def _imap(call: Callable[[], T], source: Source, folder: str) -> T:
 def _connected(source: Source, allow_private: bool, deadline: float) -> Iterator[IMAPClient]:
     """A logged-in client; every failure a MailboxError (or a deadline) naming the server."""
     host = _host(source)
+    with _server_errors(source, "mailbox.unreachable"):
+        try:
+            client = _login(source, allow_private, deadline)
+        except ssl.SSLCertVerificationError as exc:  # an OSError: said before the others
+            raise MailboxError(
+                i18n.message("mailbox.certificate", host=host, detail=exc.verify_message or exc)
+            ) from None
     try:
-        client = _login(source, allow_private, deadline)
-    except (MailboxError, BlockedAddressError, DeadlineExceededError):
-        raise
-    except ssl.SSLCertVerificationError as exc:
-        raise MailboxError(
-            i18n.message("mailbox.certificate", host=host, detail=exc.verify_message or exc)
-        ) from None
-    except TimeoutError:
-        _check_deadline(source, 0)
-        raise
-    except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
-        raise MailboxError(
-            i18n.message("mailbox.unreachable", host=host, detail=describe(exc))
-        ) from None
-    try:
-        yield client
-    except TimeoutError:
-        _check_deadline(source, 0)
-        raise
-    except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
-        raise MailboxError(
-            i18n.message("mailbox.failed", host=host, detail=describe(exc))
-        ) from None
+        with _server_errors(source, "mailbox.failed"):
+            yield client
     finally:
         with contextlib.suppress(Exception):
             client.logout()
+
+
+@contextlib.contextmanager
+def _server_errors(source: Source, key: str) -> Iterator[None]:
+    """The server's and the network's failures as one MailboxError (``key``: connecting or
+    reading); a socket timeout as the source's deadline."""
+    try:
+        yield
+    except TimeoutError:
+        _check_deadline(source, 0)
+        raise
+    except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
+        raise MailboxError(i18n.message(key, host=_host(source), detail=describe(exc))) from None
 
 
 def _login(source: Source, allow_private: bool, deadline: float) -> IMAPClient:
