@@ -346,10 +346,16 @@ def alert_filters(alert: Alert) -> str:
     return " · ".join(parts) or i18n.message("alerts.all_sources")
 
 
+def recipient_labels(alert: Alert) -> list[str]:
+    """The addresses, then the channels as ``#name`` (as the CLI and the page show them)."""
+    return [*alert.emails, *(f"#{c}" for c in alert.channels)]
+
+
 def alert_recipients(alert: Alert) -> str:
     """The addresses and channels, or how to add one."""
-    who = [*alert.emails, *(f"#{c}" for c in alert.channels)]
-    return ", ".join(who) or i18n.message("alerts.no_recipient", name=alert.name)
+    return ", ".join(recipient_labels(alert)) or i18n.message(
+        "alerts.no_recipient", name=alert.name
+    )
 
 
 # --- setting alerts up (the command line and the web page) ----------------------------------

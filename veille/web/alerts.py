@@ -9,6 +9,7 @@ from starlette.responses import Response
 from veille import i18n
 from veille.alerts import (
     alert_filters,
+    recipient_labels,
     remove_recipients,
     set_active,
     set_up_alert,
@@ -22,10 +23,7 @@ from veille.web.forms import _text
 def alerts_page(request: Request) -> Response:
     web = WebContext.of(request)
     config = effective(web.config, web.store)
-    rows = [
-        (a, alert_filters(a), [*a.emails, *(f"#{c}" for c in a.channels)])
-        for a in web.store.alerts()
-    ]
+    rows = [(a, alert_filters(a), recipient_labels(a)) for a in web.store.alerts()]
     channels = [c.name for c in config.settings.channels if "alerts" in c.receives]
     sources = [(s.id, s.name or s.id) for s in config.sources]
     return page(request, "alerts.html", rows=rows, channels=channels, sources=sources)
