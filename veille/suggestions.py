@@ -10,16 +10,18 @@ Usage::
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from urllib.parse import urlsplit
 
 from veille import clock
 from veille import digest as digests
-from veille.config import Config
+from veille.articles import article_of
+from veille.config import Config, Source
 from veille.errors import ExtractionError
 from veille.extraction_pool import ExtractionPool
 from veille.fetch import Fetcher
-from veille.identity import accepted_canonical, article_id_for_url, canonical_url, content_hash
-from veille.models import MAX_TEXT_CHARS, Article, Extracted, clip
+from veille.identity import article_id_for_url, canonical_url
+from veille.models import Article, Entry, Extracted
 from veille.source_run import PAGE_ACCEPT
 from veille.store import Store
 
@@ -42,30 +44,21 @@ async def fetch_suggested(url: str, config: Config) -> Article:
 
 
 def article_from(url: str, extracted: Extracted) -> Article:
-    """The stored article of a suggested page (its own canonical link may rename it)."""
-    address = canonical_url(url)
-    declared = accepted_canonical(extracted.canonical_url, address, address)
-    if declared is not None:
-        address = declared
-    now = clock.now()
-    text = clip(extracted.text, MAX_TEXT_CHARS)
-    published = extracted.published_at
-    return Article(
-        id=article_id_for_url(address),
-        url=address,
-        source_id=SUGGESTED,
-        title=extracted.title or urlsplit(address).netloc or address,
-        text=text,
-        fetched_at=now,
-        published_at=min(published, now) if published else None,
-        author=extracted.author,
-        lang=extracted.lang,
+    """The stored article of a suggested page: built as a page source's entry is
+    (:func:`veille.articles.article_of`: its own canonical link may rename it), under the
+    ``suggestion`` source, named by its site and, without a title, by its host."""
+    page = Source(id=SUGGESTED, url=url, kind="page")
+    entry = Entry(key=url, url=url)
+    article = article_of(
+        page, entry, article_id_for_url(canonical_url(url)), extracted, None, clock.now()
+    )
+    assert article is not None  # a page with its extracted text always makes an article
+    host = urlsplit(article.url)
+    return dataclasses.replace(
+        article,
+        title=extracted.title or host.netloc or article.url,
         # The letter names a suggested article's site (it has no source of its own).
-        sitename=extracted.sitename or urlsplit(address).hostname,
-        summary=extracted.description or "",
-        extraction=extracted.extraction,
-        word_count=len(text.split()),
-        content_hash=content_hash(text) if text else None,
+        sitename=extracted.sitename or host.hostname,
     )
 
 
