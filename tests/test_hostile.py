@@ -691,6 +691,7 @@ YAML_VALUES = st.recursive(
 
 @settings(max_examples=200, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=200) | YAML_VALUES.map(lambda v: yaml.safe_dump(v, allow_unicode=True)))
+@example("? '\n\n'")  # a key made of a line break: once a message on two lines
 def test_sources_yaml_gives_a_config_or_a_one_line_config_error(text: str) -> None:
     try:
         config = parse_config(text)

@@ -34,7 +34,7 @@ from veille import i18n, sourcefile, yamlfile
 from veille.channel_formats import MAX_ITEMS
 from veille.channel_settings import ChannelList, ChannelSettings, channel_where
 from veille.environment import env_flag
-from veille.errors import ConfigError
+from veille.errors import ConfigError, one_line
 from veille.fetch import FetchLimits
 from veille.identity import site_of
 from veille.mailbox_options import MailboxOptions
@@ -433,8 +433,12 @@ def _describe(exc: ValidationError, data: dict[str, Any], name: str) -> str:
         detail = i18n.message("config.key.problem", option=key, problem=problem) if key else problem
         hint = _hint(section, key, "config.key.readme")
     if where:
-        return i18n.message("config.error.at", name=name, where=where, detail=detail, hint=hint)
-    return i18n.message("config.error.top", name=name, detail=detail, hint=hint)
+        said = i18n.message("config.error.at", name=name, where=where, detail=detail, hint=hint)
+    else:
+        said = i18n.message("config.error.top", name=name, detail=detail, hint=hint)
+    # One line whatever the file holds: keys and values are quoted as written (« … »), and a
+    # key may be "\n\n" (found by tests/test_hostile.py's property test).
+    return one_line(said, 2000)
 
 
 def _place(loc: list[Any], data: dict[str, Any]) -> tuple[str, str, list[Any]]:
