@@ -12,6 +12,9 @@ curators added in the web app), at each run: an edit of sources.yaml applies at 
 
 from __future__ import annotations
 
+import atexit
+import multiprocessing.util  # noqa: F401  (its exit handler first: see _ignore_stops_at_exit)
+import signal
 import sys
 import time
 from datetime import timedelta
@@ -29,6 +32,24 @@ from veille import digest as digests
 from veille.config import Config, load_config
 from veille.sourcelist import effective
 from veille.store import Store
+
+
+def _ignore_stops_at_exit() -> None:
+    """A process of the schedule that is already exiting ignores stop signals.
+
+    ``veille serve`` stops the runner's whole process group with SIGINT. A flow-run process
+    that just finished its run may be in Python's exit handlers at that moment (those of
+    multiprocessing join its children): the signal became a KeyboardInterrupt there, and the
+    journal got "Exception ignored in atexit callback" and a traceback for a clean stop. The
+    process ends anyway, and the supervisor's SIGKILL after its grace still comes if it hangs.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+# Exit handlers run last registered first: multiprocessing's is registered when its module is
+# imported (at the top of this file), so this one, registered after it, runs before it.
+atexit.register(_ignore_stops_at_exit)
 
 
 def _load(config_path: str, db_path: str | None) -> tuple[Config, Store]:

@@ -88,3 +88,29 @@ def test_scheduled_draft_and_publish_only_after_approval(
     done = publish_approved.fn(config_path, db_path, send=False)
     assert done["published"] is True
     assert (tmp_path / "digests" / "2026-W47" / "digest.html").exists()
+
+
+@pytest.mark.slow  # imports Prefect in a child: seconds
+def test_a_stop_signal_during_a_flow_run_process_exit_prints_no_traceback(tmp_path: Path) -> None:
+    """veille serve's SIGINT to the runner's group can land while a finished flow-run process
+    runs Python's exit handlers (multiprocessing joins its children there). Reproduced here:
+    a process of the schedule (it imports flows.scheduled, as the flow-run processes do) exits
+    while its child still runs, and gets SIGINT while it waits for it at exit."""
+    code = (
+        "import multiprocessing, time\n"
+        "import flows.scheduled\n"
+        "child = multiprocessing.get_context('spawn').Process(target=time.sleep, args=(2,))\n"
+        "child.start()\n"
+        "print('exiting', flush=True)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    assert process.stdout.readline() == "exiting\n"
+    time.sleep(0.5)  # now in the exit handlers, joining the child
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert process.returncode == 0
