@@ -133,6 +133,7 @@ def _mails(collector: Collector) -> dict[str, list[EmailMessage]]:
     return got
 
 
+@pytest.mark.slow
 def test_new_matches_go_once_each_and_later_recipients_get_only_what_follows(
     site: tuple[Path, LocalServer],
     smtp: tuple[Collector, int],
@@ -178,6 +179,7 @@ def test_new_matches_go_once_each_and_later_recipients_get_only_what_follows(
     assert len(collector.messages()) == 4
 
 
+@pytest.mark.slow
 def test_a_mail_server_down_records_nothing_and_the_next_run_delivers(
     site: tuple[Path, LocalServer],
     smtp: tuple[Collector, int],
@@ -207,6 +209,7 @@ def test_a_mail_server_down_records_nothing_and_the_next_run_delivers(
     assert len(store.alert_deliveries(alert.id)) == 2
 
 
+@pytest.mark.slow
 def test_without_mail_settings_one_warning_and_channels_still_posted(
     site: tuple[Path, LocalServer],
     receiver: Receiver,
@@ -304,6 +307,7 @@ def test_smtp_or_warning_says_what_is_missing() -> None:
     assert smtp is None and warning is not None and "VEILLE_SMTP_HOST" in warning
 
 
+@pytest.mark.slow
 def test_web_page_adds_and_removes_alerts_with_csrf(
     site: tuple[Path, LocalServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -378,6 +382,7 @@ def test_two_copies_of_one_story_are_sent_once(
     assert message["Subject"] == "Alerte « Apprentissage » : 1 nouvel article"
 
 
+@pytest.mark.slow
 def test_a_paused_alert_sends_nothing_and_resumes_from_then_and_a_recipient_comes_off(
     site: tuple[Path, LocalServer],
     smtp: tuple[Collector, int],

@@ -53,6 +53,7 @@ def _publish_at(base: str, config: Config, store: Store, out: Path) -> Config:
     return at_app
 
 
+@pytest.mark.slow
 def test_the_published_archive_is_served_by_the_app_and_its_links_resolve(
     app_env: tuple[Config, Store, Path],
 ) -> None:
@@ -91,6 +92,7 @@ def test_the_published_archive_is_served_by_the_app_and_its_links_resolve(
         assert f'href="{WEEK}/"' in index
 
 
+@pytest.mark.slow
 def test_a_curator_still_finds_the_app_at_the_root(
     app_env: tuple[Config, Store, Path],
 ) -> None:

@@ -103,6 +103,7 @@ def test_run_twice_articles_and_sources_check(
     assert health["actualites-demo"]["entries"] == 6
 
 
+@pytest.mark.slow
 def test_bad_config_is_one_line_exit_1_and_nothing_fetched(
     demo_server: LocalServer, tmp_path: Path
 ) -> None:

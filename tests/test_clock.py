@@ -123,6 +123,7 @@ def test_publication_dates_and_qualiopi_days_are_paris_days(
             assert today.strftime("%d/%m/%Y") in text  # published today, as Paris counts days
 
 
+@pytest.mark.slow
 def test_the_scheduled_flows_take_the_letter_week(watch: Watch) -> None:
     from flows.scheduled import publish_approved, weekly_draft
 

@@ -176,6 +176,7 @@ def test_draft_holds_relevant_stories_once_with_sections_and_summaries(
     assert max(per_source.values()) <= config.settings.digest.max_per_source
 
 
+@pytest.mark.slow
 def test_curation_survives_a_redraft(config: Config, store: Store) -> None:
     view = digests.draft(config, store, WEEK)
     first, second = view.included[:2]
@@ -203,6 +204,7 @@ def test_curation_survives_a_redraft(config: Config, store: Store) -> None:
     ].included
 
 
+@pytest.mark.slow
 def test_changing_tags_moves_the_item_and_teaches_the_classifier(
     config: Config, store: Store
 ) -> None:
@@ -489,6 +491,7 @@ def _csv_tables(text: str) -> dict[str, list[dict[str, str]]]:
     return tables
 
 
+@pytest.mark.slow
 def test_qualiopi_register_lists_sources_selections_and_notes(
     config: Config, store: Store, tmp_path: Path
 ) -> None:

@@ -50,6 +50,7 @@ def test_yaml_billion_laughs_is_one_line_at_once() -> None:
     assert "alias" in line
 
 
+@pytest.mark.slow
 def test_deep_yaml_is_one_line() -> None:
     with pytest.raises(ConfigError, match="64") as caught:
         parse_config("sources: " + "[" * 100_000 + "]" * 100_000)

@@ -143,6 +143,7 @@ def assert_inert_html(html: str, where: str) -> None:
         assert marker not in html, f"{where}: {marker} from live feed markup reached the page"
 
 
+@pytest.mark.slow
 def test_stored_text_is_plain_text(world: World) -> None:
     articles = world.store.articles(source="piege", off_topic=True)
     assert len(articles) == 3
@@ -478,6 +479,7 @@ def test_session_key_can_come_from_a_file(
     assert session_secret(world.store) == world.store.session_key()
 
 
+@pytest.mark.slow
 def test_config_show_masks_secrets(tmp_path: Path) -> None:
     secret_file = tmp_path / "session"
     session_secret = "s" * 40

@@ -36,6 +36,7 @@ def _without_site(config: Config) -> Config:
     return config.model_copy(update={"settings": settings})
 
 
+@pytest.mark.slow
 def test_a_republished_letter_is_dated_anew_and_the_register_keeps_the_first_date(
     ingested: tuple[Config, Path], store: Store, tmp_path: Path
 ) -> None:
@@ -60,6 +61,7 @@ def test_a_republished_letter_is_dated_anew_and_the_register_keeps_the_first_dat
     assert store.diffusion(AGAIN - timedelta(hours=1), AGAIN + timedelta(days=7)) == []
 
 
+@pytest.mark.slow
 def test_publishing_without_site_url_says_the_feed_was_not_updated_and_how_to_fix_it(
     ingested: tuple[Config, Path], store: Store, tmp_path: Path
 ) -> None:
@@ -89,6 +91,7 @@ def test_publishing_without_site_url_says_the_feed_was_not_updated_and_how_to_fi
     )
 
 
+@pytest.mark.slow
 def test_the_publish_command_says_what_it_did_in_french_with_plurals(
     ingested: tuple[Config, Path],
     store: Store,

@@ -151,6 +151,7 @@ def test_every_route_declares_the_action_it_needs(app_env: tuple[Config, Store, 
 # --- whatever they forge ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_contributor_can_only_read_and_suggest_whatever_request_they_forge(
     app_env: tuple[Config, Store, Path], served: str, contributor: httpx.Client
 ) -> None:
@@ -180,6 +181,7 @@ def test_a_contributor_can_only_read_and_suggest_whatever_request_they_forge(
     assert contributor.get("/suggestions").status_code == 200
 
 
+@pytest.mark.slow
 def test_a_curator_curates_and_publishes_but_does_not_send_or_manage(
     app_env: tuple[Config, Store, Path], served: str, curator: httpx.Client
 ) -> None:
@@ -223,6 +225,7 @@ def test_a_curator_curates_and_publishes_but_does_not_send_or_manage(
     assert [d.what for d in store.activity()] == ["publish", "keep"]
 
 
+@pytest.mark.slow
 def test_an_admin_changes_roles_but_never_removes_the_last_admin(
     app_env: tuple[Config, Store, Path], served: str
 ) -> None:
@@ -249,6 +252,7 @@ def test_an_admin_changes_roles_but_never_removes_the_last_admin(
         assert curator.post(f"/semaine/{WEEK}/edito", data={"csrf": token}).status_code == 403
 
 
+@pytest.mark.slow
 def test_a_refusal_is_said_in_the_apps_language(app_env: tuple[Config, Store, Path]) -> None:
     config, store, out = app_env
     english = create_app(with_site(config, lang="en"), store, out)
@@ -274,6 +278,7 @@ def _wait_for_suggestion(store: Store, seconds: float = 90) -> Any:
     raise AssertionError("the suggestion never arrived")
 
 
+@pytest.mark.slow
 def test_a_contributors_suggestion_lands_among_the_weeks_candidates_with_their_name(
     app_env: tuple[Config, Store, Path], served: str, contributor: httpx.Client
 ) -> None:
@@ -324,6 +329,7 @@ def test_a_contributors_suggestion_lands_among_the_weeks_candidates_with_their_n
             assert f'{action}"' not in html, (path, action)
 
 
+@pytest.mark.slow
 def test_a_suggestion_of_a_private_address_is_refused_without_the_switch(
     app_env: tuple[Config, Store, Path], tmp_path: Path
 ) -> None:
@@ -349,6 +355,7 @@ def test_a_suggestion_of_a_private_address_is_refused_without_the_switch(
 # --- the accounts -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_accounts_from_the_command_line_get_a_safe_role(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

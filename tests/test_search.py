@@ -111,6 +111,7 @@ def test_an_unknown_tag_or_source_is_named_with_the_known_ones(
     assert code == 0 and out.strip() == "0 résultat" and "Aucun résultat. Astuce" in err
 
 
+@pytest.mark.slow
 def test_a_source_filter_finds_the_stories_that_source_carried(
     capsys: pytest.CaptureFixture[str], db: Path
 ) -> None:

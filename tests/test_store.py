@@ -273,6 +273,7 @@ def test_an_existing_world_readable_database_is_closed_to_others(tmp_path: Path)
     assert _mode(db) == 0o660  # others lose access; the group (a shared setup) keeps it
 
 
+@pytest.mark.slow
 def test_threads_of_one_process_take_turns_with_the_file(db_path: Path) -> None:
     """Many threads using one file at once (a web app's requests and its send): each waits its
     turn; DuckDB refuses two threads opening one file ("Unique file handle conflict")."""
@@ -297,6 +298,7 @@ def test_threads_of_one_process_take_turns_with_the_file(db_path: Path) -> None:
     assert len(store.subscribers()) == 6 * 5
 
 
+@pytest.mark.slow
 def test_after_a_log_replay_indexes_are_whole(tmp_path: Path) -> None:
     """A process killed with commits still in the write-ahead log: DuckDB 1.5.5 replays them
     but its next checkpoint writes the secondary indexes without the replayed rows, and every

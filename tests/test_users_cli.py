@@ -40,6 +40,7 @@ def _users_add(folder: Path, *args: str, env: dict[str, str] | None = None, give
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_without_a_terminal_it_says_how_to_give_the_password(tmp_path: Path) -> None:
     (tmp_path / "sources.yaml").write_text("sources: []\n", encoding="utf-8")
     asked = _users_add(tmp_path)
@@ -67,6 +68,7 @@ def test_without_a_terminal_it_says_how_to_give_the_password(tmp_path: Path) -> 
     assert stored is not None and verify_password(stored, PASSWORD + " ter")
 
 
+@pytest.mark.slow
 def test_the_login_page_gives_the_command_for_this_database(tmp_path: Path) -> None:
     (tmp_path / "sources.yaml").write_text("sources: []\n", encoding="utf-8")
     config = load_config(tmp_path / "sources.yaml")

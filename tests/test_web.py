@@ -150,6 +150,7 @@ def test_a_route_is_a_function_called_with_a_bare_request(
     assert home(Request({**scope, "path": "/"})).headers["location"] == "/semaine"
 
 
+@pytest.mark.slow
 def test_login_fails_closed_and_is_throttled(
     app_env: tuple[Config, Store, Path], tmp_path: Path
 ) -> None:

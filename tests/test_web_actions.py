@@ -81,6 +81,7 @@ def _text(html: str) -> str:
     return unescape(re.sub(r"<[^>]+>", " ", html))
 
 
+@pytest.mark.slow
 def test_a_refused_form_says_why_in_french_and_keeps_what_was_typed(
     app_env: tuple[Config, Store, Path], client: httpx.Client
 ) -> None:
@@ -113,6 +114,7 @@ def test_a_refused_form_says_why_in_french_and_keeps_what_was_typed(
     assert store.actions() == []
 
 
+@pytest.mark.slow
 def test_every_action_route_needs_a_session_and_the_csrf_token(
     app_env: tuple[Config, Store, Path], served: str, client: httpx.Client
 ) -> None:
@@ -136,6 +138,7 @@ def test_every_action_route_needs_a_session_and_the_csrf_token(
     assert len(store.action_history(record.id)) == 1
 
 
+@pytest.mark.slow
 def test_an_action_is_recorded_changed_and_its_history_kept(
     app_env: tuple[Config, Store, Path], client: httpx.Client
 ) -> None:
@@ -201,6 +204,7 @@ def test_an_action_is_recorded_changed_and_its_history_kept(
     assert f'href="/actions/{record.id}">1 action réalisée</a>' in found
 
 
+@pytest.mark.slow
 def test_the_follow_up_page_puts_overdue_first_and_counts_by_indicator(
     app_env: tuple[Config, Store, Path], client: httpx.Client
 ) -> None:
@@ -261,6 +265,7 @@ def test_the_follow_up_page_puts_overdue_first_and_counts_by_indicator(
     assert wrong.status_code == 400 and "'hier' n’est pas une date" in _text(wrong.text)
 
 
+@pytest.mark.slow
 def test_the_register_of_the_period_as_a_page_a_workbook_and_csv(
     app_env: tuple[Config, Store, Path], client: httpx.Client
 ) -> None:

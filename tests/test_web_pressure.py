@@ -44,6 +44,7 @@ def _copy(client: httpx.Client) -> httpx.Client:
     return httpx.Client(cookies=dict(client.cookies))
 
 
+@pytest.mark.slow
 def test_a_copied_cookie_is_refused_after_logout_and_after_a_password_change(
     app_env: tuple[Config, Store, Path], served: str
 ) -> None:

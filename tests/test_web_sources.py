@@ -172,6 +172,7 @@ def test_an_article_page_is_not_added_silently_by_the_app_nor_the_command_line(
     assert store.managed_sources() == []
 
 
+@pytest.mark.slow
 def test_a_source_added_here_is_edited_and_deleted_its_articles_kept(
     app_env: tuple[Config, Store, Path], served: str
 ) -> None:
@@ -272,6 +273,7 @@ def test_the_opml_export_keeps_tags_as_folders_like_the_command_line(
     assert {s.url for s in config.sources if s.kind == "feed"} <= set(feeds)
 
 
+@pytest.mark.slow
 def test_the_proposal_fits_a_phone_and_confirms_in_a_real_browser(
     app_env: tuple[Config, Store, Path], served: str, data_server: Any, browser: Any
 ) -> None:
@@ -477,6 +479,7 @@ def test_the_proposal_speaks_english_when_configured(
     assert store.managed_sources() == []
 
 
+@pytest.mark.slow
 def test_the_first_account_hint_fits_a_phone(
     app_env: tuple[Config, Store, Path], tmp_path: Path, browser: Any
 ) -> None:

@@ -46,6 +46,7 @@ def published(ingested: tuple[Config, Path], tmp_path: Path) -> tuple[Config, St
     return config, store
 
 
+@pytest.mark.slow
 def test_what_a_send_needs_is_said_before_the_confirmation(
     published: tuple[Config, Store], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

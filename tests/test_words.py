@@ -244,6 +244,7 @@ def _job_message(client: httpx.Client, base: str, started: httpx.Response) -> tu
         ),
     ],
 )
+@pytest.mark.slow
 def test_the_app_speaks_its_language_and_tells_errors_from_successes(
     ingested: tuple[Config, Path], tmp_path: Path, lang: str, expected: dict[str, str]
 ) -> None:
