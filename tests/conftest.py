@@ -24,7 +24,6 @@ import pytest
 import uvicorn
 from hypothesis import settings as hypothesis_settings
 
-from tests.schedule import LongestFirst, longest_first
 from tests.webhooks import Receiver, running_receiver
 from veille.config import Config, DigestSettings
 from veille.localserver import LocalServer
@@ -60,18 +59,6 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     slow"`) mostly computes: one process per core, each one fewer collection and start."""
     cores = os.cpu_count() or 1
     return cores if config.getoption("markexpr", "") == "not slow" else cores + 1
-
-
-@pytest.hookimpl(trylast=True)  # after pytest's own ordering by fixture scope
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Longest work first (tests/schedule.py)."""
-    longest_first(items)
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's own choice by --dist
-def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LongestFirst:
-    """The test processes take units of work longest first (tests/schedule.py)."""
-    return LongestFirst(config, log)
 
 
 @pytest.fixture
