@@ -91,7 +91,7 @@ def test_scheduled_draft_and_publish_only_after_approval(
 
 
 @pytest.mark.slow  # imports Prefect in a child: seconds
-def test_a_stop_signal_during_a_flow_run_process_exit_prints_no_traceback(tmp_path: Path) -> None:
+def test_a_stop_signal_during_a_flow_run_process_exit_prints_no_traceback() -> None:
     """veille serve's SIGINT to the runner's group can land while a finished flow-run process
     runs Python's exit handlers (multiprocessing joins its children there). Reproduced here:
     a process of the schedule (it imports flows.scheduled, as the flow-run processes do) exits
