@@ -209,6 +209,36 @@ def test_a_locked_file_waits_then_says_who_holds_it(store: Store) -> None:
     assert store.counts().sources == 2  # free again once the holder is gone
 
 
+def test_between_operations_the_files_are_free_for_other_processes(tmp_path: Path) -> None:
+    """Every opening attaches the file to one DuckDB instance of the process and detaches it
+    after (veille.store.connection._Engine): in between, another process has the file, and
+    the data it reads was checkpointed (no write-ahead log is left)."""
+    first, second = Store(tmp_path / "a.duckdb"), Store(tmp_path / "b.duckdb")
+    first.sync_sources(CONFIG.sources)
+    with first.connect() as outer:
+        with first.connect() as inner:  # the same thread again: the same file, still attached
+            assert inner.execute("SELECT count(*) FROM sources").fetchone() == (2,)
+        second.sync_sources(
+            parse_config("sources:\n  - id: c\n    url: https://c.example/\n").sources
+        )
+        assert outer.execute("SELECT count(*) FROM sources").fetchone() == (2,)
+    assert second.counts().sources == 1 and first.counts().sources == 2
+    assert not (tmp_path / "a.duckdb.wal").exists() and not (tmp_path / "b.duckdb.wal").exists()
+    reader = (
+        "import duckdb, sys\n"
+        "for path in sys.argv[1:]:\n"
+        "    con = duckdb.connect(path)\n"  # read-write: it needs the file's lock
+        "    print(con.execute('SELECT count(*) FROM sources').fetchone()[0])\n"
+        "    con.close()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", reader, str(first.path), str(second.path)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2", "1"]
+
+
 def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "veille.duckdb"
     bad.write_bytes(b"this is not a duckdb file" * 100)

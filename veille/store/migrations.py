@@ -389,7 +389,12 @@ def rebuild_indexes(con: duckdb.DuckDBPyConnection) -> None:
     for name, sql in indexes:
         con.execute(f'DROP INDEX "{name}"')
         con.execute(sql)
-    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    tables = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        ).fetchall()
+    }
     for table, sql in SECONDARY_INDEXES:
         if table in tables:
             con.execute(sql)
