@@ -40,7 +40,7 @@ from veille.models import (
     SubscriberCounts,
 )
 from veille.records import RunSummary
-from veille.store import MIGRATIONS, Store
+from veille.store import MIGRATIONS, Store, connection
 
 CONFIG = parse_config(
     "sources:\n  - id: a\n    url: https://a.example/feed\n  - id: b\n    url: https://b.example/feed\n"
@@ -237,6 +237,22 @@ def test_between_operations_the_files_are_free_for_other_processes(tmp_path: Pat
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["2", "1"]
+
+
+def test_a_detach_interrupted_after_it_happened_does_not_stop_the_next_opening(
+    tmp_path: Path,
+) -> None:
+    """A KeyboardInterrupt between DuckDB's DETACH and the engine's bookkeeping leaves a file
+    recorded as attached that is not: the next opening finds out and attaches it again."""
+    store = Store(tmp_path / "veille.duckdb")
+    store.sync_sources(CONFIG.sources)
+    con = connection._attach(store.path)
+    alias = connection._ENGINE.aliases.pop(id(con))
+    con.execute("USE memory")
+    con.execute(f"DETACH {alias}")
+    con.close()
+    assert store.counts().sources == 2
+    assert store.counts().sources == 2
 
 
 def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:

@@ -333,32 +333,38 @@ class _Engine:
             if self.instance is None:
                 self.instance = duckdb.connect(":memory:")
             cursor = self.instance.cursor()
+            alias, users = self.attached.get(key, ("", 0))
+            if alias and not self._still_attached(cursor, alias):
+                alias, users = "", 0  # an interrupted detach had detached it after all
+            new = not alias
             try:
-                if key in self.attached:  # the same thread again, inside a connect() of its own
-                    alias, users = self.attached[key]
-                else:
+                if new:
                     self.serial += 1
-                    alias, users = f"veille_{self.serial}", 0
+                    alias = f"veille_{self.serial}"
                     literal = str(path).replace("'", "''")  # ATTACH takes no parameter
                     if not self.attached:  # spill next to the file, as a file's own instance does
                         spill = f"{path}.tmp".replace("'", "''")
                         cursor.execute(f"SET temp_directory = '{spill}'")
                     cursor.execute(f"ATTACH '{literal}' AS {alias}")
                 cursor.execute(f"USE {alias}")
-            except BaseException:
+                self.attached[key] = (alias, users + 1)
+                self.aliases[id(cursor)] = alias
+            except BaseException:  # KeyboardInterrupt too: never leave a file attached unknown
+                if new:
+                    with contextlib.suppress(duckdb.Error):
+                        cursor.execute(f"DETACH DATABASE IF EXISTS {alias}")
+                    self.attached.pop(key, None)
                 cursor.close()
                 raise
-            self.attached[key] = (alias, users + 1)
-            self.aliases[id(cursor)] = alias
             return cursor
 
     def detach(self, cursor: duckdb.DuckDBPyConnection) -> None:
         with self.guard:
             alias = self.aliases.pop(id(cursor), None)
             try:
-                if alias is None:
+                key = next((k for k, (a, _) in self.attached.items() if a == alias), None)
+                if alias is None or key is None:
                     return
-                key = next(k for k, (a, _) in self.attached.items() if a == alias)
                 users = self.attached[key][1] - 1
                 if users:
                     self.attached[key] = (alias, users)
@@ -383,6 +389,7 @@ class _Engine:
 
     @staticmethod
     def _still_attached(cursor: duckdb.DuckDBPyConnection, alias: str) -> bool:
+        """Whether ``alias`` is attached; True when that cannot be told (keep it known)."""
         try:
             found = cursor.execute(
                 "SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [alias]
