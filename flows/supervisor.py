@@ -49,6 +49,7 @@ from veille.store import Store
 
 RUNNER_GRACE = 3.0  # seconds the runner has to stop by itself before SIGKILL
 SERVER_GRACE = 3.0  # ... the Prefect server
+RUNS_GONE = 5.0  # ... a killed run's process, before its run is marked crashed
 STOP_WITHIN = 10.0  # what the README promises, all included
 HEARTBEAT_SECONDS = 30
 SCHEDULED_FLOWS = ("scheduled-ingest", "weekly-draft", "publish-approved")
@@ -105,7 +106,7 @@ def supervise(
         if prefect is None or prefect.poll() is None:
             with contextlib.suppress(Exception):  # a server that stops answering: say nothing
                 recover(db_path, say)
-        _crash_veille_runs(db_path, say)
+        _crash_veille_runs(db_path, say, group=runner.pid)
         _stop_server(prefect)
     except KeyboardInterrupt:  # a second Ctrl-C: everything at once
         _kill(runner)
@@ -281,7 +282,27 @@ def watch_heartbeats(say: Say) -> None:
         say(i18n.message("serve.no_zombie_watch", reason=str(exc).splitlines()[0][:200]))
 
 
-def _crash_veille_runs(db_path: str, say: Say) -> None:
-    crashed = Store(db_path).crash_dead_runs()
+def _crash_veille_runs(db_path: str, say: Say, *, group: int | None = None) -> None:
+    """Mark crashed the runs whose process is gone. ``group``: the runner's process group,
+    just sent SIGKILL. A killed process takes a moment to be gone (Python and DuckDB torn down):
+    its runs are waited for, a few seconds at most, so that they are crashed now rather than
+    at the next start. Runs of other processes (a ``veille run`` of its own) are not waited for."""
+    store = Store(db_path)
+    deadline = time.monotonic() + RUNS_GONE
+    while group is not None and time.monotonic() < deadline:
+        if not any(r.status == "running" and _in_group(r.pid, group) for r in store.runs()):
+            break
+        time.sleep(0.05)
+    crashed = store.crash_dead_runs()
     if crashed:
         say(i18n.message("serve.runs_crashed", count=len(crashed), ids=", ".join(crashed)))
+
+
+def _in_group(pid: int | None, group: int) -> bool:
+    """Whether ``pid`` is a live process of the process group ``group``."""
+    if not pid:
+        return False
+    try:
+        return os.getpgid(pid) == group and watchdog.alive(pid)
+    except ProcessLookupError:
+        return False
