@@ -49,7 +49,7 @@ from veille.store import Store
 
 RUNNER_GRACE = 3.0  # seconds the runner has to stop by itself before SIGKILL
 SERVER_GRACE = 3.0  # ... the Prefect server
-RUNS_GONE = 5.0  # ... a killed run's process, before its run is marked crashed
+RUNS_GONE = 2.0  # ... a killed run's process to be gone (SIGKILL takes milliseconds)
 STOP_WITHIN = 10.0  # what the README promises, all included
 HEARTBEAT_SECONDS = 30
 SCHEDULED_FLOWS = ("scheduled-ingest", "weekly-draft", "publish-approved")
@@ -284,9 +284,10 @@ def watch_heartbeats(say: Say) -> None:
 
 def _crash_veille_runs(db_path: str, say: Say, *, group: int | None = None) -> None:
     """Mark crashed the runs whose process is gone. ``group``: the runner's process group,
-    just sent SIGKILL. A killed process takes a moment to be gone (Python and DuckDB torn down):
-    its runs are waited for, a few seconds at most, so that they are crashed now rather than
-    at the next start. Runs of other processes (a ``veille run`` of its own) are not waited for."""
+    just sent SIGKILL. A killed process takes a moment to be gone (Python and DuckDB torn
+    down): its runs are waited for, :data:`RUNS_GONE` seconds at most (within the promised
+    :data:`STOP_WITHIN`), so that they are crashed now rather than at the next start. Runs of
+    other processes (a ``veille run`` of its own) are not waited for."""
     store = Store(db_path)
     deadline = time.monotonic() + RUNS_GONE
     while group is not None and time.monotonic() < deadline:
