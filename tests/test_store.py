@@ -246,8 +246,8 @@ def test_a_detach_interrupted_after_it_happened_does_not_stop_the_next_opening(
     recorded as attached that is not: the next opening finds out and attaches it again."""
     store = Store(tmp_path / "veille.duckdb")
     store.sync_sources(CONFIG.sources)
-    con = connection._attach(store.path)
-    alias = connection._ENGINE.aliases.pop(id(con))
+    con = connection._ENGINE.attach(store.path)
+    alias = connection._ENGINE.attached[connection._ENGINE.files.pop(id(con))][0]
     con.execute("USE memory")
     con.execute(f"DETACH {alias}")
     con.close()

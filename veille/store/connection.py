@@ -92,7 +92,7 @@ class StoreBase:
                 except duckdb.Error as exc:
                     raise self._failure(exc) from exc
                 finally:
-                    _detach(con)
+                    _ENGINE.detach(con)
         finally:
             self._file_lock.release()
 
@@ -122,10 +122,10 @@ class StoreBase:
                 rebuild_indexes(con)
                 _REBUILD_INDEXES.discard(key)
         except duckdb.Error as exc:
-            _detach(con)
+            _ENGINE.detach(con)
             raise StoreError(_store_error_message(self.path, exc)) from exc
         except BaseException:
-            _detach(con)
+            _ENGINE.detach(con)
             raise
         return con
 
@@ -137,7 +137,7 @@ class StoreBase:
         wal_moved = False
         while True:
             try:
-                con = _attach(self.path)
+                con = _ENGINE.attach(self.path)
             except duckdb.IOException as exc:
                 message = str(exc)
                 if "replaying WAL" in message and not wal_moved:
@@ -324,7 +324,7 @@ class _Engine:
         self.guard = threading.Lock()
         self.instance: duckdb.DuckDBPyConnection | None = None
         self.attached: dict[str, tuple[str, int]] = {}  # file key -> (alias, users)
-        self.aliases: dict[int, str] = {}  # id(cursor) -> alias of the file it uses
+        self.files: dict[int, str] = {}  # id(cursor) -> key of the file it uses
         self.serial = 0
 
     def attach(self, path: Path) -> duckdb.DuckDBPyConnection:
@@ -335,7 +335,7 @@ class _Engine:
             cursor = self.instance.cursor()
             alias, users = self.attached.get(key, ("", 0))
             if alias and not self._still_attached(cursor, alias):
-                alias, users = "", 0  # an interrupted detach had detached it after all
+                alias, users = "", 0  # a failed or interrupted detach had detached it after all
             new = not alias
             try:
                 if new:
@@ -348,7 +348,7 @@ class _Engine:
                     cursor.execute(f"ATTACH '{literal}' AS {alias}")
                 cursor.execute(f"USE {alias}")
                 self.attached[key] = (alias, users + 1)
-                self.aliases[id(cursor)] = alias
+                self.files[id(cursor)] = key
             except BaseException:  # KeyboardInterrupt too: never leave a file attached unknown
                 if new:
                     with contextlib.suppress(duckdb.Error):
@@ -360,12 +360,12 @@ class _Engine:
 
     def detach(self, cursor: duckdb.DuckDBPyConnection) -> None:
         with self.guard:
-            alias = self.aliases.pop(id(cursor), None)
+            key = self.files.pop(id(cursor), None)
             try:
-                key = next((k for k, (a, _) in self.attached.items() if a == alias), None)
-                if alias is None or key is None:
+                if key is None or key not in self.attached:
                     return
-                users = self.attached[key][1] - 1
+                alias, users = self.attached[key]
+                users -= 1
                 if users:
                     self.attached[key] = (alias, users)
                     return
@@ -376,12 +376,9 @@ class _Engine:
                     cursor.execute(f"DETACH {alias}")
                 except duckdb.Error:
                     # Its checkpoint could not be written (a full disk): what was committed is
-                    # in the write-ahead log. If the file is still attached, the next opening in
-                    # this process uses it and tries to detach it again.
-                    if not self._still_attached(cursor, alias):
-                        del self.attached[key]
-                    else:
-                        self.attached[key] = (alias, 0)
+                    # in the write-ahead log. Kept known: the next opening in this process
+                    # finds out whether it is still attached, uses it and detaches it again.
+                    self.attached[key] = (alias, 0)
                 else:
                     del self.attached[key]
             finally:
@@ -403,19 +400,11 @@ class _Engine:
         self.guard = threading.Lock()
         self.instance = None
         self.attached.clear()
-        self.aliases.clear()
+        self.files.clear()
 
 
 _ENGINE = _Engine()
 os.register_at_fork(after_in_child=_ENGINE.forget)
-
-
-def _attach(path: Path) -> duckdb.DuckDBPyConnection:
-    return _ENGINE.attach(path)
-
-
-def _detach(con: duckdb.DuckDBPyConnection) -> None:
-    _ENGINE.detach(con)
 
 
 def _wal_path(path: Path) -> Path:
