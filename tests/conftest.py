@@ -228,6 +228,13 @@ def _running(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def sigint_default() -> None:
+    """``preexec_fn`` for a child a test stops with SIGINT (as Ctrl-C would): a shell starts
+    background jobs with SIGINT ignored, and a child inherits that, so a suite started with
+    ``&`` would see a Ctrl-C do nothing (or a test of it pass without testing anything)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_veille(
     *args: str,
     cwd: Path,

@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import free_port, run_veille
+from tests.conftest import free_port, run_veille, sigint_default
 
 WEEK = "2026-W47"
 
@@ -69,7 +69,11 @@ def _started(args: list[str], cwd: Path, log: Path) -> Iterator[subprocess.Popen
         env.pop(name, None)
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "veille.cli", *args], cwd=cwd, env=env, stdout=output
+            [sys.executable, "-m", "veille.cli", *args],
+            cwd=cwd,
+            env=env,
+            stdout=output,
+            preexec_fn=sigint_default,  # stopped with Ctrl-C's SIGINT
         )
     try:
         yield process

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, copy_ingested, free_port
+from tests.conftest import REPO, copy_ingested, free_port, sigint_default
 from veille.localserver import LocalServer
 from veille.models import RunRecord
 from veille.store import Store
@@ -105,7 +105,7 @@ def test_a_stop_signal_during_a_flow_run_process_exit_prints_no_traceback() -> N
     )
     process = subprocess.Popen(
         [sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True,
+        text=True, preexec_fn=sigint_default,
     )  # fmt: skip
     assert process.stdout is not None
     assert process.stdout.readline() == "exiting\n"
