@@ -13,10 +13,13 @@ curators added in the web app), at each run: an edit of sources.yaml applies at 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing.util  # noqa: F401  (its exit handler first: see _ignore_stops_at_exit)
+import os
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -52,6 +55,25 @@ def _ignore_stops_at_exit() -> None:
 atexit.register(_ignore_stops_at_exit)
 
 
+@contextlib.contextmanager
+def stops_ignored_when_done() -> Iterator[None]:
+    """Around a scheduled flow's work: in a flow-run process, once the work is over (done,
+    failed or interrupted), stop signals are ignored.
+
+    Before ``atexit``, Python's shutdown runs the threads' exit calls, where Prefect's services
+    send what is left of the run's logs and events: ``veille serve``'s SIGINT landing there
+    printed "Exception ignored" and a KeyboardInterrupt traceback in the journal. Nothing is
+    left to stop once the work is over; the process ends by itself, or the supervisor's SIGKILL
+    after its grace ends it. Only in the processes Prefect's runner starts for a flow run
+    (``PREFECT__FLOW_RUN_ID``): ``veille run`` and tests call the flows in their own process.
+    """
+    try:
+        yield
+    finally:
+        if os.environ.get("PREFECT__FLOW_RUN_ID"):
+            _ignore_stops_at_exit()
+
+
 def _load(config_path: str, db_path: str | None) -> tuple[Config, Store]:
     config = load_config(Path(config_path))
     store = Store(db_path or config.database_path())
@@ -77,19 +99,20 @@ async def scheduled_ingest(config_path: str, db_path: str | None = None) -> dict
     log_line("ingest-start", flow_run=flow_run.get_name() or "?")
     status, fields = "failed", {}
     try:
-        config, store = _load(config_path, db_path)
-        summary = await ingest_flow(config, str(store.path))
-        failed = [o.source_id for o in summary.outcomes if o.status == "error"]
-        status = "completed"
-        fields = {
-            "run": summary.run_id,
-            "new_articles": summary.new_articles,
-            "failed_sources": len(failed),
-            **({"failing": ",".join(failed[:10])} if failed else {}),
-        }
-        for line in summary.alerts:  # what the alerts sent, or why not
-            log_line("alerts", run=summary.run_id, said=line.replace('"', "'"))
-        return summary.as_dict()
+        with stops_ignored_when_done():  # before ingest-end, the tests' cue to stop
+            config, store = _load(config_path, db_path)
+            summary = await ingest_flow(config, str(store.path))
+            failed = [o.source_id for o in summary.outcomes if o.status == "error"]
+            status = "completed"
+            fields = {
+                "run": summary.run_id,
+                "new_articles": summary.new_articles,
+                "failed_sources": len(failed),
+                **({"failing": ",".join(failed[:10])} if failed else {}),
+            }
+            for line in summary.alerts:  # what the alerts sent, or why not
+                log_line("alerts", run=summary.run_id, said=line.replace('"', "'"))
+            return summary.as_dict()
     finally:
         log_line(
             "ingest-end", flow_run=flow_run.get_name() or "?", status=status, **fields,
@@ -100,10 +123,11 @@ async def scheduled_ingest(config_path: str, db_path: str | None = None) -> dict
 @flow(name="weekly-draft", log_prints=False, persist_result=False)
 def weekly_draft(config_path: str, db_path: str | None = None) -> dict[str, object]:
     """Draft last week's digest (curators' edits are kept)."""
-    config, store = _load(config_path, db_path)
-    week = digests.week_of(clock.now(), config.settings.timezone)
-    view = digests.draft(config, store, week)
-    return {"week": week, "included": len(view.included), "candidates": len(view.items)}
+    with stops_ignored_when_done():
+        config, store = _load(config_path, db_path)
+        week = digests.week_of(clock.now(), config.settings.timezone)
+        view = digests.draft(config, store, week)
+        return {"week": week, "included": len(view.included), "candidates": len(view.items)}
 
 
 @flow(name="publish-approved", log_prints=False, persist_result=False)
@@ -113,14 +137,15 @@ def publish_approved(
     """Publish (and e-mail) last week's digest if a curator approved it."""
     from veille.mail import SmtpSettings
 
-    config, store = _load(config_path, db_path)
-    week = digests.week_of(clock.now(), config.settings.timezone)
-    row = store.digest(week)
-    if row is None or row.approved_at is None:
-        return {"week": week, "published": False, "reason": "not approved by a curator"}
-    result = publishing.publish(config, store, week, publishing.digests_dir(config))
-    report = sending.send(config, store, week, SmtpSettings.from_env()) if send else None
-    return {"week": week, "published": True, "items": result.items, "mail": str(report)}
+    with stops_ignored_when_done():
+        config, store = _load(config_path, db_path)
+        week = digests.week_of(clock.now(), config.settings.timezone)
+        row = store.digest(week)
+        if row is None or row.approved_at is None:
+            return {"week": week, "published": False, "reason": "not approved by a curator"}
+        result = publishing.publish(config, store, week, publishing.digests_dir(config))
+        report = sending.send(config, store, week, SmtpSettings.from_env()) if send else None
+        return {"week": week, "published": True, "items": result.items, "mail": str(report)}
 
 
 def serve_schedules(

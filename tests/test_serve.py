@@ -114,3 +114,31 @@ def test_a_stop_signal_during_a_flow_run_process_exit_prints_no_traceback() -> N
     _, err = process.communicate(timeout=60)
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert process.returncode == 0
+
+
+@pytest.mark.slow  # imports Prefect in a child: seconds
+def test_a_stop_signal_while_prefect_sends_a_finished_runs_logs_prints_no_traceback() -> None:
+    """Before ``atexit``, Python's shutdown runs the threads' exit calls, where Prefect's
+    services send the rest of a run's logs and events. A flow-run process (it has
+    PREFECT__FLOW_RUN_ID) whose work is over gets veille serve's SIGINT there: reproduced with
+    an exit call that waits as such a drain does."""
+    code = (
+        "import threading, time\n"
+        "from flows.scheduled import stops_ignored_when_done\n"
+        "threading._register_atexit(time.sleep, 2)  # as Prefect's services register theirs\n"
+        "with stops_ignored_when_done():\n"
+        "    pass  # the flow's work\n"
+        "print('exiting', flush=True)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, preexec_fn=sigint_default,
+        env={**os.environ, "PREFECT__FLOW_RUN_ID": "0b7c3c1e-5a8e-4a55-9a51-5d7a6f0c2e11"},
+    )  # fmt: skip
+    assert process.stdout is not None
+    assert process.stdout.readline() == "exiting\n"
+    time.sleep(0.5)  # now in the threads' exit calls
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert process.returncode == 0
