@@ -90,6 +90,22 @@ def test_scheduled_draft_and_publish_only_after_approval(
     assert (tmp_path / "digests" / "2026-W47" / "digest.html").exists()
 
 
+def _interrupted_while_exiting(code: str, env: dict[str, str]) -> None:
+    """Run ``code`` in a child; once it prints "exiting" and is in its exit calls, send it
+    SIGINT: it must end with 0 and no traceback."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, preexec_fn=sigint_default, env={**os.environ, **env},
+    )  # fmt: skip
+    assert process.stdout is not None
+    assert process.stdout.readline() == "exiting\n"
+    time.sleep(0.5)  # now in the exit calls
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert process.returncode == 0
+
+
 @pytest.mark.slow  # imports Prefect in a child: seconds
 def test_a_stop_signal_during_a_flow_run_process_exit_prints_no_traceback() -> None:
     """veille serve's SIGINT to the runner's group can land while a finished flow-run process
@@ -103,17 +119,7 @@ def test_a_stop_signal_during_a_flow_run_process_exit_prints_no_traceback() -> N
         "child.start()\n"
         "print('exiting', flush=True)\n"
     )
-    process = subprocess.Popen(
-        [sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, preexec_fn=sigint_default,
-    )  # fmt: skip
-    assert process.stdout is not None
-    assert process.stdout.readline() == "exiting\n"
-    time.sleep(0.5)  # now in the exit handlers, joining the child
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=60)
-    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
-    assert process.returncode == 0
+    _interrupted_while_exiting(code, {})
 
 
 @pytest.mark.slow  # imports Prefect in a child: seconds
@@ -130,15 +136,6 @@ def test_a_stop_signal_while_prefect_sends_a_finished_runs_logs_prints_no_traceb
         "    pass  # the flow's work\n"
         "print('exiting', flush=True)\n"
     )
-    process = subprocess.Popen(
-        [sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, preexec_fn=sigint_default,
-        env={**os.environ, "PREFECT__FLOW_RUN_ID": "0b7c3c1e-5a8e-4a55-9a51-5d7a6f0c2e11"},
-    )  # fmt: skip
-    assert process.stdout is not None
-    assert process.stdout.readline() == "exiting\n"
-    time.sleep(0.5)  # now in the threads' exit calls
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=60)
-    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
-    assert process.returncode == 0
+    _interrupted_while_exiting(
+        code, {"PREFECT__FLOW_RUN_ID": "0b7c3c1e-5a8e-4a55-9a51-5d7a6f0c2e11"}
+    )
